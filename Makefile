@@ -1,0 +1,51 @@
+# OrderHub task runner. `make help` lists the targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+.PHONY: install
+install: $(STAMP) ## Create .venv and install OrderHub with its pinned dependencies
+
+.PHONY: demo
+demo: $(STAMP) ## Run the demo: sandbox Cart.com store + hub with all flows on
+	$(BIN)/orderhub demo
+
+.PHONY: test
+test: $(STAMP) ## Run the whole test suite
+	$(BIN)/pytest -q
+
+.PHONY: test-fast
+test-fast: $(STAMP) ## Run the tests not marked slow
+	$(BIN)/pytest -q -m "not slow"
+
+.PHONY: lint
+lint: $(STAMP) ## ruff (lint + format check) and mypy --strict on src/
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+.PHONY: format
+format: $(STAMP) ## Apply ruff formatting and safe fixes
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+.PHONY: lock
+lock: $(STAMP) ## Refresh constraints.txt from the installed environment
+	$(BIN)/pip freeze --exclude-editable | grep -vi '^orderhub' > constraints.txt
+
+.PHONY: clean
+clean: ## Remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: help
+help: ## Show this help
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'

@@ -1,0 +1,60 @@
+"""The canonical model: what the hub holds, with Pipe17's field names (camelCase on the wire)."""
+
+from orderhub.domain.base import HubModel, Money, UtcDatetime
+from orderhub.domain.exception import ExceptionStatus, SyncException
+from orderhub.domain.fulfillment import Fulfillment, FulfillmentLine
+from orderhub.domain.integration import (
+    ConnectionCheck,
+    ConnectionReport,
+    FlowName,
+    FlowSetting,
+    Integration,
+    IntegrationStatus,
+)
+from orderhub.domain.inventory import Inventory
+from orderhub.domain.location import Location, LocationStatus
+from orderhub.domain.order import (
+    Address,
+    CustomField,
+    Customer,
+    LineItem,
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentStatus,
+)
+from orderhub.domain.product import Product, ProductStatus, ProductType
+from orderhub.domain.run import Run, RunCounts, RunStatus
+
+__all__ = [
+    "Address",
+    "ConnectionCheck",
+    "ConnectionReport",
+    "CustomField",
+    "Customer",
+    "ExceptionStatus",
+    "FlowName",
+    "FlowSetting",
+    "Fulfillment",
+    "FulfillmentLine",
+    "HubModel",
+    "Integration",
+    "IntegrationStatus",
+    "Inventory",
+    "LineItem",
+    "Location",
+    "LocationStatus",
+    "Money",
+    "Order",
+    "OrderStatus",
+    "Payment",
+    "PaymentStatus",
+    "Product",
+    "ProductStatus",
+    "ProductType",
+    "Run",
+    "RunCounts",
+    "RunStatus",
+    "SyncException",
+    "UtcDatetime",
+]
