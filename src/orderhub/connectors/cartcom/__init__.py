@@ -1,0 +1,1 @@
+"""The Cart.com (formerly AmeriCommerce) Online Store connector."""
