@@ -1,0 +1,543 @@
+"""The Cart.com HTTP client every flow and the connection test use.
+
+It owns the wire rules of API-NOTES §1-9: the `X-AC-Auth-Token` header, `Cache-Control:
+no-cache` on reads (a cached list can hide recent changes from an incremental sync), pacing by
+`X-AC-Call-Limit`, retries of transient failures, and redirects: at most one, to the same
+scheme and host, because the token must never reach another host. Pagination (keyset for
+changing lists, page numbers for small static ones) and `select_many` batching live here too,
+so a flow reads as declarations rather than loops.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from orderhub import __version__
+from orderhub.clock import Clock, Sleep, SystemClock
+from orderhub.connectors.cartcom.errors import (
+    InvalidApiUrl,
+    NetworkError,
+    NotCartcom,
+    NotFound,
+    PaginationLoopError,
+    RateLimited,
+    RedirectRefused,
+    TransientError,
+    classify_response,
+    decode_response,
+    translate_transport_error,
+)
+from orderhub.connectors.cartcom.pagination import KeysetPaginator
+from orderhub.connectors.cartcom.ratelimit import CallLimiter, limiter_for
+from orderhub.connectors.cartcom.redaction import redact_url
+from orderhub.connectors.cartcom.retry import RetryPolicy
+
+__all__ = [
+    "USER_AGENT",
+    "CallRecord",
+    "CartcomClient",
+    "InvalidApiUrl",
+    "ListPage",
+    "normalize_api_url",
+    "path_template",
+]
+
+USER_AGENT = f"OrderHub/{__version__}"
+API_PATH = "/api/v1/"
+_ALLOWED_PATHS = ("", "/api", "/api/v1")
+# Params the keyset walk sets itself; a caller passing them would silently break the walk.
+_WALK_PARAMS = frozenset({"updated_at", "id", "sort", "count", "page"})
+_MAX_PAGES = 10_000
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One HTTP request sent (an attempt; a followed redirect is its own record)."""
+
+    method: str
+    path_template: str  # "/orders/{id}/status": ids folded, so calls group by endpoint
+    status: int | None  # None when no response arrived
+    elapsed: float  # seconds, on the client's clock
+    attempt: int  # 1 for the first try, 2+ for retries
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a list envelope."""
+
+    records: list[dict[str, Any]]
+    total_count: int | None
+    has_next_page: bool
+
+
+def normalize_api_url(api_url: str) -> str:
+    """The merchant's store URL as `<scheme>://<host>[:port]/api/v1/`, or `InvalidApiUrl`.
+
+    Accepts the store address with or without a trailing `/` or `/api/v1`, and without a
+    scheme (https is assumed). Plain http only for loopback hosts (the local sandbox).
+    """
+    text = api_url.strip()
+    example = "e.g. https://yourstore.americommerce.com"
+    if not text:
+        raise InvalidApiUrl(f"Enter the store's API URL, {example}")
+    if "://" not in text:
+        text = "https://" + text
+    try:
+        url = httpx.URL(text)
+    except httpx.InvalidURL as problem:
+        raise InvalidApiUrl(f"{redact_url(text)} is not a valid URL ({problem})") from problem
+    if url.port is not None and not 0 < url.port < 65536:
+        raise InvalidApiUrl(f"{redact_url(text)} is not a valid URL (port {url.port})")
+    scheme = url.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise InvalidApiUrl(f"The API URL must start with https://, {example}")
+    if not url.host:
+        raise InvalidApiUrl(f"The API URL has no host name, {example}")
+    if url.userinfo:
+        raise InvalidApiUrl("The API URL must not contain a user name or password")
+    if url.query or url.fragment:
+        raise InvalidApiUrl(f"The API URL must not contain '?' or '#' parts, {example}")
+    path = url.path.rstrip("/")
+    if path.lower() not in _ALLOWED_PATHS:
+        raise InvalidApiUrl(
+            f"The API URL should be the store's address without a path ({path} given), {example}"
+        )
+    host = url.raw_host.decode("ascii").lower()
+    if scheme == "http" and not _is_loopback(host):
+        raise InvalidApiUrl(
+            "The API URL must use https:// (plain http is accepted only for a local sandbox "
+            "on 127.0.0.1 or localhost)"
+        )
+    shown_host = f"[{host}]" if ":" in host else host
+    port = f":{url.port}" if url.port is not None else ""
+    return f"{scheme}://{shown_host}{port}{API_PATH}"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_ID_SEGMENT = re.compile(r"^\d+$")
+
+
+def path_template(path: str) -> str:
+    """`orders/123/status?x=1` → `/orders/{id}/status`: one name per endpoint for call stats."""
+    bare = path.split("?", 1)[0].strip("/")
+    parts = ["{id}" if _ID_SEGMENT.match(part) else part for part in bare.split("/") if part]
+    return "/" + "/".join(parts)
+
+
+class CartcomClient:
+    """A Cart.com store's API, as one flow run (or one connection test) uses it."""
+
+    def __init__(
+        self,
+        api_url: str,
+        token: str,
+        *,
+        http: httpx.Client,
+        clock: Clock | None = None,
+        sleep: Callable[[float], None] | None = None,
+        limiter: CallLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        on_call: Callable[[CallRecord], None] | None = None,
+    ) -> None:
+        self.base_url = normalize_api_url(api_url)
+        clean_token = token.strip()
+        if not clean_token:
+            raise ValueError("The API token is empty")
+        if any(ch in clean_token for ch in "\r\n\0"):
+            raise ValueError("The API token contains line breaks; copy it again")
+        self._token = clean_token
+        self._http = http
+        self._clock: Clock = clock if clock is not None else SystemClock()
+        self._sleep: Sleep = _default_sleep(self._clock) if sleep is None else sleep
+        if limiter is None:
+            # The shared per-store limiter runs on real time; a test clock gets its own.
+            if isinstance(self._clock, SystemClock):
+                limiter = limiter_for(self.base_url)
+            else:
+                limiter = CallLimiter(clock=self._clock, sleep=self._sleep)
+        self.limiter = limiter
+        self.retry = retry if retry is not None else RetryPolicy()
+        self._on_call = on_call
+        self._lock = threading.Lock()
+        self.calls = 0
+        self.rate_limit_wait_seconds = 0.0
+
+    def __repr__(self) -> str:
+        return f"CartcomClient({self.base_url!r})"
+
+    # --- single requests ------------------------------------------------------------------
+
+    def get(
+        self, path: str, params: Mapping[str, str] | None = None, *, fresh: bool = True
+    ) -> dict[str, Any]:
+        """GET one JSON object; `fresh` sends `Cache-Control: no-cache` (incremental reads must)."""
+        payload = self._request("GET", path, params=params, fresh=fresh)
+        return self._expect_object(payload, "GET", path, allow_empty=False)
+
+    def post(
+        self, path: str, body: Mapping[str, Any], *, idempotent: bool = False
+    ) -> dict[str, Any]:
+        """POST (Cart.com upserts: 201 created, 200 updated) and return the record.
+
+        A POST is retried only when it surely was not applied (429, no connection), unless the
+        caller vouches that repeating it is harmless (`idempotent=True`, e.g. /inventory/set).
+        """
+        payload = self._request("POST", path, body=body, retry_all=idempotent)
+        return self._expect_object(payload, "POST", path, allow_empty=True)
+
+    def put(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """PUT the given fields of one record (absolute, so safe to retry)."""
+        payload = self._request("PUT", path, body=body)
+        return self._expect_object(payload, "PUT", path, allow_empty=True)
+
+    def delete(self, path: str) -> None:
+        """DELETE one record; Cart.com answers 204 (the spec says 200): both are fine."""
+        self._request("DELETE", path)
+
+    # --- lists ----------------------------------------------------------------------------
+
+    def list_page(self, resource: str, params: Mapping[str, str]) -> ListPage:
+        """One page of a list envelope; records come from the key named after the resource."""
+        payload = self.get(resource, params, fresh=True)
+        records = _records_of(payload, resource, self._url(resource))
+        total = payload.get("total_count")
+        total_count = total if isinstance(total, int) and not isinstance(total, bool) else None
+        return ListPage(records, total_count, bool(payload.get("next_page")))
+
+    def iter_updated(
+        self,
+        resource: str,
+        paginator: KeysetPaginator,
+        *,
+        params: Mapping[str, str] | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Yield each page's new records of a keyset walk (one yield per request).
+
+        `params` (expand, fields, extra filters) ride along on every request; `fields` gets
+        `id` and `updated_at` added, as the walk cannot move without them.
+        """
+        extra = _walk_extras(params)
+        while paginator.has_next:
+            query = {**extra, **paginator.next_params()}
+            page = self.list_page(resource, query)
+            yield paginator.update(page.records, total_count=page.total_count)
+
+    def select_many(
+        self,
+        resource: str,
+        ids: Iterable[int],
+        *,
+        params: Mapping[str, str] | None = None,
+        chunk_size: int = 100,
+    ) -> list[dict[str, Any]]:
+        """Records by id, `chunk_size` ids per call: distinct, non-zero; none → no call."""
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be at least 1")
+        wanted = list(dict.fromkeys(i for i in (_as_id(raw) for raw in ids) if i is not None))
+        records: list[dict[str, Any]] = []
+        for start in range(0, len(wanted), chunk_size):
+            chunk = wanted[start : start + chunk_size]
+            query = {
+                **(params or {}),
+                "ids": ",".join(str(i) for i in chunk),
+                "count": str(len(chunk)),
+            }
+            records.extend(self._all_pages(f"{resource}/select_many", query, len(chunk)))
+        return records
+
+    def list_all(
+        self,
+        resource: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        page_size: int = 100,
+    ) -> list[dict[str, Any]]:
+        """Every record of a small, slow-changing resource (order_statuses, warehouses…).
+
+        Page numbers are fine here; the walk is sorted by id, and ends on a short page, a
+        missing next page, `total_count`, or a 404 past the end.
+        """
+        query = {"count": str(page_size), "sort": "id", **(params or {})}
+        return self._all_pages(resource, query, page_size)
+
+    def _all_pages(
+        self, resource: str, query: dict[str, str], page_size: int
+    ) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
+        seen: set[object] = set()
+        for number in range(1, _MAX_PAGES + 1):
+            if number > 1:
+                query = {**query, "page": str(number)}
+            try:
+                page = self.list_page(resource, query)
+            except NotFound:
+                if number == 1:
+                    raise
+                break
+            fresh = [r for r in page.records if _identity(r) not in seen]
+            if page.records and not fresh:
+                raise PaginationLoopError(
+                    detail=f"page {number} of {resource} held only records already read"
+                )
+            for record in fresh:
+                seen.add(_identity(record))
+            records.extend(fresh)
+            if not page.records:
+                break
+            if page.total_count is not None:
+                if len(records) >= page.total_count:
+                    break
+                continue  # more records match than were served: the server pages its answer
+            if not page.has_next_page and len(page.records) < page_size:
+                break
+        return records
+
+    # --- the request loop -----------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: Mapping[str, Any] | None = None,
+        fresh: bool = False,
+        retry_all: bool = True,
+    ) -> Any:
+        url = self._url(path)
+        template = path_template(path)
+        headers = self._headers(fresh=fresh and method == "GET", has_body=body is not None)
+        content = _encode(body) if body is not None else None
+        query = dict(params) if params else None
+        attempts = 0
+
+        def attempt() -> Any:
+            nonlocal attempts
+            attempts += 1
+            request = self._http.build_request(
+                method, url, params=query, headers=headers, content=content
+            )
+            return self._attempt(request, template, attempts)
+
+        def on_retry(_attempt: int, error: TransientError, delay: float) -> None:
+            if isinstance(error, RateLimited):
+                with self._lock:
+                    self.rate_limit_wait_seconds += delay
+
+        return self.retry.call(
+            attempt,
+            sleep=self._sleep,
+            retryable=None if retry_all else _surely_not_applied,
+            on_retry=on_retry,
+        )
+
+    def _attempt(self, request: httpx.Request, template: str, attempt: int) -> Any:
+        response = self._send(request, template, attempt)
+        if response.is_redirect:
+            origin = request.url
+            try:
+                target = origin.join(response.headers["location"])
+            except httpx.InvalidURL as problem:
+                raise NotCartcom(
+                    detail="redirected to an invalid address",
+                    status=response.status_code,
+                    method=request.method,
+                    url=origin,
+                ) from problem
+            if (target.scheme, target.host, target.port) != (
+                origin.scheme,
+                origin.host,
+                origin.port,
+            ):
+                raise RedirectRefused(
+                    location=str(target),
+                    status=response.status_code,
+                    method=request.method,
+                    url=origin,
+                )
+            follow = self._http.build_request(
+                request.method, target, headers=request.headers, content=request.content
+            )
+            response = self._send(follow, template, attempt)
+            if response.is_redirect:
+                raise NotCartcom(
+                    detail="redirected more than once",
+                    status=response.status_code,
+                    method=request.method,
+                    url=origin,
+                )
+        return decode_response(response, now=self._clock.now())
+
+    def _send(self, request: httpx.Request, template: str, attempt: int) -> httpx.Response:
+        """One HTTP exchange, paced by the limiter and reported to `on_call`."""
+        waited = self.limiter.before_call(sleep=self._sleep)
+        with self._lock:
+            self.calls += 1
+            self.rate_limit_wait_seconds += waited
+        started = self._clock.monotonic()
+        try:
+            response = self._http.send(request, follow_redirects=False)
+        except httpx.HTTPError as problem:
+            self.limiter.call_failed()
+            elapsed = self._clock.monotonic() - started
+            self._report(CallRecord(request.method, template, None, elapsed, attempt))
+            _log.debug("%s %s failed: %s", request.method, redact_url(request.url), problem)
+            raise translate_transport_error(
+                problem, method=request.method, url=request.url
+            ) from problem
+        elapsed = self._clock.monotonic() - started
+        self.limiter.after_response(response.headers, self._clock.monotonic())
+        if response.status_code == 429:
+            error = classify_response(response, now=self._clock.now())
+            retry_after = error.retry_after if isinstance(error, RateLimited) else None
+            self.limiter.on_rate_limited(retry_after)
+        self._report(CallRecord(request.method, template, response.status_code, elapsed, attempt))
+        _log.debug(
+            "%s %s -> %d in %.3fs",
+            request.method,
+            redact_url(request.url),
+            response.status_code,
+            elapsed,
+        )
+        return response
+
+    def _report(self, record: CallRecord) -> None:
+        if self._on_call is not None:
+            self._on_call(record)
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _url(self, path: str) -> str:
+        relative = path.strip()
+        if "://" in relative or relative.startswith("//") or ".." in relative.split("/"):
+            raise ValueError(f"path must be relative to the API root, got {relative!r}")
+        return self.base_url + relative.lstrip("/")
+
+    def _headers(self, *, fresh: bool, has_body: bool) -> dict[str, str]:
+        headers = {
+            "X-AC-Auth-Token": self._token,
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
+        if fresh:
+            headers["Cache-Control"] = "no-cache"
+        if has_body:
+            headers["Content-Type"] = "application/json"
+        return headers
+
+    def _expect_object(
+        self, payload: Any, method: str, path: str, *, allow_empty: bool
+    ) -> dict[str, Any]:
+        if isinstance(payload, dict):
+            return payload
+        if payload is None and allow_empty:
+            return {}
+        shape = "an empty body" if payload is None else f"a JSON {type(payload).__name__}"
+        raise NotCartcom(
+            detail=f"answered with {shape} instead of a JSON object",
+            method=method,
+            url=self._url(path),
+        )
+
+
+def _default_sleep(clock: Clock) -> Sleep:
+    """A fake clock's own sleep (which advances it); real sleep for a real clock."""
+    own = getattr(clock, "sleep", None)
+    if not isinstance(clock, SystemClock) and callable(own):
+        return own  # type: ignore[no-any-return]
+    return time.sleep
+
+
+def _surely_not_applied(error: TransientError) -> bool:
+    """Retry a non-idempotent write only if the server cannot have acted on it."""
+    if isinstance(error, RateLimited):
+        return True
+    return isinstance(error, NetworkError) and not error.request_sent
+
+
+def _walk_extras(params: Mapping[str, str] | None) -> dict[str, str]:
+    extra = dict(params or {})
+    clash = sorted(set(extra) & _WALK_PARAMS)
+    if clash:
+        raise ValueError(f"params {clash} are set by the keyset walk itself")
+    if "fields" in extra:
+        fields = [f.strip() for f in extra["fields"].split(",") if f.strip()]
+        for needed in ("id", "updated_at"):
+            if needed not in fields:
+                fields.append(needed)
+        extra["fields"] = ",".join(fields)
+    return extra
+
+
+def _records_of(payload: dict[str, Any], resource: str, url: str) -> list[dict[str, Any]]:
+    key = _record_key_name(resource)
+    value = payload.get(key)
+    if not isinstance(value, list):
+        lists = [v for v in payload.values() if isinstance(v, list)]
+        if len(lists) == 1:
+            value = lists[0]
+        elif not lists and payload.get("total_count") == 0:
+            return []
+        else:
+            raise NotCartcom(detail=f"the list answer has no '{key}' array", method="GET", url=url)
+    if not all(isinstance(item, dict) for item in value):
+        raise NotCartcom(detail=f"'{key}' holds non-object items", method="GET", url=url)
+    return value
+
+
+def _record_key_name(resource: str) -> str:
+    parts = [p for p in resource.split("?", 1)[0].strip("/").split("/") if p]
+    names = [p for p in parts if not _ID_SEGMENT.match(p) and p != "select_many"]
+    return names[-1] if names else resource
+
+
+def _as_id(raw: object) -> int | None:
+    if raw is None or isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if raw > 0 else None
+    if isinstance(raw, str) and raw.strip().isdigit():
+        value = int(raw.strip())
+        return value if value > 0 else None
+    raise TypeError(f"not a record id: {raw!r}")
+
+
+def _identity(record: dict[str, Any]) -> object:
+    record_id = record.get("id")
+    if isinstance(record_id, int | str):
+        return record_id
+    return json.dumps(record, sort_keys=True, default=str)
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"cannot send {type(value).__name__} as JSON")
+
+
+def _encode(body: Mapping[str, Any]) -> bytes:
+    return json.dumps(dict(body), default=_json_default, separators=(",", ":")).encode()
