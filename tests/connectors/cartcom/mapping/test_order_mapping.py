@@ -672,7 +672,7 @@ ERROR_CASES = [
     ),
     pytest.param(_set("items.5001.tax", [1]), "invalidPrice", "item 5001: tax", id="tax-list"),
     pytest.param(
-        lambda order: item(order, 5001).update(item_number_full="", item_number=""),
+        lambda order: item(order, 5001).update(item_number_full="", item_number="", product_id=None),
         "missingSku",
         "item 5001: no SKU",
         id="sku-missing",
@@ -913,3 +913,14 @@ def test_any_garbage_field_gives_an_order_or_a_mapping_error(
         assert "\n" not in outcome.reason
     else:
         assert json.loads(json.dumps(outcome.to_wire())) == outcome.to_wire()
+
+
+def test_a_line_whose_product_has_no_item_number_gets_a_stand_in_sku_and_the_order_a_tag() -> None:
+    order = full_order()
+    item(order, 5001).update(item_number_full="", item_number="")
+    product_id = item(order, 5001)["product_id"]
+
+    mapped = map_(order)
+
+    assert line(mapped, "5001").sku == f"cartcom-product-{product_id}"
+    assert mapped.tags == ["missingSku"]

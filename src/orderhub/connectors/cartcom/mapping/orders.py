@@ -58,9 +58,13 @@ from orderhub.domain.order import (
     PaymentStatus,
 )
 
-__all__ = ["ORDER_SOURCE", "map_order", "order_address_ids", "order_customer_ids"]
+__all__ = ["MISSING_SKU_PREFIX", "MISSING_SKU_TAG", "ORDER_SOURCE", "map_order", "order_address_ids", "order_customer_ids"]
 
 ORDER_SOURCE = "cartcom"
+MISSING_SKU_PREFIX = "cartcom-product-"
+"""Stand-in SKU of a line whose product has no item number: the Cart.com product id follows."""
+MISSING_SKU_TAG = "missingSku"
+"""Tag on an order with such a line, so the merchant can find and review it."""
 
 
 def order_address_ids(order: Mapping[str, Any]) -> set[int]:
@@ -148,6 +152,7 @@ def map_order(
         order_note=_order_note(order),
         gift_note=as_text(order.get("gift_message"), "gift_message"),
         custom_fields=_custom_fields(order),
+        tags=[MISSING_SKU_TAG] if any(line.sku.startswith(MISSING_SKU_PREFIX) for line in lines) else [],
     )
 
 
@@ -224,7 +229,15 @@ def _sku(item: Mapping[str, Any], where: str) -> str:
         sku = as_text(item.get(field), f"{where}: {field}")
         if sku is not None:
             return sku
-    raise MappingError(MISSING_SKU, f"{where}: no SKU (item_number_full and item_number are empty)")
+    # Cart.com lets a product have no item number, and the order line keeps that snapshot, so
+    # refusing the order would strand a real sale that fixing the product cannot repair. The
+    # line gets a stable stand-in naming the product, and the order is tagged for review.
+    product_id = foreign_key(item.get("product_id"), f"{where}: product_id")
+    if product_id is not None:
+        return f"{MISSING_SKU_PREFIX}{product_id}"
+    raise MappingError(
+        MISSING_SKU, f"{where}: no SKU (item_number_full and item_number are empty) and no product_id"
+    )
 
 
 def _variant_description(item: Mapping[str, Any], where: str) -> str | None:

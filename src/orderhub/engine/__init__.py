@@ -1,0 +1,49 @@
+"""The engine: runs flows one at a time per flow, records runs and exceptions, schedules flows.
+
+Build a `FlowRegistry`, a `FlowRunner` over it, and (for `serve`/`demo`) an `EmbeddedScheduler`
+over the runner. Nothing here holds import-time state.
+"""
+
+from orderhub.engine.context import FlowContext, LeaseHandle, ProgressCallback
+from orderhub.engine.errors import (
+    EngineError,
+    FlowBusy,
+    FlowDisabled,
+    FlowError,
+    FlowNotAvailable,
+    FlowNotDue,
+    IntegrationNotConnected,
+    IntegrationNotFound,
+    LeaseLost,
+    RunRefused,
+    SyncExceptionNotFound,
+    describe_error,
+)
+from orderhub.engine.flow import Flow
+from orderhub.engine.registry import FlowFactory, FlowRegistry
+from orderhub.engine.runner import FlowRunner, flow_lease_key
+from orderhub.engine.scheduler import EmbeddedScheduler
+
+__all__ = [
+    "EmbeddedScheduler",
+    "EngineError",
+    "Flow",
+    "FlowBusy",
+    "FlowContext",
+    "FlowDisabled",
+    "FlowError",
+    "FlowFactory",
+    "FlowNotAvailable",
+    "FlowNotDue",
+    "FlowRegistry",
+    "FlowRunner",
+    "IntegrationNotConnected",
+    "IntegrationNotFound",
+    "LeaseHandle",
+    "LeaseLost",
+    "ProgressCallback",
+    "RunRefused",
+    "SyncExceptionNotFound",
+    "describe_error",
+    "flow_lease_key",
+]

@@ -1,0 +1,213 @@
+"""Everything one flow run may touch, in one object: records, exceptions, cursor, progress, lease.
+
+The flow never sees the store's tables or the run row: it writes through this context, which
+stamps every change with the run that made it, keeps the run's counts, clears a record's open
+exception when the record goes through, and keeps the cursor in the caller's transaction.
+A test can build a context by hand (every field past `run_id` has a default).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+import httpx
+from sqlalchemy.orm import Session
+
+from orderhub.clock import Clock, Sleep, SystemClock, utc_now
+from orderhub.domain import FlowName, Integration, RunCounts
+from orderhub.engine.errors import redact
+from orderhub.store import exceptions as store_exceptions
+from orderhub.store import integrations as store_integrations
+from orderhub.store.database import Database
+from orderhub.store.records import EntityKind, Origin, UpsertResult, upsert_record
+
+__all__ = ["FlowContext", "LeaseHandle", "ProgressCallback"]
+
+ProgressCallback = Callable[[dict[str, Any]], None]
+
+
+class LeaseHandle(Protocol):
+    """The run's hold on its flow; the runner provides it, a hand-built context may omit it."""
+
+    @property
+    def lost(self) -> bool:
+        """True once a renewal failed: another worker may own the flow now."""
+        ...
+
+    def renew(self) -> None:
+        """Extend the lease (throttled); raise `LeaseLost` if it could not be extended."""
+        ...
+
+
+@dataclass(kw_only=True, eq=False)
+class FlowContext:
+    """One run of one flow of one integration. Mutable: the flow bumps `counts` and `api_calls`."""
+
+    db: Database = field(repr=False)
+    integration: Integration
+    api_token: str = field(repr=False)
+    """Decrypted, for the connector only: never log, print or store it."""
+    flow: FlowName
+    run_id: str
+    trigger: str = "manual"
+    """"schedule" | "manual" | "retry" | "webhook"."""
+    started_at: datetime = field(default_factory=utc_now)
+    clock: Clock = field(default_factory=SystemClock, repr=False)
+    sleep: Sleep = field(default_factory=lambda: time.sleep, repr=False)
+    cursor: dict[str, Any] | None = None
+    """As saved by the last run that committed one; None -> start from `start_from`."""
+    start_from: datetime | None = None
+    """The integration's `enabledAt`, or the backfill `since` of `flows enable --since`."""
+    retry_ext_ids: list[str] = field(default_factory=list)
+    """External ids of this flow's open exceptions: the flow fetches them again this run."""
+    counts: RunCounts = field(default_factory=RunCounts)
+    api_calls: int = 0
+    rate_limit_wait_seconds: float = 0.0
+    http: httpx.Client | None = field(default=None, repr=False)
+    """An injected client (tests point it at the sandbox); None -> the connector builds its own."""
+    on_progress: ProgressCallback | None = field(default=None, repr=False)
+    lease: LeaseHandle | None = field(default=None, repr=False)
+    stop_event: threading.Event = field(default_factory=threading.Event, repr=False)
+    """Set by `FlowRunner.request_stop`."""
+    external_stop: threading.Event | None = field(default=None, repr=False)
+    """A stop signal owned by the caller (the scheduler's shutdown event)."""
+    stopped_early: bool = field(default=False, init=False)
+    """True once `should_stop()` answered yes: the flow may have left work for the next run."""
+    _maybe_open: set[str] = field(default_factory=set, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.flow = FlowName(self.flow)
+        self._maybe_open.update(self.retry_ext_ids)
+
+    @property
+    def integration_id(self) -> str:
+        return self.integration.integration_id
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One transaction: records, exceptions and the cursor of one page commit together.
+
+        When the transaction rolls back, the created/updated/unchanged/failed counts it added
+        are taken back too, so the run row counts only what is really in the hub.
+        """
+        before = self.counts.model_copy()
+        try:
+            with self.db.session() as session:
+                yield session
+        except BaseException:
+            self.counts.created = before.created
+            self.counts.updated = before.updated
+            self.counts.unchanged = before.unchanged
+            self.counts.failed = before.failed
+            raise
+
+    def upsert(
+        self,
+        session: Session,
+        kind: EntityKind,
+        *,
+        ext_id: str,
+        data: Mapping[str, Any],
+        source_doc: Mapping[str, Any] | None,
+        entity_type: str | None = None,
+    ) -> UpsertResult:
+        """Write one record stamped with this run, count it, and clear its open exception."""
+        now = self.clock.now()
+        result = upsert_record(
+            session,
+            kind,
+            integration_id=self.integration_id,
+            ext_id=ext_id,
+            data=data,
+            source_doc=source_doc,
+            origin=Origin(self.integration_id, run_id=self.run_id, flow=self.flow.value),
+            now=now,
+        )
+        if result.outcome == "created":
+            self.counts.created += 1
+        elif result.outcome == "updated":
+            self.counts.updated += 1
+        else:
+            self.counts.unchanged += 1
+        self._resolve(session, entity_type or kind.value, ext_id, now)
+        return result
+
+    def resolve_record(self, session: Session, *, entity_type: str, ext_id: str) -> None:
+        """Clear a record's open exception without an upsert (a push flow's write went through)."""
+        self._maybe_open.add(ext_id)
+        self._resolve(session, entity_type, ext_id, self.clock.now())
+
+    def fail_record(
+        self,
+        session: Session,
+        *,
+        entity_type: str,
+        ext_id: str,
+        exception_type: str,
+        message: str,
+        raw: Mapping[str, Any] | None,
+    ) -> None:
+        """Keep one bad record as an exception (retried next run) instead of failing the run.
+
+        Use an `EntityKind` value as `entity_type` ("order", "product", …): open exceptions of
+        those types come back in the next run's `retry_ext_ids`.
+        """
+        store_exceptions.raise_exception(
+            session,
+            integration_id=self.integration_id,
+            flow=self.flow,
+            entity_type=entity_type,
+            ext_entity_id=ext_id,
+            exception_type=exception_type,
+            message=redact(message, [self.api_token]),
+            raw=dict(raw) if raw is not None else None,
+            now=self.clock.now(),
+        )
+        self.counts.failed += 1
+        self._maybe_open.add(ext_id)
+
+    def save_cursor(self, session: Session, cursor: dict[str, Any]) -> None:
+        """Persist the cursor in `session`: it commits with the records it covers, or not at all."""
+        store_integrations.save_cursor(session, self.integration_id, self.flow, cursor)
+
+    def progress(self, **fields: Any) -> None:
+        """Tell an optional watcher (the CLI progress bar) how far the run is."""
+        if self.on_progress is not None:
+            self.on_progress(dict(fields))
+
+    def heartbeat(self) -> None:
+        """Keep the lease alive; call it once per page. Raises `LeaseLost` if it expired."""
+        if self.lease is not None:
+            self.lease.renew()
+
+    def should_stop(self) -> bool:
+        """True when the process is stopping or the lease is gone: stop at this page boundary."""
+        stop = (
+            self.stop_event.is_set()
+            or (self.external_stop is not None and self.external_stop.is_set())
+            or (self.lease is not None and self.lease.lost)
+        )
+        if stop:
+            self.stopped_early = True
+        return stop
+
+    def _resolve(self, session: Session, entity_type: str, ext_id: str, now: datetime) -> None:
+        # Only records that may have an open exception cost a statement: the ones the run
+        # started with (retry_ext_ids) and the ones it failed itself. The lease guarantees no
+        # other run of this flow opens one meanwhile.
+        if ext_id not in self._maybe_open:
+            return
+        store_exceptions.resolve_exceptions(
+            session,
+            integration_id=self.integration_id,
+            flow=self.flow,
+            entity_type=entity_type,
+            ext_entity_ids=[ext_id],
+            now=now,
+        )

@@ -1,0 +1,43 @@
+"""Which flows exist in code, per connector: the others show as "not available yet"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from orderhub.domain import FlowName
+
+if TYPE_CHECKING:
+    from orderhub.engine.context import FlowContext
+    from orderhub.engine.flow import Flow
+
+__all__ = ["FlowFactory", "FlowRegistry"]
+
+FlowFactory = Callable[["FlowContext"], "Flow"]
+"""Builds a flow for one run, so the flow can build its HTTP client from the run's context."""
+
+
+class FlowRegistry:
+    """A map (connector, flow name) -> factory, built by the application and passed down.
+
+    There is no global registry (no import-time state): the CLI, the server and each test
+    build their own and register what they need.
+    """
+
+    def __init__(self) -> None:
+        self._factories: dict[tuple[str, FlowName], FlowFactory] = {}
+
+    def register(self, connector: str, flow: FlowName, factory: FlowFactory) -> None:
+        """Make `flow` runnable for integrations of `connector`; registering twice is a bug."""
+        key = (connector, FlowName(flow))
+        if key in self._factories:
+            raise ValueError(f"flow {flow} of connector {connector!r} is already registered")
+        self._factories[key] = factory
+
+    def factory(self, connector: str, flow: FlowName) -> FlowFactory | None:
+        """The factory for this flow, or None when the flow is not available yet."""
+        return self._factories.get((connector, FlowName(flow)))
+
+    def available(self, connector: str) -> frozenset[FlowName]:
+        """Flows of `connector` that have code behind them."""
+        return frozenset(name for (conn, name) in self._factories if conn == connector)

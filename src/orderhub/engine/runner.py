@@ -1,0 +1,561 @@
+"""Run one flow of one integration now: lease, run row, context, the flow, outcome, schedule.
+
+`FlowRunner.run_flow` is a plain synchronous call keyed by (integration, flow, trigger). The
+embedded scheduler calls it from a thread pool today; a distributed worker (a Procrastinate task
+on the same PostgreSQL) will call exactly the same method later. Whatever calls it, the lease
+`flow:<integration>:<flow>` in the database guarantees one run of a flow at a time, across
+threads and processes; a run that dies without releasing it is taken over once its TTL expires.
+
+A run that raises is recorded as failed with one clear line, and returned, not re-raised: a
+failed run is an outcome, not a crash of the caller. Only Ctrl-C / SystemExit propagate (after
+the run row and lease are settled).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy.orm import Session
+
+from orderhub.clock import Clock, Sleep, SystemClock
+from orderhub.domain import FlowName, Integration, IntegrationStatus, Run, RunCounts, RunStatus
+from orderhub.engine.context import FlowContext, ProgressCallback
+from orderhub.engine.errors import (
+    FlowBusy,
+    FlowDisabled,
+    FlowNotAvailable,
+    FlowNotDue,
+    IntegrationNotConnected,
+    IntegrationNotFound,
+    LeaseLost,
+    SyncExceptionNotFound,
+    describe_error,
+)
+from orderhub.engine.registry import FlowFactory, FlowRegistry
+from orderhub.secrets import SecretBox
+from orderhub.store import exceptions as store_exceptions
+from orderhub.store import integrations as store_integrations
+from orderhub.store import leases as store_leases
+from orderhub.store import runs as store_runs
+from orderhub.store.database import Database
+from orderhub.store.errors import NotFoundError as StoreNotFound
+from orderhub.store.flows import FlowState
+from orderhub.store.records import EntityKind
+
+__all__ = [
+    "ABANDONED_MESSAGE",
+    "INTERRUPTED_MESSAGE",
+    "LEASE_LOST_MESSAGE",
+    "MAX_BACKOFF",
+    "FlowRunner",
+    "flow_lease_key",
+    "locked_flow_state",
+]
+
+log = logging.getLogger(__name__)
+
+INTERRUPTED_MESSAGE = (
+    "interrupted: OrderHub was stopping; the next run resumes from the saved cursor"
+)
+LEASE_LOST_MESSAGE = (
+    "lease lost: this run stalled past its lease and stopped; "
+    "the next run resumes from the saved cursor"
+)
+ABANDONED_MESSAGE = (
+    "abandoned: the process running it stopped before it finished; "
+    "the next run resumed from the saved cursor"
+)
+RETRIED_ENTITY_TYPES = tuple(kind.value for kind in EntityKind)
+"""Exceptions of these entity types are handed back to their flow (`ctx.retry_ext_ids`)."""
+_STALE_RUNS_CHECKED = 20
+_SCHEDULE_LOCK_TTL_SECONDS = 30.0
+_BACKOFF_RUNS_CHECKED = 8
+MAX_BACKOFF = timedelta(minutes=15)
+"""After failures in a row, a flow waits its interval doubled per failure, up to this."""
+
+
+def flow_lease_key(integration_id: str, flow: FlowName) -> str:
+    """The lease that makes a flow run once at a time, whoever runs it: `flow:<id>:<flow>`."""
+    return store_leases.flow_lease_key(integration_id, FlowName(flow).value)
+
+
+class FlowRunner:
+    """Runs flows on demand; thread-safe, one instance per process is enough."""
+
+    def __init__(
+        self,
+        db: Database,
+        box: SecretBox,
+        registry: FlowRegistry,
+        *,
+        clock: Clock | None = None,
+        sleep: Sleep | None = None,
+        owner: str | None = None,
+        lease_ttl_seconds: float = 120.0,
+        http_factory: Callable[[Integration], httpx.Client] | None = None,
+    ) -> None:
+        """`http_factory` builds the client a run's connector uses; the runner never closes it."""
+        if lease_ttl_seconds <= 0:
+            raise ValueError("lease_ttl_seconds must be positive")
+        self._db = db
+        self._box = box
+        self._registry = registry
+        self._clock: Clock = clock or SystemClock()
+        self._sleep: Sleep = sleep or time.sleep
+        self._owner = owner or store_leases.lease_owner_id()
+        self._ttl = lease_ttl_seconds
+        self._http_factory = http_factory
+        self._active: set[FlowContext] = set()
+        self._active_lock = threading.Lock()
+        # The database lease is re-entrant for its owner (one per runner), so runs started by
+        # this runner on several threads are kept apart here as well.
+        self._running_keys: set[str] = set()
+
+    @property
+    def owner(self) -> str:
+        return self._owner
+
+    def run_flow(
+        self,
+        integration_id: str,
+        flow: FlowName,
+        *,
+        trigger: str = "manual",
+        require_enabled: bool = True,
+        progress: ProgressCallback | None = None,
+        stop: threading.Event | None = None,
+        only_if_due: bool = False,
+    ) -> Run:
+        """Run `flow` of `integration_id` now and return its finished run row.
+
+        Raises a `RunRefused` (`FlowBusy`, `FlowDisabled`, `FlowNotAvailable`,
+        `IntegrationNotConnected`) when nothing could start; otherwise the run is recorded
+        and returned, failed or succeeded. `stop` is an extra shutdown signal the flow sees
+        through `ctx.should_stop()` (the scheduler passes its own). `only_if_due` re-checks
+        the schedule under the lease and raises `FlowNotDue` if another worker ran the flow
+        since the caller saw it due (schedulers working from a stale list of due flows).
+        """
+        flow = FlowName(flow)
+        factory = self._check(integration_id, flow, require_enabled=require_enabled)
+        key = flow_lease_key(integration_id, flow)
+        busy = FlowBusy(f"{flow.value} of integration {integration_id} is already running")
+        with self._active_lock:
+            if key in self._running_keys:
+                raise busy
+            self._running_keys.add(key)
+        try:
+            lease = _Lease(self._db, key, self._owner, self._ttl, self._clock)
+            if not lease.acquire():
+                raise busy
+            try:
+                return self._run_leased(
+                    integration_id,
+                    flow,
+                    factory,
+                    lease,
+                    trigger=trigger,
+                    progress=progress,
+                    stop=stop,
+                    only_if_due=only_if_due,
+                )
+            finally:
+                lease.release()
+        finally:
+            with self._active_lock:
+                self._running_keys.discard(key)
+
+    def retry_exception(self, exception_id: str) -> Run:
+        """Run that exception's flow now (even if the flow is off): it re-fetches the record."""
+        with self._db.read_session() as session:
+            item = store_exceptions.get_exception(session, exception_id)
+        if item is None:
+            raise SyncExceptionNotFound(f"No exception with id {exception_id!r}")
+        return self.run_flow(item.integration, item.flow, trigger="retry", require_enabled=False)
+
+    def retry_all(self, integration_id: str | None = None) -> list[Run]:
+        """One retry run per (integration, flow) with open exceptions.
+
+        A flow that is running already (its next run picks the records up), not available, or
+        whose integration is no longer connected is skipped with a warning in the log.
+        """
+        with self._db.read_session() as session:
+            targets = _open_exception_targets(session, integration_id)
+        runs: list[Run] = []
+        for target_integration, flow in targets:
+            try:
+                runs.append(
+                    self.run_flow(target_integration, flow, trigger="retry", require_enabled=False)
+                )
+            except (FlowBusy, FlowNotAvailable, IntegrationNotConnected) as refused:
+                log.warning("retry of %s %s skipped: %s", target_integration, flow.value, refused)
+        return runs
+
+    def request_stop(self) -> None:
+        """Ask every running flow to stop at its next page boundary."""
+        with self._active_lock:
+            for ctx in self._active:
+                ctx.stop_event.set()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _check(self, integration_id: str, flow: FlowName, *, require_enabled: bool) -> FlowFactory:
+        with self._db.read_session() as session:
+            integration = store_integrations.get_integration(session, integration_id)
+            if integration is None:
+                raise IntegrationNotFound(f"No integration with id {integration_id!r}")
+            _require_connected(integration)
+            if (
+                require_enabled
+                and not store_integrations.get_flow_state(session, integration_id, flow).enabled
+            ):
+                raise FlowDisabled(
+                    f"{flow.value} is off for integration {integration_id}; "
+                    f"enable it with `orderhub flows enable {integration_id} {flow.value}`"
+                )
+        factory = self._registry.factory(integration.connector, flow)
+        if factory is None:
+            raise FlowNotAvailable(f"{flow.value} is not available yet in this version of OrderHub")
+        return factory
+
+    def _run_leased(
+        self,
+        integration_id: str,
+        flow: FlowName,
+        factory: FlowFactory,
+        lease: _Lease,
+        *,
+        trigger: str,
+        progress: ProgressCallback | None,
+        stop: threading.Event | None,
+        only_if_due: bool,
+    ) -> Run:
+        started_at = self._clock.now()
+        with (
+            self._db.session() as session,
+            locked_flow_state(session, integration_id, flow, now=started_at) as state,
+        ):
+            # Read under the lease: the previous run may have moved the cursor since `_check`.
+            integration = store_integrations.get_integration(session, integration_id)
+            if integration is None:  # pragma: no cover - the state above was just read
+                raise IntegrationNotFound(f"No integration with id {integration_id!r}")
+            if only_if_due and state.next_run_at is not None and state.next_run_at > started_at:
+                raise FlowNotDue(f"{flow.value} of integration {integration_id} has just run")
+            retry_ids = _open_ids(session, integration_id, flow)
+            _close_abandoned_runs(session, integration_id, flow, now=started_at)
+            run_id = store_runs.start_run(
+                session, integration_id=integration_id, flow=flow, trigger=trigger, now=started_at
+            )
+            interval = timedelta(seconds=state.interval_seconds)
+            # Claim the next slot now; a trigger during the run moves it earlier, and the
+            # finish keeps that earlier time (a webhook during a run is not lost).
+            claimed_next = started_at + interval
+            store_integrations.set_flow_schedule(
+                session,
+                integration_id,
+                flow,
+                last_run_at=state.last_run_at,
+                next_run_at=claimed_next,
+                last_error=state.last_error,
+            )
+        log.info("run %s: %s %s started (%s)", run_id, integration_id, flow.value, trigger)
+
+        token = ""
+        ctx: FlowContext | None = None
+        error: str | None = None
+        interrupt: BaseException | None = None
+        try:
+            with self._db.read_session() as session:
+                token = store_integrations.get_api_token(session, integration_id, self._box)
+            ctx = FlowContext(
+                db=self._db,
+                integration=integration,
+                api_token=token,
+                flow=flow,
+                run_id=run_id,
+                trigger=trigger,
+                started_at=started_at,
+                clock=self._clock,
+                sleep=self._sleep,
+                cursor=state.cursor,
+                start_from=state.start_from,
+                retry_ext_ids=retry_ids,
+                http=self._http_factory(integration) if self._http_factory else None,
+                on_progress=progress,
+                lease=lease,
+                external_stop=stop,
+            )
+            with self._active_lock:
+                self._active.add(ctx)
+            lease.keep_alive()
+            factory(ctx).run(ctx)
+            if lease.lost:
+                error = LEASE_LOST_MESSAGE
+            elif ctx.stopped_early:
+                error = INTERRUPTED_MESSAGE
+        except LeaseLost:
+            error = LEASE_LOST_MESSAGE
+        except Exception as exc:
+            error = describe_error(exc, secrets=[token])
+            log.warning("run %s: %s %s failed: %s", run_id, integration_id, flow.value, error)
+        except BaseException as exc:  # Ctrl-C, SystemExit: settle the run row, then let it go
+            error = INTERRUPTED_MESSAGE
+            interrupt = exc
+        finally:
+            lease.stop_keep_alive()
+            if ctx is not None:
+                with self._active_lock:
+                    self._active.discard(ctx)
+
+        run = self._finish(integration_id, flow, run_id, ctx, error, claimed_next, interval)
+        if interrupt is not None:
+            raise interrupt
+        return run
+
+    def _finish(
+        self,
+        integration_id: str,
+        flow: FlowName,
+        run_id: str,
+        ctx: FlowContext | None,
+        error: str | None,
+        claimed_next: datetime,
+        interval: timedelta,
+    ) -> Run:
+        finished_at = self._clock.now()
+        with self._db.session() as session:
+            # Raises IntegrationNotFound if it was removed while it ran (its runs went with it).
+            with locked_flow_state(session, integration_id, flow, now=finished_at) as state:
+                if error is None:
+                    next_run_at = finished_at + interval
+                else:
+                    next_run_at = finished_at + _backoff(
+                        session, integration_id, flow, run_id, interval
+                    )
+                triggered = state.next_run_at
+                if triggered is not None and triggered < claimed_next:
+                    next_run_at = min(next_run_at, triggered)
+                store_integrations.set_flow_schedule(
+                    session,
+                    integration_id,
+                    flow,
+                    last_run_at=finished_at,
+                    next_run_at=next_run_at,
+                    last_error=error,
+                )
+            store_runs.finish_run(
+                session,
+                run_id,
+                status=RunStatus.FAILED if error else RunStatus.SUCCEEDED,
+                counts=ctx.counts if ctx else RunCounts(),
+                api_calls=ctx.api_calls if ctx else 0,
+                rate_limit_wait_seconds=ctx.rate_limit_wait_seconds if ctx else 0.0,
+                error=error,
+                now=finished_at,
+            )
+            run = store_runs.get_run(session, run_id)
+        if run is None:  # pragma: no cover - the row was written above in this process
+            raise RuntimeError(f"run {run_id} vanished")
+        log.info("run %s: %s %s %s", run_id, integration_id, flow.value, run.status.value)
+        return run
+
+
+class _Lease:
+    """The run's hold on `flow:<integration>:<flow>`, renewed by a thread and per page."""
+
+    def __init__(self, db: Database, key: str, owner: str, ttl: float, clock: Clock) -> None:
+        self._db = db
+        self._key = key
+        self._owner = owner
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._lost = False
+        self._renewed_at = 0.0
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def lost(self) -> bool:
+        return self._lost
+
+    def acquire(self) -> bool:
+        with self._db.session() as session:
+            acquired = store_leases.try_acquire(
+                session,
+                key=self._key,
+                owner=self._owner,
+                ttl_seconds=self._ttl,
+                now=self._clock.now(),
+            )
+        self._renewed_at = self._clock.monotonic()
+        return acquired
+
+    def renew(self) -> None:
+        """Renew when a third of the TTL has passed since the last renewal; raise if lost."""
+        if self._lost:
+            raise LeaseLost(f"lease {self._key} expired")
+        if self._clock.monotonic() - self._renewed_at >= self._ttl / 3:
+            self._renew_now()
+        if self._lost:
+            raise LeaseLost(f"lease {self._key} expired")
+
+    def keep_alive(self) -> None:
+        """Renew from a daemon thread every TTL/3 until `stop_keep_alive`."""
+        self._thread = threading.Thread(
+            target=self._keep_alive_loop, name=f"lease {self._key}", daemon=True
+        )
+        self._thread.start()
+
+    def stop_keep_alive(self) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def release(self) -> None:
+        self.stop_keep_alive()
+        if self._lost:
+            return  # another owner may hold it now; releasing is theirs to do
+        try:
+            with self._db.session() as session:
+                store_leases.release(session, key=self._key, owner=self._owner)
+        except Exception:  # the TTL frees it anyway; never hide the run's own outcome
+            log.exception("could not release lease %s; it expires by itself", self._key)
+
+    def _keep_alive_loop(self) -> None:
+        while not self._done.wait(self._ttl / 3):
+            try:
+                self._renew_now()
+            except Exception:  # a busy database now and then: the next tick tries again
+                log.exception("could not renew lease %s", self._key)
+            if self._lost:
+                return
+
+    def _renew_now(self) -> None:
+        with self._lock:
+            if self._lost:
+                return
+            with self._db.session() as session:
+                ok = store_leases.renew(
+                    session,
+                    key=self._key,
+                    owner=self._owner,
+                    ttl_seconds=self._ttl,
+                    now=self._clock.now(),
+                )
+            self._renewed_at = self._clock.monotonic()
+            if not ok:
+                self._lost = True
+                log.warning("lease %s was lost; the run stops at its next page", self._key)
+
+
+@contextmanager
+def locked_flow_state(
+    session: Session, integration_id: str, flow: FlowName, *, now: datetime
+) -> Iterator[FlowState]:
+    """A flow's state, read under a mutex held until `session` commits: for schedule updates.
+
+    Setting `next_run_at` is a read-modify-write (a run's finish keeps an earlier time a
+    trigger set meanwhile), and a trigger can come from any thread or worker. The mutex is a
+    lease row inserted and deleted in this same transaction: on PostgreSQL a concurrent
+    insert of the key waits for this transaction to end, and on SQLite `BEGIN IMMEDIATE`
+    already serialises writers. Take it first in the transaction, before anything loads the
+    flow row, so the state read after it is fresh.
+    """
+    key = f"schedule:{integration_id}:{FlowName(flow).value}"
+    owner = store_leases.lease_owner_id()
+    store_leases.try_acquire(
+        session, key=key, owner=owner, ttl_seconds=_SCHEDULE_LOCK_TTL_SECONDS, now=now
+    )
+    try:
+        state = store_integrations.get_flow_state(session, integration_id, flow)
+    except StoreNotFound as exc:
+        raise IntegrationNotFound(f"No integration with id {integration_id!r}") from exc
+    yield state
+    store_leases.release(session, key=key, owner=owner)
+
+
+def _require_connected(integration: Integration) -> None:
+    if integration.status is IntegrationStatus.DISABLED:
+        raise IntegrationNotConnected(
+            f"Integration {integration.integration_id} is disabled; enable it to run its flows"
+        )
+    if integration.enabled_at is None:
+        raise IntegrationNotConnected(
+            f"Integration {integration.integration_id} has never connected; "
+            f"run `orderhub integrations test {integration.integration_id}`"
+        )
+
+
+def _open_ids(session: Session, integration_id: str, flow: FlowName) -> list[str]:
+    """External ids with an open exception of this flow, oldest first, each once."""
+    ids: dict[str, None] = {}
+    for entity_type in RETRIED_ENTITY_TYPES:
+        for ext_id in store_exceptions.open_exception_ids(
+            session, integration_id, flow, entity_type
+        ):
+            ids.setdefault(ext_id, None)
+    return list(ids)
+
+
+def _open_exception_targets(
+    session: Session, integration_id: str | None
+) -> list[tuple[str, FlowName]]:
+    if integration_id is None:
+        integration_ids = [i.integration_id for i in store_integrations.list_integrations(session)]
+    else:
+        integration_ids = [integration_id]
+    return [
+        (target, flow)
+        for target in integration_ids
+        for flow in FlowName
+        if _open_ids(session, target, flow)
+    ]
+
+
+def _close_abandoned_runs(
+    session: Session, integration_id: str, flow: FlowName, *, now: datetime
+) -> None:
+    """Runs of this flow still `running` while we hold its lease died with their process."""
+    for run in store_runs.list_runs(
+        session, integration_id=integration_id, flow=flow, limit=_STALE_RUNS_CHECKED
+    ):
+        if run.status is RunStatus.RUNNING:
+            store_runs.finish_run(
+                session,
+                run.run_id,
+                status=RunStatus.FAILED,
+                counts=run.counts,
+                api_calls=run.api_calls,
+                rate_limit_wait_seconds=run.rate_limit_wait_seconds,
+                error=ABANDONED_MESSAGE,
+                now=now,
+            )
+
+
+def _backoff(
+    session: Session, integration_id: str, flow: FlowName, run_id: str, interval: timedelta
+) -> timedelta:
+    """The wait after a failed run: the interval, doubled for each failure in a row, capped.
+
+    A store that rejects the token or is down is not called every minute for hours; a trigger
+    ("Sync now", a webhook) still runs the flow at once.
+    """
+    recent = store_runs.list_runs(
+        session, integration_id=integration_id, flow=flow, limit=_BACKOFF_RUNS_CHECKED
+    )
+    failures = 1  # this run, which failed
+    for run in recent:
+        if run.run_id == run_id:
+            continue
+        if run.status is not RunStatus.FAILED:
+            break
+        failures += 1
+    factor: int = 2 ** (failures - 1)
+    return min(interval * factor, max(interval, MAX_BACKOFF))

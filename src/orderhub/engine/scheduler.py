@@ -1,0 +1,205 @@
+"""The embedded scheduler: one process runs every enabled flow on its interval.
+
+The schedule lives in the database (`next_run_at` per flow), not in this object: the scheduler
+only asks the store which flows are due and hands them to the runner, whose lease keeps a flow
+from running twice at once. That is what lets distributed workers replace this class later
+without touching a flow: they ask the same question and make the same call.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
+from datetime import timedelta
+
+from orderhub.clock import Clock, SystemClock
+from orderhub.domain import FlowName, Run
+from orderhub.engine.errors import (
+    FlowBusy,
+    FlowDisabled,
+    FlowNotAvailable,
+    FlowNotDue,
+    IntegrationNotConnected,
+    IntegrationNotFound,
+)
+from orderhub.engine.runner import FlowRunner, locked_flow_state
+from orderhub.store import integrations as store_integrations
+from orderhub.store.database import Database
+
+__all__ = ["EmbeddedScheduler"]
+
+log = logging.getLogger(__name__)
+
+_Key = tuple[str, FlowName]
+
+
+class EmbeddedScheduler:
+    """Runs each enabled flow on its interval (default 60 s); never two runs of one flow at once."""
+
+    def __init__(
+        self,
+        runner: FlowRunner,
+        db: Database,
+        *,
+        clock: Clock | None = None,
+        tick_seconds: float = 1.0,
+        max_workers: int = 4,
+    ) -> None:
+        if tick_seconds <= 0:
+            raise ValueError("tick_seconds must be positive")
+        self._runner = runner
+        self._db = db
+        self._clock: Clock = clock or SystemClock()
+        self._tick = tick_seconds
+        self._max_workers = max_workers
+        self._stopping = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._inflight: dict[_Key, Future[Run | None]] = {}
+        self._inflight_lock = threading.Lock()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def run_due_once(self) -> list[Run]:
+        """Run every flow that is due now, one after the other, and return their runs."""
+        runs: list[Run] = []
+        for integration_id, flow in self._due():
+            run = self._run_one(integration_id, flow, stop=None, swallow=False)
+            if run is not None:
+                runs.append(run)
+        return runs
+
+    def trigger(self, integration_id: str, flow: FlowName) -> None:
+        """Run this flow as soon as possible ("Sync now", a webhook): its next run is now.
+
+        A trigger that arrives while the flow runs is kept: the run that is going on finishes,
+        and the next one starts at once instead of an interval later.
+        """
+        flow = FlowName(flow)
+        now = self._clock.now()
+        with (
+            self._db.session() as session,
+            locked_flow_state(session, integration_id, flow, now=now) as state,
+        ):
+            store_integrations.set_flow_schedule(
+                session,
+                integration_id,
+                flow,
+                last_run_at=state.last_run_at,
+                next_run_at=now,
+                last_error=state.last_error,
+            )
+        self._wake.set()
+
+    def start(self) -> None:
+        """Start the background thread: every tick, due flows go to a small thread pool."""
+        if self.running:
+            raise RuntimeError("the scheduler is running already")
+        self._stopping.clear()
+        self._pool = ThreadPoolExecutor(
+            max_workers=self._max_workers, thread_name_prefix="orderhub-flow"
+        )
+        self._thread = threading.Thread(target=self._loop, name="orderhub-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop dispatching, ask running flows to stop at a page boundary, wait up to `timeout`."""
+        self._stopping.set()  # also the stop signal of the runs it started (`ctx.should_stop`)
+        self._wake.set()
+        thread, pool = self._thread, self._pool
+        if thread is not None:
+            thread.join(timeout)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+            with self._inflight_lock:
+                pending = list(self._inflight.values())
+            _done, not_done = wait_futures(pending, timeout=timeout)
+            if not_done:
+                log.warning("%d flow run(s) still going after %.0fs", len(not_done), timeout)
+        self._thread = None
+        self._pool = None
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            self._wake.clear()  # a trigger during the dispatch below ends the next wait early
+            try:
+                self._dispatch()
+            except Exception:  # a database hiccup must not end scheduling for good
+                log.exception("scheduler tick failed; trying again next tick")
+            self._wake.wait(self._tick)
+
+    def _dispatch(self) -> None:
+        pool = self._pool
+        if pool is None:
+            return
+        for key in self._due():
+            if self._stopping.is_set():
+                return
+            with self._inflight_lock:
+                if key in self._inflight:
+                    continue  # queued or running in this process already
+                future = pool.submit(
+                    self._run_one, key[0], key[1], stop=self._stopping, swallow=True
+                )
+                self._inflight[key] = future
+            future.add_done_callback(functools.partial(self._forget, key))
+
+    def _forget(self, key: _Key, _future: Future[Run | None]) -> None:
+        with self._inflight_lock:
+            self._inflight.pop(key, None)
+
+    def _due(self) -> list[_Key]:
+        now = self._clock.now()
+        with self._db.read_session() as session:
+            due = store_integrations.due_flows(session, now=now)
+        return [(integration_id, FlowName(flow)) for integration_id, flow in due]
+
+    def _run_one(
+        self, integration_id: str, flow: FlowName, *, stop: threading.Event | None, swallow: bool
+    ) -> Run | None:
+        """Run one due flow; a refusal is logged (and postponed when it would repeat every tick)."""
+        if stop is not None and stop.is_set():
+            return None
+        try:
+            return self._runner.run_flow(
+                integration_id, flow, trigger="schedule", stop=stop, only_if_due=True
+            )
+        except (FlowBusy, FlowNotDue):
+            log.debug("%s %s is running or ran elsewhere; skipped", integration_id, flow.value)
+        except FlowDisabled:
+            log.debug("%s %s was switched off meanwhile; skipped", integration_id, flow.value)
+        except (FlowNotAvailable, IntegrationNotConnected) as refused:
+            # Due but cannot run: look again an interval later, not every tick.
+            log.info("%s %s not run: %s", integration_id, flow.value, refused)
+            self._postpone(integration_id, flow)
+        except Exception:
+            if not swallow:
+                raise
+            log.exception("%s %s could not be run", integration_id, flow.value)
+        return None
+
+    def _postpone(self, integration_id: str, flow: FlowName) -> None:
+        now = self._clock.now()
+        try:
+            with (
+                self._db.session() as session,
+                locked_flow_state(session, integration_id, flow, now=now) as state,
+            ):
+                store_integrations.set_flow_schedule(
+                    session,
+                    integration_id,
+                    flow,
+                    last_run_at=state.last_run_at,
+                    next_run_at=now + timedelta(seconds=state.interval_seconds),
+                    last_error=state.last_error,
+                )
+        except IntegrationNotFound:  # removed meanwhile: nothing left to schedule
+            return
