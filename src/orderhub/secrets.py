@@ -1,0 +1,69 @@
+"""Encryption of stored credentials, and masking of secrets shown back to people.
+
+A Cart.com API token opens a merchant's store, so the hub keeps it only encrypted at rest
+(`SecretBox`) and only ever shows its last four characters (`mask_secret`). The box is keyed
+from `ORDERHUB_SECRET_KEY` through HKDF-SHA256, so any string of reasonable length works as a
+key and the raw key is never used directly as a Fernet key.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+__all__ = ["SecretBox", "SecretDecryptError", "mask_secret"]
+
+_HKDF_SALT = b"orderhub.secretbox"
+_HKDF_INFO = b"orderhub stored credentials v1"
+_MASK = "\u2022" * 8
+_REVEALED = 4
+_MIN_LENGTH_TO_REVEAL = 12
+
+
+class SecretDecryptError(Exception):
+    """A stored secret could not be decrypted: wrong `ORDERHUB_SECRET_KEY`, or a damaged value."""
+
+
+class SecretBox:
+    """Authenticated symmetric encryption (Fernet) of short secrets such as API tokens."""
+
+    def __init__(self, secret_key: str) -> None:
+        if not secret_key:
+            raise ValueError("ORDERHUB_SECRET_KEY is empty; a secret key is needed to store tokens")
+        derived = HKDF(
+            algorithm=hashes.SHA256(),
+            length=32,
+            salt=_HKDF_SALT,
+            info=_HKDF_INFO,
+        ).derive(secret_key.encode("utf-8"))
+        self._fernet = Fernet(base64.urlsafe_b64encode(derived))
+
+    def encrypt(self, plaintext: str) -> str:
+        """Encrypt `plaintext`; each call gives a different token (random IV)."""
+        return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, token: str) -> str:
+        """Decrypt a token made by `encrypt` with the same secret key."""
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except (InvalidToken, UnicodeError) as exc:
+            raise SecretDecryptError(
+                "the stored API token cannot be decrypted with this ORDERHUB_SECRET_KEY"
+            ) from exc
+
+    def __repr__(self) -> str:
+        return "SecretBox(<hidden>)"
+
+
+def mask_secret(value: str) -> str:
+    """Show a secret as `••••••••abcd`: its last four characters only.
+
+    Values shorter than twelve characters are masked entirely, so that a mask never gives
+    away a third or more of a secret.
+    """
+    if len(value) < _MIN_LENGTH_TO_REVEAL:
+        return _MASK
+    return _MASK + value[-_REVEALED:]

@@ -1,0 +1,41 @@
+"""The hub's store: SQLAlchemy 2 on SQLite (embedded default) or PostgreSQL (scale-out).
+
+Modules, one concept each:
+
+- `database`: engines, `Database` (units of work), `upgrade` (Alembic, migrations shipped here)
+- `records`: canonical records of every kind — idempotent upserts, reads and filters
+- `feed`: the change feed push flows read, and record timelines · `entities`: kinds, origins
+- `integrations` / `flows`: integrations, encrypted tokens, flow switches, cursors, schedule
+- `runs`: run history · `exceptions`: per-record sync exceptions · `leases`: run exclusivity
+- `tables` / `dialect`: the schema, and what differs between the two databases
+
+Every repository function takes the caller's `Session` and never commits: the caller owns
+the transaction, so records and the cursor that covers them commit together.
+"""
+
+from orderhub.store.database import Database, make_engine, upgrade
+from orderhub.store.errors import NotFoundError, StoreError
+from orderhub.store.flows import FlowState
+from orderhub.store.records import (
+    Change,
+    EntityKind,
+    Origin,
+    StoredRecord,
+    TimelineEvent,
+    UpsertResult,
+)
+
+__all__ = [
+    "Change",
+    "Database",
+    "EntityKind",
+    "FlowState",
+    "NotFoundError",
+    "Origin",
+    "StoreError",
+    "StoredRecord",
+    "TimelineEvent",
+    "UpsertResult",
+    "make_engine",
+    "upgrade",
+]

@@ -1,0 +1,201 @@
+"""Per-record sync exceptions: one bad record is named, kept, retried, and cleared on success.
+
+There is at most one *open* exception per `(integration, flow, entity type, external id)`,
+enforced by a partial unique index. Raising it again while open bumps `attempts` and replaces
+the message and raw record (one atomic `INSERT … ON CONFLICT DO UPDATE`, safe across
+workers). Once resolved, a row is history: if the same record fails again later, a new open
+exception (a new id, `attempts` back to 1) is created rather than the old one reopened, so
+the list shows each incident with its own dates.
+
+None of these functions commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+from orderhub.domain import ExceptionStatus, FlowName, SyncException
+from orderhub.store.dialect import dialect_insert, rowcount, utc
+from orderhub.store.tables import ExceptionRow
+
+__all__ = [
+    "get_exception",
+    "list_exceptions",
+    "open_exception_ids",
+    "raise_exception",
+    "resolve_exception",
+    "resolve_exceptions",
+]
+
+_KEY = ["integration_id", "flow", "entity_type", "ext_entity_id"]
+# Must be written exactly as the partial index's predicate, as a literal: PostgreSQL infers
+# the arbiter index of ON CONFLICT only from a predicate it can prove at plan time.
+_OPEN_PREDICATE = text("status = 'open'")
+_CHUNK = 500
+
+
+def raise_exception(
+    session: Session,
+    *,
+    integration_id: str,
+    flow: FlowName,
+    entity_type: str,
+    ext_entity_id: str,
+    exception_type: str,
+    message: str,
+    raw: Mapping[str, Any] | None,
+    now: datetime,
+) -> SyncException:
+    """Open an exception on a record, or count one more failed attempt of an open one."""
+    now = utc(now)
+    table = ExceptionRow.__table__
+    insert = dialect_insert(session, ExceptionRow).values(
+        exception_id=secrets.token_hex(8),
+        integration_id=integration_id,
+        flow=FlowName(flow).value,
+        entity_type=entity_type,
+        ext_entity_id=ext_entity_id,
+        exception_type=exception_type,
+        message=message,
+        status=ExceptionStatus.OPEN.value,
+        attempts=1,
+        raw=dict(raw) if raw is not None else None,
+        created_at=now,
+        updated_at=now,
+        resolved_at=None,
+    )
+    insert = insert.on_conflict_do_update(
+        index_elements=_KEY,
+        index_where=_OPEN_PREDICATE,
+        set_={
+            "attempts": table.c.attempts + 1,
+            "exception_type": insert.excluded.exception_type,
+            "message": insert.excluded.message,
+            "raw": insert.excluded.raw,
+            "updated_at": insert.excluded.updated_at,
+        },
+    ).returning(table.c.exception_id)
+    exception_id = session.execute(insert).scalar_one()
+    exception = get_exception(session, exception_id)
+    assert exception is not None
+    return exception
+
+
+def resolve_exceptions(
+    session: Session,
+    *,
+    integration_id: str,
+    flow: FlowName,
+    entity_type: str,
+    ext_entity_ids: Iterable[str],
+    now: datetime,
+) -> int:
+    """Resolve the open exceptions of records that have now synced; returns how many."""
+    now = utc(now)
+    ids = list(dict.fromkeys(ext_entity_ids))
+    resolved = 0
+    for start in range(0, len(ids), _CHUNK):
+        result = session.execute(
+            update(ExceptionRow)
+            .where(
+                ExceptionRow.status == ExceptionStatus.OPEN.value,
+                ExceptionRow.integration_id == integration_id,
+                ExceptionRow.flow == FlowName(flow).value,
+                ExceptionRow.entity_type == entity_type,
+                ExceptionRow.ext_entity_id.in_(ids[start : start + _CHUNK]),
+            )
+            .values(_resolved_values(now))
+            .execution_options(synchronize_session=False)
+        )
+        resolved += rowcount(result)
+    return resolved
+
+
+def resolve_exception(session: Session, exception_id: str, *, now: datetime) -> bool:
+    """Resolve one open exception by hand; False if it is unknown or already resolved."""
+    result = session.execute(
+        update(ExceptionRow)
+        .where(
+            ExceptionRow.exception_id == exception_id,
+            ExceptionRow.status == ExceptionStatus.OPEN.value,
+        )
+        .values(_resolved_values(utc(now)))
+        .execution_options(synchronize_session=False)
+    )
+    return rowcount(result) == 1
+
+
+def list_exceptions(
+    session: Session,
+    *,
+    status: ExceptionStatus | None = None,
+    integration_id: str | None = None,
+    flow: FlowName | None = None,
+    limit: int = 100,
+) -> list[SyncException]:
+    """Exceptions, most recently failed first."""
+    query = select(ExceptionRow)
+    if status is not None:
+        query = query.where(ExceptionRow.status == ExceptionStatus(status).value)
+    if integration_id is not None:
+        query = query.where(ExceptionRow.integration_id == integration_id)
+    if flow is not None:
+        query = query.where(ExceptionRow.flow == FlowName(flow).value)
+    query = query.order_by(ExceptionRow.updated_at.desc(), ExceptionRow.id.desc()).limit(limit)
+    rows = session.scalars(query.execution_options(populate_existing=True))
+    return [_exception(row) for row in rows]
+
+
+def get_exception(session: Session, exception_id: str) -> SyncException | None:
+    row = session.scalars(
+        select(ExceptionRow)
+        .where(ExceptionRow.exception_id == exception_id)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    return _exception(row) if row is not None else None
+
+
+def open_exception_ids(
+    session: Session, integration_id: str, flow: FlowName, entity_type: str
+) -> list[str]:
+    """External ids of the records with an open exception, oldest first: retry these next run."""
+    return list(
+        session.scalars(
+            select(ExceptionRow.ext_entity_id)
+            .where(
+                ExceptionRow.status == ExceptionStatus.OPEN.value,
+                ExceptionRow.integration_id == integration_id,
+                ExceptionRow.flow == FlowName(flow).value,
+                ExceptionRow.entity_type == entity_type,
+            )
+            .order_by(ExceptionRow.id)
+        )
+    )
+
+
+def _resolved_values(now: datetime) -> dict[str, Any]:
+    return {"status": ExceptionStatus.RESOLVED.value, "resolved_at": now, "updated_at": now}
+
+
+def _exception(row: ExceptionRow) -> SyncException:
+    return SyncException(
+        exception_id=row.exception_id,
+        integration=row.integration_id,
+        flow=FlowName(row.flow),
+        entity_type=row.entity_type,
+        ext_entity_id=row.ext_entity_id,
+        exception_type=row.exception_type,
+        message=row.message,
+        status=ExceptionStatus(row.status),
+        attempts=row.attempts,
+        raw=row.raw,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        resolved_at=row.resolved_at,
+    )

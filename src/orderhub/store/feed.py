@@ -1,0 +1,232 @@
+"""The change feed and record timelines.
+
+Every created or updated record appends one row to the change feed, which push flows read
+(`changes_since`), and one event to the record's timeline (`timeline`), which tells what
+changed and who changed it; notes (`add_timeline_note`) go to the timeline only.
+`records.upsert_record` writes both through `record_change`, in the caller's transaction.
+
+Change-feed gaps on PostgreSQL: `seq` comes from a sequence, which hands out numbers when a
+transaction inserts, not when it commits. A reader can therefore see seq 11 committed while
+seq 10 is still in flight (and a rolled-back or lost-race transaction leaves a hole forever).
+A push flow that stores "last seq seen" must allow for this — e.g. re-read a window behind
+its position, or only advance past a gap once it is older than the longest transaction.
+SQLite serialises writers, so there the feed has no gaps. This module documents the issue;
+it does not solve it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy.orm import Session
+
+from orderhub.store.dialect import utc
+from orderhub.store.entities import EntityKind, Origin
+from orderhub.store.errors import NotFoundError
+from orderhub.store.tables import Base, ChangeRow, RecordRow, TimelineRow
+
+__all__ = [
+    "Change",
+    "TimelineEvent",
+    "add_timeline_note",
+    "changes_since",
+    "discard_change",
+    "record_change",
+    "record_event",
+    "timeline",
+]
+
+_CHANGES = Base.metadata.tables["changes"]
+_EVENTS = Base.metadata.tables["timeline_events"]
+_INSERT_CHANGE = insert(_CHANGES).returning(_CHANGES.c.seq)
+_DELETE_CHANGE = delete(_CHANGES).where(_CHANGES.c.seq == bindparam("k_seq"))
+_INSERT_EVENT = insert(_EVENTS)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of the change feed. `integration_id` is the integration that made the change."""
+
+    seq: int
+    kind: EntityKind
+    hub_id: str
+    integration_id: str | None
+    run_id: str | None
+    at: datetime
+    flow: str | None = None
+    actor: str = "flow"
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    at: datetime
+    action: str
+    changed_fields: tuple[str, ...]
+    integration_id: str | None
+    run_id: str | None
+    flow: str | None
+    actor: str
+    note: str | None
+
+
+def changes_since(
+    session: Session,
+    kind: EntityKind,
+    after_seq: int,
+    *,
+    exclude_integration: str | None = None,
+    limit: int = 500,
+) -> list[Change]:
+    """Changes of one kind with `seq > after_seq`, oldest first.
+
+    `exclude_integration` leaves out changes that integration made itself, so a push flow
+    never echoes back what its own pull brought in. Every change is listed, so one record may
+    appear several times; readers that only need the latest state dedupe by `hub_id`.
+    See the module docstring about gaps in `seq` on PostgreSQL.
+    """
+    query = select(ChangeRow).where(ChangeRow.kind == kind.value, ChangeRow.seq > after_seq)
+    if exclude_integration is not None:
+        query = query.where(
+            (ChangeRow.integration_id.is_(None)) | (ChangeRow.integration_id != exclude_integration)
+        )
+    rows = session.scalars(query.order_by(ChangeRow.seq).limit(limit))
+    return [
+        Change(
+            seq=row.seq,
+            kind=EntityKind(row.kind),
+            hub_id=row.hub_id,
+            integration_id=row.integration_id,
+            run_id=row.run_id,
+            at=row.at,
+            flow=row.flow,
+            actor=row.actor,
+        )
+        for row in rows
+    ]
+
+
+def timeline(session: Session, kind: EntityKind, hub_id: str) -> list[TimelineEvent]:
+    """The record's history, oldest first."""
+    rows = session.scalars(
+        select(TimelineRow)
+        .where(TimelineRow.kind == kind.value, TimelineRow.hub_id == hub_id)
+        .order_by(TimelineRow.id)
+    )
+    return [
+        TimelineEvent(
+            at=row.at,
+            action=row.action,
+            changed_fields=tuple(row.changed_fields),
+            integration_id=row.integration_id,
+            run_id=row.run_id,
+            flow=row.flow,
+            actor=row.actor,
+            note=row.note,
+        )
+        for row in rows
+    ]
+
+
+def add_timeline_note(
+    session: Session,
+    kind: EntityKind,
+    hub_id: str,
+    *,
+    note: str,
+    origin: Origin,
+    now: datetime,
+) -> None:
+    """Append a free-text note to a record's timeline (not a change: no change-feed entry)."""
+    exists = select(RecordRow.hub_id).where(
+        RecordRow.kind == kind.value, RecordRow.hub_id == hub_id
+    )
+    if session.scalar(exists) is None:
+        raise NotFoundError(f"no {kind} with id {hub_id}")
+    _add_event(
+        session,
+        _who(kind, hub_id, origin),
+        seq=None,
+        action="note",
+        changed=(),
+        at=utc(now),
+        note=note,
+    )
+
+
+def record_change(
+    session: Session,
+    kind: EntityKind,
+    hub_id: str,
+    origin: Origin,
+    now: datetime,
+) -> int:
+    """Append a change-feed row for `hub_id` and return its seq (the timeline event follows)."""
+    seq: int = session.execute(
+        _INSERT_CHANGE, {**_who(kind, hub_id, origin), "at": now}
+    ).scalar_one()
+    return seq
+
+
+def discard_change(session: Session, seq: int) -> None:
+    """Remove a change this transaction wrote but must not commit (a lost insert race)."""
+    session.execute(_DELETE_CHANGE, {"k_seq": seq})
+
+
+def record_event(
+    session: Session,
+    kind: EntityKind,
+    hub_id: str,
+    origin: Origin,
+    *,
+    seq: int,
+    action: str,
+    changed: tuple[str, ...],
+    now: datetime,
+) -> None:
+    """Append the timeline event of a change (`created` or `updated`, with changed fields)."""
+    _add_event(
+        session,
+        _who(kind, hub_id, origin),
+        seq=seq,
+        action=action,
+        changed=changed,
+        at=now,
+        note=None,
+    )
+
+
+def _who(kind: EntityKind, hub_id: str, origin: Origin) -> dict[str, Any]:
+    return {
+        "kind": kind.value,
+        "hub_id": hub_id,
+        "integration_id": origin.integration_id,
+        "run_id": origin.run_id,
+        "flow": origin.flow,
+        "actor": origin.actor,
+    }
+
+
+def _add_event(
+    session: Session,
+    who: dict[str, Any],
+    *,
+    seq: int | None,
+    action: str,
+    changed: tuple[str, ...],
+    at: datetime,
+    note: str | None,
+) -> None:
+    session.execute(
+        _INSERT_EVENT,
+        {
+            **who,
+            "seq": seq,
+            "at": at,
+            "action": action,
+            "changed_fields": list(changed),
+            "note": note,
+        },
+    )

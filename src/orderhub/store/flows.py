@@ -1,0 +1,225 @@
+"""The state of an integration's flows: switch, start point, cursor and schedule.
+
+Where a flow starts reading (the semantics Pipe17's guide gives, which the engine relies on):
+
+- With a cursor, a flow resumes from it. Switching a flow off keeps its cursor, so switching
+  it on again resumes where it stopped.
+- Without one, it starts from `start_from`: the integration's `enabled_at` (so a flow switched
+  on a day after connecting still brings that day's changes), or the `since` given when it
+  was enabled, which clears the cursor — an explicit backfill.
+- When a disabled integration is connected again, `integrations.mark_connected` moves
+  `enabled_at` to that moment and clears every flow's cursor and `since`: changes made while
+  the integration was off are not synced unless the merchant asks for a backfill.
+
+`FlowSetting.enabled_at` records when the flow was last switched from off to on (enabling an
+already enabled flow keeps it); it is informational and never a start point.
+
+All functions take the caller's session and never commit: `save_cursor` belongs in the same
+transaction as the records the cursor covers.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orderhub.domain import FlowName, FlowSetting, IntegrationStatus
+from orderhub.store.dialect import utc
+from orderhub.store.errors import NotFoundError
+from orderhub.store.tables import FlowRow, IntegrationRow
+
+__all__ = [
+    "DEFAULT_INTERVAL_SECONDS",
+    "FlowState",
+    "due_flows",
+    "flow_setting",
+    "get_flow_state",
+    "save_cursor",
+    "set_flow_enabled",
+    "set_flow_interval",
+    "set_flow_schedule",
+]
+
+DEFAULT_INTERVAL_SECONDS = 60
+_FLOW_ORDER = {flow.value: index for index, flow in enumerate(FlowName)}
+
+
+@dataclass
+class FlowState:
+    integration_id: str
+    flow: FlowName
+    enabled: bool
+    cursor: dict[str, Any] | None
+    start_from: datetime | None
+    next_run_at: datetime | None
+    interval_seconds: int
+    last_run_at: datetime | None
+    last_error: str | None
+
+
+def get_flow_state(session: Session, integration_id: str, flow: FlowName) -> FlowState:
+    """Everything the engine needs to run one flow: is it on, where to start, when next."""
+    row = _flow_row(session, integration_id, flow)
+    enabled_at = session.scalar(
+        select(IntegrationRow.enabled_at).where(IntegrationRow.integration_id == integration_id)
+    )
+    return FlowState(
+        integration_id=integration_id,
+        flow=FlowName(row.flow),
+        enabled=row.enabled,
+        cursor=copy.deepcopy(row.cursor),
+        start_from=row.since if row.since is not None else enabled_at,
+        next_run_at=row.next_run_at,
+        interval_seconds=row.interval_seconds,
+        last_run_at=row.last_run_at,
+        last_error=row.last_error,
+    )
+
+
+def set_flow_enabled(
+    session: Session,
+    integration_id: str,
+    flow: FlowName,
+    enabled: bool,
+    *,
+    now: datetime,
+    since: datetime | None = None,
+) -> FlowSetting:
+    """Switch a flow on or off; `since` (only when switching on) backfills from that time.
+
+    Switching on makes the flow due at once (`next_run_at` cleared). Switching off keeps the
+    cursor. A `since` clears the cursor and becomes the flow's start point.
+    """
+    if since is not None and not enabled:
+        raise ValueError("`since` only applies when enabling a flow")
+    row = _flow_row(session, integration_id, flow)
+    if enabled:
+        if not row.enabled:
+            row.enabled_at = utc(now)
+            row.next_run_at = None
+        row.enabled = True
+        if since is not None:
+            row.since = utc(since)
+            row.cursor = None
+            row.next_run_at = None
+    else:
+        row.enabled = False
+    session.flush()
+    return flow_setting(row)
+
+
+def set_flow_interval(
+    session: Session, integration_id: str, flow: FlowName, interval_seconds: int
+) -> None:
+    """Change how often the scheduler runs a flow."""
+    if interval_seconds < 1:
+        raise ValueError("a flow's interval is at least one second")
+    _flow_row(session, integration_id, flow).interval_seconds = interval_seconds
+    session.flush()
+
+
+def save_cursor(
+    session: Session, integration_id: str, flow: FlowName, cursor: dict[str, Any]
+) -> None:
+    """Store a flow's cursor (a JSON-ready dict) in the caller's transaction."""
+    _flow_row(session, integration_id, flow).cursor = copy.deepcopy(cursor)
+    session.flush()
+
+
+def set_flow_schedule(
+    session: Session,
+    integration_id: str,
+    flow: FlowName,
+    *,
+    last_run_at: datetime | None,
+    next_run_at: datetime | None,
+    last_error: str | None,
+) -> None:
+    """Record when the flow last ran, when it runs next, and the last run's error (or None)."""
+    row = _flow_row(session, integration_id, flow)
+    row.last_run_at = utc(last_run_at) if last_run_at is not None else None
+    row.next_run_at = utc(next_run_at) if next_run_at is not None else None
+    row.last_error = last_error
+    session.flush()
+
+
+def due_flows(session: Session, *, now: datetime) -> list[tuple[str, FlowName]]:
+    """Enabled flows of connected integrations whose `next_run_at` is unset or has come.
+
+    Ordered with the longest-waiting first (never-scheduled flows before all others).
+    """
+    now = utc(now)
+    rows = list(
+        session.execute(
+            select(FlowRow.integration_id, FlowRow.flow, FlowRow.next_run_at)
+            .join(IntegrationRow, IntegrationRow.integration_id == FlowRow.integration_id)
+            .where(
+                IntegrationRow.status == IntegrationStatus.CONNECTED.value,
+                FlowRow.enabled.is_(True),
+                FlowRow.next_run_at.is_(None) | (FlowRow.next_run_at <= now),
+            )
+        )
+    )
+    rows.sort(
+        key=lambda row: (
+            row.next_run_at is not None,
+            row.next_run_at or now,
+            row.integration_id,
+            _FLOW_ORDER.get(row.flow, len(_FLOW_ORDER)),
+        )
+    )
+    return [(row.integration_id, FlowName(row.flow)) for row in rows]
+
+
+def flow_setting(row: FlowRow) -> FlowSetting:
+    return FlowSetting(
+        flow=FlowName(row.flow),
+        enabled=row.enabled,
+        enabled_at=row.enabled_at,
+        interval_seconds=row.interval_seconds,
+        last_run_at=row.last_run_at,
+        last_error=row.last_error,
+    )
+
+
+def new_flow_rows(integration_id: str) -> list[FlowRow]:
+    """The six flow rows of a new integration, all switched off."""
+    return [
+        FlowRow(
+            integration_id=integration_id,
+            flow=flow.value,
+            enabled=False,
+            enabled_at=None,
+            interval_seconds=DEFAULT_INTERVAL_SECONDS,
+            since=None,
+            cursor=None,
+            next_run_at=None,
+            last_run_at=None,
+            last_error=None,
+        )
+        for flow in FlowName
+    ]
+
+
+def flow_rows(session: Session, integration_ids: list[str]) -> dict[str, list[FlowRow]]:
+    """The flow rows of several integrations, each list in `FlowName` order."""
+    grouped: dict[str, list[FlowRow]] = {integration_id: [] for integration_id in integration_ids}
+    if not integration_ids:
+        return grouped
+    for row in session.scalars(select(FlowRow).where(FlowRow.integration_id.in_(integration_ids))):
+        grouped[row.integration_id].append(row)
+    for rows in grouped.values():
+        rows.sort(key=lambda row: _FLOW_ORDER.get(row.flow, len(_FLOW_ORDER)))
+    return grouped
+
+
+def _flow_row(session: Session, integration_id: str, flow: FlowName) -> FlowRow:
+    row = session.get(FlowRow, (integration_id, FlowName(flow).value))
+    if row is None:
+        raise NotFoundError(f"no flow {flow} on integration {integration_id}")
+    return row

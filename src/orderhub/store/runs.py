@@ -1,0 +1,126 @@
+"""Run history: one row per run of a flow, opened when it starts and closed when it ends.
+
+A run left `running` by a process that died stays so in the history; the engine decides
+how to present or close such runs (its lease has expired by then).
+None of these functions commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from orderhub.domain import FlowName, Run, RunCounts, RunStatus
+from orderhub.store.dialect import utc
+from orderhub.store.errors import NotFoundError
+from orderhub.store.tables import RunRow
+
+__all__ = ["finish_run", "get_run", "list_runs", "start_run"]
+
+
+def start_run(
+    session: Session, *, integration_id: str, flow: FlowName, trigger: str, now: datetime
+) -> str:
+    """Open a run (`running`) and return its id (16 hex characters)."""
+    run_id = secrets.token_hex(8)
+    session.add(
+        RunRow(
+            run_id=run_id,
+            integration_id=integration_id,
+            flow=FlowName(flow).value,
+            status=RunStatus.RUNNING.value,
+            trigger=trigger,
+            started_at=utc(now),
+            finished_at=None,
+            fetched=0,
+            created=0,
+            updated=0,
+            unchanged=0,
+            failed=0,
+            api_calls=0,
+            rate_limit_wait_seconds=0.0,
+            error=None,
+        )
+    )
+    session.flush()
+    return run_id
+
+
+def finish_run(
+    session: Session,
+    run_id: str,
+    *,
+    status: RunStatus,
+    counts: RunCounts,
+    api_calls: int,
+    rate_limit_wait_seconds: float,
+    error: str | None,
+    now: datetime,
+) -> None:
+    """Close a run with its outcome, counts, API usage and error (if it failed)."""
+    row = _row(session, run_id)
+    row.status = RunStatus(status).value
+    row.finished_at = utc(now)
+    row.fetched = counts.fetched
+    row.created = counts.created
+    row.updated = counts.updated
+    row.unchanged = counts.unchanged
+    row.failed = counts.failed
+    row.api_calls = api_calls
+    row.rate_limit_wait_seconds = rate_limit_wait_seconds
+    row.error = error
+    session.flush()
+
+
+def get_run(session: Session, run_id: str) -> Run | None:
+    row = session.scalars(select(RunRow).where(RunRow.run_id == run_id)).one_or_none()
+    return _run(row) if row is not None else None
+
+
+def list_runs(
+    session: Session,
+    *,
+    integration_id: str | None = None,
+    flow: FlowName | None = None,
+    limit: int = 50,
+) -> list[Run]:
+    """Runs, newest first (by start time, then by insertion for runs started together)."""
+    query = select(RunRow)
+    if integration_id is not None:
+        query = query.where(RunRow.integration_id == integration_id)
+    if flow is not None:
+        query = query.where(RunRow.flow == FlowName(flow).value)
+    query = query.order_by(RunRow.started_at.desc(), RunRow.id.desc()).limit(limit)
+    return [_run(row) for row in session.scalars(query)]
+
+
+def _row(session: Session, run_id: str) -> RunRow:
+    row = session.scalars(select(RunRow).where(RunRow.run_id == run_id)).one_or_none()
+    if row is None:
+        raise NotFoundError(f"no run with id {run_id}")
+    return row
+
+
+def _run(row: RunRow) -> Run:
+    return Run(
+        run_id=row.run_id,
+        integration=row.integration_id,
+        flow=FlowName(row.flow),
+        status=RunStatus(row.status),
+        trigger=row.trigger,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        counts=RunCounts(
+            fetched=row.fetched,
+            created=row.created,
+            updated=row.updated,
+            unchanged=row.unchanged,
+            failed=row.failed,
+        ),
+        api_calls=row.api_calls,
+        rate_limit_wait_seconds=row.rate_limit_wait_seconds,
+        error=row.error,
+    )

@@ -1,0 +1,269 @@
+"""The store's tables, as SQLAlchemy 2 declarative classes.
+
+These classes are the store's private representation: the rest of the hub sees the
+dataclasses and domain models that the repository modules (`records`, `integrations`, …)
+return. The schema itself is created by the hand-written Alembic migrations in
+`orderhub.store.migrations`; a test checks that the migrations and these classes agree.
+
+Every time column is aware UTC (`UtcDateTime`); every JSON column is `JsonDocument`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from orderhub.store.dialect import JsonDocument, UtcDateTime
+
+__all__ = [
+    "Base",
+    "ChangeRow",
+    "ExceptionRow",
+    "FlowRow",
+    "IntegrationRow",
+    "LeaseRow",
+    "RecordRow",
+    "RunRow",
+    "TimelineRow",
+]
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# An integer that autoincrements on both databases: BIGSERIAL on PostgreSQL, and on SQLite an
+# INTEGER PRIMARY KEY (the rowid), which `sqlite_autoincrement` keeps from reusing values.
+SerialId = BigInteger().with_variant(Integer(), "sqlite")
+
+_OPEN = text("status = 'open'")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        datetime: UtcDateTime,
+        dict[str, Any]: JsonDocument,
+        list[str]: JsonDocument,
+    }
+
+
+class RecordRow(Base):
+    """One canonical record (order, product, …) of any kind.
+
+    Keyed for upserts by `(kind, integration_id, ext_id)`. A hub-native record (created by the
+    API or the CLI, not pulled from an integration) has no integration; it is stored with
+    `integration_id = ""` so that one plain unique constraint covers both cases on both
+    databases (SQL treats NULLs as distinct in unique constraints). The repository functions
+    translate `""` to and from `None`; nothing outside `records.py` sees the empty string.
+    """
+
+    __tablename__ = "records"
+    __table_args__ = (
+        # The upsert key; it also serves filters by integration. No other index may start
+        # with (kind, integration_id): on a freshly filled table, before PostgreSQL has
+        # analysed it, the planner could pick that index for the key lookup and scan.
+        UniqueConstraint("kind", "integration_id", "ext_id"),
+        Index(None, "kind", "updated_at"),
+        Index(None, "kind", "status"),
+        Index(None, "kind", "ext_ref"),
+        Index(None, "kind", "sku"),
+        Index(None, "kind", "ext_updated_at"),
+    )
+
+    hub_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    integration_id: Mapped[str] = mapped_column(String(32))
+    ext_id: Mapped[str] = mapped_column(String(255))
+    data: Mapped[dict[str, Any]]
+    source_doc: Mapped[dict[str, Any] | None]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str | None] = mapped_column(String(64))
+    ext_ref: Mapped[str | None] = mapped_column(String(255))
+    sku: Mapped[str | None] = mapped_column(String(255))
+    ext_updated_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ChangeRow(Base):
+    """The change feed: one row per created or updated record, numbered by `seq`.
+
+    On PostgreSQL `seq` is allocated at insert, not at commit, so readers can see a higher
+    seq before a lower one commits (see `orderhub.store.records`); on SQLite it is gapless
+    in commit order.
+    """
+
+    __tablename__ = "changes"
+    __table_args__ = (Index(None, "kind", "seq"), {"sqlite_autoincrement": True})
+
+    seq: Mapped[int] = mapped_column(SerialId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    hub_id: Mapped[str] = mapped_column(String(16))
+    integration_id: Mapped[str | None] = mapped_column(String(32))
+    run_id: Mapped[str | None] = mapped_column(String(16))
+    flow: Mapped[str | None] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+
+
+class TimelineRow(Base):
+    """A record's history: creations, updates (with the fields that changed) and notes."""
+
+    __tablename__ = "timeline_events"
+    __table_args__ = (Index(None, "hub_id", "id"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(SerialId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    hub_id: Mapped[str] = mapped_column(String(16))
+    seq: Mapped[int | None] = mapped_column(BigInteger)
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(16))
+    changed_fields: Mapped[list[str]]
+    integration_id: Mapped[str | None] = mapped_column(String(32))
+    run_id: Mapped[str | None] = mapped_column(String(16))
+    flow: Mapped[str | None] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class IntegrationRow(Base):
+    """A connected store; the API token only ever encrypted (`api_token_encrypted`).
+
+    `disabled_at` is set while the merchant has the integration switched off; it is how the
+    next successful connection knows it is a re-enable (new `enabled_at`, cursors reset)
+    even if a failed connection test has set the status to `error` in between.
+    """
+
+    __tablename__ = "integrations"
+
+    integration_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    connector: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    api_url: Mapped[str] = mapped_column(Text)
+    api_token_encrypted: Mapped[str] = mapped_column(Text)
+    api_key_hint: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(32))
+    status_message: Mapped[str | None] = mapped_column(Text)
+    enabled_at: Mapped[datetime | None]
+    disabled_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class FlowRow(Base):
+    """One of an integration's six flows: switch, schedule, cursor and backfill start."""
+
+    __tablename__ = "flow_settings"
+    __table_args__ = (Index(None, "enabled", "next_run_at"),)
+
+    integration_id: Mapped[str] = mapped_column(
+        String(16),
+        ForeignKey("integrations.integration_id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    flow: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+    enabled_at: Mapped[datetime | None]
+    interval_seconds: Mapped[int] = mapped_column(Integer)
+    since: Mapped[datetime | None]
+    cursor: Mapped[dict[str, Any] | None]
+    next_run_at: Mapped[datetime | None]
+    last_run_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class RunRow(Base):
+    """One run of one flow. `id` orders runs that started in the same microsecond."""
+
+    __tablename__ = "runs"
+    __table_args__ = (
+        Index(None, "integration_id", "flow", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(SerialId, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(16), unique=True)
+    integration_id: Mapped[str] = mapped_column(
+        String(16), ForeignKey("integrations.integration_id", ondelete="CASCADE")
+    )
+    flow: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    trigger: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    fetched: Mapped[int] = mapped_column(Integer)
+    created: Mapped[int] = mapped_column(Integer)
+    updated: Mapped[int] = mapped_column(Integer)
+    unchanged: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[int] = mapped_column(Integer)
+    api_calls: Mapped[int] = mapped_column(Integer)
+    rate_limit_wait_seconds: Mapped[float] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ExceptionRow(Base):
+    """A per-record sync exception. At most one open row per record and flow (partial index)."""
+
+    __tablename__ = "sync_exceptions"
+    __table_args__ = (
+        Index(
+            "uq_sync_exceptions_open",
+            "integration_id",
+            "flow",
+            "entity_type",
+            "ext_entity_id",
+            unique=True,
+            sqlite_where=_OPEN,
+            postgresql_where=_OPEN,
+        ),
+        Index(None, "status", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(SerialId, primary_key=True, autoincrement=True)
+    exception_id: Mapped[str] = mapped_column(String(16), unique=True)
+    integration_id: Mapped[str] = mapped_column(
+        String(16), ForeignKey("integrations.integration_id", ondelete="CASCADE")
+    )
+    flow: Mapped[str] = mapped_column(String(32))
+    entity_type: Mapped[str] = mapped_column(String(32))
+    ext_entity_id: Mapped[str] = mapped_column(String(255))
+    exception_type: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    raw: Mapped[dict[str, Any] | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+
+
+class LeaseRow(Base):
+    """A named, time-limited lock held by one owner (`<hostname>:<pid>:<nonce>`)."""
+
+    __tablename__ = "leases"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255))
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
