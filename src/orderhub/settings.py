@@ -1,4 +1,4 @@
-"""Settings from the environment, built once by the caller and passed down (no import-time state)."""
+"""Settings from the environment, built once by the caller and passed down."""
 
 from __future__ import annotations
 

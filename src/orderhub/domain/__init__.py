@@ -15,8 +15,8 @@ from orderhub.domain.inventory import Inventory
 from orderhub.domain.location import Location, LocationStatus
 from orderhub.domain.order import (
     Address,
-    CustomField,
     Customer,
+    CustomField,
     LineItem,
     Order,
     OrderStatus,

@@ -27,7 +27,7 @@ class FlowName(StrEnum):
     LOCATIONS_PULL = "locations.pull"
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
         return _TITLES[self]
 
 
@@ -59,7 +59,7 @@ class FlowSetting(HubModel):
 
 
 class Integration(HubModel):
-    """A connected store. The API token is never part of this model; the store keeps it encrypted."""
+    """A connected store; its API token is kept encrypted by the store, never in this model."""
 
     integration_id: str
     connector: str = "cartcom"
@@ -84,7 +84,10 @@ class ConnectionCheck(HubModel):
 
 
 class ConnectionReport(HubModel):
+    """`connected`: the store answered and took the token; `ok`: and no permission is missing."""
+
     ok: bool
+    connected: bool = False
     summary: str
     checks: list[ConnectionCheck] = Field(default_factory=list)
     store_name: str | None = None

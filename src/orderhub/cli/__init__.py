@@ -1,0 +1,1 @@
+"""The `orderhub` command line (Typer + Rich)."""

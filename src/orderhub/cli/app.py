@@ -1,0 +1,40 @@
+"""The Typer application object and its sub-command groups."""
+
+from __future__ import annotations
+
+import typer
+
+__all__ = [
+    "app",
+    "db_app",
+    "exceptions_app",
+    "flows_app",
+    "integrations_app",
+    "orders_app",
+    "runs_app",
+]
+
+app = typer.Typer(
+    name="orderhub",
+    help="OrderHub: connect a Cart.com store to an order-operations hub.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+integrations_app = typer.Typer(
+    help="Add, test and remove store integrations.", no_args_is_help=True
+)
+flows_app = typer.Typer(help="Switch an integration's six flows on and off.", no_args_is_help=True)
+orders_app = typer.Typer(help="Orders held by the hub.", no_args_is_help=True)
+runs_app = typer.Typer(help="Flow run history.", no_args_is_help=True)
+exceptions_app = typer.Typer(
+    help="Per-record sync exceptions, and retrying them.", no_args_is_help=True
+)
+db_app = typer.Typer(help="The hub's database.", no_args_is_help=True)
+
+app.add_typer(integrations_app, name="integrations")
+app.add_typer(flows_app, name="flows")
+app.add_typer(orders_app, name="orders")
+app.add_typer(runs_app, name="runs")
+app.add_typer(exceptions_app, name="exceptions")
+app.add_typer(db_app, name="db")

@@ -1,0 +1,141 @@
+"""`orderhub demo`: a simulated Cart.com store, one integration with every flow on, live orders."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from datetime import timedelta
+from typing import Annotated
+
+import typer
+
+from orderhub.api import create_app
+from orderhub.cli.app import app
+from orderhub.cli.output import console
+from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
+from orderhub.connectors.cartcom.sandbox.live import start_live_activity
+from orderhub.domain import FlowName
+from orderhub.engine import EmbeddedScheduler
+from orderhub.errors import UsageError
+from orderhub.hub import Hub, build_hub
+from orderhub.services.integrations import add_integration, enable_flow
+from orderhub.serving import serve_in_thread
+from orderhub.settings import Settings
+from orderhub.store import integrations as integration_store
+
+__all__ = ["demo"]
+
+DEMO_NAME = "Cart.com demo store"
+HISTORY = timedelta(days=91)
+
+
+@app.command("demo")
+def demo(
+    port: Annotated[int, typer.Option("--port", help="Port of the hub's web page and API.")] = 8017,
+    sandbox_port: Annotated[
+        int, typer.Option("--sandbox-port", help="Port of the simulated store.")
+    ] = 8018,
+    for_seconds: Annotated[
+        float | None, typer.Option("--for", help="Stop by itself after this many seconds.")
+    ] = None,
+    orders: Annotated[
+        int, typer.Option("--orders", help="Orders seeded in the simulated store.")
+    ] = 300,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated store's data.")] = 1,
+    orders_per_minute: Annotated[
+        float, typer.Option("--orders-per-minute", help="Live activity pace.")
+    ] = 30.0,
+) -> None:
+    """Run the hub against a simulated Cart.com store, with live orders, on loopback."""
+    settings = Settings.from_env()
+    _start_fresh(settings)
+    hub = build_hub(settings)
+    sandbox = Sandbox(SandboxConfig(seed=seed, orders=orders, plan="unlimited"))
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        with serve_sandbox(sandbox, host="127.0.0.1", port=sandbox_port) as store:
+            integration_id = _connect(hub, store.url, sandbox.full_token)
+            scheduler = EmbeddedScheduler(hub.runner(), hub.db, tick_seconds=1.0)
+            with serve_in_thread(create_app(hub), port=port) as web:
+                console.print(
+                    f"Simulated Cart.com store: {store.url}  (token {sandbox.full_token})",
+                    markup=False,
+                )
+                console.print(f"Integration {integration_id}: all available flows on", markup=False)
+                console.print(f"Portal: {web.url}/", markup=False)
+                console.print(f"API: {web.url}/api/v3/orders", markup=False)
+                live = start_live_activity(sandbox, orders_per_minute=orders_per_minute, stop=stop)
+                scheduler.start()
+                _wait(stop, for_seconds, hub, scheduler, integration_id)
+                stop.set()
+                live.join(timeout=10)
+                scheduler.stop()
+                _final_sync(hub, integration_id)
+    finally:
+        hub.close()
+
+
+def _start_fresh(settings: Settings) -> None:
+    """The demo owns its home: refuse to wipe a database that holds a real integration."""
+    db_file = settings.home / "orderhub.db"
+    if not settings.database_url.startswith("sqlite:///") or not db_file.exists():
+        return
+    hub = build_hub(settings)
+    try:
+        with hub.db.session() as session:
+            names = {i.name for i in integration_store.list_integrations(session)}
+    finally:
+        hub.close()
+    if names - {DEMO_NAME}:
+        raise UsageError(
+            f"{settings.home} holds integrations other than the demo's; "
+            "run the demo with another ORDERHUB_HOME"
+        )
+    for suffix in ("", "-wal", "-shm"):
+        (settings.home / f"orderhub.db{suffix}").unlink(missing_ok=True)
+
+
+def _connect(hub: Hub, store_url: str, token: str) -> str:
+    result = add_integration(hub, api_url=store_url, api_key=token, name=DEMO_NAME)
+    if not result.report.connected:
+        raise UsageError(f"The demo could not connect to its own sandbox: {result.report.summary}")
+    integration_id = result.integration.integration_id
+    since = hub.clock.now() - HISTORY
+    for flow in FlowName:
+        if flow in hub.registry.available("cartcom"):
+            # The demo backfills the sandbox's whole seeded history so there is something to see.
+            enable_flow(hub, integration_id, flow, since=since)
+    return integration_id
+
+
+def _wait(
+    stop: threading.Event,
+    for_seconds: float | None,
+    hub: Hub,
+    scheduler: EmbeddedScheduler,
+    integration_id: str,
+) -> None:
+    deadline = None if for_seconds is None else time.monotonic() + for_seconds
+    try:
+        while not stop.is_set():
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+            # Poll the busy flow more often than the default minute, so the demo feels live.
+            scheduler.trigger(integration_id, FlowName.ORDERS_PULL)
+            stop.wait(5.0 if deadline is None else min(5.0, max(0.0, deadline - time.monotonic())))
+    except KeyboardInterrupt:
+        return
+
+
+def _final_sync(hub: Hub, integration_id: str) -> None:
+    runner = hub.runner()
+    for flow in FlowName:
+        if flow in hub.registry.available("cartcom"):
+            run = runner.run_flow(integration_id, flow, trigger="manual")
+            console.print(
+                f"Final {flow.value}: {run.status.value}, {run.counts.created} created, "
+                f"{run.counts.updated} updated",
+                markup=False,
+            )

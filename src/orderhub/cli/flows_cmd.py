@@ -1,0 +1,96 @@
+"""`orderhub flows list|enable|disable`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from orderhub.cli.app import flows_app
+from orderhub.cli.context import open_hub, parse_flow
+from orderhub.cli.output import console, print_json, print_table
+from orderhub.errors import UsageError
+from orderhub.services.integrations import disable_flow, enable_flow, require_integration
+
+__all__ = ["disable", "enable", "list_flows"]
+
+
+@flows_app.command("list")
+def list_flows(
+    integration_id: Annotated[str, typer.Argument(help="Integration id.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Show the six flows of an integration: on or off, since when, last run."""
+    with open_hub() as hub, hub.db.session() as session:
+        integration = require_integration(session, integration_id)
+        available = hub.registry.available(integration.connector)
+    flows = [f.model_copy(update={"available": f.flow in available}) for f in integration.flows]
+    if as_json:
+        print_json([f.to_wire() for f in flows])
+        return
+    print_table(
+        f"Flows of {integration.name}",
+        ["flow", "what it does", "state", "enabled since", "last run", "last error"],
+        (
+            [
+                f.flow.value,
+                f.flow.label,
+                ("on" if f.enabled else "off") if f.available else "not available yet",
+                f.enabled_at.isoformat() if f.enabled_at else "",
+                f.last_run_at.isoformat() if f.last_run_at else "",
+                f.last_error or "",
+            ]
+            for f in flows
+        ),
+    )
+
+
+@flows_app.command("enable")
+def enable(
+    integration_id: Annotated[str, typer.Argument(help="Integration id.")],
+    flow: Annotated[str, typer.Argument(help="orders.pull, products.pull, … (see `flows list`)")],
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            help="Backfill: sync updates from this ISO time (e.g. 2025-01-01T00:00:00Z) "
+            "instead of from when the integration was enabled.",
+        ),
+    ] = None,
+) -> None:
+    """Switch a flow on. It syncs updates made since the integration was enabled."""
+    name = parse_flow(flow)
+    since_at = _parse_since(since) if since else None
+    with open_hub() as hub:
+        setting = enable_flow(hub, integration_id, name, since=since_at)
+    start = (
+        f"from {since_at.isoformat()} (backfill)"
+        if since_at
+        else "from when the integration was enabled"
+    )
+    console.print(f"{setting.flow.value} is on; it syncs updates {start}.")
+
+
+@flows_app.command("disable")
+def disable(
+    integration_id: Annotated[str, typer.Argument(help="Integration id.")],
+    flow: Annotated[str, typer.Argument(help="Flow name.")],
+) -> None:
+    """Switch a flow off. Switched on again, it resumes where it stopped."""
+    name = parse_flow(flow)
+    with open_hub() as hub:
+        disable_flow(hub, integration_id, name)
+    console.print(f"{name.value} is off.")
+
+
+def _parse_since(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"--since {text!r} is not an ISO 8601 time, e.g. 2025-01-01T00:00:00Z"
+        ) from None
+    if value.tzinfo is None:
+        raise UsageError(f"--since {text!r} needs a timezone, e.g. a trailing Z for UTC")
+    return value

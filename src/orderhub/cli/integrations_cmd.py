@@ -1,0 +1,126 @@
+"""`orderhub integrations add|list|test|remove`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from orderhub.cli.app import integrations_app
+from orderhub.cli.context import open_hub
+from orderhub.cli.output import console, err_console, print_json, print_table
+from orderhub.domain import ConnectionReport, Integration
+from orderhub.errors import UsageError
+from orderhub.services.integrations import add_integration, require_integration, retest_integration
+from orderhub.store import integrations as store
+
+__all__ = ["add", "list_integrations", "remove", "retest"]
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@integrations_app.command("add")
+def add(
+    connector: Annotated[str, typer.Argument(help="The connector; only `cartcom` for now.")],
+    api_url: Annotated[
+        str,
+        typer.Option(
+            "--api-url", help="Your store's URL, e.g. https://yourstore.americommerce.com"
+        ),
+    ],
+    api_key: Annotated[
+        str, typer.Option("--api-key", help="The token from Cart.com's API Token Manager.")
+    ],
+    name: Annotated[str | None, typer.Option("--name", help="A name for this integration.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a Cart.com integration (all flows off) and test its connection."""
+    if connector.lower() not in {"cartcom", "cart.com", "americommerce"}:
+        raise UsageError(f"Unknown connector {connector!r}; only `cartcom` is available")
+    with open_hub() as hub:
+        result = add_integration(hub, api_url=api_url, api_key=api_key, name=name)
+    integration, report = result.integration, result.report
+    if as_json:
+        print_json({"integrationId": integration.integration_id, "connection": report.to_wire()})
+    else:
+        console.print(f"Integration {integration.integration_id} ({integration.name})")
+        _print_report(report)
+        if report.connected:
+            console.print(
+                "Flows are off. Switch them on with "
+                f"`orderhub flows enable {integration.integration_id} orders.pull`."
+            )
+    if not report.connected:
+        raise typer.Exit(1)
+
+
+@integrations_app.command("list")
+def list_integrations(as_json: JsonOption = False) -> None:
+    """List integrations with their status."""
+    with open_hub() as hub, hub.db.session() as session:
+        items = store.list_integrations(session)
+    if as_json:
+        print_json([i.to_wire() for i in items])
+        return
+    print_table(
+        "Integrations",
+        ["id", "name", "status", "API URL", "enabled since", "flows on"],
+        (
+            [
+                i.integration_id,
+                i.name,
+                _status_label(i),
+                i.api_url,
+                i.enabled_at.isoformat() if i.enabled_at else "",
+                ", ".join(f.flow.value for f in i.flows if f.enabled) or "none",
+            ]
+            for i in items
+        ),
+    )
+
+
+@integrations_app.command("test")
+def retest(
+    integration_id: Annotated[str, typer.Argument(help="Integration id.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Test the connection again and show which permissions are missing."""
+    with open_hub() as hub:
+        result = retest_integration(hub, integration_id)
+    if as_json:
+        print_json(result.report.to_wire())
+    else:
+        _print_report(result.report)
+    if not result.report.connected:
+        raise typer.Exit(1)
+
+
+@integrations_app.command("remove")
+def remove(integration_id: Annotated[str, typer.Argument(help="Integration id.")]) -> None:
+    """Remove an integration and its flows (records it brought stay in the hub)."""
+    with open_hub() as hub, hub.db.session() as session:
+        require_integration(session, integration_id)
+        store.delete_integration(session, integration_id)
+    console.print(f"Removed integration {integration_id}.")
+
+
+def _print_report(report: ConnectionReport) -> None:
+    out = console if report.connected else err_console
+    out.print(report.summary, markup=False)
+    for check in report.checks:
+        mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
+        console.print(f"  {mark} ", end="")
+        console.print(check.message, markup=False)
+
+
+def _status_label(integration: Integration) -> str:
+    labels = {
+        "connected": "Connected",
+        "error": "Error",
+        "notConfigured": "Not configured",
+        "disabled": "Disabled",
+    }
+    label = labels.get(integration.status.value, integration.status.value)
+    if integration.status_message and integration.status.value == "error":
+        label += f": {integration.status_message}"
+    return label

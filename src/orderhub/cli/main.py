@@ -1,0 +1,45 @@
+"""Entry point of the `orderhub` console script: every error is one clear line and exit code 1."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from orderhub.cli import (  # noqa: F401  (importing registers the commands)
+    db_cmd,
+    demo_cmd,
+    exceptions_cmd,
+    flows_cmd,
+    integrations_cmd,
+    lists_cmd,
+    sandbox_cmd,
+    sync_cmd,
+)
+from orderhub.cli.app import app
+from orderhub.cli.errors import explain
+from orderhub.cli.output import err_console
+
+__all__ = ["main"]
+
+app.command("sandbox", help="Serve a simulated Cart.com store on loopback.")(
+    sandbox_cmd.sandbox_command
+)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        err_console.print("Interrupted.")
+        sys.exit(130)
+    except Exception as error:
+        if os.environ.get("ORDERHUB_DEBUG"):
+            raise
+        err_console.print(f"Error: {explain(error)}", markup=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Build the Cart.com client a flow run uses, and report its call figures back to the run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+
+from orderhub.connectors.cartcom.client import CallRecord, CartcomClient
+from orderhub.engine import FlowContext
+
+__all__ = ["cartcom_client_for"]
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+
+@contextmanager
+def cartcom_client_for(ctx: FlowContext) -> Iterator[CartcomClient]:
+    """A client for this run's store; closes the HTTP client only if it made it.
+
+    Calls and rate-limit waits flow into the run's figures as they happen, so a progress bar
+    and a crashed run both show what was spent.
+    """
+    owned = ctx.http is None
+    http = ctx.http if ctx.http is not None else httpx.Client(timeout=DEFAULT_TIMEOUT)
+    client: CartcomClient | None = None
+
+    def on_call(_record: CallRecord) -> None:
+        if client is not None:
+            ctx.api_calls = client.calls
+            ctx.rate_limit_wait_seconds = client.rate_limit_wait_seconds
+            ctx.progress(api_calls=client.calls, waiting=client.rate_limit_wait_seconds)
+
+    try:
+        client = CartcomClient(
+            ctx.integration.api_url,
+            ctx.api_token,
+            http=http,
+            clock=ctx.clock,
+            sleep=ctx.sleep,
+            on_call=on_call,
+        )
+        yield client
+    finally:
+        if client is not None:
+            ctx.api_calls = client.calls
+            ctx.rate_limit_wait_seconds = client.rate_limit_wait_seconds
+        if owned:
+            http.close()

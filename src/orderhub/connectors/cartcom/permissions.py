@@ -1,0 +1,61 @@
+"""Cart.com API permissions in the words of its API Token Manager, and the flows each one unlocks.
+
+The labels are the ones a merchant ticks when creating the token (Pipe17's guide lists exactly
+these five); naming a missing permission in those words tells them what to tick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orderhub.domain import FlowName
+
+__all__ = ["PERMISSIONS", "Permission"]
+
+
+@dataclass(frozen=True)
+class Permission:
+    scope: str
+    label: str
+    probe_resource: str
+    write_probe: bool
+    flows: tuple[FlowName, ...]
+
+
+PERMISSIONS: tuple[Permission, ...] = (
+    Permission(
+        scope="read_people",
+        label="People: View customer, user, or profile data",
+        probe_resource="customers",
+        write_probe=False,
+        flows=(FlowName.ORDERS_PULL,),
+    ),
+    Permission(
+        scope="orders",
+        label="Orders: View and change order data",
+        probe_resource="orders",
+        write_probe=True,
+        flows=(FlowName.ORDERS_PULL, FlowName.FULFILLMENTS_PUSH),
+    ),
+    Permission(
+        scope="catalog",
+        label="Catalog: View and change catalog data",
+        probe_resource="products",
+        write_probe=True,
+        flows=(FlowName.PRODUCTS_PULL, FlowName.PRODUCTS_PUSH, FlowName.INVENTORY_PUSH),
+    ),
+    Permission(
+        scope="settings",
+        label="Other: View and change configuration settings",
+        probe_resource="warehouses",
+        write_probe=False,
+        flows=(FlowName.LOCATIONS_PULL,),
+    ),
+    Permission(
+        scope="system",
+        label="Other: Perform system tasks",
+        probe_resource="stores",
+        write_probe=False,
+        flows=(FlowName.LOCATIONS_PULL,),
+    ),
+)

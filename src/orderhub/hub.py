@@ -1,0 +1,46 @@
+"""The hub's object graph, built once per process by a factory (no import-time state)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from orderhub.clock import Clock, SystemClock
+from orderhub.connectors.cartcom.flows import register_cartcom_flows
+from orderhub.engine import FlowRegistry, FlowRunner
+from orderhub.secrets import SecretBox
+from orderhub.settings import Settings
+from orderhub.store.database import Database
+
+__all__ = ["Hub", "build_hub", "default_registry"]
+
+
+def default_registry() -> FlowRegistry:
+    registry = FlowRegistry()
+    register_cartcom_flows(registry)
+    return registry
+
+
+@dataclass
+class Hub:
+    settings: Settings
+    db: Database
+    box: SecretBox
+    registry: FlowRegistry
+    clock: Clock = field(default_factory=SystemClock)
+
+    def runner(self) -> FlowRunner:
+        return FlowRunner(self.db, self.box, self.registry, clock=self.clock)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def build_hub(settings: Settings | None = None, *, migrate: bool = True) -> Hub:
+    """Settings from the environment unless given; the schema is upgraded unless told not to."""
+    settings = settings or Settings.from_env()
+    return Hub(
+        settings=settings,
+        db=Database.from_url(settings.database_url, migrate=migrate),
+        box=SecretBox(settings.secret_key),
+        registry=default_registry(),
+    )

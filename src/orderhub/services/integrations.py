@@ -1,0 +1,115 @@
+"""Adding, testing and switching integrations and their flows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+from sqlalchemy.orm import Session
+
+from orderhub.connectors.cartcom.connection import check_connection
+from orderhub.domain import ConnectionReport, FlowName, FlowSetting, Integration
+from orderhub.errors import NotFoundError, UsageError
+from orderhub.hub import Hub
+from orderhub.store import integrations as store
+
+__all__ = [
+    "AddResult",
+    "add_integration",
+    "disable_flow",
+    "enable_flow",
+    "require_integration",
+    "retest_integration",
+]
+
+
+@dataclass(frozen=True)
+class AddResult:
+    integration: Integration
+    report: ConnectionReport
+
+
+def add_integration(
+    hub: Hub,
+    *,
+    api_url: str,
+    api_key: str,
+    name: str | None = None,
+    http: httpx.Client | None = None,
+) -> AddResult:
+    """Create the integration (all flows off), then test the connection as Connect does."""
+    api_url = api_url.strip()
+    api_key = api_key.strip()
+    if not api_url:
+        raise UsageError(
+            "The API URL is empty; enter your store's URL, e.g. https://yourstore.americommerce.com"
+        )
+    if not api_key:
+        raise UsageError("The API key is empty; paste the token from Cart.com's API Token Manager")
+    report = check_connection(api_url, api_key, http=http, clock=hub.clock)
+    now = hub.clock.now()
+    with hub.db.session() as session:
+        created = store.create_integration(
+            session,
+            name=name or _default_name(api_url),
+            api_url=api_url.rstrip("/"),
+            api_token=api_key,
+            box=hub.box,
+            now=now,
+        )
+        integration = _apply_report(session, created.integration_id, report, now)
+    return AddResult(integration=integration, report=report)
+
+
+def retest_integration(
+    hub: Hub, integration_id: str, *, http: httpx.Client | None = None
+) -> AddResult:
+    with hub.db.session() as session:
+        integration = require_integration(session, integration_id)
+        token = store.get_api_token(session, integration_id, hub.box)
+    report = check_connection(integration.api_url, token, http=http, clock=hub.clock)
+    with hub.db.session() as session:
+        integration = _apply_report(session, integration_id, report, hub.clock.now())
+    return AddResult(integration=integration, report=report)
+
+
+def enable_flow(
+    hub: Hub, integration_id: str, flow: FlowName, *, since: datetime | None = None
+) -> FlowSetting:
+    if flow not in hub.registry.available("cartcom"):
+        raise UsageError(f"{flow.value} is not available yet in this version of OrderHub")
+    with hub.db.session() as session:
+        require_integration(session, integration_id)
+        return store.set_flow_enabled(
+            session, integration_id, flow, True, now=hub.clock.now(), since=since
+        )
+
+
+def disable_flow(hub: Hub, integration_id: str, flow: FlowName) -> FlowSetting:
+    with hub.db.session() as session:
+        require_integration(session, integration_id)
+        return store.set_flow_enabled(session, integration_id, flow, False, now=hub.clock.now())
+
+
+def require_integration(session: Session, integration_id: str) -> Integration:
+    integration = store.get_integration(session, integration_id)
+    if integration is None:
+        raise NotFoundError(
+            f"No integration with id {integration_id!r} (see `orderhub integrations list`)"
+        )
+    return integration
+
+
+def _apply_report(
+    session: Session, integration_id: str, report: ConnectionReport, now: datetime
+) -> Integration:
+    if report.connected:
+        return store.mark_connected(session, integration_id, now=now)
+    store.mark_error(session, integration_id, report.summary, now=now)
+    return require_integration(session, integration_id)
+
+
+def _default_name(api_url: str) -> str:
+    host = httpx.URL(api_url).host if "://" in api_url else api_url
+    return f"Cart.com {host}".strip()

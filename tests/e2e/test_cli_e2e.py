@@ -1,0 +1,168 @@
+"""The `orderhub` command as a merchant runs it: real processes, a real sandbox on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .conftest import CliResult, Store
+
+
+def add(cli: Callable[..., CliResult], store: Store) -> str:
+    result = cli(
+        "integrations", "add", "cartcom", "--api-url", store.url, "--api-key", store.token, "--json"
+    )
+    assert result.code == 0, result.stderr
+    return str(json.loads(result.stdout)["integrationId"])
+
+
+def test_add_enable_sync_and_list_orders_as_json(
+    cli: Callable[..., CliResult], serve_store: Callable[..., Store]
+) -> None:
+    store = serve_store(seed=21, orders=400)
+    integration_id = add(cli, store)
+
+    flows = json.loads(cli("flows", "list", integration_id, "--json").stdout)
+    assert {f["flow"]: f["enabled"] for f in flows} == {
+        "orders.pull": False,
+        "products.pull": False,
+        "products.push": False,
+        "inventory.push": False,
+        "fulfillments.push": False,
+        "locations.pull": False,
+    }
+    assert (
+        cli(
+            "flows", "enable", integration_id, "orders.pull", "--since", "2000-01-01T00:00:00Z"
+        ).code
+        == 0
+    )
+    synced = cli("sync", integration_id)
+    assert synced.code == 0, synced.stderr
+    assert "orders.pull: succeeded" in synced.stdout
+
+    orders = json.loads(cli("orders", "list", "--json").stdout)
+    assert len(orders) == 400
+    assert len({o["extOrderApiId"] for o in orders}) == 400
+    assert all("lineItems" in o and "orderId" in o for o in orders)
+    runs = json.loads(cli("runs", "list", "--json").stdout)
+    assert runs[0]["counts"]["created"] == 400
+
+
+def test_errors_are_one_line_without_a_traceback(
+    cli: Callable[..., CliResult], serve_store: Callable[..., Store]
+) -> None:
+    store = serve_store(orders=5)
+    wrong = cli("integrations", "add", "cartcom", "--api-url", store.url, "--api-key", "nope")
+    assert wrong.code != 0
+    assert "rejected the API token" in wrong.stderr
+    assert "Traceback" not in wrong.stderr + wrong.stdout
+
+    unknown = cli("flows", "enable", "doesnotexist", "orders.pull")
+    assert unknown.code == 1
+    assert "No integration with id" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    assert len(unknown.stderr.strip().splitlines()) == 1
+
+    bad_flow = cli("flows", "enable", add(cli, store), "orders.push")
+    assert bad_flow.code == 1
+    assert "Unknown flow" in bad_flow.stderr
+
+
+@pytest.mark.slow
+def test_a_sync_killed_mid_run_then_rerun_ends_in_the_same_state(
+    cli: Callable[..., CliResult],
+    serve_store: Callable[..., Store],
+    hub_env: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    store = serve_store(seed=33, orders=3000)
+    integration_id = add(cli, store)
+    assert (
+        cli(
+            "flows", "enable", integration_id, "orders.pull", "--since", "2000-01-01T00:00:00Z"
+        ).code
+        == 0
+    )
+    store.sandbox.faults.slow_rate = 1.0
+    store.sandbox.faults.slow_seconds = 0.05
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "orderhub.cli.main", "sync", integration_id],
+        env=hub_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        listed = cli("orders", "list", "--json", "--limit", "1000")
+        if listed.code == 0 and len(json.loads(listed.stdout)) >= 500:
+            break
+        time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    killed_at = len(json.loads(cli("orders", "list", "--json").stdout))
+    assert 0 < killed_at < 3000, "the run should have been killed mid-way"
+    store.sandbox.faults.slow_rate = 0.0
+
+    rerun = cli("sync", integration_id)
+    assert rerun.code == 0, rerun.stderr
+    after_crash = {
+        o["extOrderApiId"]: o for o in json.loads(cli("orders", "list", "--json").stdout)
+    }
+
+    clean_env = dict(hub_env, ORDERHUB_HOME=str(tmp_path / "clean"))
+
+    def clean_cli(*args: str) -> CliResult:
+        done = subprocess.run(
+            [sys.executable, "-m", "orderhub.cli.main", *args],
+            env=clean_env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        return CliResult(done.returncode, done.stdout, done.stderr)
+
+    clean_id = json.loads(
+        clean_cli(
+            "integrations",
+            "add",
+            "cartcom",
+            "--api-url",
+            store.url,
+            "--api-key",
+            store.token,
+            "--json",
+        ).stdout
+    )["integrationId"]
+    assert (
+        clean_cli(
+            "flows", "enable", clean_id, "orders.pull", "--since", "2000-01-01T00:00:00Z"
+        ).code
+        == 0
+    )
+    assert clean_cli("sync", clean_id).code == 0
+    uninterrupted = {
+        o["extOrderApiId"]: o for o in json.loads(clean_cli("orders", "list", "--json").stdout)
+    }
+
+    def comparable(order: dict[str, object]) -> dict[str, object]:
+        return {
+            k: v
+            for k, v in order.items()
+            if k not in ("orderId", "integration", "createdAt", "updatedAt")
+        }
+
+    assert len(after_crash) == 3000
+    assert {k: comparable(v) for k, v in after_crash.items()} == {
+        k: comparable(v) for k, v in uninterrupted.items()
+    }
