@@ -672,7 +672,9 @@ ERROR_CASES = [
     ),
     pytest.param(_set("items.5001.tax", [1]), "invalidPrice", "item 5001: tax", id="tax-list"),
     pytest.param(
-        lambda order: item(order, 5001).update(item_number_full="", item_number="", product_id=None),
+        lambda order: item(order, 5001).update(
+            item_number_full="", item_number="", product_id=None
+        ),
         "missingSku",
         "item 5001: no SKU",
         id="sku-missing",

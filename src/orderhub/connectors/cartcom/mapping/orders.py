@@ -58,7 +58,14 @@ from orderhub.domain.order import (
     PaymentStatus,
 )
 
-__all__ = ["MISSING_SKU_PREFIX", "MISSING_SKU_TAG", "ORDER_SOURCE", "map_order", "order_address_ids", "order_customer_ids"]
+__all__ = [
+    "MISSING_SKU_PREFIX",
+    "MISSING_SKU_TAG",
+    "ORDER_SOURCE",
+    "map_order",
+    "order_address_ids",
+    "order_customer_ids",
+]
 
 ORDER_SOURCE = "cartcom"
 MISSING_SKU_PREFIX = "cartcom-product-"
@@ -152,7 +159,9 @@ def map_order(
         order_note=_order_note(order),
         gift_note=as_text(order.get("gift_message"), "gift_message"),
         custom_fields=_custom_fields(order),
-        tags=[MISSING_SKU_TAG] if any(line.sku.startswith(MISSING_SKU_PREFIX) for line in lines) else [],
+        tags=[MISSING_SKU_TAG]
+        if any(line.sku.startswith(MISSING_SKU_PREFIX) for line in lines)
+        else [],
     )
 
 
@@ -236,7 +245,8 @@ def _sku(item: Mapping[str, Any], where: str) -> str:
     if product_id is not None:
         return f"{MISSING_SKU_PREFIX}{product_id}"
     raise MappingError(
-        MISSING_SKU, f"{where}: no SKU (item_number_full and item_number are empty) and no product_id"
+        MISSING_SKU,
+        f"{where}: no SKU (item_number_full and item_number are empty) and no product_id",
     )
 
 
