@@ -22,6 +22,7 @@ from orderhub.store.integrations import (
     mark_connected,
     mark_error,
     set_api_token,
+    update_integration_settings,
 )
 from orderhub.store.leases import flow_lease_key, holder, try_acquire
 from orderhub.store.records import get_record, upsert_record
@@ -258,3 +259,17 @@ def test_delete_removes_flows_runs_exceptions_and_leases_but_keeps_records(
             holder(session, key=flow_lease_key(other.integration_id, FlowName.ORDERS_PULL))
             == "h:1:n"
         )
+
+
+def test_integration_settings_merge_and_survive_a_reload(database: Database, box: SecretBox) -> None:
+    with database.session() as session:
+        created = create_integration(
+            session, name="s", api_url="https://s.example", api_token=TOKEN, box=box, now=T0
+        )
+        assert created.settings == {}
+        update_integration_settings(session, created.integration_id, {"buffer": 2, "x": 1}, now=T0)
+        update_integration_settings(session, created.integration_id, {"x": None}, now=T0)
+    with database.session() as session:
+        reloaded = get_integration(session, created.integration_id)
+    assert reloaded is not None
+    assert reloaded.settings == {"buffer": 2}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field
 
@@ -69,6 +70,7 @@ class Integration(HubModel):
     status: IntegrationStatus = IntegrationStatus.NOT_CONFIGURED
     status_message: str | None = None
     enabled_at: UtcDatetime | None = None
+    settings: dict[str, Any] = Field(default_factory=dict)
     flows: list[FlowSetting] = Field(default_factory=list)
     created_at: UtcDatetime | None = None
     updated_at: UtcDatetime | None = None

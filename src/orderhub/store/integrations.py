@@ -17,7 +17,9 @@ The per-flow functions (`set_flow_enabled`, `get_flow_state`, `save_cursor`, …
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -60,6 +62,7 @@ __all__ = [
     "set_flow_enabled",
     "set_flow_interval",
     "set_flow_schedule",
+    "update_integration_settings",
 ]
 
 
@@ -199,6 +202,25 @@ def disable_integration(session: Session, integration_id: str, *, now: datetime)
     session.flush()
 
 
+def update_integration_settings(
+    session: Session, integration_id: str, changes: Mapping[str, Any], *, now: datetime
+) -> Integration:
+    """Merge `changes` into the integration's settings (a key set to None is removed)."""
+    row = _row(session, integration_id)
+    merged = dict(row.settings or {})
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    row.settings = merged
+    row.updated_at = now
+    session.flush()
+    found = get_integration(session, integration_id)
+    assert found is not None
+    return found
+
+
 def _row(session: Session, integration_id: str) -> IntegrationRow:
     row = session.get(IntegrationRow, integration_id)
     if row is None:
@@ -216,6 +238,7 @@ def _integration(row: IntegrationRow, flows: list[FlowRow]) -> Integration:
         status=IntegrationStatus(row.status),
         status_message=row.status_message,
         enabled_at=row.enabled_at,
+        settings=dict(row.settings or {}),
         flows=[flow_setting(flow) for flow in flows],
         created_at=row.created_at,
         updated_at=row.updated_at,

@@ -166,6 +166,7 @@ class IntegrationRow(Base):
     status_message: Mapped[str | None] = mapped_column(Text)
     enabled_at: Mapped[datetime | None]
     disabled_at: Mapped[datetime | None]
+    settings: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
