@@ -9,8 +9,12 @@ __all__ = [
     "db_app",
     "exceptions_app",
     "flows_app",
+    "fulfillments_app",
     "integrations_app",
+    "inventory_app",
+    "locations_app",
     "orders_app",
+    "products_app",
     "runs_app",
 ]
 
@@ -26,6 +30,10 @@ integrations_app = typer.Typer(
 )
 flows_app = typer.Typer(help="Switch an integration's six flows on and off.", no_args_is_help=True)
 orders_app = typer.Typer(help="Orders held by the hub.", no_args_is_help=True)
+products_app = typer.Typer(help="Products (SKUs) held by the hub.", no_args_is_help=True)
+inventory_app = typer.Typer(help="Inventory per SKU and location.", no_args_is_help=True)
+locations_app = typer.Typer(help="Locations: warehouses and stores.", no_args_is_help=True)
+fulfillments_app = typer.Typer(help="Fulfillments of orders.", no_args_is_help=True)
 runs_app = typer.Typer(help="Flow run history.", no_args_is_help=True)
 exceptions_app = typer.Typer(
     help="Per-record sync exceptions, and retrying them.", no_args_is_help=True
@@ -35,6 +43,10 @@ db_app = typer.Typer(help="The hub's database.", no_args_is_help=True)
 app.add_typer(integrations_app, name="integrations")
 app.add_typer(flows_app, name="flows")
 app.add_typer(orders_app, name="orders")
+app.add_typer(products_app, name="products")
+app.add_typer(inventory_app, name="inventory")
+app.add_typer(locations_app, name="locations")
+app.add_typer(fulfillments_app, name="fulfillments")
 app.add_typer(runs_app, name="runs")
 app.add_typer(exceptions_app, name="exceptions")
 app.add_typer(db_app, name="db")

@@ -51,7 +51,7 @@ def list_runs(
                 r.integration,
                 r.flow.value,
                 r.status.value,
-                r.started_at.isoformat(),
+                r.started_at,
                 f"{(r.finished_at - r.started_at).total_seconds():.1f}" if r.finished_at else "",
                 r.counts.fetched,
                 r.counts.created,
@@ -91,7 +91,7 @@ def list_exceptions(
                 e.message,
                 e.attempts,
                 e.status.value,
-                e.created_at.isoformat(),
+                e.created_at,
             ]
             for e in items
         ),

@@ -37,8 +37,8 @@ def list_flows(
                 f.flow.value,
                 f.flow.label,
                 ("on" if f.enabled else "off") if f.available else "not available yet",
-                f.enabled_at.isoformat() if f.enabled_at else "",
-                f.last_run_at.isoformat() if f.last_run_at else "",
+                f.enabled_at if f.enabled_at else None,
+                f.last_run_at if f.last_run_at else None,
                 f.last_error or "",
             ]
             for f in flows

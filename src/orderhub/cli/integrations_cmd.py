@@ -71,7 +71,7 @@ def list_integrations(as_json: JsonOption = False) -> None:
                 i.name,
                 _status_label(i),
                 i.api_url,
-                i.enabled_at.isoformat() if i.enabled_at else "",
+                i.enabled_at if i.enabled_at else None,
                 ", ".join(f.flow.value for f in i.flows if f.enabled) or "none",
             ]
             for i in items
