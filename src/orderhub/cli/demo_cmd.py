@@ -10,7 +10,6 @@ from typing import Annotated
 
 import typer
 
-from orderhub.api import create_app
 from orderhub.cli.app import app
 from orderhub.cli.output import console
 from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
@@ -23,6 +22,7 @@ from orderhub.services.integrations import add_integration, enable_flow
 from orderhub.serving import serve_in_thread
 from orderhub.settings import Settings
 from orderhub.store import integrations as integration_store
+from orderhub.web import create_web_app
 
 __all__ = ["demo"]
 
@@ -58,7 +58,7 @@ def demo(
         with serve_sandbox(sandbox, host="127.0.0.1", port=sandbox_port) as store:
             integration_id = _connect(hub, store.url, sandbox.full_token)
             scheduler = EmbeddedScheduler(hub.runner(), hub.db, tick_seconds=1.0)
-            with serve_in_thread(create_app(hub), port=port) as web:
+            with serve_in_thread(create_web_app(hub), port=port) as web:
                 console.print(
                     f"Simulated Cart.com store: {store.url}  (token {sandbox.full_token})",
                     markup=False,

@@ -13,6 +13,7 @@ from orderhub.cli import (  # noqa: F401  (importing registers the commands)
     integrations_cmd,
     lists_cmd,
     sandbox_cmd,
+    serve_cmd,
     sync_cmd,
 )
 from orderhub.cli.app import app

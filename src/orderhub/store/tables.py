@@ -31,6 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from orderhub.store.dialect import JsonDocument, UtcDateTime
 
 __all__ = [
+    "ApiKeyRow",
     "Base",
     "ChangeRow",
     "ExceptionRow",
@@ -40,6 +41,7 @@ __all__ = [
     "RecordRow",
     "RunRow",
     "TimelineRow",
+    "UserRow",
 ]
 
 NAMING_CONVENTION = {
@@ -268,3 +270,31 @@ class LeaseRow(Base):
     owner: Mapped[str] = mapped_column(String(255))
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+
+
+class ApiKeyRow(Base):
+    """A REST API key: only its SHA-256 hash is kept; `prefix` lets a person recognise it."""
+
+    __tablename__ = "api_keys"
+
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class UserRow(Base):
+    """A portal user; the password only as an argon2/bcrypt hash."""
+
+    __tablename__ = "users"
+
+    user_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]

@@ -1,0 +1,46 @@
+"""`orderhub serve`: portal + API + embedded scheduler on ORDERHUB_DATABASE_URL."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from typing import Annotated
+
+import typer
+
+from orderhub.cli.app import app
+from orderhub.cli.output import console
+from orderhub.engine import EmbeddedScheduler
+from orderhub.hub import build_hub
+from orderhub.serving import serve_in_thread
+from orderhub.web import create_web_app
+
+__all__ = ["serve"]
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port of the portal and API.")] = 8017,
+    no_scheduler: Annotated[
+        bool,
+        typer.Option("--no-scheduler", help="Serve only; let other processes run the flows."),
+    ] = False,
+) -> None:
+    """Serve the portal and the REST API, and run the enabled flows on their schedule."""
+    hub = build_hub()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    scheduler = None if no_scheduler else EmbeddedScheduler(hub.runner(), hub.db)
+    try:
+        with serve_in_thread(create_web_app(hub), host=host, port=port) as web:
+            console.print(f"OrderHub at {web.url}/  (API: {web.url}/api/v3)", markup=False)
+            if scheduler is not None:
+                scheduler.start()
+            with contextlib.suppress(KeyboardInterrupt):
+                stop.wait()
+    finally:
+        if scheduler is not None:
+            scheduler.stop()
+        hub.close()
