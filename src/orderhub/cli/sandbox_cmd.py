@@ -24,7 +24,10 @@ def sandbox_command(
 ) -> None:
     """Run a simulated Cart.com store until Ctrl-C; prints its API URL and token."""
     from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, run_sandbox
+    from orderhub.connectors.cartcom.sandbox.ratelimit import PLAN_LIMITS
 
+    if plan not in PLAN_LIMITS:
+        raise typer.BadParameter(f"one of {', '.join(PLAN_LIMITS)}", param_hint="--plan")
     sb = Sandbox(
         SandboxConfig(
             seed=seed,

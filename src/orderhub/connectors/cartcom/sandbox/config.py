@@ -1,0 +1,31 @@
+"""Sandbox settings: size of the seeded store, plan, token, cache TTL, clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from orderhub.clock import Clock
+
+__all__ = ["SandboxConfig"]
+
+
+@dataclass
+class SandboxConfig:
+    """How to build a sandbox store.
+
+    `start` is where the seeded 90-day history ends (default: the clock's now). `token` fixes
+    the full-scope token (None: a random one). `max_page_size` caps `count` (larger values are
+    clamped, not refused). `cache_ttl_seconds` 0 disables the GET cache.
+    """
+
+    seed: int = 1
+    orders: int = 5000
+    products: int = 200
+    customers: int | None = None
+    plan: str = "unlimited"  # steel | bronze | silver | gold | unlimited
+    token: str | None = None
+    cache_ttl_seconds: float = 30.0
+    max_page_size: int = 250
+    clock: Clock | None = None
+    start: datetime | None = None

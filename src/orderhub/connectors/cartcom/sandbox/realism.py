@@ -1,0 +1,64 @@
+"""Realism switches: the platform behaviours that break naive sync clients.
+
+- `mutate_while_paging`: after each served list page of orders, that many random orders are
+  updated, so an offset walk sorted by `updated_at` skips records (they jump to the end).
+- `visibility_lag_seconds`: a write stamped at T shows in list/filter results only at T+lag
+  (until then lists show the previous version, or nothing for a new record); GET by id sees it
+  at once. A cursor that advances to "now" loses such writes.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from typing import Any
+
+from .datastore import DataStore
+
+__all__ = ["Realism"]
+
+
+class Realism:
+    def __init__(self, store: DataStore, seed: int = 1) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._rng = random.Random(f"{seed}:realism")
+        self.mutate_while_paging = 0
+
+    @property
+    def visibility_lag_seconds(self) -> float:
+        return self._store.lag_ms / 1000
+
+    @visibility_lag_seconds.setter
+    def visibility_lag_seconds(self, seconds: float) -> None:
+        self._store.set_lag(max(0.0, float(seconds)))
+
+    def after_orders_page(self) -> None:
+        """Update `mutate_while_paging` random orders (called after a list page of orders)."""
+        n = self.mutate_while_paging
+        if n <= 0:
+            return
+        store = self._store
+        with store.lock:
+            orders = store.tables["orders"]
+            if orders.live_count() == 0:
+                return
+            for _ in range(n):
+                with self._lock:
+                    row = self._rng.randrange(len(orders))
+                if orders.alive[row]:
+                    comment = f"touched while paging at {store.now_ms()}"
+                    store.update("orders", row, {"admin_comments": comment})
+                    store.emit("OrderUpdated", "orders", orders.ids[row])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mutate_while_paging": self.mutate_while_paging,
+            "visibility_lag_seconds": self.visibility_lag_seconds,
+        }
+
+    def update(self, changes: dict[str, Any]) -> None:
+        if "mutate_while_paging" in changes:
+            self.mutate_while_paging = max(0, int(changes["mutate_while_paging"]))
+        if "visibility_lag_seconds" in changes:
+            self.visibility_lag_seconds = float(changes["visibility_lag_seconds"])

@@ -1,0 +1,346 @@
+"""Writes: POST create-or-update, partial PUT, DELETE, order status and shipment upserts.
+
+Status codes follow docs/common_usage.md (201 created, 200 updated, 204 deleted, 404 unknown id,
+409 validation failure), not the spec's 200-only answers. Answers to the open questions we had
+to decide (all listed in docs/sandbox.md):
+- POST with an `id` that does not exist creates a record with a new id (the sent id is ignored).
+- A plain `PUT /orders/{id}` of `order_status_id` changes the status only; the side effects
+  (previous status, `order_status_last_changed_at`, the OrderStatusChanged/OrderShipped
+  webhooks) need `PUT /orders/{id}/status`.
+- Shipment `items` merge by order item id (quantity 0 removes a line); the total shipped per
+  order item may not exceed its quantity (409); a shipment never changes the order's status.
+- `shipment_name` matches case-insensitively within the order (SQL Server collation).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .columns import ValueError409, decode_body_value
+from .datastore import DataStore
+from .errors import ApiError
+from .listing import get_one
+from .seed_data import SHIPPING_METHODS
+from .table import Table
+from .timefmt import local_midnight
+
+__all__ = ["create_or_update", "decode_changes", "delete", "set_order_status", "update"]
+
+_FK_CHECKS: dict[str, tuple[tuple[str, str], ...]] = {
+    "orders": (
+        ("customer_id", "customers"),
+        ("order_status_id", "order_statuses"),
+        ("order_billing_address_id", "order_addresses"),
+        ("order_shipping_address_id", "order_addresses"),
+    ),
+    "order_items": (("order_id", "orders"),),
+    "order_payments": (("order_id", "orders"),),
+    "order_shipments": (("order_id", "orders"),),
+    "product_variants": (("product_id", "products"), ("variant_group_id", "variant_groups")),
+    "variant_inventory": (("product_id", "products"),),
+}
+_NOW_ON_CREATE = {
+    "customers": ("registered_at", "last_visit_at"),
+    "orders": ("ordered_at", "order_status_last_changed_at"),
+    "order_payments": ("paid_at",),
+}
+_METHODS = {m[0].casefold(): m for m in SHIPPING_METHODS}
+
+
+def decode_changes(table: Table, body: dict[str, Any]) -> dict[str, Any]:
+    """Wire values -> stored values for the writable, known fields (others are ignored)."""
+    out: dict[str, Any] = {}
+    nested = table.spec.nested_by_name()
+    for key, value in body.items():
+        column = table.columns.get(key)
+        if column is None or column.hidden or column.readonly or key in nested:
+            continue
+        try:
+            out[key] = decode_body_value(column, value)
+        except ValueError409 as exc:
+            raise ApiError(409, f"Validation failed: {exc}") from None
+    return out
+
+
+def _check_fks(store: DataStore, table: Table, values: dict[str, Any]) -> None:
+    for field, target in _FK_CHECKS.get(table.name, ()):
+        value = values.get(field)
+        if value in (None, 0) or target not in store.tables:
+            continue
+        if store.tables[target].row_of(value) is None:
+            raise ApiError(409, f"Validation failed: {field} {value} does not exist")
+
+
+def _body(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise ApiError(400, "The request body must be a JSON object")
+    return body
+
+
+def create_or_update(store: DataStore, table: Table, body: Any) -> tuple[int, dict[str, Any]]:
+    """POST /{res}: (201, created) or (200, updated) when the body names an existing id."""
+    body = _body(body)
+    if table.name == "order_shipments":
+        return _upsert_shipment(store, table, body)
+    existing = body.get("id")
+    if isinstance(existing, int) and not isinstance(existing, bool):
+        row = table.row_of(existing)
+        if row is not None:
+            return 200, update(store, table, existing, body)
+    values = decode_changes(table, body)
+    missing = [f for f in table.spec.required if f not in values or values[f] in ("", None)]
+    if missing:
+        raise ApiError(409, f"Validation failed: {', '.join(missing)} is required")
+    _check_fks(store, table, values)
+    params: dict[str, str] = {}
+    now = store.now_ms()
+    for field in _NOW_ON_CREATE.get(table.name, ()):
+        values.setdefault(field, now)
+    if table.name == "variant_inventory":
+        values.update(_combination(store, values["product_id"], body.get("variants")))
+        params["expand"] = "variants"
+    row = store.insert(table.name, values)
+    _after_insert(store, table, row)
+    return 201, get_one(store, table, table.ids[row], params)
+
+
+def _combination(store: DataStore, product_id: int, variants: Any) -> dict[str, Any]:
+    """A new variant_inventory row's option values: ids of the product's variants."""
+    if not isinstance(variants, list) or not variants:
+        raise ApiError(409, "Validation failed: variants is required")
+    table = store.tables["product_variants"]
+    groups = store.tables["variant_groups"]
+    ids: list[int] = []
+    parts: list[str] = []
+    for entry in variants:
+        vid = entry.get("id") if isinstance(entry, dict) else None
+        row = table.row_of(vid) if isinstance(vid, int) and not isinstance(vid, bool) else None
+        if row is None or table.get(row, "product_id") != product_id:
+            raise ApiError(
+                409, f"Validation failed: variant {vid} is not a variant of product {product_id}"
+            )
+        ids.append(table.ids[row])
+        grow = groups.row_of(table.get(row, "variant_group_id"))
+        group = groups.get(grow, "name").title() if grow is not None else "Option"
+        parts.append(f"{group}: {table.get(row, 'description')}")
+    return {"_variant_ids": tuple(ids), "description": ", ".join(parts)}
+
+
+def update(store: DataStore, table: Table, record_id: int, body: Any) -> dict[str, Any]:
+    """PUT /{res}/{id}: apply the sent fields; 404 when absent."""
+    body = _body(body)
+    row = table.row_of(record_id)
+    if row is None:
+        raise ApiError(404, "No resource found")
+    if table.name == "order_shipments":
+        _, result = _upsert_shipment(store, table, dict(body, id=record_id))
+        return result
+    values = decode_changes(table, body)
+    _check_fks(store, table, values)
+    if not store.update(table.name, row, values):
+        store.touch(table.name, row)
+    _after_update(store, table, row)
+    return get_one(store, table, record_id, {})
+
+
+def delete(store: DataStore, table: Table, record_id: int) -> None:
+    row = table.row_of(record_id)
+    if row is None:
+        raise ApiError(404, "No resource found")
+    store.delete(table.name, row)
+
+
+def set_order_status(store: DataStore, order_id: int, body: Any) -> dict[str, Any]:
+    """PUT /orders/{id}/status: the status change with its side effects."""
+    body = _body(body)
+    orders = store.tables["orders"]
+    row = orders.row_of(order_id)
+    if row is None:
+        raise ApiError(404, "No resource found")
+    status = body.get("order_status_id")
+    if isinstance(status, bool) or not isinstance(status, int):
+        raise ApiError(409, "Validation failed: order_status_id must be an integer")
+    statuses = store.tables["order_statuses"]
+    srow = statuses.row_of(status)
+    if srow is None:
+        raise ApiError(409, f"Validation failed: order_status_id {status} does not exist")
+    old = orders.get(row, "order_status_id")
+    if old != status:
+        now = store.now_ms()
+        store.update(
+            "orders",
+            row,
+            {
+                "order_status_id": status,
+                "previous_order_status_id": old,
+                "order_status_last_changed_at": now,
+            },
+        )
+        store.emit("OrderStatusChanged", "orders", order_id, old_status=old, new_status=status)
+        if statuses.get(srow, "is_shipped"):
+            store.emit("OrderShipped", "orders", order_id)
+        store.emit("OrderUpdated", "orders", order_id)
+    return get_one(store, orders, order_id, {})
+
+
+def _after_insert(store: DataStore, table: Table, row: int) -> None:
+    if table.name == "orders":
+        _link_addresses(store, row)
+        store.emit_new_order(table.ids[row])
+    elif table.name == "products":
+        store.emit("ProductCreated", "products", table.ids[row])
+    elif table.name in ("order_items", "order_payments"):
+        store.emit("OrderUpdated", "orders", table.get(row, "order_id"))
+    elif table.name in ("product_variants", "variant_inventory"):
+        store.emit("ProductUpdated", "products", table.get(row, "product_id"))
+
+
+def _after_update(store: DataStore, table: Table, row: int) -> None:
+    if table.name == "orders":
+        _link_addresses(store, row)
+        store.emit("OrderUpdated", "orders", table.ids[row])
+    elif table.name == "products":
+        store.emit("ProductUpdated", "products", table.ids[row])
+    elif table.name in ("order_items", "order_payments"):
+        store.emit("OrderUpdated", "orders", table.get(row, "order_id"))
+    elif table.name in ("product_variants", "variant_inventory"):
+        store.emit("ProductUpdated", "products", table.get(row, "product_id"))
+
+
+def _link_addresses(store: DataStore, row: int) -> None:
+    """Remember which order uses an address, so address edits bump that order."""
+    orders = store.tables["orders"]
+    addresses = store.tables["order_addresses"]
+    for field in ("order_billing_address_id", "order_shipping_address_id"):
+        arow = addresses.row_of(orders.get(row, field))
+        if arow is not None and addresses.get(arow, "_order_id") != orders.ids[row]:
+            addresses.set(arow, "_order_id", orders.ids[row])
+
+
+# -- shipments ------------------------------------------------------------------------------
+def _upsert_shipment(
+    store: DataStore, table: Table, body: dict[str, Any]
+) -> tuple[int, dict[str, Any]]:
+    row: int | None = None
+    sid = body.get("id")
+    if isinstance(sid, int) and not isinstance(sid, bool):
+        row = table.row_of(sid)
+    order_id = body.get("order_id")
+    if row is not None and order_id is None:
+        order_id = table.get(row, "order_id")
+    if isinstance(order_id, bool) or not isinstance(order_id, int):
+        raise ApiError(409, "Validation failed: order_id is required")
+    if store.tables["orders"].row_of(order_id) is None:
+        raise ApiError(409, f"Validation failed: order_id {order_id} does not exist")
+    name = body.get("shipment_name")
+    if row is None and isinstance(name, str) and name:
+        for srow in store.child_rows("orders", "order_shipments", order_id):
+            if table.get(srow, "shipment_name").casefold() == name.casefold():
+                row = srow
+                break
+    values = decode_changes(table, body)
+    method = _METHODS.get(str(values.get("shipping_method", "")).casefold())
+    if method is not None:
+        values.setdefault("shipping_method_id", method[3])
+        values.setdefault("shipping_provider_name", method[1])
+        values.setdefault("shipping_method_type", method[5])
+    lines = _shipment_lines(store, order_id, body.get("items"))
+    with store.lock:
+        if row is None:
+            values.setdefault("order_id", order_id)
+            values.setdefault("shipped_at", local_midnight(store.now_ms()))
+            if not values.get("shipment_name"):
+                count = len(store.child_rows("orders", "order_shipments", order_id))
+                values["shipment_name"] = str(count + 1)
+            _check_totals(store, order_id, None, lines)
+            row = store.insert(table.name, values)
+            status = 201
+        else:
+            _check_totals(store, order_id, table.ids[row], lines)
+            if not store.update(table.name, row, values):
+                store.touch(table.name, row)
+            status = 200
+        shipment_id = table.ids[row]
+        _apply_lines(store, shipment_id, lines)
+    store.emit("OrderUpdated", "orders", order_id)
+    return status, get_one(store, table, shipment_id, {"expand": "items"})
+
+
+def _shipment_lines(store: DataStore, order_id: int, items: Any) -> dict[int, int]:
+    """Body `items` -> {order item id: quantity_shipped}; ids or item_nr within the order."""
+    if items is None:
+        return {}
+    if not isinstance(items, list):
+        raise ApiError(409, "Validation failed: items must be a list")
+    order_items = store.tables["order_items"]
+    rows = store.child_rows("orders", "order_items", order_id)
+    by_id = {order_items.ids[r]: r for r in rows}
+    by_nr = {order_items.get(r, "item_number").casefold(): order_items.ids[r] for r in rows}
+    out: dict[int, int] = {}
+    for entry in items:
+        if not isinstance(entry, dict):
+            raise ApiError(409, "Validation failed: each item must be an object")
+        item_id = entry.get("id")
+        if item_id is None and isinstance(entry.get("item_nr"), str):
+            item_id = by_nr.get(entry["item_nr"].casefold())
+        if not isinstance(item_id, int) or isinstance(item_id, bool) or item_id not in by_id:
+            raise ApiError(
+                409, f"Validation failed: order item {item_id} is not on order {order_id}"
+            )
+        qty = entry.get("quantity_shipped", order_items.get(by_id[item_id], "quantity"))
+        if isinstance(qty, bool) or not isinstance(qty, int) or qty < 0:
+            raise ApiError(409, "Validation failed: quantity_shipped must be a whole number >= 0")
+        out[item_id] = qty
+    return out
+
+
+def _check_totals(
+    store: DataStore, order_id: int, shipment_id: int | None, lines: dict[int, int]
+) -> None:
+    if not lines:
+        return
+    links = store.tables["shipment_items"]
+    shipped: dict[int, int] = {}
+    for srow in store.child_rows("orders", "order_shipments", order_id):
+        sid = store.tables["order_shipments"].ids[srow]
+        for lrow in store.child_rows("order_shipments", "shipment_items", sid):
+            item = links.get(lrow, "order_item_id")
+            if sid == shipment_id and item in lines:
+                continue
+            shipped[item] = shipped.get(item, 0) + links.get(lrow, "quantity_shipped")
+    items = store.tables["order_items"]
+    for item_id, qty in lines.items():
+        irow = items.row_of(item_id)
+        ordered = items.get(irow, "quantity") if irow is not None else 0
+        if shipped.get(item_id, 0) + qty > ordered:
+            raise ApiError(
+                409,
+                f"Validation failed: shipping {qty} of order item {item_id} "
+                f"exceeds the {ordered - shipped.get(item_id, 0)} left to ship",
+            )
+
+
+def _apply_lines(store: DataStore, shipment_id: int, lines: dict[int, int]) -> None:
+    """Merge `lines` into the shipment's items; announces newly shipped quantities."""
+    links = store.tables["shipment_items"]
+    added: dict[int, int] = {}
+    current = {
+        links.get(r, "order_item_id"): r
+        for r in store.child_rows("order_shipments", "shipment_items", shipment_id)
+    }
+    for item_id, qty in lines.items():
+        lrow = current.get(item_id)
+        before = 0 if lrow is None else links.get(lrow, "quantity_shipped")
+        if lrow is None and qty > 0:
+            store.insert(
+                "shipment_items",
+                {"shipment_id": shipment_id, "order_item_id": item_id, "quantity_shipped": qty},
+            )
+        elif lrow is not None and qty == 0:
+            store.delete("shipment_items", lrow)
+        elif lrow is not None:
+            store.update("shipment_items", lrow, {"quantity_shipped": qty})
+        if qty > before:
+            added[item_id] = qty - before
+    if added:
+        store.emit("_ItemsShipped", "order_shipments", shipment_id, lines=added)

@@ -1,0 +1,41 @@
+"""Scale: 200,000 seeded orders fit well under 1 GiB and a page stays fast (slow test)."""
+
+from __future__ import annotations
+
+import gc
+import time
+from pathlib import Path
+
+import pytest
+from cartcom_sandbox_support import client_for
+
+from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig
+
+_STATM = Path("/proc/self/statm")
+
+
+def _rss_mib() -> float:
+    return int(_STATM.read_text().split()[1]) * 4096 / 2**20
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _STATM.exists(), reason="needs /proc to read the process size")
+def test_200k_orders_fit_and_page_fast() -> None:
+    before = _rss_mib()
+    sb = Sandbox(SandboxConfig(orders=200_000, cache_ttl_seconds=0))
+    gc.collect()
+    grown = _rss_mib() - before
+    assert sb.store.order_count() == 200_000
+    assert grown < 800, f"the store takes {grown:.0f} MiB"
+    query = (
+        "orders?count=100&expand=items,payments,shipments&sort=updated_at,id"
+        "&updated_at=gte:2000-01-01T00:00:00Z"
+    )
+    with client_for(sb) as client:
+        client.get(query)
+        started = time.perf_counter()
+        for _ in range(10):
+            response = client.get(query)
+        per_page = (time.perf_counter() - started) / 10
+    assert response.json()["total_count"] == 200_000
+    assert per_page < 0.1, f"{per_page * 1000:.0f} ms per page"
