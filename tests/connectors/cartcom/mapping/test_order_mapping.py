@@ -926,3 +926,13 @@ def test_a_line_whose_product_has_no_item_number_gets_a_stand_in_sku_and_the_ord
 
     assert line(mapped, "5001").sku == f"cartcom-product-{product_id}"
     assert mapped.tags == ["missingSku"]
+
+
+def test_variant_extensions_without_a_base_item_number_are_not_taken_for_a_sku() -> None:
+    order = full_order()
+    item(order, 5001).update(item_number="", item_number_full="-BL-S")
+
+    mapped = map_(order)
+
+    assert line(mapped, "5001").sku.startswith("cartcom-product-")
+    assert mapped.tags == ["missingSku"]

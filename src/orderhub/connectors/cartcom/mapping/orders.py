@@ -234,10 +234,12 @@ def _sku(item: Mapping[str, Any], where: str) -> str:
 
     An order item carries no other SKU: its `variants` hold only id, description and group.
     """
-    for field in ("item_number_full", "item_number"):
-        sku = as_text(item.get(field), f"{where}: {field}")
-        if sku is not None:
-            return sku
+    base = as_text(item.get("item_number"), f"{where}: item_number")
+    full = as_text(item.get("item_number_full"), f"{where}: item_number_full")
+    if base is not None:
+        return full or base
+    # Without a base item number, `item_number_full` is only the variant extensions
+    # (e.g. "-BL-S"): not a SKU anyone can match, so it is no better than none.
     # Cart.com lets a product have no item number, and the order line keeps that snapshot, so
     # refusing the order would strand a real sale that fixing the product cannot repair. The
     # line gets a stable stand-in naming the product, and the order is tagged for review.
