@@ -261,7 +261,9 @@ def test_delete_removes_flows_runs_exceptions_and_leases_but_keeps_records(
         )
 
 
-def test_integration_settings_merge_and_survive_a_reload(database: Database, box: SecretBox) -> None:
+def test_integration_settings_merge_and_survive_a_reload(
+    database: Database, box: SecretBox
+) -> None:
     with database.session() as session:
         created = create_integration(
             session, name="s", api_url="https://s.example", api_token=TOKEN, box=box, now=T0
