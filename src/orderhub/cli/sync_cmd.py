@@ -11,7 +11,10 @@ from orderhub.cli.app import app
 from orderhub.cli.context import open_hub, parse_flow
 from orderhub.cli.output import console, err_console
 from orderhub.domain import FlowName, Run, RunStatus
+from orderhub.engine.context import PlannedChange
+from orderhub.engine.runner import DRY_RUN_TRIGGER, supports_dry_run
 from orderhub.errors import UsageError
+from orderhub.hub import Hub
 from orderhub.services.integrations import require_integration
 
 __all__ = ["sync"]
@@ -23,11 +26,21 @@ def sync(
     flows: Annotated[
         list[str] | None, typer.Argument(help="Flows to run (default: all enabled).")
     ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Show what the flows would change, and change nothing (here or in Cart.com).",
+        ),
+    ] = False,
 ) -> None:
     """Run the integration's enabled flows (or the named ones) once, now.
 
     Exits non-zero if a run failed; records that failed on their own become exceptions
-    (`orderhub exceptions list`) and do not fail the run.
+    (`orderhub exceptions list`) and do not fail the run. With `--dry-run` each flow reads as
+    usual, prints the writes it would make, and writes nothing: no Cart.com write, no hub
+    record, no exception, and its cursor stays where it was. A named flow that is off can be
+    dry-run (to preview it before switching it on); flows without a dry run are refused.
     """
     with open_hub() as hub:
         with hub.db.session() as session:
@@ -40,18 +53,43 @@ def sync(
                 f"`orderhub flows enable {integration_id} orders.pull`"
             )
         off = [f for f in chosen if f not in enabled]
-        if off:
+        if off and not dry_run:
             names = ", ".join(f.value for f in off)
             raise UsageError(f"{names} is off; enable it first with `orderhub flows enable`")
+        if dry_run:
+            chosen = _dry_runnable(hub, integration.connector, chosen, named=bool(flows))
         runner = hub.runner()
-        runs = [_run_with_progress(runner, integration_id, flow) for flow in chosen]
-    for run in runs:
+        runs = [_run_with_progress(runner, integration_id, flow, dry_run) for flow in chosen]
+    for run, planned in runs:
         _print_summary(run)
-    if any(run.status is RunStatus.FAILED for run in runs):
+        if dry_run:
+            _print_plan(planned)
+    if any(run.status is RunStatus.FAILED for run, _planned in runs):
         raise typer.Exit(1)
 
 
-def _run_with_progress(runner: Any, integration_id: str, flow: FlowName) -> Run:
+def _dry_runnable(
+    hub: Hub, connector: str, chosen: list[FlowName], *, named: bool
+) -> list[FlowName]:
+    """The flows that can dry-run; naming one that cannot is an error, the default skips it."""
+    able = [f for f in chosen if _has_dry_run(hub, connector, f)]
+    unable = [f.value for f in chosen if f not in able]
+    if unable and (named or not able):
+        raise UsageError(f"{', '.join(unable)} has no dry run; it can only run for real")
+    if unable:
+        err_console.print(f"Skipped (no dry run): {', '.join(unable)}", markup=False)
+    return able
+
+
+def _has_dry_run(hub: Hub, connector: str, flow: FlowName) -> bool:
+    factory = hub.registry.factory(connector, flow)
+    return factory is not None and supports_dry_run(factory)
+
+
+def _run_with_progress(
+    runner: Any, integration_id: str, flow: FlowName, dry_run: bool
+) -> tuple[Run, list[PlannedChange]]:
+    planned: list[PlannedChange] = []
     with Progress(
         SpinnerColumn(),
         TextColumn("[bold]{task.description}"),
@@ -60,13 +98,25 @@ def _run_with_progress(runner: Any, integration_id: str, flow: FlowName) -> Run:
         console=console,
         transient=True,
     ) as progress:
-        task = progress.add_task(flow.value, total=None, detail="starting…")
+        label = f"{flow.value} (dry run)" if dry_run else flow.value
+        task = progress.add_task(label, total=None, detail="starting…")
 
         def report(fields: dict[str, Any]) -> None:
+            change = fields.get("planned")
+            if isinstance(change, PlannedChange):
+                planned.append(change)
+                return
             progress.update(task, detail=_detail(fields))
 
-        result: Run = runner.run_flow(integration_id, flow, trigger="manual", progress=report)
-        return result
+        result: Run = runner.run_flow(
+            integration_id,
+            flow,
+            trigger="manual",
+            progress=report,
+            dry_run=dry_run,
+            require_enabled=not dry_run,
+        )
+        return result, planned
 
 
 def _detail(fields: dict[str, Any]) -> str:
@@ -80,11 +130,21 @@ def _detail(fields: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
+def _print_plan(planned: list[PlannedChange]) -> None:
+    if not planned:
+        console.print("  dry run: nothing would change", markup=False)
+        return
+    console.print(f"  dry run: {len(planned)} change(s) would be made:", markup=False)
+    for change in planned:
+        console.print(f"    {change.line()}", markup=False)
+
+
 def _print_summary(run: Run) -> None:
     seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
     c = run.counts
     line = (
-        f"{run.flow.value}: {run.status.value} in {seconds:.1f}s — fetched {c.fetched}, "
+        f"{run.flow.value}{' (dry run)' if run.trigger == DRY_RUN_TRIGGER else ''}: "
+        f"{run.status.value} in {seconds:.1f}s — fetched {c.fetched}, "
         f"created {c.created}, updated {c.updated}, unchanged {c.unchanged}, failed {c.failed}; "
         f"{run.api_calls} API calls, rate-limit waits {run.rate_limit_wait_seconds:.1f}s"
     )

@@ -27,9 +27,29 @@ from orderhub.store import integrations as store_integrations
 from orderhub.store.database import Database
 from orderhub.store.records import EntityKind, Origin, UpsertResult, upsert_record
 
-__all__ = ["FlowContext", "LeaseHandle", "ProgressCallback"]
+__all__ = ["FlowContext", "LeaseHandle", "PlannedChange", "ProgressCallback"]
 
 ProgressCallback = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class PlannedChange:
+    """One write a dry run would have made: `action` on `entity` `ext_id`, in a few words.
+
+    `action` is a verb ("set", "create", "update", "fail"); `summary` is what a person reads
+    ("96 -> 40"); `data` carries the figures for a program (the CLI's `--json`, tests).
+    """
+
+    action: str
+    entity: str
+    ext_id: str
+    summary: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def line(self) -> str:
+        """`would set inventory BLK-1002: 96 -> 40`."""
+        text = f"would {self.action} {self.entity} {self.ext_id}"
+        return f"{text}: {self.summary}" if self.summary else text
 
 
 class LeaseHandle(Protocol):
@@ -79,6 +99,11 @@ class FlowContext:
     """A stop signal owned by the caller (the scheduler's shutdown event)."""
     stopped_early: bool = field(default=False, init=False)
     """True once `should_stop()` answered yes: the flow may have left work for the next run."""
+    dry_run: bool = False
+    """Plan only: the flow writes nothing to the remote system and every unit of work rolls
+    back (records, exceptions, cursor). What it would have done is in `planned`."""
+    planned: list[PlannedChange] = field(default_factory=list, init=False)
+    """The writes a dry run would have made, in order (`plan`; `upsert` adds its own)."""
     _maybe_open: set[str] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -94,10 +119,16 @@ class FlowContext:
         """One transaction: records, exceptions and the cursor of one page commit together.
 
         When the transaction rolls back, the created/updated/unchanged/failed counts it added
-        are taken back too, so the run row counts only what is really in the hub.
+        are taken back too, so the run row counts only what is really in the hub. In a dry run
+        the transaction always rolls back (the counts stay: they say what would have happened),
+        so nothing a flow writes through the context can land.
         """
         before = self.counts.model_copy()
         try:
+            if self.dry_run:
+                with self._rolled_back_session() as session:
+                    yield session
+                return
             with self.db.session() as session:
                 yield session
         except BaseException:
@@ -135,8 +166,31 @@ class FlowContext:
             self.counts.updated += 1
         else:
             self.counts.unchanged += 1
+        if self.dry_run and result.outcome != "unchanged":
+            verb = "create" if result.outcome == "created" else "update"
+            changed = ", ".join(result.changed_fields)
+            self.plan(verb, entity_type or kind.value, ext_id, summary=changed)
         self._resolve(session, entity_type or kind.value, ext_id, now)
         return result
+
+    def plan(
+        self,
+        action: str,
+        entity: str,
+        ext_id: str,
+        *,
+        summary: str = "",
+        data: Mapping[str, Any] | None = None,
+    ) -> PlannedChange:
+        """Note a write the run would make (a dry run's output) and tell the progress watcher.
+
+        Flows call it in a dry run instead of writing to the remote system; the CLI prints each
+        one as it arrives (`progress(planned=...)`).
+        """
+        change = PlannedChange(action, entity, ext_id, summary, dict(data or {}))
+        self.planned.append(change)
+        self.progress(planned=change)
+        return change
 
     def resolve_record(self, session: Session, *, entity_type: str, ext_id: str) -> None:
         """Clear a record's open exception without an upsert (a push flow's write went through)."""
@@ -196,6 +250,14 @@ class FlowContext:
         if stop:
             self.stopped_early = True
         return stop
+
+    @contextmanager
+    def _rolled_back_session(self) -> Iterator[Session]:
+        with Session(self.db.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
 
     def _resolve(self, session: Session, entity_type: str, ext_id: str, now: datetime) -> None:
         # Only records that may have an open exception cost a statement: the ones the run

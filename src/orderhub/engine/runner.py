@@ -9,6 +9,13 @@ threads and processes; a run that dies without releasing it is taken over once i
 A run that raises is recorded as failed with one clear line, and returned, not re-raised: a
 failed run is an outcome, not a crash of the caller. Only Ctrl-C / SystemExit propagate (after
 the run row and lease are settled).
+
+A dry run (`run_flow(..., dry_run=True)`) runs the flow with `ctx.dry_run` set: its units of
+work roll back and it writes nothing remote, reporting planned writes instead. It holds the
+lease like any run (so it never races a real one) and leaves a run row with trigger
+`dry-run`, but it does not touch the schedule: the next real run is neither delayed nor
+hurried by it. Only flows that declare `supports_dry_run = True` (on the factory or, for a
+bound `from_context`, on its class) can dry-run: any other could write to the remote system.
 """
 
 from __future__ import annotations
@@ -50,12 +57,14 @@ from orderhub.store.records import EntityKind
 
 __all__ = [
     "ABANDONED_MESSAGE",
+    "DRY_RUN_TRIGGER",
     "INTERRUPTED_MESSAGE",
     "LEASE_LOST_MESSAGE",
     "MAX_BACKOFF",
     "FlowRunner",
     "flow_lease_key",
     "locked_flow_state",
+    "supports_dry_run",
 ]
 
 log = logging.getLogger(__name__)
@@ -78,6 +87,8 @@ _SCHEDULE_LOCK_TTL_SECONDS = 30.0
 _BACKOFF_RUNS_CHECKED = 8
 MAX_BACKOFF = timedelta(minutes=15)
 """After failures in a row, a flow waits its interval doubled per failure, up to this."""
+DRY_RUN_TRIGGER = "dry-run"
+"""The trigger a dry run is recorded with in the run history."""
 
 
 def flow_lease_key(integration_id: str, flow: FlowName) -> str:
@@ -131,6 +142,7 @@ class FlowRunner:
         progress: ProgressCallback | None = None,
         stop: threading.Event | None = None,
         only_if_due: bool = False,
+        dry_run: bool = False,
     ) -> Run:
         """Run `flow` of `integration_id` now and return its finished run row.
 
@@ -140,9 +152,15 @@ class FlowRunner:
         through `ctx.should_stop()` (the scheduler passes its own). `only_if_due` re-checks
         the schedule under the lease and raises `FlowNotDue` if another worker ran the flow
         since the caller saw it due (schedulers working from a stale list of due flows).
+        `dry_run` plans without writing (module docstring); a flow that cannot dry-run is
+        refused with `FlowNotAvailable` before anything starts.
         """
         flow = FlowName(flow)
         factory = self._check(integration_id, flow, require_enabled=require_enabled)
+        if dry_run:
+            if not supports_dry_run(factory):
+                raise FlowNotAvailable(f"{flow.value} has no dry run: it can only run for real")
+            trigger = DRY_RUN_TRIGGER
         key = flow_lease_key(integration_id, flow)
         busy = FlowBusy(f"{flow.value} of integration {integration_id} is already running")
         with self._active_lock:
@@ -163,6 +181,7 @@ class FlowRunner:
                     progress=progress,
                     stop=stop,
                     only_if_due=only_if_due,
+                    dry_run=dry_run,
                 )
             finally:
                 lease.release()
@@ -234,6 +253,7 @@ class FlowRunner:
         progress: ProgressCallback | None,
         stop: threading.Event | None,
         only_if_due: bool,
+        dry_run: bool,
     ) -> Run:
         started_at = self._clock.now()
         with (
@@ -255,14 +275,15 @@ class FlowRunner:
             # Claim the next slot now; a trigger during the run moves it earlier, and the
             # finish keeps that earlier time (a webhook during a run is not lost).
             claimed_next = started_at + interval
-            store_integrations.set_flow_schedule(
-                session,
-                integration_id,
-                flow,
-                last_run_at=state.last_run_at,
-                next_run_at=claimed_next,
-                last_error=state.last_error,
-            )
+            if not dry_run:
+                store_integrations.set_flow_schedule(
+                    session,
+                    integration_id,
+                    flow,
+                    last_run_at=state.last_run_at,
+                    next_run_at=claimed_next,
+                    last_error=state.last_error,
+                )
         log.info("run %s: %s %s started (%s)", run_id, integration_id, flow.value, trigger)
 
         token = ""
@@ -289,6 +310,7 @@ class FlowRunner:
                 on_progress=progress,
                 lease=lease,
                 external_stop=stop,
+                dry_run=dry_run,
             )
             with self._active_lock:
                 self._active.add(ctx)
@@ -312,7 +334,9 @@ class FlowRunner:
                 with self._active_lock:
                     self._active.discard(ctx)
 
-        run = self._finish(integration_id, flow, run_id, ctx, error, claimed_next, interval)
+        run = self._finish(
+            integration_id, flow, run_id, ctx, error, claimed_next, interval, dry_run=dry_run
+        )
         if interrupt is not None:
             raise interrupt
         return run
@@ -326,28 +350,31 @@ class FlowRunner:
         error: str | None,
         claimed_next: datetime,
         interval: timedelta,
+        *,
+        dry_run: bool = False,
     ) -> Run:
         finished_at = self._clock.now()
         with self._db.session() as session:
             # Raises IntegrationNotFound if it was removed while it ran (its runs went with it).
             with locked_flow_state(session, integration_id, flow, now=finished_at) as state:
-                if error is None:
-                    next_run_at = finished_at + interval
-                else:
-                    next_run_at = finished_at + _backoff(
-                        session, integration_id, flow, run_id, interval
+                if not dry_run:  # a dry run leaves the schedule as the real runs set it
+                    if error is None:
+                        next_run_at = finished_at + interval
+                    else:
+                        next_run_at = finished_at + _backoff(
+                            session, integration_id, flow, run_id, interval
+                        )
+                    triggered = state.next_run_at
+                    if triggered is not None and triggered < claimed_next:
+                        next_run_at = min(next_run_at, triggered)
+                    store_integrations.set_flow_schedule(
+                        session,
+                        integration_id,
+                        flow,
+                        last_run_at=finished_at,
+                        next_run_at=next_run_at,
+                        last_error=error,
                     )
-                triggered = state.next_run_at
-                if triggered is not None and triggered < claimed_next:
-                    next_run_at = min(next_run_at, triggered)
-                store_integrations.set_flow_schedule(
-                    session,
-                    integration_id,
-                    flow,
-                    last_run_at=finished_at,
-                    next_run_at=next_run_at,
-                    last_error=error,
-                )
             store_runs.finish_run(
                 session,
                 run_id,
@@ -479,6 +506,18 @@ def locked_flow_state(
         raise IntegrationNotFound(f"No integration with id {integration_id!r}") from exc
     yield state
     store_leases.release(session, key=key, owner=owner)
+
+
+def supports_dry_run(factory: FlowFactory) -> bool:
+    """True when the flow a factory builds declares `supports_dry_run = True`.
+
+    Looked up on the factory itself (a flow class registered as its own factory) and on the
+    object a bound method belongs to (`Flow.from_context`); anything else cannot dry-run.
+    """
+    owner = getattr(factory, "__self__", None)
+    return bool(getattr(factory, "supports_dry_run", False)) or bool(
+        getattr(owner, "supports_dry_run", False)
+    )
 
 
 def _require_connected(integration: Integration) -> None:

@@ -16,12 +16,13 @@ it does not solve it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, delete, exists, func, insert, select
+from sqlalchemy.orm import Session, aliased
 
 from orderhub.store.dialect import utc
 from orderhub.store.entities import EntityKind, Origin
@@ -32,10 +33,13 @@ __all__ = [
     "Change",
     "TimelineEvent",
     "add_timeline_note",
+    "changed_fields_of",
     "changes_since",
     "discard_change",
+    "feed_position_at",
     "record_change",
     "record_event",
+    "settled_seq",
     "timeline",
 ]
 
@@ -106,6 +110,22 @@ def changes_since(
         )
         for row in rows
     ]
+
+
+def feed_position_at(session: Session, kind: EntityKind, at: datetime) -> int:
+    """The `after_seq` from which `changes_since` lists the changes of `kind` made at/after `at`.
+
+    A push flow's first cursor: it carries changes made since the integration was enabled
+    (or since a backfill date), not the hub's whole history. With no such change yet it is
+    the newest seq of that kind (0 for an empty feed), so later changes all come after it.
+    """
+    first = session.scalar(
+        select(func.min(ChangeRow.seq)).where(ChangeRow.kind == kind.value, ChangeRow.at >= utc(at))
+    )
+    if first is not None:
+        return int(first) - 1
+    newest = session.scalar(select(func.max(ChangeRow.seq)).where(ChangeRow.kind == kind.value))
+    return int(newest or 0)
 
 
 def timeline(session: Session, kind: EntityKind, hub_id: str) -> list[TimelineEvent]:
@@ -230,3 +250,53 @@ def _add_event(
             "note": note,
         },
     )
+
+
+def settled_seq(
+    session: Session, after_seq: int, upto_seq: int, *, now: datetime, grace: timedelta
+) -> int:
+    """How far past `after_seq` (up to `upto_seq`) a feed reader may save its position safely.
+
+    A gap in `seq` (of any kind) followed by a change at most `grace` old may be a transaction
+    still in flight (see the module docstring): the answer stays before the first such gap,
+    so its change is read once it commits. An older gap is taken for a rollback or a lost
+    insert race and passed. SQLite has no gaps, so there the answer is always `upto_seq`.
+    Readers re-read what lies past the answer, so what they do with a change must be
+    idempotent.
+    """
+    if upto_seq <= after_seq or session.get_bind().dialect.name == "sqlite":
+        return max(after_seq, upto_seq)
+    previous = aliased(ChangeRow)
+    young_after_gap = session.scalar(
+        select(func.min(ChangeRow.seq)).where(
+            ChangeRow.seq > after_seq + 1,
+            ChangeRow.seq <= upto_seq,
+            ChangeRow.at > utc(now) - grace,
+            ~exists().where(previous.seq == ChangeRow.seq - 1),
+        )
+    )
+    if young_after_gap is None:
+        return upto_seq
+    before_gap = session.scalar(
+        select(func.max(ChangeRow.seq)).where(
+            ChangeRow.seq > after_seq, ChangeRow.seq < young_after_gap
+        )
+    )
+    return int(before_gap) if before_gap is not None else after_seq
+
+
+def changed_fields_of(
+    session: Session, kind: EntityKind, changes: Iterable[Change]
+) -> dict[int, tuple[str, ...]]:
+    """The fields each change touched (all fields for a creation), keyed by the change's seq."""
+    wanted = {change.seq: change.hub_id for change in changes}
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(TimelineRow.seq, TimelineRow.changed_fields).where(
+            TimelineRow.kind == kind.value,
+            TimelineRow.hub_id.in_(set(wanted.values())),
+            TimelineRow.seq.in_(list(wanted)),
+        )
+    )
+    return {int(seq): tuple(fields) for seq, fields in rows if seq is not None}

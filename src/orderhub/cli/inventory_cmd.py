@@ -1,0 +1,73 @@
+"""`orderhub inventory set SKU QTY [--location L]` and `orderhub inventory import FILE.csv`.
+
+Hub-side stock that the inventory.push flow carries to Cart.com on its next run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orderhub.cli.app import inventory_app
+from orderhub.cli.context import open_hub
+from orderhub.cli.output import console, err_console, print_json
+from orderhub.errors import UsageError
+from orderhub.services.inventory import import_inventory_csv, set_inventory
+
+__all__ = ["import_csv", "set_stock"]
+
+
+@inventory_app.command("set")
+def set_stock(
+    sku: Annotated[str, typer.Argument(help="The SKU.")],
+    quantity: Annotated[int, typer.Argument(help="On-hand quantity (0 or more).")],
+    location: Annotated[
+        str | None,
+        typer.Option(
+            "--location",
+            help="Location id, external id (warehouse:1) or name. Default: the only "
+            "location, or a hub location named Default.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
+) -> None:
+    """Set a SKU's on-hand stock at a location (the next inventory.push sends it)."""
+    with open_hub() as hub:
+        record = set_inventory(hub, sku=sku, quantity=quantity, location_id=location, actor="cli")
+    if as_json:
+        print_json(record)
+        return
+    console.print(
+        f"{record['sku']} at location {record['locationId']}: on hand {record['onHand']}, "
+        f"available {record['available']}",
+        markup=False,
+    )
+
+
+@inventory_app.command("import")
+def import_csv(
+    path: Annotated[Path, typer.Argument(help="CSV with columns sku, quantity[, location].")],
+) -> None:
+    """Set stock for many SKUs from a CSV file; bad rows are listed, the others land.
+
+    Exits non-zero if any row was refused.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise UsageError(f"No file {str(path)!r}") from None
+    except (OSError, UnicodeDecodeError) as problem:
+        raise UsageError(f"Cannot read {str(path)!r}: {problem}") from None
+    with open_hub() as hub:
+        report = import_inventory_csv(hub, text, actor="cli")
+    console.print(
+        f"Imported {path.name}: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.errors)} refused",
+        markup=False,
+    )
+    for error in report.errors:
+        err_console.print(f"  line {error.line}: {error.message}", markup=False)
+    if not report.ok:
+        raise typer.Exit(1)

@@ -1,0 +1,254 @@
+"""Hub-side stock input: set one SKU's quantity at a location, or import many from CSV.
+
+These are the hub-native inventory records the inventory.push flow carries to Cart.com (until
+the portal exists, through `orderhub inventory set|import` and the REST API). Rules:
+
+- A record is keyed by `(sku, location)`: stored with no integration and the external id
+  `<location hub id>:<sku>`, so setting the same SKU at the same location again updates it,
+  and setting the same value again changes nothing (no change-feed entry, nothing to push).
+- `quantity` is the on-hand count. `committed` is kept from the record when it is known (0 for
+  a new record), and `available = onHand - committed`, as in Pipe17.
+- The location may be given as a hub location id, an `extLocationId` (`warehouse:1`) or a
+  location name (case-insensitive); a name or external id held by two locations must be given
+  by id. With no location: the hub's only active location when there is exactly one, else a
+  hub-native location named "Default" (external id `default`), created the first time it is
+  needed and used from then on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy.orm import Session
+
+from orderhub.domain import Inventory, Location, LocationStatus
+from orderhub.errors import HubError, NotFoundError, UsageError
+from orderhub.hub import Hub
+from orderhub.services.results import ImportReport, RowError
+from orderhub.store.records import (
+    EntityKind,
+    Origin,
+    StoredRecord,
+    get_record,
+    get_record_by_ext,
+    list_records,
+    upsert_record,
+)
+
+__all__ = [
+    "DEFAULT_LOCATION_EXT_ID",
+    "DEFAULT_LOCATION_NAME",
+    "import_inventory_csv",
+    "inventory_ext_id",
+    "resolve_location",
+    "set_inventory",
+]
+
+DEFAULT_LOCATION_NAME: Final = "Default"
+DEFAULT_LOCATION_EXT_ID: Final = "default"
+_MANY = 1_000_000
+_SKU_COLUMNS = ("sku",)
+_QUANTITY_COLUMNS = ("quantity", "qty", "onhand")
+_LOCATION_COLUMNS = ("location", "locationid")
+
+
+def inventory_ext_id(location_id: str, sku: str) -> str:
+    """The key of a hub-native inventory record: one per SKU and location."""
+    return f"{location_id}:{sku}"
+
+
+def set_inventory(
+    hub: Hub,
+    *,
+    sku: str,
+    quantity: int,
+    location_id: str | None = None,
+    actor: str,
+) -> dict[str, Any]:
+    """Set a SKU's on-hand quantity at a location; returns the record as the API shows it."""
+    clean_sku = _sku(sku)
+    amount = _quantity(quantity)
+    with hub.db.session() as session:
+        setter = _Setter(session, hub.clock.now(), Origin(None, actor=actor))
+        record, _outcome = setter.set(clean_sku, amount, location_id)
+    return record.to_wire()
+
+
+def import_inventory_csv(hub: Hub, text: str, *, actor: str) -> ImportReport:
+    """Set stock from CSV text with columns `sku`, `quantity` and optionally `location`.
+
+    Header names are case-insensitive (`onHand` or `qty` may stand for `quantity`). A bad row
+    is reported with its line number (the header is line 1) and skipped; the others land, in
+    one transaction.
+    """
+    report = ImportReport()
+    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
+    columns = {_column_key(name): name for name in reader.fieldnames or []}
+    sku_column = _pick(columns, _SKU_COLUMNS)
+    quantity_column = _pick(columns, _QUANTITY_COLUMNS)
+    location_column = _pick(columns, _LOCATION_COLUMNS)
+    if sku_column is None or quantity_column is None:
+        missing = "sku" if sku_column is None else "quantity"
+        found = ", ".join(reader.fieldnames or []) or "none"
+        report.errors.append(
+            RowError(
+                1, f"the header needs columns sku and quantity (missing {missing}; found: {found})"
+            )
+        )
+        return report
+    with hub.db.session() as session:
+        setter = _Setter(session, hub.clock.now(), Origin(None, actor=actor))
+        for row in reader:
+            line = reader.line_num
+            try:
+                if None in row:
+                    raise UsageError(f"{len(row[None])} value(s) more than the header has columns")
+                sku = _sku(row.get(sku_column) or "")
+                amount = _quantity_text(row.get(quantity_column))
+                location = (row.get(location_column) or "").strip() if location_column else ""
+                _record, outcome = setter.set(sku, amount, location or None)
+            except HubError as problem:
+                report.errors.append(RowError(line, str(problem)))
+                continue
+            if outcome == "created":
+                report.created += 1
+            elif outcome == "updated":
+                report.updated += 1
+            else:
+                report.unchanged += 1
+    return report
+
+
+def resolve_location(
+    session: Session, reference: str | None, *, origin: Origin, now: datetime
+) -> str:
+    """The hub id of the location `reference` names (module docstring); may create "Default"."""
+    if reference is None or not reference.strip():
+        return _default_location(session, origin=origin, now=now)
+    wanted = reference.strip()
+    record = get_record(session, EntityKind.LOCATION, wanted)
+    if record is not None:
+        return record.hub_id
+    locations = list_records(session, EntityKind.LOCATION, limit=_MANY, newest_first=False)
+    by_ext = [r for r in locations if r.data.get("extLocationId") == wanted]
+    by_name = [r for r in locations if str(r.data.get("name", "")).casefold() == wanted.casefold()]
+    for matches in (by_ext, by_name):
+        if len(matches) == 1:
+            return matches[0].hub_id
+        if len(matches) > 1:
+            ids = ", ".join(r.hub_id for r in matches)
+            raise UsageError(f"{len(matches)} locations are called {wanted!r} ({ids}); give the id")
+    raise NotFoundError(f"No location {wanted!r} (see `orderhub locations list`)")
+
+
+@dataclass
+class _Setter:
+    """Sets stock within one transaction, resolving locations once per reference."""
+
+    session: Session
+    now: datetime
+    origin: Origin
+
+    def __post_init__(self) -> None:
+        self._locations: dict[str | None, str] = {}
+
+    def set(self, sku: str, quantity: int, location: str | None) -> tuple[StoredRecord, str]:
+        key = location.strip() if location else None
+        if key not in self._locations:
+            self._locations[key] = resolve_location(
+                self.session, key, origin=self.origin, now=self.now
+            )
+        location_id = self._locations[key]
+        ext_id = inventory_ext_id(location_id, sku)
+        held = get_record_by_ext(self.session, EntityKind.INVENTORY, None, ext_id)
+        base = dict(held.data) if held is not None else {}
+        committed = base.get("committed")
+        committed = committed if isinstance(committed, int) and committed >= 0 else 0
+        data = Inventory(
+            sku=sku,
+            location_id=location_id,
+            on_hand=quantity,
+            committed=committed,
+            available=quantity - committed,
+            inventory_not_tracked=bool(base.get("inventoryNotTracked", False)),
+        ).to_wire()
+        result = upsert_record(
+            self.session,
+            EntityKind.INVENTORY,
+            integration_id=None,
+            ext_id=ext_id,
+            data=data,
+            source_doc=None,
+            origin=self.origin,
+            now=self.now,
+        )
+        record = get_record(self.session, EntityKind.INVENTORY, result.hub_id)
+        assert record is not None  # written just above, in this transaction
+        return record, result.outcome
+
+
+def _default_location(session: Session, *, origin: Origin, now: datetime) -> str:
+    held = get_record_by_ext(session, EntityKind.LOCATION, None, DEFAULT_LOCATION_EXT_ID)
+    if held is not None:
+        return held.hub_id
+    locations = list_records(session, EntityKind.LOCATION, limit=_MANY)
+    active = [r for r in locations if r.data.get("status") != LocationStatus.INACTIVE.value]
+    if len(active) == 1:
+        return active[0].hub_id
+    location = Location(
+        name=DEFAULT_LOCATION_NAME,
+        ext_location_id=DEFAULT_LOCATION_EXT_ID,
+        kind="hub",
+        status=LocationStatus.ACTIVE,
+    )
+    result = upsert_record(
+        session,
+        EntityKind.LOCATION,
+        integration_id=None,
+        ext_id=DEFAULT_LOCATION_EXT_ID,
+        data=location.to_wire(),
+        source_doc=None,
+        origin=origin,
+        now=now,
+    )
+    return result.hub_id
+
+
+def _sku(value: str) -> str:
+    sku = value.strip()
+    if not sku:
+        raise UsageError("the SKU is empty")
+    if len(sku) > 255:
+        raise UsageError(f"the SKU is {len(sku)} characters long; at most 255 are allowed")
+    return sku
+
+
+def _quantity(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(f"the quantity must be a whole number, got {value!r}")
+    if value < 0:
+        raise UsageError(f"the quantity must be 0 or more, got {value}")
+    return value
+
+
+def _quantity_text(value: str | None) -> int:
+    text = (value or "").strip()
+    if not text:
+        raise UsageError("the quantity is empty")
+    try:
+        number = int(text)
+    except ValueError:
+        raise UsageError(f"the quantity must be a whole number, got {text!r}") from None
+    return _quantity(number)
+
+
+def _column_key(name: str | None) -> str:
+    return "".join(ch for ch in (name or "").casefold() if ch.isalnum())
+
+
+def _pick(columns: dict[str, str], names: tuple[str, ...]) -> str | None:
+    return next((columns[name] for name in names if name in columns), None)

@@ -1,0 +1,198 @@
+"""set_inventory and import_inventory_csv: hub-native stock records the push flow carries."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orderhub.clock import FakeClock
+from orderhub.errors import NotFoundError, UsageError
+from orderhub.hub import Hub, default_registry
+from orderhub.secrets import SecretBox
+from orderhub.services.inventory import import_inventory_csv, set_inventory
+from orderhub.settings import Settings
+from orderhub.store.database import Database
+from orderhub.store.records import EntityKind, Origin, changes_since, list_records, upsert_record
+
+KEY = "inventory-service-test-secret-key"
+NOW = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def hub(database: Database, tmp_path: Path) -> Hub:
+    settings = Settings(home=tmp_path, database_url="unused://", secret_key=KEY)
+    return Hub(
+        settings=settings,
+        db=database,
+        box=SecretBox(KEY),
+        registry=default_registry(),
+        clock=FakeClock(NOW),
+    )
+
+
+def add_location(
+    hub: Hub, ext_id: str, name: str, *, status: str = "active", integration: str = "int_a"
+) -> str:
+    with hub.db.session() as session:
+        return upsert_record(
+            session,
+            EntityKind.LOCATION,
+            integration_id=integration,
+            ext_id=ext_id,
+            data={"name": name, "extLocationId": ext_id, "status": status},
+            source_doc=None,
+            origin=Origin(integration),
+            now=NOW,
+        ).hub_id
+
+
+def stock(hub: Hub) -> dict[tuple[str, str], tuple[int, int, int]]:
+    with hub.db.session() as session:
+        records = list_records(session, EntityKind.INVENTORY, limit=1000)
+    return {
+        (r.data["sku"], r.data["locationId"]): (
+            r.data["onHand"],
+            r.data["committed"],
+            r.data["available"],
+        )
+        for r in records
+    }
+
+
+def locations(hub: Hub) -> dict[str, dict[str, Any]]:
+    with hub.db.session() as session:
+        return {r.hub_id: r.data for r in list_records(session, EntityKind.LOCATION, limit=100)}
+
+
+def inventory_changes(hub: Hub) -> int:
+    with hub.db.session() as session:
+        return len(changes_since(session, EntityKind.INVENTORY, 0))
+
+
+def test_without_locations_stock_goes_to_a_default_location_made_once(hub: Hub) -> None:
+    record = set_inventory(hub, sku=" SKU-1 ", quantity=12, actor="cli")
+    set_inventory(hub, sku="SKU-2", quantity=3, actor="api")
+
+    held = locations(hub)
+    assert len(held) == 1
+    (default_id, default) = next(iter(held.items()))
+    assert default["name"] == "Default"
+    assert default["extLocationId"] == "default"
+    assert record["sku"] == "SKU-1"
+    assert record["locationId"] == default_id
+    assert (record["onHand"], record["committed"], record["available"]) == (12, 0, 12)
+    assert "inventoryId" in record
+    assert "integration" not in record  # hub-native
+    assert stock(hub) == {("SKU-1", default_id): (12, 0, 12), ("SKU-2", default_id): (3, 0, 3)}
+
+
+def test_the_only_location_is_used_and_several_need_a_choice(hub: Hub) -> None:
+    only = add_location(hub, "warehouse:1", "Main Warehouse")
+    add_location(hub, "warehouse:9", "Closed", status="inactive")
+    assert set_inventory(hub, sku="A", quantity=1, actor="cli")["locationId"] == only
+
+    second = add_location(hub, "warehouse:2", "West Coast")
+    by_name = set_inventory(hub, sku="A", quantity=2, location_id="west coast", actor="cli")
+    by_ext = set_inventory(hub, sku="B", quantity=2, location_id="warehouse:2", actor="cli")
+    by_id = set_inventory(hub, sku="C", quantity=2, location_id=only, actor="cli")
+    unnamed = set_inventory(hub, sku="D", quantity=2, actor="cli")
+
+    assert by_name["locationId"] == second
+    assert by_ext["locationId"] == second
+    assert by_id["locationId"] == only
+    assert locations(hub)[unnamed["locationId"]]["name"] == "Default"
+
+
+def test_same_value_again_is_no_change_and_committed_is_kept(hub: Hub) -> None:
+    location = add_location(hub, "warehouse:1", "Main")
+    set_inventory(hub, sku="A", quantity=10, actor="cli")
+    changes = inventory_changes(hub)
+    set_inventory(hub, sku="A", quantity=10, actor="cli")
+    assert inventory_changes(hub) == changes
+
+    # A record whose committed count is known (e.g. from an order flow) keeps it.
+    with hub.db.session() as session:
+        record = list_records(session, EntityKind.INVENTORY)[0]
+        upsert_record(
+            session,
+            EntityKind.INVENTORY,
+            integration_id=None,
+            ext_id=record.ext_id,
+            data={**record.data, "committed": 4, "available": 6},
+            source_doc=None,
+            origin=Origin(None, actor="api"),
+            now=NOW,
+        )
+    updated = set_inventory(hub, sku="A", quantity=7, actor="cli")
+    assert (updated["onHand"], updated["committed"], updated["available"]) == (7, 4, 3)
+    assert stock(hub) == {("A", location): (7, 4, 3)}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"sku": "  ", "quantity": 1}, UsageError, "SKU is empty"),
+        ({"sku": "A", "quantity": -1}, UsageError, "0 or more"),
+        ({"sku": "A", "quantity": True}, UsageError, "whole number"),
+        ({"sku": "A", "quantity": 1, "location_id": "nowhere"}, NotFoundError, "nowhere"),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_line(
+    hub: Hub, kwargs: dict[str, Any], error: type[Exception], words: str
+) -> None:
+    with pytest.raises(error, match=words):
+        set_inventory(hub, actor="cli", **kwargs)
+    assert stock(hub) == {}
+
+
+def test_two_locations_with_one_name_need_the_id(hub: Hub) -> None:
+    add_location(hub, "warehouse:1", "Main", integration="int_a")
+    add_location(hub, "warehouse:1", "Main", integration="int_b")
+    with pytest.raises(UsageError, match="give the id"):
+        set_inventory(hub, sku="A", quantity=1, location_id="Main", actor="cli")
+
+
+def test_csv_import_lands_good_rows_and_reports_bad_ones_by_line(hub: Hub) -> None:
+    main = add_location(hub, "warehouse:1", "Main Warehouse")
+    west = add_location(hub, "warehouse:2", "West")
+    text = (
+        "\ufeffSKU,On Hand,Location\n"
+        "A-1,10,Main Warehouse\n"
+        "A-1,4,warehouse:2\n"
+        ",3,Main Warehouse\n"
+        "B-2,many,West\n"
+        "C-3,-2,West\n"
+        "D-4,5,Atlantis\n"
+        "E-5,6,West,extra\n"
+        "\n"
+        '"F,6",7,West\n'
+    )
+
+    report = import_inventory_csv(hub, text, actor="cli")
+
+    assert (report.created, report.updated, report.unchanged) == (3, 0, 0)
+    assert [(e.line, e.message) for e in report.errors] == [
+        (4, "the SKU is empty"),
+        (5, "the quantity must be a whole number, got 'many'"),
+        (6, "the quantity must be 0 or more, got -2"),
+        (7, "No location 'Atlantis' (see `orderhub locations list`)"),
+        (8, "1 value(s) more than the header has columns"),
+    ]
+    assert not report.ok
+    assert stock(hub) == {
+        ("A-1", main): (10, 0, 10),
+        ("A-1", west): (4, 0, 4),
+        ("F,6", west): (7, 0, 7),
+    }
+    again = import_inventory_csv(hub, "sku,quantity,location\nA-1,10,Main Warehouse\n", actor="api")
+    assert (again.created, again.updated, again.unchanged, again.ok) == (0, 0, 1, True)
+
+
+def test_csv_without_the_needed_columns_lands_nothing(hub: Hub) -> None:
+    report = import_inventory_csv(hub, "item,count\nA,1\n", actor="cli")
+    assert [e.line for e in report.errors] == [1]
+    assert "sku and quantity" in report.errors[0].message
+    assert stock(hub) == {}
