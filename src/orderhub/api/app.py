@@ -1,133 +1,91 @@
-"""A read-only first cut of the REST API and a status page, served by `orderhub demo`.
+"""The REST API under /api/v3, shaped after Pipe17's conventions (a FastAPI app).
 
-Loopback-only for now: API keys, writes and the full portal arrive with the portal/API issue.
+Every path is served with its full `/api/v3` prefix, so the app can be served alone or be the
+fallback of the portal's app; the OpenAPI document is at `/api/v3/openapi.json` and the
+interactive docs at `/api/v3/docs`, both public. Everything else needs an API key.
+
+`scheduler`: when the process runs an `EmbeddedScheduler`, pass it (or set
+`attach_scheduler(app, scheduler)` later) so "sync" makes flows due on it instead of starting
+threads of its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from typing import Any
+from fastapi import FastAPI
+from starlette.responses import JSONResponse
 
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
-
-from orderhub.api.envelopes import error, many, one
-from orderhub.api.status_page import render_status_page
-from orderhub.domain import ExceptionStatus
+from orderhub.api.auth import auth_dependencies
+from orderhub.api.errors import install_error_handlers
+from orderhub.api.integrations import integrations_router
+from orderhub.api.operations import operations_router
+from orderhub.api.records import records_router
+from orderhub.api.state import ApiState, ServiceResolver, import_service
+from orderhub.api.writes import writes_router
+from orderhub.engine import EmbeddedScheduler
 from orderhub.hub import Hub
-from orderhub.store import exceptions as exception_store
-from orderhub.store import integrations as integration_store
-from orderhub.store import runs as run_store
-from orderhub.store.records import (
-    EntityKind,
-    count_records,
-    get_record,
-    get_record_by_ext,
-    list_records,
-)
 
-__all__ = ["create_app"]
+__all__ = ["API_PREFIX", "api_state", "attach_scheduler", "create_app"]
 
-MAX_COUNT = 1000
+API_PREFIX = "/api/v3"
 
+_DESCRIPTION = """\
+OrderHub's REST API, following Pipe17's v3 conventions: camelCase JSON, envelopes
+`{success, code, <entity>}` and `{success, code, pagination, <entities>}`, `count`/`skip`
+paging (`pagination.last` is true on the final page), `updatedSince`/`updatedUntil`, `status`
+and `integration` filters, and lookups by external id (`/orders/ext:#1001`). Errors are
+`{success: false, code, message}`.
 
-def create_app(hub: Hub) -> Starlette:
-    def list_entities(kind: EntityKind, plural: str) -> Callable[[Request], Any]:
-        async def endpoint(request: Request) -> Response:
-            try:
-                skip, count = _paging(request)
-                since = _time(request.query_params.get("updatedSince"))
-            except ValueError as problem:
-                return error(400, str(problem))
-            integration = request.query_params.get("integration")
-            status = request.query_params.get("status")
-            with hub.db.session() as session:
-                total = count_records(session, kind, integration_id=integration, status=status)
-                rows = list_records(
-                    session,
-                    kind,
-                    integration_id=integration,
-                    status=status,
-                    updated_since=since,
-                    limit=count,
-                    offset=skip,
-                )
-                values = [r.to_wire() for r in rows]
-            return many(plural, values, skip=skip, count=count, total=total)
-
-        return endpoint
-
-    def get_entity(kind: EntityKind, singular: str) -> Callable[[Request], Any]:
-        async def endpoint(request: Request) -> Response:
-            key = request.path_params["key"]
-            with hub.db.session() as session:
-                if key.startswith("ext:"):
-                    integration = request.query_params.get("integration")
-                    record = get_record_by_ext(session, kind, integration, key[4:])
-                else:
-                    record = get_record(session, kind, key)
-                if record is None:
-                    return error(404, "No results")
-                return one(singular, record.to_wire())
-
-        return endpoint
-
-    async def integrations(request: Request) -> Response:
-        with hub.db.session() as session:
-            items = [i.to_wire() for i in integration_store.list_integrations(session)]
-        return many("integrations", items, skip=0, count=len(items), total=len(items))
-
-    async def runs(request: Request) -> Response:
-        with hub.db.session() as session:
-            items = [r.to_wire() for r in run_store.list_runs(session, limit=100)]
-        return many("runs", items, skip=0, count=len(items), total=len(items))
-
-    async def exceptions(request: Request) -> Response:
-        with hub.db.session() as session:
-            items = [
-                e.to_wire()
-                for e in exception_store.list_exceptions(
-                    session, status=ExceptionStatus.OPEN, limit=MAX_COUNT
-                )
-            ]
-        return many("exceptions", items, skip=0, count=len(items), total=len(items))
-
-    async def status_page(request: Request) -> Response:
-        return HTMLResponse(render_status_page(hub))
-
-    async def health(request: Request) -> Response:
-        return JSONResponse({"success": True, "code": 200, "status": "ok"})
-
-    routes = [
-        Route("/", status_page),
-        Route("/healthz", health),
-        Route("/api/v3/orders", list_entities(EntityKind.ORDER, "orders")),
-        Route("/api/v3/orders/{key:path}", get_entity(EntityKind.ORDER, "order")),
-        Route("/api/v3/integrations", integrations),
-        Route("/api/v3/runs", runs),
-        Route("/api/v3/exceptions", exceptions),
-    ]
-    return Starlette(routes=routes)
+Send an API key (`orderhub apikeys create`) as `Authorization: Bearer <key>` or in
+`X-Pipe17-Key`. A `read` key can call every GET; writes need a `readwrite` key.
+"""
 
 
-def _paging(request: Request) -> tuple[int, int]:
-    try:
-        skip = int(request.query_params.get("skip", "0"))
-        count = int(request.query_params.get("count", "100"))
-    except ValueError:
-        raise ValueError("skip and count must be whole numbers") from None
-    if skip < 0 or not 1 <= count <= MAX_COUNT:
-        raise ValueError(f"skip must be >= 0 and count between 1 and {MAX_COUNT}")
-    return skip, count
+def create_app(
+    hub: Hub,
+    *,
+    scheduler: EmbeddedScheduler | None = None,
+    resolve_service: ServiceResolver = import_service,
+) -> FastAPI:
+    """Build the API for `hub`; `resolve_service` finds the write services (tests inject it)."""
+    state = ApiState(
+        hub=hub, runner=hub.runner(), scheduler=scheduler, resolve_service=resolve_service
+    )
+    app = FastAPI(
+        title="OrderHub API",
+        version="3",
+        description=_DESCRIPTION,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
+    )
+    app.state.orderhub = state
+    install_error_handlers(app)
+    auth = auth_dependencies(hub)
+    app.include_router(records_router(state, auth.read), prefix=API_PREFIX)
+    app.include_router(writes_router(state, auth.write), prefix=API_PREFIX)
+    app.include_router(integrations_router(state, auth.read, auth.write), prefix=API_PREFIX)
+    app.include_router(operations_router(state, auth.read, auth.write), prefix=API_PREFIX)
+
+    @app.get(API_PREFIX, include_in_schema=False)
+    def index() -> JSONResponse:
+        return JSONResponse(
+            {
+                "success": True,
+                "code": 200,
+                "message": "OrderHub API v3",
+                "openapi": f"{API_PREFIX}/openapi.json",
+            }
+        )
+
+    return app
 
 
-def _time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        raise ValueError("updatedSince needs a timezone, e.g. a trailing Z")
-    return value
+def api_state(app: FastAPI) -> ApiState:
+    state: ApiState = app.state.orderhub
+    return state
+
+
+def attach_scheduler(app: FastAPI, scheduler: EmbeddedScheduler | None) -> None:
+    """Let "sync" trigger flows on this scheduler (None: run them on threads again)."""
+    api_state(app).scheduler = scheduler

@@ -1,16 +1,60 @@
-"""Pipe17's envelopes: `{success, code, <entity>}`, `{success, code, pagination, <entities>}`."""
+"""Pipe17's envelopes: `{success, code, <entity>}`, `{success, code, pagination, <entities>}`.
+
+The functions build the responses; the models describe the same shapes in the OpenAPI
+document (responses are returned as built, not re-validated, so a test checks that the
+document and the responses agree: schemathesis' schema-conformance check).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, create_model
 from starlette.responses import JSONResponse
 
-__all__ = ["error", "many", "one"]
+__all__ = [
+    "ErrorBody",
+    "Pagination",
+    "accepted",
+    "entity_envelope",
+    "error",
+    "error_responses",
+    "list_envelope",
+    "many",
+    "one",
+]
 
 
-def one(name: str, value: Any) -> JSONResponse:
-    return JSONResponse({"success": True, "code": 200, name: value})
+class Pagination(BaseModel):
+    """Where a page sits: loop with `skip += pageSize` until `last` is true."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    skip: int
+    count: int
+    pageSize: int  # the wire name
+    total: int
+    last: bool
+
+
+class ErrorBody(BaseModel):
+    """Every error: the HTTP status again in `code`, and one line for a person."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    success: Literal[False]
+    code: int
+    message: str
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` entry declaring these statuses as error envelopes."""
+    return {code: {"model": ErrorBody} for code in codes}
+
+
+def one(name: str, value: Any, *, code: int = 200, **extra: Any) -> JSONResponse:
+    body = {"success": True, "code": code, name: value, **extra}
+    return JSONResponse(body, status_code=code)
 
 
 def many(name: str, values: list[Any], *, skip: int, count: int, total: int) -> JSONResponse:
@@ -24,5 +68,37 @@ def many(name: str, values: list[Any], *, skip: int, count: int, total: int) -> 
     return JSONResponse({"success": True, "code": 200, "pagination": pagination, name: values})
 
 
-def error(code: int, message: str) -> JSONResponse:
-    return JSONResponse({"success": False, "code": code, "message": message}, status_code=code)
+def accepted(message: str, **extra: Any) -> JSONResponse:
+    """202: the work was started in the background; `extra` says where to watch it."""
+    return JSONResponse({"success": True, "code": 202, "message": message, **extra}, 202)
+
+
+def error(code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"success": False, "code": code, "message": message}
+    return JSONResponse(body, status_code=code, headers=headers)
+
+
+def entity_envelope(
+    name: str, model: Any, *, title: str, extra: dict[str, Any] | None = None
+) -> type[BaseModel]:
+    """The OpenAPI model of `{success, code, <name>: model}` (plus `extra` fields)."""
+    fields: dict[str, Any] = {
+        "success": (bool, ...),
+        "code": (int, ...),
+        name: (model, ...),
+        **(extra or {}),
+    }
+    built: type[BaseModel] = create_model(title, **fields)
+    return built
+
+
+def list_envelope(name: str, model: Any, *, title: str) -> type[BaseModel]:
+    """The OpenAPI model of `{success, code, pagination, <name>: [model]}`."""
+    fields: dict[str, Any] = {
+        "success": (bool, ...),
+        "code": (int, ...),
+        "pagination": (Pagination, ...),
+        name: (list[model], ...),
+    }
+    built: type[BaseModel] = create_model(title, **fields)
+    return built

@@ -18,6 +18,8 @@ from orderhub.domain import FlowName
 from orderhub.engine import EmbeddedScheduler
 from orderhub.errors import UsageError
 from orderhub.hub import Hub, build_hub
+from orderhub.portal import demo_sign_in_link
+from orderhub.services.apikeys import create_api_key
 from orderhub.services.integrations import add_integration, enable_flow
 from orderhub.serving import serve_in_thread
 from orderhub.settings import Settings
@@ -58,14 +60,24 @@ def demo(
         with serve_sandbox(sandbox, host="127.0.0.1", port=sandbox_port) as store:
             integration_id = _connect(hub, store.url, sandbox.full_token)
             scheduler = EmbeddedScheduler(hub.runner(), hub.db, tick_seconds=1.0)
-            with serve_in_thread(create_web_app(hub), port=port) as web:
+            with serve_in_thread(create_web_app(hub, scheduler=scheduler), port=port) as web:
                 console.print(
                     f"Simulated Cart.com store: {store.url}  (token {sandbox.full_token})",
                     markup=False,
                 )
                 console.print(f"Integration {integration_id}: all available flows on", markup=False)
                 console.print(f"Portal: {web.url}/", markup=False)
-                console.print(f"API: {web.url}/api/v3/orders", markup=False)
+                console.print(
+                    f"Sign in (link valid once, for 15 minutes): {demo_sign_in_link(hub, web.url)}",
+                    markup=False,
+                    soft_wrap=True,
+                )
+                _key_id, api_key = create_api_key(hub, name="demo", scope="readwrite")
+                console.print(
+                    f"API: {web.url}/api/v3/orders  (curl -H 'Authorization: Bearer {api_key}' …)",
+                    markup=False,
+                    soft_wrap=True,
+                )
                 live = start_live_activity(sandbox, orders_per_minute=orders_per_minute, stop=stop)
                 scheduler.start()
                 _wait(stop, for_seconds, hub, scheduler, integration_id)

@@ -6,12 +6,16 @@ import os
 import sys
 
 from orderhub.cli import (  # noqa: F401  (importing registers the commands)
+    apikeys_cmd,
     db_cmd,
     demo_cmd,
     exceptions_cmd,
     flows_cmd,
+    fulfillments_cmd,
     integrations_cmd,
+    inventory_cmd,
     lists_cmd,
+    products_cmd,
     sandbox_cmd,
     serve_cmd,
     sync_cmd,

@@ -13,6 +13,7 @@ from orderhub.cli.app import app
 from orderhub.cli.output import console
 from orderhub.engine import EmbeddedScheduler
 from orderhub.hub import build_hub
+from orderhub.portal import setup_link
 from orderhub.serving import serve_in_thread
 from orderhub.web import create_web_app
 
@@ -34,8 +35,16 @@ def serve(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     scheduler = None if no_scheduler else EmbeddedScheduler(hub.runner(), hub.db)
     try:
-        with serve_in_thread(create_web_app(hub), host=host, port=port) as web:
+        app = create_web_app(hub, scheduler=scheduler)
+        with serve_in_thread(app, host=host, port=port) as web:
             console.print(f"OrderHub at {web.url}/  (API: {web.url}/api/v3)", markup=False)
+            link = setup_link(hub, web.url)
+            if link is not None:
+                console.print(
+                    f"No administrator yet. Create one (this link works once): {link}",
+                    markup=False,
+                    soft_wrap=True,
+                )
             if scheduler is not None:
                 scheduler.start()
             with contextlib.suppress(KeyboardInterrupt):

@@ -15,7 +15,10 @@ __all__ = ["HubModel", "Money", "UtcDatetime"]
 def _to_utc(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("datetime must carry a timezone")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("datetime is out of range once converted to UTC") from None
 
 
 def _iso_z(value: datetime) -> str:

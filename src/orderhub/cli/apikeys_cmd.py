@@ -1,0 +1,83 @@
+"""`orderhub apikeys create|list|revoke`: keys for the REST API under /api/v3.
+
+The key is printed once, when it is made; the hub keeps only its hash and its prefix.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from orderhub.cli.app import app
+from orderhub.cli.context import open_hub
+from orderhub.cli.output import console, print_json, print_table
+from orderhub.services.apikeys import (
+    ApiKeyScope,
+    create_api_key,
+    list_api_keys,
+    revoke_api_key,
+)
+
+__all__ = ["apikeys_app", "create", "list_keys", "revoke"]
+
+apikeys_app = typer.Typer(
+    help="API keys for the REST API (Authorization: Bearer <key>).", no_args_is_help=True
+)
+app.add_typer(apikeys_app, name="apikeys")
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+@apikeys_app.command("create")
+def create(
+    name: Annotated[str, typer.Option("--name", help="Who or what uses the key.")] = "API key",
+    scope: Annotated[
+        ApiKeyScope,
+        typer.Option("--scope", help="read: GET only; readwrite: also writes and control."),
+    ] = ApiKeyScope.READWRITE,
+    as_json: JsonOption = False,
+) -> None:
+    """Make an API key and print it once; store it now, the hub cannot show it again."""
+    with open_hub() as hub:
+        key_id, plaintext = create_api_key(hub, name=name, scope=scope)
+    if as_json:
+        print_json({"keyId": key_id, "name": name, "scope": scope.value, "key": plaintext})
+        return
+    console.print(f"API key {key_id} ({scope.value}) for {name}:", markup=False)
+    console.print(plaintext, markup=False, soft_wrap=True)
+    console.print("Shown only now. Send it as `Authorization: Bearer <key>`.", markup=False)
+
+
+@apikeys_app.command("list")
+def list_keys(as_json: JsonOption = False) -> None:
+    """API keys with their prefix, scope and last use (never the keys themselves)."""
+    with open_hub() as hub:
+        keys = list_api_keys(hub)
+    if as_json:
+        print_json([key.to_wire() for key in keys])
+        return
+    print_table(
+        "API keys",
+        ["id", "name", "prefix", "scope", "created", "last used", "state"],
+        (
+            [
+                key.key_id,
+                key.name,
+                f"{key.prefix}…",
+                key.scope.value,
+                key.created_at,
+                key.last_used_at,
+                "active" if key.active else "revoked",
+            ]
+            for key in keys
+        ),
+    )
+
+
+@apikeys_app.command("revoke")
+def revoke(key_id: Annotated[str, typer.Argument(help="Key id (see `apikeys list`).")]) -> None:
+    """Revoke a key at once: requests with it are refused from now on."""
+    with open_hub() as hub:
+        key = revoke_api_key(hub, key_id)
+    console.print(f"Revoked API key {key.key_id} ({key.name}).", markup=False)

@@ -1,0 +1,63 @@
+"""The portal's Starlette app: sessions, the route guards, and the pages of every section."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from orderhub.engine import EmbeddedScheduler
+from orderhub.hub import Hub
+from orderhub.portal.context import PortalContext
+from orderhub.portal.jobs import JobBoard
+from orderhub.portal.ratelimit import SignInLimiter
+from orderhub.portal.sessions import SessionMiddleware
+from orderhub.portal.tokens import Signer, derive_key
+from orderhub.portal.views_apikeys import apikey_routes
+from orderhub.portal.views_auth import auth_routes
+from orderhub.portal.views_integrations import integration_routes
+from orderhub.portal.views_ops import ops_routes
+from orderhub.portal.views_records import record_routes
+
+__all__ = ["create_portal_app"]
+
+_STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_portal_app(
+    hub: Hub,
+    *,
+    scheduler: EmbeddedScheduler | None = None,
+    limiter: SignInLimiter | None = None,
+) -> Starlette:
+    """The portal for `hub`; long work goes to `scheduler` when given, else to threads."""
+    ctx = PortalContext(
+        hub=hub,
+        jobs=JobBoard(hub, scheduler=scheduler),
+        limiter=limiter or SignInLimiter(monotonic=hub.clock.monotonic),
+    )
+    routes = [
+        *ops_routes(ctx),
+        *auth_routes(ctx),
+        *integration_routes(ctx),
+        *record_routes(ctx),
+        *apikey_routes(ctx),
+        Mount("/static", app=StaticFiles(directory=_STATIC), name="static"),
+    ]
+    signer = Signer(derive_key(hub.settings.secret_key, "session"))
+    middleware = [
+        Middleware(SessionMiddleware, signer=signer, now=lambda: hub.clock.now().timestamp())
+    ]
+
+    async def not_found(request: Request, _problem: Exception) -> Response:
+        request.state.user = ctx.current_user(request)
+        return ctx.not_found(request, "This page")
+
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found})
+    app.state.portal = ctx
+    return app

@@ -1,0 +1,201 @@
+"""Long work started from the portal (sync now, backfill, retry), run outside the request.
+
+"Sync now" hands the flow to the embedded scheduler when the app has one (`trigger`: the flow's
+next run becomes now, and the scheduler's own thread pool runs it); without a scheduler (e.g.
+`serve --no-scheduler`, tests) and for retries, a daemon thread calls the runner. Either way the
+request returns at once with a job id, and the job page polls `JobBoard.view` for progress:
+
+- a thread job reports the flow's progress callbacks (fetched, created, updated, failed) live;
+- a scheduler job is matched to the first run of that flow that started after the request, and
+  while it runs, the records it has written so far are counted from the change feed.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import func, select
+
+from orderhub.domain import FlowName, Run, RunStatus
+from orderhub.engine import EmbeddedScheduler, FlowRunner
+from orderhub.errors import HubError
+from orderhub.hub import Hub
+from orderhub.store import runs as run_store
+from orderhub.store.tables import ChangeRow
+
+__all__ = ["Job", "JobBoard", "JobView"]
+
+JobState = Literal["queued", "running", "done", "failed"]
+_KEPT_JOBS = 200
+_SCHEDULER_SLACK = timedelta(milliseconds=5)
+
+
+@dataclass
+class Job:
+    job_id: str
+    title: str
+    integration_id: str | None
+    flow: FlowName | None
+    requested_at: datetime
+    mode: Literal["scheduler", "thread"]
+    state: JobState = "queued"
+    progress: dict[str, Any] = field(default_factory=dict)
+    runs: list[Run] = field(default_factory=list)
+    message: str | None = None
+    back_url: str = "/"
+
+
+@dataclass(frozen=True)
+class JobView:
+    job: Job
+    state: JobState
+    progress: dict[str, Any]
+    runs: list[Run]
+    message: str | None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "failed")
+
+
+class JobBoard:
+    """The jobs of this process (the last 200), and the way each one is run."""
+
+    def __init__(self, hub: Hub, *, scheduler: EmbeddedScheduler | None = None) -> None:
+        self._hub = hub
+        self._scheduler = scheduler
+        self._runner: FlowRunner = hub.runner()
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def uses_scheduler(self) -> bool:
+        return self._scheduler is not None
+
+    def sync(self, integration_id: str, flow: FlowName, *, title: str, back_url: str) -> Job:
+        """Run the flow now: through the scheduler when there is one, else on a thread."""
+        if self._scheduler is not None:
+            job = self._new(title, integration_id, flow, "scheduler", back_url)
+            self._scheduler.trigger(integration_id, flow)
+            return job
+        job = self._new(title, integration_id, flow, "thread", back_url)
+        self._start(
+            job,
+            lambda progress: [
+                self._runner.run_flow(integration_id, flow, trigger="manual", progress=progress)
+            ],
+        )
+        return job
+
+    def retry(self, exception_id: str, *, title: str, back_url: str) -> Job:
+        job = self._new(title, None, None, "thread", back_url)
+        self._start(job, lambda _progress: [self._runner.retry_exception(exception_id)])
+        return job
+
+    def retry_all(self, *, title: str, back_url: str) -> Job:
+        job = self._new(title, None, None, "thread", back_url)
+        self._start(job, lambda _progress: self._runner.retry_all())
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def view(self, job_id: str) -> JobView | None:
+        job = self.get(job_id)
+        if job is None:
+            return None
+        if job.mode == "scheduler":
+            return self._scheduler_view(job)
+        with self._lock:
+            return JobView(job, job.state, dict(job.progress), list(job.runs), job.message)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _new(
+        self,
+        title: str,
+        integration_id: str | None,
+        flow: FlowName | None,
+        mode: Literal["scheduler", "thread"],
+        back_url: str,
+    ) -> Job:
+        job = Job(
+            job_id=secrets.token_hex(8),
+            title=title,
+            integration_id=integration_id,
+            flow=flow,
+            requested_at=self._hub.clock.now(),
+            mode=mode,
+            back_url=back_url,
+        )
+        with self._lock:
+            self._jobs[job.job_id] = job
+            while len(self._jobs) > _KEPT_JOBS:
+                self._jobs.popitem(last=False)
+        return job
+
+    def _start(
+        self, job: Job, work: Callable[[Callable[[dict[str, Any]], None]], list[Run]]
+    ) -> None:
+        def progress(update: dict[str, Any]) -> None:
+            with self._lock:
+                job.progress.update(update)
+
+        def main() -> None:
+            with self._lock:
+                job.state = "running"
+            try:
+                runs = work(progress)
+            except HubError as refused:
+                with self._lock:
+                    job.state, job.message = "failed", str(refused)
+                return
+            except Exception as problem:  # never let a thread die silently
+                with self._lock:
+                    job.state = "failed"
+                    job.message = f"{type(problem).__name__}: {problem}"
+                return
+            with self._lock:
+                job.runs = runs
+                failed = [run for run in runs if run.status is RunStatus.FAILED]
+                job.state = "failed" if failed else "done"
+                if failed:
+                    job.message = failed[0].error
+                elif not runs:
+                    job.message = "Nothing to retry: no open exceptions."
+
+        threading.Thread(target=main, name=f"portal-job-{job.job_id}", daemon=True).start()
+
+    def _scheduler_view(self, job: Job) -> JobView:
+        assert job.integration_id is not None
+        assert job.flow is not None
+        since = job.requested_at - _SCHEDULER_SLACK
+        with self._hub.db.read_session() as session:
+            recent = run_store.list_runs(
+                session, integration_id=job.integration_id, flow=job.flow, limit=20
+            )
+            ours = [run for run in recent if run.started_at >= since]
+            run = ours[-1] if ours else None
+            written = 0
+            if run is not None and run.status is RunStatus.RUNNING:
+                written = (
+                    session.scalar(
+                        select(func.count())
+                        .select_from(ChangeRow)
+                        .where(ChangeRow.run_id == run.run_id)
+                    )
+                    or 0
+                )
+        if run is None:
+            return JobView(job, "queued", {}, [], "Waiting for the scheduler to start the run…")
+        if run.status is RunStatus.RUNNING:
+            return JobView(job, "running", {"written": written}, [run], None)
+        state: JobState = "failed" if run.status is RunStatus.FAILED else "done"
+        return JobView(job, state, {}, [run], run.error)

@@ -1,0 +1,107 @@
+"""Portal fixtures: a hub in a temporary home, its web app served on loopback, sandbox stores,
+and (for the browser tests) the system Chromium driven by Playwright.
+
+The browser is Debian's `chromium` (never `playwright install`, which cannot download here);
+without it, or without the `playwright` package, the browser tests are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from portal_helpers import Portal, Store
+
+from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
+from orderhub.engine import EmbeddedScheduler
+from orderhub.hub import Hub, build_hub
+from orderhub.serving import serve_in_thread
+from orderhub.settings import Settings
+from orderhub.web import create_web_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def serve_store() -> Iterator[Callable[..., Store]]:
+    """Start sandbox stores on free loopback ports; all are stopped after the test."""
+    stack: list[Any] = []
+
+    def start(**config: Any) -> Store:
+        sandbox = Sandbox(SandboxConfig(**config))
+        server_cm = serve_sandbox(sandbox, host="127.0.0.1", port=0)
+        server = server_cm.__enter__()
+        stack.append(server_cm)
+        return Store(sandbox=sandbox, url=server.url)
+
+    yield start
+    for server_cm in reversed(stack):
+        server_cm.__exit__(None, None, None)
+
+
+@pytest.fixture
+def hub(tmp_path: Path, sqlite_template: Path) -> Iterator[Hub]:
+    """A hub in a temporary home, on a copy of the suite's migrated SQLite template."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copyfile(sqlite_template, home / "orderhub.db")
+    hub = build_hub(Settings.from_env({"ORDERHUB_HOME": str(home)}), migrate=False)
+    yield hub
+    hub.close()
+
+
+@pytest.fixture
+def portal(hub: Hub) -> Iterator[Portal]:
+    """The web app (portal + API) served on loopback; long work on background threads."""
+    with serve_in_thread(create_web_app(hub)) as web:
+        served = Portal(hub=hub, url=web.url)
+        yield served
+        served.close()
+
+
+@pytest.fixture
+def scheduled_portal(hub: Hub) -> Iterator[tuple[Portal, EmbeddedScheduler]]:
+    """The web app with an embedded scheduler that is NOT started: tests step it by hand."""
+    scheduler = EmbeddedScheduler(hub.runner(), hub.db, tick_seconds=0.05)
+    with serve_in_thread(create_web_app(hub, scheduler=scheduler)) as web:
+        served = Portal(hub=hub, url=web.url)
+        yield served, scheduler
+        served.close()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing: `apt-get install -y chromium` to run browser tests")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="the `playwright` package is not installed"
+    )
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()

@@ -1,0 +1,157 @@
+"""The Add Integration form and "Sync now" through the embedded scheduler, over HTTP."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+
+import httpx
+import pytest
+from portal_helpers import Portal, Store, post_form
+
+from orderhub.domain import FlowName, RunStatus
+from orderhub.engine import EmbeddedScheduler
+from orderhub.services.integrations import add_integration, enable_flow
+from orderhub.store import integrations as integration_store
+from orderhub.store import runs as run_store
+
+CONNECT = "/integrations/add/cartcom/connect"
+
+
+def integrations(portal: Portal) -> list[str]:
+    with portal.hub.db.read_session() as session:
+        return [i.integration_id for i in integration_store.list_integrations(session)]
+
+
+@pytest.mark.parametrize(
+    ("api_url", "api_key", "field", "message"),
+    [
+        ("", "some-key", "api_url", "Enter the store&#39;s API URL"),
+        ("ftp://store.example.com", "some-key", "api_url", "must start with https://"),
+        ("http://store.example.com", "some-key", "api_url", "must use https://"),
+        ("https://store.example.com/shop/admin", "some-key", "api_url", "without a path"),
+        ("https://store.example.com", "   ", "api_key", "Paste the access token"),
+    ],
+)
+def test_bad_input_is_named_next_to_its_field_and_what_was_typed_is_kept(
+    portal: Portal, api_url: str, api_key: str, field: str, message: str
+) -> None:
+    client = portal.signed_in()
+    answer = post_form(
+        client,
+        CONNECT,
+        {"api_url": api_url, "api_key": api_key, "name": "My shop", "flow": "orders.pull"},
+    )
+    assert answer.status_code == 400
+    error = re.search(rf'<p class="error" id="e-{field}">([^<]*)</p>', answer.text)
+    assert error is not None
+    assert message in error.group(1)
+    assert f'value="{api_url}"' in answer.text
+    assert 'value="My shop"' in answer.text
+    assert '<input type="hidden" name="flow" value="orders.pull">' in answer.text
+    assert integrations(portal) == []
+
+
+def test_a_refused_key_leaves_nothing_behind_and_is_not_echoed(
+    portal: Portal, serve_store: Callable[..., Store]
+) -> None:
+    store = serve_store(orders=2)
+    client = portal.signed_in()
+    answer = post_form(client, CONNECT, {"api_url": store.url, "api_key": "wrong-but-long-key"})
+    assert answer.status_code == 400
+    assert "rejected the API token" in answer.text
+    assert "wrong-but-long-key" not in answer.text
+    assert integrations(portal) == []
+
+
+def test_connect_switches_on_the_flows_chosen_in_the_first_step(
+    portal: Portal, serve_store: Callable[..., Store]
+) -> None:
+    store = serve_store(orders=2)
+    client = portal.signed_in()
+    answer = post_form(
+        client,
+        CONNECT,
+        {"api_url": store.url, "api_key": store.token, "flow": ["orders.pull"]},
+        page=f"{CONNECT}?flow=orders.pull",
+    )
+    assert answer.status_code == 303
+    (integration_id,) = integrations(portal)
+    assert answer.headers["location"] == f"/integrations/{integration_id}"
+    page = client.get(answer.headers["location"]).text
+    assert "Switched on: Pull orders from Cart.com" in page
+    assert store.token not in page
+    with portal.hub.db.read_session() as session:
+        integration = integration_store.get_integration(session, integration_id)
+    assert integration is not None
+    assert [f.flow for f in integration.flows if f.enabled] == [FlowName.ORDERS_PULL]
+
+
+def test_sync_now_goes_through_the_scheduler_and_the_job_page_follows_the_run(
+    scheduled_portal: tuple[Portal, EmbeddedScheduler], serve_store: Callable[..., Store]
+) -> None:
+    portal, scheduler = scheduled_portal
+    hub = portal.hub
+    store = serve_store(orders=5)
+    integration_id = add_integration(
+        hub, api_url=store.url, api_key=store.token
+    ).integration.integration_id
+    enable_flow(hub, integration_id, FlowName.ORDERS_PULL)
+    scheduler.run_due_once()  # the first, scheduled run: the flow is not due again for a minute
+    client = portal.signed_in()
+    base = f"/integrations/{integration_id}"
+
+    answer = post_form(client, f"{base}/flows/orders.pull/sync", {}, page=base)
+    assert answer.status_code == 303
+    job = answer.headers["location"]
+    queued = client.get(job).text
+    assert "Queued." in queued
+    assert '<meta http-equiv="refresh" content="1">' in queued
+
+    runs = scheduler.run_due_once()  # what the scheduler's thread would do on its next tick
+    assert [run.status for run in runs] == [RunStatus.SUCCEEDED]
+    done = client.get(job).text
+    assert "Done." in done
+    assert 'http-equiv="refresh"' not in done
+    with hub.db.read_session() as session:
+        assert len(run_store.list_runs(session, integration_id=integration_id)) == 2
+
+
+def test_sync_now_of_a_switched_off_flow_says_so(
+    portal: Portal, serve_store: Callable[..., Store]
+) -> None:
+    store = serve_store(orders=2)
+    integration_id = add_integration(
+        portal.hub, api_url=store.url, api_key=store.token
+    ).integration.integration_id
+    client = portal.signed_in()
+    base = f"/integrations/{integration_id}"
+    answer = post_form(client, f"{base}/flows/orders.pull/sync", {}, page=base)
+    assert answer.status_code == 303
+    assert "is off: switch it on first" in client.get(answer.headers["location"]).text
+
+
+def test_sync_now_without_a_scheduler_runs_on_a_thread(
+    portal: Portal, serve_store: Callable[..., Store]
+) -> None:
+    store = serve_store(orders=5)
+    integration_id = add_integration(
+        portal.hub, api_url=store.url, api_key=store.token
+    ).integration.integration_id
+    client = portal.signed_in()
+    base = f"/integrations/{integration_id}"
+    post_form(client, f"{base}/flows/orders.pull", {"enabled": "on"}, page=base)
+    job = post_form(client, f"{base}/flows/orders.pull/sync", {}, page=base).headers["location"]
+    page = poll(client, job)
+    assert "Done." in page
+    assert "Pull orders from Cart.com" in page
+
+
+def poll(client: httpx.Client, path: str, timeout: float = 20.0) -> str:
+    deadline = time.monotonic() + timeout
+    while True:
+        page = client.get(path).text
+        if "Done." in page or "Failed." in page or time.monotonic() > deadline:
+            return page
+        time.sleep(0.1)
