@@ -134,13 +134,14 @@ def test_bad_bodies_are_422_naming_the_field_and_never_reach_the_service(
     assert fakes.calls == []
 
 
-def test_a_date_at_the_edge_of_the_calendar_is_400_not_a_crash(
+def test_a_date_at_the_edge_of_the_calendar_is_a_422_naming_the_field_not_a_crash(
     api: Api, fakes: FakeServices
 ) -> None:
     body = {**FULFILLMENT, "actualShipDate": "0001-01-01T00:00:00+01:00"}
     response = api.writer.post(f"{API}/fulfillments", json=body)
-    assert response.status_code == 400
-    assert response.json()["message"] == "A date or number in the request is out of range"
+    assert response.status_code == 422
+    assert "actualShipDate" in response.json()["message"]
+    assert "out of range" in response.json()["message"]
     assert fakes.calls == []
 
 
