@@ -27,6 +27,10 @@ test: $(STAMP) ## Run the whole test suite
 test-fast: $(STAMP) ## Run the tests not marked slow
 	$(BIN)/pytest -q -m "not slow"
 
+.PHONY: bench
+bench: $(STAMP) ## Run the benchmarks (~10 min, 2 cores): prints a table, writes bench/results/latest.json
+	$(BIN)/python bench/run.py
+
 .PHONY: lint
 lint: $(STAMP) ## ruff (lint + format check) and mypy --strict on src/
 	$(BIN)/ruff check src tests

@@ -1,0 +1,13 @@
+"""Run OrderHub's benchmarks: `python bench/run.py [--quick]` (see bench/README.md)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from orderhub_bench.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
