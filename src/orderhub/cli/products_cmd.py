@@ -9,8 +9,7 @@ import typer
 
 from orderhub.cli.app import products_app
 from orderhub.cli.context import open_hub
-from orderhub.cli.output import console, err_console, print_json
-from orderhub.errors import UsageError
+from orderhub.cli.imports import read_csv_text, report_import
 from orderhub.services.products import import_products_csv
 
 __all__ = ["import_csv"]
@@ -32,30 +31,7 @@ def import_csv(
 
     Exits non-zero if any row was refused.
     """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UsageError(f"No file {str(path)!r}") from None
-    except (OSError, UnicodeDecodeError) as problem:
-        raise UsageError(f"Cannot read {str(path)!r}: {problem}") from None
+    text = read_csv_text(path)
     with open_hub() as hub:
         report = import_products_csv(hub, text, actor="cli")
-    if as_json:
-        print_json(
-            {
-                "created": report.created,
-                "updated": report.updated,
-                "unchanged": report.unchanged,
-                "errors": [{"line": e.line, "message": e.message} for e in report.errors],
-            }
-        )
-    else:
-        console.print(
-            f"Imported {path.name}: {report.created} created, {report.updated} updated, "
-            f"{report.unchanged} unchanged, {len(report.errors)} refused",
-            markup=False,
-        )
-        for error in report.errors:
-            err_console.print(f"  line {error.line}: {error.message}", markup=False)
-    if not report.ok:
-        raise typer.Exit(1)
+    report_import(path, report, as_json=as_json)
