@@ -28,6 +28,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import OperationalError
 
 from orderhub.store.database import Database, make_engine, normalize_url, upgrade
+from support.stores import StartStore, serving_stores
 
 POSTGRES_ENV = "ORDERHUB_TEST_DATABASE_URL"
 POSTGRES_FALLBACK = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -135,3 +136,9 @@ def database(database_url: str) -> Iterator[Database]:
         yield db
     finally:
         db.dispose()
+
+
+@pytest.fixture
+def serve_store() -> Iterator[StartStore]:
+    """Start sandbox Cart.com stores on free loopback ports; all are stopped after the test."""
+    yield from serving_stores()

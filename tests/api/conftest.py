@@ -22,7 +22,6 @@ from fastapi import FastAPI
 
 from orderhub.api import api_state, create_app
 from orderhub.api.state import ServiceResolver, import_service
-from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
 from orderhub.domain import (
     Fulfillment,
     FulfillmentLine,
@@ -39,36 +38,20 @@ from orderhub.serving import serve_in_thread
 from orderhub.settings import Settings
 from orderhub.store import integrations as integration_store
 from orderhub.store.records import EntityKind, Origin, UpsertResult, upsert_record
+from support.stores import StartStore, Store
 
 API = "/api/v3"
 
 
-@dataclass
-class Store:
-    sandbox: Sandbox
-    url: str
-
-    @property
-    def token(self) -> str:
-        return self.sandbox.full_token
-
-
 @pytest.fixture
-def serve_store() -> Iterator[Callable[..., Store]]:
-    """Sandbox Cart.com stores on free loopback ports, stopped after the test."""
-    stack: list[Any] = []
+def serve_store(serve_store: StartStore) -> StartStore:
+    """The suite's stores, with a small catalog unless a test asks for more."""
 
     def start(**config: Any) -> Store:
         config.setdefault("products", 10)
-        sandbox = Sandbox(SandboxConfig(**config))
-        server_cm = serve_sandbox(sandbox, host="127.0.0.1", port=0)
-        server = server_cm.__enter__()
-        stack.append(server_cm)
-        return Store(sandbox=sandbox, url=server.url)
+        return serve_store(**config)
 
-    yield start
-    for server_cm in reversed(stack):
-        server_cm.__exit__(None, None, None)
+    return start
 
 
 @pytest.fixture

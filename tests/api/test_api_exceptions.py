@@ -7,8 +7,9 @@ from collections.abc import Callable
 from orderhub.domain import FlowName
 from orderhub.hub import Hub
 from orderhub.store import exceptions as exception_store
+from support.stores import Store
 
-from .conftest import API, Api, Store, add_integration_row, days_ago, wait_until
+from .conftest import API, Api, add_integration_row, days_ago, wait_until
 
 
 def open_exception(hub: Hub, integration_id: str, ext_id: str, message: str = "bad SKU") -> str:

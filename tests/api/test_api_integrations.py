@@ -11,8 +11,9 @@ from orderhub.api import attach_scheduler
 from orderhub.domain import FlowName
 from orderhub.engine import EmbeddedScheduler
 from orderhub.store import integrations as integration_store
+from support.stores import Store
 
-from .conftest import API, Api, Store, add_integration_row, days_ago, wait_until
+from .conftest import API, Api, add_integration_row, days_ago, wait_until
 
 
 def connect(api: Api, store: Store, name: str = "My store") -> str:

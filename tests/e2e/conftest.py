@@ -1,4 +1,4 @@
-"""End-to-end fixtures: a sandbox store served on loopback and a hub in a temporary home."""
+"""End-to-end fixtures: a hub in a temporary home (stores: `serve_store` in tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,36 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
 from orderhub.hub import Hub, build_hub
 from orderhub.settings import Settings
-
-
-@dataclass
-class Store:
-    sandbox: Sandbox
-    url: str
-
-    @property
-    def token(self) -> str:
-        return self.sandbox.full_token
-
-
-@pytest.fixture
-def serve_store() -> Iterator[Callable[..., Store]]:
-    """Start sandbox stores on free loopback ports; all are stopped after the test."""
-    stack: list[object] = []
-
-    def start(**config: object) -> Store:
-        sandbox = Sandbox(SandboxConfig(**config))  # type: ignore[arg-type]
-        server_cm = serve_sandbox(sandbox, host="127.0.0.1", port=0)
-        server = server_cm.__enter__()
-        stack.append(server_cm)
-        return Store(sandbox=sandbox, url=server.url)
-
-    yield start
-    for server_cm in reversed(stack):
-        server_cm.__exit__(None, None, None)  # type: ignore[attr-defined]
 
 
 @pytest.fixture

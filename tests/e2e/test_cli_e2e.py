@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import CliResult, Store
+from support.stores import Store
+
+from .conftest import CliResult
 
 
 def add(cli: Callable[..., CliResult], store: Store) -> str:

@@ -13,8 +13,7 @@ from starlette.routing import Route
 from orderhub.connectors.cartcom.connection import check_connection
 from orderhub.domain import FlowName
 from orderhub.serving import serve_in_thread
-
-from .conftest import Store
+from support.stores import Store
 
 
 def test_a_full_scope_token_connects(serve_store: Callable[..., Store]) -> None:

@@ -19,8 +19,9 @@ from orderhub.services.fulfillments import create_fulfillment, unfulfilled_lines
 from orderhub.services.integrations import add_integration, enable_flow
 from orderhub.store import exceptions as exception_store
 from orderhub.store.records import EntityKind, list_records
+from support.stores import Store
 
-from .conftest import CliResult, Store
+from .conftest import CliResult
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 PROCESSING, PARTIALLY_SHIPPED, SHIPPED = 12, 9, 5  # the sandbox's status ids

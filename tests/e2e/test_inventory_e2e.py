@@ -20,8 +20,9 @@ from orderhub.services.inventory import set_inventory
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
 from orderhub.store.records import EntityKind, list_records
+from support.stores import Store
 
-from .conftest import CliResult, Store
+from .conftest import CliResult
 
 PUSH = FlowName.INVENTORY_PUSH
 SET = "POST /inventory/set"

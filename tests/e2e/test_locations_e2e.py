@@ -11,8 +11,7 @@ from orderhub.domain import FlowName, RunStatus
 from orderhub.hub import Hub
 from orderhub.services.integrations import add_integration, enable_flow
 from orderhub.store.records import EntityKind, changes_since, list_records
-
-from .conftest import Store
+from support.stores import Store
 
 
 def connect(hub: Hub, url: str, token: str) -> str:

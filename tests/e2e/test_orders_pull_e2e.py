@@ -14,8 +14,8 @@ from orderhub.hub import Hub
 from orderhub.services.integrations import add_integration, enable_flow
 from orderhub.store import exceptions as exception_store
 from orderhub.store.records import EntityKind, count_records, list_records
+from support.stores import Store
 
-from .conftest import Store
 from .expected import expected_orders, strip_hub_fields
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)

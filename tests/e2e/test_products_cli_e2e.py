@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from orderhub.hub import Hub
+from support.stores import Store
 
-from .conftest import CliResult, Store
+from .conftest import CliResult
 from .test_products_e2e import DEFAULTS, delta, open_shop, writes
 
 

@@ -22,8 +22,7 @@ from orderhub.services.products import upsert_hub_product
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
 from orderhub.store.records import EntityKind, get_record_by_ext, list_records, timeline
-
-from .conftest import Store
+from support.stores import Store
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 WRITES = ("POST /products", "PUT /products/{id}", "PUT /variant_inventory/{id}")

@@ -13,8 +13,8 @@ from orderhub.connectors.cartcom.flows.products_pull import ProductsPull
 from orderhub.domain import FlowName, RunStatus
 from orderhub.engine import FlowRegistry, FlowRunner
 from orderhub.hub import Hub
+from support.stores import Store
 
-from .conftest import Store
 from .test_products_e2e import delta, open_shop
 
 

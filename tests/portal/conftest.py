@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from portal_helpers import Portal, Store
+from portal_helpers import Portal
 
-from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
 from orderhub.engine import EmbeddedScheduler
 from orderhub.hub import Hub, build_hub
 from orderhub.serving import serve_in_thread
@@ -32,23 +31,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-@pytest.fixture
-def serve_store() -> Iterator[Callable[..., Store]]:
-    """Start sandbox stores on free loopback ports; all are stopped after the test."""
-    stack: list[Any] = []
-
-    def start(**config: Any) -> Store:
-        sandbox = Sandbox(SandboxConfig(**config))
-        server_cm = serve_sandbox(sandbox, host="127.0.0.1", port=0)
-        server = server_cm.__enter__()
-        stack.append(server_cm)
-        return Store(sandbox=sandbox, url=server.url)
-
-    yield start
-    for server_cm in reversed(stack):
-        server_cm.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 
-from orderhub.connectors.cartcom.sandbox import Sandbox
 from orderhub.hub import Hub
 from orderhub.services.users import create_admin
 
@@ -21,18 +20,6 @@ def csrf_of(html: str) -> str:
     found = _TOKEN.search(html)
     assert found, "the page has no form with a CSRF token"
     return found.group(1)
-
-
-@dataclass
-class Store:
-    """A sandbox Cart.com store served on loopback."""
-
-    sandbox: Sandbox
-    url: str
-
-    @property
-    def token(self) -> str:
-        return self.sandbox.full_token
 
 
 @dataclass

@@ -19,12 +19,13 @@ from typing import Any
 
 import httpx
 import pytest
-from portal_helpers import Portal, Store
+from portal_helpers import Portal
 
 from orderhub.domain import ExceptionStatus
 from orderhub.portal import setup_link
 from orderhub.store import exceptions as exception_store
 from orderhub.store.records import EntityKind, count_records, list_records
+from support.stores import Store
 
 EMAIL = "owner@example.com"
 PASSWORD = "correct horse battery"

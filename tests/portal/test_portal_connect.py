@@ -8,13 +8,14 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from portal_helpers import Portal, Store, post_form
+from portal_helpers import Portal, post_form
 
 from orderhub.domain import FlowName, RunStatus
 from orderhub.engine import EmbeddedScheduler
 from orderhub.services.integrations import add_integration, enable_flow
 from orderhub.store import integrations as integration_store
 from orderhub.store import runs as run_store
+from support.stores import Store
 
 CONNECT = "/integrations/add/cartcom/connect"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from portal_helpers import Portal, Store, post_form
+from portal_helpers import Portal, post_form
 
 from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
 from orderhub.domain import FlowName, IntegrationStatus, RunStatus
@@ -23,6 +23,7 @@ from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
 from orderhub.store.records import EntityKind, get_record_by_ext, list_records
 from orderhub.web import create_web_app
+from support.stores import Store
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 PULLS = (FlowName.ORDERS_PULL, FlowName.PRODUCTS_PULL, FlowName.LOCATIONS_PULL)
