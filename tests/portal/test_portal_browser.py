@@ -12,6 +12,7 @@ Screenshots of every step go to the test's tmp dir.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -36,6 +37,9 @@ def expect(locator: Any) -> Any:
     from playwright.sync_api import expect as playwright_expect
 
     return playwright_expect(locator)
+
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Shots:
@@ -112,7 +116,9 @@ def test_a_merchant_connects_cartcom_and_follows_an_order_through_the_portal(
     hub = portal.hub
     store = serve_store(seed=3, orders=30)
     broken_items = break_order(store, BROKEN_ORDER)
-    shot = Shots(page, tmp_path / "screenshots")
+    # Kept as test artifacts: $ORDERHUB_TEST_ARTIFACTS, else test-artifacts/ in the checkout.
+    artifacts = Path(os.environ.get("ORDERHUB_TEST_ARTIFACTS") or ROOT / "test-artifacts")
+    shot = Shots(page, artifacts / "portal-guide")
 
     # The first `serve` prints a setup link: create the administrator, then sign in.
     link = setup_link(hub, portal.url)
