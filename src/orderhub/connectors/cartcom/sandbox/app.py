@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import socket
 import struct
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.routing import Mount
@@ -35,7 +35,9 @@ API_PREFIX = "/api/v1"
 
 
 def _json(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # orjson: a 100-order expanded page is ~0.6 MB, and encoding it with the standard library
+    # took half the sandbox's time per page.
+    return orjson.dumps(data)
 
 
 class ApiApp:
