@@ -19,6 +19,7 @@ from orderhub.cli import (  # noqa: F401  (importing registers the commands)
     sandbox_cmd,
     serve_cmd,
     sync_cmd,
+    worker_cmd,
 )
 from orderhub.cli.app import app
 from orderhub.cli.errors import explain

@@ -1,0 +1,127 @@
+"""`orderhub worker`: run flows from the shared Procrastinate queue until SIGTERM/SIGINT.
+
+Start as many as needed, on any machines sharing the hub's PostgreSQL database; together
+they replace `orderhub serve`'s embedded scheduler (run the web front ends with
+`--no-scheduler`). The hub's schema is not migrated here: run `orderhub db upgrade` once per
+release, before starting the new workers. Procrastinate's own schema is applied on first
+start if missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import threading
+from typing import Annotated
+
+import procrastinate
+import typer
+
+from orderhub.cli.app import app
+from orderhub.cli.output import err_console
+from orderhub.engine import FlowRunner
+from orderhub.engine.distributed import (
+    DISPATCH_QUEUE,
+    FLOWS_QUEUE,
+    DistributedOptions,
+    build_procrastinate_app,
+    ensure_procrastinate_schema,
+    libpq_conninfo,
+)
+from orderhub.hub import build_hub
+from orderhub.settings import Settings
+
+__all__ = ["worker"]
+
+
+@app.command("worker")
+def worker(
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, help="Flow runs this process runs at once.")
+    ] = 4,
+    dispatch_every: Annotated[
+        int,
+        typer.Option("--dispatch-every", min=1, max=59, help="Seconds between due-flow checks."),
+    ] = DistributedOptions.dispatch_every_seconds,
+    stalled_after: Annotated[
+        float,
+        typer.Option(
+            "--stalled-after",
+            min=1.0,
+            help="Seconds without heartbeat after which a worker's jobs are given up.",
+        ),
+    ] = DistributedOptions.stalled_after_seconds,
+) -> None:
+    """Run the enabled flows of every integration, sharing the work with the other workers."""
+    settings = Settings.from_env()
+    conninfo = libpq_conninfo(settings.database_url)  # refuses SQLite with one clear line
+    options = DistributedOptions(
+        dispatch_every_seconds=dispatch_every,
+        heartbeat_seconds=min(DistributedOptions.heartbeat_seconds, stalled_after / 3),
+        stalled_after_seconds=stalled_after,
+    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if ensure_procrastinate_schema(conninfo):
+        err_console.print("Applied the Procrastinate schema.", markup=False)
+    hub = build_hub(settings, migrate=False)
+    stop = threading.Event()
+    try:
+        runner = hub.runner()
+        queue = build_procrastinate_app(
+            conninfo, runner, hub.db, options=options, stop=stop, clock=hub.clock
+        )
+        name = f"{socket.gethostname()}:{os.getpid()}"
+        err_console.print(f"Worker {name} running (concurrency {concurrency}).", markup=False)
+        asyncio.run(_work(queue, runner, stop, name=name, concurrency=concurrency))
+        err_console.print(f"Worker {name} stopped.", markup=False)
+    finally:
+        hub.close()
+
+
+async def _work(
+    queue: procrastinate.App,
+    runner: FlowRunner,
+    stop: threading.Event,
+    *,
+    name: str,
+    concurrency: int,
+) -> None:
+    """Run two Procrastinate workers: `concurrency` flow slots, and one slot for dispatch.
+
+    A signal asks running flows to stop at their next page and lets them finish.
+    """
+    loop = asyncio.get_running_loop()
+    async with queue.open_async():
+        tasks = [
+            asyncio.create_task(
+                queue.run_worker_async(
+                    queues=[FLOWS_QUEUE],
+                    concurrency=concurrency,
+                    name=name,
+                    install_signal_handlers=False,
+                )
+            ),
+            asyncio.create_task(
+                queue.run_worker_async(
+                    queues=[DISPATCH_QUEUE],
+                    concurrency=1,
+                    name=f"{name}/dispatch",
+                    install_signal_handlers=False,
+                )
+            ),
+        ]
+
+        def on_signal() -> None:
+            stop.set()
+            runner.request_stop()
+            for task in tasks:
+                task.cancel()  # Procrastinate stops fetching and waits for the running jobs
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, on_signal)
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(*tasks)

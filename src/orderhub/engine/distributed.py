@@ -1,0 +1,246 @@
+"""Distributed flow runs: Procrastinate workers on the hub's own PostgreSQL.
+
+Any number of `orderhub worker` processes, on any number of machines, share one PostgreSQL
+database: the hub's tables and Procrastinate's queue live side by side in it. Nothing here is
+a scheduler of our own: Procrastinate defers a periodic `dispatch` job (one per tick across all
+workers, thanks to its periodic-defer bookkeeping), and that job asks the store the same
+question the embedded scheduler asks (`due_flows`) and defers one `run_flow` job per due
+(integration, flow). The job makes the same call the embedded scheduler makes:
+`FlowRunner.run_flow(..., trigger="schedule", only_if_due=True)`.
+
+Guarantees, and what provides each:
+
+- At most one run of a flow at a time: the runner's database lease `flow:<id>:<flow>`. The
+  job's `queueing_lock` (a second defer while one is queued is a no-op) and `lock` (one job
+  per key in `doing`) only keep the queue small; correctness never depends on them.
+- A worker killed mid-run: its run keeps the lease until it is stolen (at once on the same
+  host, where the dead pid is seen; after the lease TTL elsewhere) and its job stays `doing`
+  in Procrastinate, which blocks jobs with the same `lock`. Each dispatch fails the jobs of
+  workers whose heartbeat is older than `stalled_after_seconds`, so the flow is deferred
+  again and runs on another worker. Dispatch jobs have their own queue, served by a
+  one-slot worker in every process, so busy flow slots never delay them. The wait is
+  bounded by `max(stalled_after_seconds + dispatch period, lease TTL if the dead worker was
+  on another host) + the time until a flow slot frees up` (none if a worker is idle).
+- No duplicate effect: a flow resumes from its saved cursor, and records are upserted by
+  (integration, external id), so a run repeated after a crash re-reads, not re-creates.
+
+`FlowBusy` and `FlowNotDue` (another worker has it, or ran it a moment ago) are normal
+outcomes, logged at debug level.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+
+import procrastinate
+import psycopg
+from procrastinate import exceptions as procrastinate_errors
+from procrastinate.jobs import Status as JobStatus
+from procrastinate.schema import SchemaManager
+from sqlalchemy.engine import make_url
+
+from orderhub.clock import Clock, SystemClock
+from orderhub.domain import FlowName
+from orderhub.engine.errors import (
+    FlowBusy,
+    FlowDisabled,
+    FlowNotAvailable,
+    FlowNotDue,
+    IntegrationNotConnected,
+    IntegrationNotFound,
+)
+from orderhub.engine.runner import FlowRunner, flow_lease_key, locked_flow_state
+from orderhub.errors import UsageError
+from orderhub.store import integrations as store_integrations
+from orderhub.store.database import Database
+
+__all__ = [
+    "DISPATCH_QUEUE",
+    "DISPATCH_TASK",
+    "FLOWS_QUEUE",
+    "RUN_FLOW_TASK",
+    "DistributedOptions",
+    "build_procrastinate_app",
+    "ensure_procrastinate_schema",
+    "libpq_conninfo",
+]
+
+log = logging.getLogger(__name__)
+
+DISPATCH_TASK = "orderhub.dispatch"
+RUN_FLOW_TASK = "orderhub.run_flow"
+DISPATCH_QUEUE = "orderhub-dispatch"
+"""Dispatch jobs have a queue (and a worker slot) of their own: long runs never delay them."""
+FLOWS_QUEUE = "orderhub-flows"
+_SCHEMA_LOCK_ID = 0x0D_E2_0B_7A  # pg_advisory_lock key: one worker applies the schema
+_NOT_POSTGRES = (
+    "orderhub worker needs PostgreSQL: set ORDERHUB_DATABASE_URL to a postgresql:// URL "
+    "(on SQLite, `orderhub serve` runs the flows itself)"
+)
+
+
+@dataclass(frozen=True)
+class DistributedOptions:
+    """Timings of the distributed engine (seconds); the defaults suit production."""
+
+    dispatch_every_seconds: int = 5
+    heartbeat_seconds: float = 5.0
+    stalled_after_seconds: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.dispatch_every_seconds <= 59:
+            raise ValueError("dispatch_every_seconds must be between 1 and 59")
+        if self.heartbeat_seconds <= 0 or self.stalled_after_seconds <= self.heartbeat_seconds:
+            raise ValueError("stalled_after_seconds must exceed a positive heartbeat_seconds")
+
+
+def libpq_conninfo(database_url: str) -> str:
+    """The libpq URL of the hub's PostgreSQL database; one clear error for anything else."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        raise UsageError(_NOT_POSTGRES)
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def ensure_procrastinate_schema(conninfo: str) -> bool:
+    """Apply Procrastinate's schema if it is missing; True if this call applied it.
+
+    Workers starting together take an advisory lock first, so exactly one applies it.
+    """
+    with psycopg.connect(conninfo, autocommit=True) as connection:
+        connection.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK_ID,))
+        try:
+            row = connection.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
+            if row is not None and row[0] is not None:
+                return False
+            with connection.transaction():
+                connection.execute(SchemaManager.get_schema())
+            return True
+        finally:
+            connection.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK_ID,))
+
+
+def build_procrastinate_app(
+    conninfo: str,
+    runner: FlowRunner,
+    db: Database,
+    *,
+    options: DistributedOptions | None = None,
+    stop: threading.Event | None = None,
+    clock: Clock | None = None,
+) -> procrastinate.App:
+    """A Procrastinate app whose tasks run this process's flows through `runner`.
+
+    `stop` is the shutdown signal runs see through `ctx.should_stop()`; `clock` decides
+    which flows are due (the runner's own clock re-checks under the lease).
+    """
+    opts = options or DistributedOptions()
+    now_clock: Clock = clock or SystemClock()
+    app = procrastinate.App(
+        connector=procrastinate.PsycopgConnector(conninfo=conninfo, min_size=1, max_size=6),
+        worker_defaults={
+            "update_heartbeat_interval": opts.heartbeat_seconds,
+            "stalled_worker_timeout": opts.stalled_after_seconds,
+            "delete_jobs": "successful",
+        },
+    )
+
+    @app.task(name=RUN_FLOW_TASK, queue=FLOWS_QUEUE)
+    def run_flow(integration_id: str, flow: str) -> str:
+        """One scheduled run; a refusal is an outcome, not an error of the job."""
+        return _run_due_flow(runner, db, now_clock, integration_id, FlowName(flow), stop)
+
+    @app.periodic(cron=f"*/{opts.dispatch_every_seconds} * * * * *", periodic_id="due-flows")
+    @app.task(name=DISPATCH_TASK, queue=DISPATCH_QUEUE, queueing_lock=DISPATCH_TASK)
+    async def dispatch(timestamp: int) -> int:
+        """Clear jobs of dead workers, then defer a run of every due flow; returns how many."""
+        await _fail_stalled_jobs(app, opts.stalled_after_seconds)
+        due = await asyncio.to_thread(_due, db, now_clock)
+        deferred = 0
+        for integration_id, flow in due:
+            key = flow_lease_key(integration_id, flow)
+            try:
+                await run_flow.configure(lock=key, queueing_lock=key).defer_async(
+                    integration_id=integration_id, flow=flow.value
+                )
+            except procrastinate_errors.AlreadyEnqueued:
+                continue  # one is queued already: it will run the flow
+            deferred += 1
+        return deferred
+
+    return app
+
+
+def _due(db: Database, clock: Clock) -> list[tuple[str, FlowName]]:
+    with db.read_session() as session:
+        now = clock.now()
+        return [
+            (integration_id, FlowName(flow))
+            for integration_id, flow in store_integrations.due_flows(session, now=now)
+        ]
+
+
+async def _fail_stalled_jobs(app: procrastinate.App, stalled_after: float) -> None:
+    """Jobs still `doing` on a worker without heartbeat died with it: mark them failed.
+
+    A failed `run_flow` job frees its `lock`, so the next dispatch's job for that flow can
+    start; the flow's own state (cursor, schedule, lease) is the runner's to settle.
+    """
+    manager = app.job_manager
+    stalled = await manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after)
+    for job in stalled:
+        if job.id is None:  # pragma: no cover - jobs read from the database have ids
+            continue
+        log.warning(
+            "job %s (%s) died with its worker; the flow is deferred again", job.id, job.lock
+        )
+        await manager.finish_job_by_id_async(job.id, status=JobStatus.FAILED, delete_job=False)
+
+
+def _run_due_flow(
+    runner: FlowRunner,
+    db: Database,
+    clock: Clock,
+    integration_id: str,
+    flow: FlowName,
+    stop: threading.Event | None,
+) -> str:
+    if stop is not None and stop.is_set():
+        return "stopping"
+    try:
+        run = runner.run_flow(integration_id, flow, trigger="schedule", stop=stop, only_if_due=True)
+    except (FlowBusy, FlowNotDue):
+        log.debug("%s %s is running or ran elsewhere; skipped", integration_id, flow.value)
+        return "skipped"
+    except (FlowDisabled, IntegrationNotFound):
+        log.debug("%s %s was switched off or removed meanwhile", integration_id, flow.value)
+        return "skipped"
+    except (FlowNotAvailable, IntegrationNotConnected) as refused:
+        log.info("%s %s not run: %s", integration_id, flow.value, refused)
+        _postpone(db, clock, integration_id, flow)
+        return "postponed"
+    return run.status.value
+
+
+def _postpone(db: Database, clock: Clock, integration_id: str, flow: FlowName) -> None:
+    """Due but unable to run: look again an interval later, not every dispatch."""
+    now = clock.now()
+    try:
+        with (
+            db.session() as session,
+            locked_flow_state(session, integration_id, flow, now=now) as state,
+        ):
+            store_integrations.set_flow_schedule(
+                session,
+                integration_id,
+                flow,
+                last_run_at=state.last_run_at,
+                next_run_at=now + timedelta(seconds=state.interval_seconds),
+                last_error=state.last_error,
+            )
+    except IntegrationNotFound:
+        return
