@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +25,14 @@ from orderhub.engine.errors import redact
 from orderhub.store import exceptions as store_exceptions
 from orderhub.store import integrations as store_integrations
 from orderhub.store.database import Database
-from orderhub.store.records import EntityKind, Origin, UpsertResult, upsert_record
+from orderhub.store.records import (
+    EntityKind,
+    Origin,
+    UpsertItem,
+    UpsertResult,
+    upsert_record,
+    upsert_records,
+)
 
 __all__ = ["FlowContext", "LeaseHandle", "PlannedChange", "ProgressCallback"]
 
@@ -160,18 +167,44 @@ class FlowContext:
             origin=Origin(self.integration_id, run_id=self.run_id, flow=self.flow.value),
             now=now,
         )
-        if result.outcome == "created":
-            self.counts.created += 1
-        elif result.outcome == "updated":
-            self.counts.updated += 1
-        else:
-            self.counts.unchanged += 1
-        if self.dry_run and result.outcome != "unchanged":
-            verb = "create" if result.outcome == "created" else "update"
-            changed = ", ".join(result.changed_fields)
-            self.plan(verb, entity_type or kind.value, ext_id, summary=changed)
-        self._resolve(session, entity_type or kind.value, ext_id, now)
+        self._count(result, entity_type or kind.value, ext_id)
+        self._resolve(session, entity_type or kind.value, [ext_id], now)
         return result
+
+    def upsert_many(
+        self,
+        session: Session,
+        kind: EntityKind,
+        items: Sequence[UpsertItem],
+        *,
+        entity_type: str | None = None,
+    ) -> list[UpsertResult]:
+        """`upsert` for a page of records: a few statements for the page instead of per record.
+
+        Counts, dry-run plans and results are in the order of `items`, as if each went
+        through `upsert`; the open exceptions of the page are resolved in one statement.
+        Every item must belong to this run's integration.
+        """
+        foreign = sorted(
+            {str(i.integration_id) for i in items if i.integration_id != self.integration_id}
+        )
+        if foreign:
+            raise ValueError(
+                f"upsert_many writes records of {self.integration_id} only, not of {foreign}"
+            )
+        now = self.clock.now()
+        results = upsert_records(
+            session,
+            kind,
+            items,
+            origin=Origin(self.integration_id, run_id=self.run_id, flow=self.flow.value),
+            now=now,
+        )
+        entity = entity_type or kind.value
+        for item, result in zip(items, results, strict=True):
+            self._count(result, entity, item.ext_id)
+        self._resolve(session, entity, [item.ext_id for item in items], now)
+        return results
 
     def plan(
         self,
@@ -195,7 +228,7 @@ class FlowContext:
     def resolve_record(self, session: Session, *, entity_type: str, ext_id: str) -> None:
         """Clear a record's open exception without an upsert (a push flow's write went through)."""
         self._maybe_open.add(ext_id)
-        self._resolve(session, entity_type, ext_id, self.clock.now())
+        self._resolve(session, entity_type, [ext_id], self.clock.now())
 
     def fail_record(
         self,
@@ -259,17 +292,31 @@ class FlowContext:
             finally:
                 session.rollback()
 
-    def _resolve(self, session: Session, entity_type: str, ext_id: str, now: datetime) -> None:
+    def _count(self, result: UpsertResult, entity: str, ext_id: str) -> None:
+        if result.outcome == "created":
+            self.counts.created += 1
+        elif result.outcome == "updated":
+            self.counts.updated += 1
+        else:
+            self.counts.unchanged += 1
+        if self.dry_run and result.outcome != "unchanged":
+            verb = "create" if result.outcome == "created" else "update"
+            self.plan(verb, entity, ext_id, summary=", ".join(result.changed_fields))
+
+    def _resolve(
+        self, session: Session, entity_type: str, ext_ids: Sequence[str], now: datetime
+    ) -> None:
         # Only records that may have an open exception cost a statement: the ones the run
         # started with (retry_ext_ids) and the ones it failed itself. The lease guarantees no
-        # other run of this flow opens one meanwhile.
-        if ext_id not in self._maybe_open:
+        # other run of this flow opens one meanwhile. A page's records share one statement.
+        maybe = [ext_id for ext_id in ext_ids if ext_id in self._maybe_open]
+        if not maybe:
             return
         store_exceptions.resolve_exceptions(
             session,
             integration_id=self.integration_id,
             flow=self.flow,
             entity_type=entity_type,
-            ext_entity_ids=[ext_id],
+            ext_entity_ids=maybe,
             now=now,
         )

@@ -16,7 +16,7 @@ it does not solve it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,9 +36,12 @@ __all__ = [
     "changed_fields_of",
     "changes_since",
     "discard_change",
+    "discard_changes",
     "feed_position_at",
     "record_change",
+    "record_changes",
     "record_event",
+    "record_events",
     "settled_seq",
     "timeline",
 ]
@@ -46,6 +49,7 @@ __all__ = [
 _CHANGES = Base.metadata.tables["changes"]
 _EVENTS = Base.metadata.tables["timeline_events"]
 _INSERT_CHANGE = insert(_CHANGES).returning(_CHANGES.c.seq)
+_INSERT_CHANGES = insert(_CHANGES).returning(_CHANGES.c.seq, _CHANGES.c.hub_id)
 _DELETE_CHANGE = delete(_CHANGES).where(_CHANGES.c.seq == bindparam("k_seq"))
 _INSERT_EVENT = insert(_EVENTS)
 
@@ -193,6 +197,62 @@ def record_change(
 def discard_change(session: Session, seq: int) -> None:
     """Remove a change this transaction wrote but must not commit (a lost insert race)."""
     session.execute(_DELETE_CHANGE, {"k_seq": seq})
+
+
+def record_changes(
+    session: Session,
+    kind: EntityKind,
+    hub_ids: Sequence[str],
+    origin: Origin,
+    now: datetime,
+) -> dict[str, int]:
+    """Append one change-feed row per hub id in one statement; their seqs, keyed by hub id.
+
+    The ids must be distinct (one change per record per batch). Seqs are mapped back by hub id,
+    so the answer does not depend on the order the database returns the rows in.
+    """
+    if not hub_ids:
+        return {}
+    rows = session.execute(
+        _INSERT_CHANGES, [{**_who(kind, hub_id, origin), "at": now} for hub_id in hub_ids]
+    )
+    return {str(hub_id): int(seq) for seq, hub_id in rows}
+
+
+def discard_changes(session: Session, seqs: Iterable[int]) -> None:
+    """Remove changes this transaction wrote but must not commit (lost insert races)."""
+    wanted = list(seqs)
+    if wanted:
+        session.execute(delete(_CHANGES).where(_CHANGES.c.seq.in_(wanted)))
+
+
+def record_events(
+    session: Session,
+    kind: EntityKind,
+    origin: Origin,
+    events: Sequence[tuple[str, int, str, tuple[str, ...]]],
+    now: datetime,
+) -> None:
+    """Append the timeline events of several changes in one statement.
+
+    Each event is `(hub_id, seq, action, changed_fields)`, as `record_event` takes them.
+    """
+    if not events:
+        return
+    session.execute(
+        _INSERT_EVENT,
+        [
+            {
+                **_who(kind, hub_id, origin),
+                "seq": seq,
+                "at": now,
+                "action": action,
+                "changed_fields": list(changed),
+                "note": None,
+            }
+            for hub_id, seq, action, changed in events
+        ],
+    )
 
 
 def record_event(

@@ -24,12 +24,25 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from orderhub.store.dialect import dialect_insert, utc
@@ -39,9 +52,9 @@ from orderhub.store.feed import (
     TimelineEvent,
     add_timeline_note,
     changes_since,
-    discard_change,
-    record_change,
-    record_event,
+    discard_changes,
+    record_changes,
+    record_events,
     timeline,
 )
 from orderhub.store.tables import Base, RecordRow
@@ -53,6 +66,7 @@ __all__ = [
     "Origin",
     "StoredRecord",
     "TimelineEvent",
+    "UpsertItem",
     "UpsertResult",
     "add_timeline_note",
     "changes_since",
@@ -64,6 +78,7 @@ __all__ = [
     "new_hub_id",
     "timeline",
     "upsert_record",
+    "upsert_records",
 ]
 
 _NO_INTEGRATION = ""
@@ -75,6 +90,16 @@ class UpsertResult:
     hub_id: str
     seq: int | None
     changed_fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UpsertItem:
+    """One record to write with `upsert_records`: its key (integration, external id) and content."""
+
+    integration_id: str | None
+    ext_id: str
+    data: Mapping[str, Any]
+    source_doc: Mapping[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -107,8 +132,7 @@ def new_hub_id() -> str:
 
 def content_hash(data: Mapping[str, Any]) -> str:
     """SHA-256 of the canonical JSON of `data` (sorted keys, no whitespace)."""
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_canonical_json(data).encode("utf-8")).hexdigest()
 
 
 def upsert_record(
@@ -128,60 +152,43 @@ def upsert_record(
     a record read back with `to_wire()` can be written again without counting as a change.
     Safe under concurrency: the first writer of a key inserts it (`ON CONFLICT DO NOTHING`
     on the unique key), any other waits for it and then updates the row it locked.
+    A batch of one (`upsert_records`): the same four statements a single write always took.
     """
-    if not ext_id:
-        raise ValueError(f"a {kind} needs a non-empty external id")
+    item = UpsertItem(integration_id, ext_id, data, source_doc)
+    return upsert_records(session, kind, [item], origin=origin, now=now)[0]
+
+
+def upsert_records(
+    session: Session,
+    kind: EntityKind,
+    items: Sequence[UpsertItem],
+    *,
+    origin: Origin,
+    now: datetime,
+) -> list[UpsertResult]:
+    """`upsert_record` for many records at once, in a constant number of statements.
+
+    The results are in the order of `items`, and the store ends in the same state as after
+    the same upserts one by one: one SELECT locks the rows that exist, then one multi-row
+    INSERT each for change-feed rows, new records and timeline events, and one executemany
+    UPDATE for changed records. A key that appears again later in `items` starts a new batch,
+    so its second write sees the first. Each record's JSON is serialised once: the canonical
+    text is both hashed and stored.
+    """
     now = utc(now)
-    clean = _without_hub_fields(kind, data)
-    digest = content_hash(clean)
-    key = {
-        "k_kind": kind.value,
-        "k_integration": integration_id or _NO_INTEGRATION,
-        "k_ext": ext_id,
-    }
-    content = {
-        "data": clean,
-        "source_doc": dict(source_doc) if source_doc is not None else None,
-        "content_hash": digest,
-        "updated_at": now,
-        **_query_columns(kind, clean),
-    }
-    row = session.execute(_LOCK_BY_KEY, key).one_or_none()
-    if row is None:
-        # Take the change's seq first so the row is written once, complete. If another
-        # transaction wins the insert (PostgreSQL only: SQLite serialises writers), drop the
-        # change again — this transaction never commits it — and update the winner's row.
-        hub_id = new_hub_id()
-        seq = record_change(session, kind, hub_id, origin, now)
-        inserted = session.execute(
-            _insert_record(session),
-            {
-                "hub_id": hub_id,
-                "kind": key["k_kind"],
-                "integration_id": key["k_integration"],
-                "ext_id": ext_id,
-                "seq": seq,
-                "created_at": now,
-                **content,
-            },
-        ).scalar_one_or_none()
-        if inserted is not None:
-            changed = tuple(sorted(clean))
-            record_event(
-                session, kind, hub_id, origin, seq=seq, action="created", changed=changed, now=now
-            )
-            return UpsertResult("created", hub_id, seq, changed)
-        discard_change(session, seq)
-        row = session.execute(_LOCK_BY_KEY, key).one()
-    if row.content_hash == digest:
-        return UpsertResult("unchanged", row.hub_id, None, ())
-    changed = _changed_fields(row.data, clean)
-    seq = record_change(session, kind, row.hub_id, origin, now)
-    record_event(
-        session, kind, row.hub_id, origin, seq=seq, action="updated", changed=changed, now=now
-    )
-    session.execute(_UPDATE_RECORD, {"k_hub_id": row.hub_id, "seq": seq, **content})
-    return UpsertResult("updated", row.hub_id, seq, changed)
+    pending = [_prepare(kind, item) for item in items]
+    results: list[UpsertResult] = []
+    batch: list[_Pending] = []
+    keys: set[tuple[str, str]] = set()
+    for entry in pending:
+        if entry.key in keys or len(batch) >= _BATCH:
+            results.extend(_write_batch(session, kind, batch, origin, now))
+            batch, keys = [], set()
+        batch.append(entry)
+        keys.add(entry.key)
+    if batch:
+        results.extend(_write_batch(session, kind, batch, origin, now))
+    return results
 
 
 def get_record(session: Session, kind: EntityKind, hub_id: str) -> StoredRecord | None:
@@ -249,17 +256,8 @@ def count_records(
 # The write path uses Core statements built once: an upsert is a handful of small
 # statements, and ORM unit-of-work bookkeeping would cost more than the SQL itself.
 _RECORDS = Base.metadata.tables["records"]
-_LOCK_BY_KEY = (
-    select(_RECORDS.c.hub_id, _RECORDS.c.content_hash, _RECORDS.c.data)
-    .where(
-        _RECORDS.c.kind == bindparam("k_kind"),
-        _RECORDS.c.integration_id == bindparam("k_integration"),
-        _RECORDS.c.ext_id == bindparam("k_ext"),
-    )
-    .with_for_update()
-)
-_UPDATE_RECORD = update(_RECORDS).where(_RECORDS.c.hub_id == bindparam("k_hub_id"))
 _INSERT_RECORD: dict[str, Any] = {}
+_UPDATE_RECORD: dict[str, Any] = {}
 
 
 def _insert_record(session: Session) -> Any:
@@ -267,10 +265,205 @@ def _insert_record(session: Session) -> Any:
     if dialect not in _INSERT_RECORD:
         _INSERT_RECORD[dialect] = (
             dialect_insert(session, _RECORDS)
+            .values(
+                data=_json_param(session, "j_data"),
+                source_doc=_json_param(session, "j_source"),
+            )
             .on_conflict_do_nothing(index_elements=["kind", "integration_id", "ext_id"])
             .returning(_RECORDS.c.hub_id)
         )
     return _INSERT_RECORD[dialect]
+
+
+def _update_record(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect not in _UPDATE_RECORD:
+        _UPDATE_RECORD[dialect] = (
+            update(_RECORDS)
+            .where(_RECORDS.c.hub_id == bindparam("k_hub_id"))
+            .values(
+                data=_json_param(session, "j_data"),
+                source_doc=_json_param(session, "j_source"),
+            )
+        )
+    return _UPDATE_RECORD[dialect]
+
+
+_BATCH = 500
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """One item ready to write: its key, canonical JSON text, hash and query columns."""
+
+    key: tuple[str, str]
+    clean: dict[str, Any]
+    data_json: str
+    source_json: str | None
+    digest: str
+    columns: dict[str, Any]
+
+
+def _prepare(kind: EntityKind, item: UpsertItem) -> _Pending:
+    if not item.ext_id:
+        raise ValueError(f"a {kind} needs a non-empty external id")
+    clean = _without_hub_fields(kind, item.data)
+    canonical = _canonical_json(clean)
+    source = item.source_doc
+    return _Pending(
+        key=(item.integration_id or _NO_INTEGRATION, item.ext_id),
+        clean=clean,
+        data_json=canonical,
+        source_json=json.dumps(dict(source), ensure_ascii=False) if source is not None else None,
+        digest=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+        columns=_query_columns(kind, clean),
+    )
+
+
+def _write_batch(
+    session: Session,
+    kind: EntityKind,
+    batch: Sequence[_Pending],
+    origin: Origin,
+    now: datetime,
+) -> list[UpsertResult]:
+    """Write a batch of distinct keys; see `upsert_records`."""
+    rows = _lock_existing(session, kind, [entry.key for entry in batch])
+    # New keys are inserted in key order, like the rows are locked: two writers racing on
+    # overlapping pages then wait for each other instead of deadlocking.
+    new = sorted((entry for entry in batch if entry.key not in rows), key=lambda e: e.key)
+    hub_ids = {entry.key: new_hub_id() for entry in new}
+    stale = [entry for entry in batch if entry.key in rows and _differs(entry, rows[entry.key])]
+    seqs = record_changes(
+        session,
+        kind,
+        [hub_ids[entry.key] for entry in new] + [rows[entry.key].hub_id for entry in stale],
+        origin,
+        now,
+    )
+    results: dict[tuple[str, str], UpsertResult] = {}
+    if new:
+        inserted = _insert_new(session, kind, new, hub_ids, seqs, now)
+        lost = [entry for entry in new if hub_ids[entry.key] not in inserted]
+        for entry in new:
+            if hub_ids[entry.key] in inserted:
+                hub_id = hub_ids[entry.key]
+                changed = tuple(sorted(entry.clean))
+                results[entry.key] = UpsertResult("created", hub_id, seqs[hub_id], changed)
+        if lost:
+            # Another transaction inserted these keys first (PostgreSQL only: SQLite
+            # serialises writers). Drop our changes — this transaction must never commit
+            # them — and update the winners' rows, now locked, like any existing record.
+            discard_changes(session, [seqs.pop(hub_ids[entry.key]) for entry in lost])
+            won = _lock_existing(session, kind, [entry.key for entry in lost])
+            rows.update(won)
+            late = [entry for entry in lost if _differs(entry, won[entry.key])]
+            seqs.update(
+                record_changes(session, kind, [won[e.key].hub_id for e in late], origin, now)
+            )
+            stale.extend(late)
+    updates: list[dict[str, Any]] = []
+    for entry in stale:
+        row = rows[entry.key]
+        changed = _changed_fields(row.data, entry.clean)
+        results[entry.key] = UpsertResult("updated", row.hub_id, seqs[row.hub_id], changed)
+        updates.append({"k_hub_id": row.hub_id, "seq": seqs[row.hub_id], **_content(entry, now)})
+    events = [
+        (result.hub_id, result.seq, result.outcome, result.changed_fields)
+        for entry in batch
+        if (result := results.get(entry.key)) is not None and result.seq is not None
+    ]
+    events.sort(key=lambda event: event[1])
+    record_events(session, kind, origin, events, now)
+    if updates:
+        session.execute(_update_record(session), updates)
+    return [
+        results.get(entry.key) or UpsertResult("unchanged", rows[entry.key].hub_id, None, ())
+        for entry in batch
+    ]
+
+
+def _differs(entry: _Pending, row: Row[Any]) -> bool:
+    return bool(row.content_hash != entry.digest)
+
+
+def _content(entry: _Pending, now: datetime) -> dict[str, Any]:
+    return {
+        "j_data": entry.data_json,
+        "j_source": entry.source_json,
+        "content_hash": entry.digest,
+        "updated_at": now,
+        **entry.columns,
+    }
+
+
+def _lock_existing(
+    session: Session, kind: EntityKind, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], Row[Any]]:
+    """The existing rows of `keys`, locked (`FOR UPDATE`) in key order, in one SELECT."""
+    if not keys:
+        return {}
+    by_integration: dict[str, list[str]] = {}
+    for integration, ext_id in keys:
+        by_integration.setdefault(integration, []).append(ext_id)
+    query: Select[Any] = (
+        select(
+            _RECORDS.c.integration_id,
+            _RECORDS.c.ext_id,
+            _RECORDS.c.hub_id,
+            _RECORDS.c.content_hash,
+            _RECORDS.c.data,
+        )
+        .where(
+            _RECORDS.c.kind == kind.value,
+            or_(
+                *(
+                    and_(_RECORDS.c.integration_id == integration, _RECORDS.c.ext_id.in_(ids))
+                    for integration, ids in sorted(by_integration.items())
+                )
+            ),
+        )
+        .order_by(_RECORDS.c.integration_id, _RECORDS.c.ext_id)
+        .with_for_update()
+    )
+    return {(row.integration_id, row.ext_id): row for row in session.execute(query)}
+
+
+def _insert_new(
+    session: Session,
+    kind: EntityKind,
+    new: Sequence[_Pending],
+    hub_ids: Mapping[tuple[str, str], str],
+    seqs: Mapping[str, int],
+    now: datetime,
+) -> set[str]:
+    """Insert the new records (`ON CONFLICT DO NOTHING`); the hub ids that were inserted."""
+    params = [
+        {
+            "hub_id": hub_ids[entry.key],
+            "kind": kind.value,
+            "integration_id": entry.key[0],
+            "ext_id": entry.key[1],
+            "seq": seqs[hub_ids[entry.key]],
+            "created_at": now,
+            **_content(entry, now),
+        }
+        for entry in new
+    ]
+    return {str(hub_id) for hub_id in session.execute(_insert_record(session), params).scalars()}
+
+
+def _canonical_json(data: Mapping[str, Any]) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _json_param(session: Session, name: str) -> Any:
+    # The text is already serialised: bind it as text (a cast makes it JSONB on PostgreSQL),
+    # so the JSON column type does not encode the document a second time.
+    param = bindparam(name, type_=Text)
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(param, postgresql.JSONB)
+    return param
 
 
 def _filters(
