@@ -112,9 +112,13 @@ def test_three_workers_run_every_flow_and_never_one_flow_twice_at_once(
     runs = all_runs(pg_hub, ids)
     assert_never_overlapping(runs)
     every_run = [run for history in runs.values() for run in history]
-    assert all(run.status is RunStatus.SUCCEEDED for run in every_run), [
-        run.error for run in every_run if run.status is not RunStatus.SUCCEEDED
-    ]
+    # The SIGTERM above may catch a run mid-page: it stops there, recorded as interrupted. That
+    # is the graceful stop working; every other run must have succeeded.
+    stopped_by_us = [run for run in every_run if run.error and "was stopping" in run.error]
+    assert len(stopped_by_us) <= len(workers) * 2
+    assert all(
+        run.status is RunStatus.SUCCEEDED for run in every_run if run not in stopped_by_us
+    ), [run.error for run in every_run if run.status is not RunStatus.SUCCEEDED]
     assert workers_that_ran(workers) >= 2, "the runs were not shared among the workers"
     with pg_hub.db.read_session() as session:
         for integration_id, store in integrations.items():
