@@ -50,6 +50,9 @@ def normalize_url(url: str) -> URL:
     return parsed
 
 
+_STATEMENT_CACHE_SIZE = 16
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine for a SQLite or PostgreSQL URL, configured as the store expects."""
     parsed = normalize_url(url)
@@ -68,7 +71,15 @@ def _sqlite_engine(url: URL) -> Engine:
     in_memory = database in ("", ":memory:") or url.query.get("mode") == "memory"
     if not in_memory and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": _BUSY_TIMEOUT_SECONDS})
+    # A small statement cache: page-at-a-time upserts make one SQL text per page size, and
+    # sqlite3 keeps each prepared statement (with its bound parameters) per connection.
+    engine = create_engine(
+        url,
+        connect_args={
+            "timeout": _BUSY_TIMEOUT_SECONDS,
+            "cached_statements": _STATEMENT_CACHE_SIZE,
+        },
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
