@@ -59,6 +59,7 @@ class ApiApp:
         fault = sb.faults.pick(endpoint)
         headers: dict[str, str] = {}
         status, body = await self._answer(request, method, sub, fault, headers)
+        sb.call_log.answered(status)
         if fault == "slow":
             await asyncio.sleep(sb.faults.slow_seconds)
         await self._send(scope, send, status, body, headers, fault)

@@ -1,7 +1,8 @@
 """The call log behind `GET /_sandbox/calls`: cumulative counts since start, per endpoint.
 
 Every request under /api/v1 counts, whatever its answer (cached, 401, 429, 500), so tests and
-benchmarks see exactly what a client sent. `reset()` of the store does not zero it (DESIGN.md:
+benchmarks see exactly what a client sent; `byStatus` counts the answers by HTTP status (how
+many calls a client wasted on 429s, say). `reset()` of the store does not zero it (DESIGN.md:
 callers subtract before from after).
 """
 
@@ -30,12 +31,22 @@ class CallLog:
         self._lock = threading.Lock()
         self._total = 0
         self._by_endpoint: dict[str, int] = {}
+        self._by_status: dict[str, int] = {}
 
     def record(self, endpoint: str) -> None:
         with self._lock:
             self._total += 1
             self._by_endpoint[endpoint] = self._by_endpoint.get(endpoint, 0) + 1
 
+    def answered(self, status: int) -> None:
+        key = str(status)
+        with self._lock:
+            self._by_status[key] = self._by_status.get(key, 0) + 1
+
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            return {"total": self._total, "byEndpoint": dict(sorted(self._by_endpoint.items()))}
+            return {
+                "total": self._total,
+                "byEndpoint": dict(sorted(self._by_endpoint.items())),
+                "byStatus": dict(sorted(self._by_status.items())),
+            }
