@@ -29,7 +29,13 @@ class Hub:
     clock: Clock = field(default_factory=SystemClock)
 
     def runner(self) -> FlowRunner:
-        return FlowRunner(self.db, self.box, self.registry, clock=self.clock)
+        return FlowRunner(
+            self.db,
+            self.box,
+            self.registry,
+            clock=self.clock,
+            share_call_budgets=self.settings.shares_call_budgets(self.db.engine.dialect.name),
+        )
 
     def close(self) -> None:
         self.db.dispose()

@@ -8,9 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Settings", "load_or_create_secret_key"]
+from orderhub.errors import UsageError
+
+__all__ = ["CALL_BUDGET_SCOPES", "Settings", "load_or_create_secret_key"]
 
 _KEY_FILE = "secret.key"
+
+
+CALL_BUDGET_SCOPES = ("auto", "process", "database")
 
 
 @dataclass(frozen=True)
@@ -18,10 +23,26 @@ class Settings:
     home: Path
     database_url: str
     secret_key: str
+    call_budget: str = "auto"
+    """Where each store's call budget is kept: `process` (this process only), `database`
+    (shared by every process on the database), or `auto` (`database` on PostgreSQL)."""
+
+    def __post_init__(self) -> None:
+        if self.call_budget not in CALL_BUDGET_SCOPES:
+            raise UsageError(
+                f"ORDERHUB_CALL_BUDGET must be one of {', '.join(CALL_BUDGET_SCOPES)}, "
+                f"not {self.call_budget!r}"
+            )
+
+    def shares_call_budgets(self, dialect: str) -> bool:
+        """Whether runs keep store call budgets in the database (`dialect`: the database's)."""
+        if self.call_budget == "auto":
+            return dialect == "postgresql"
+        return self.call_budget == "database"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read `ORDERHUB_HOME`, `ORDERHUB_DATABASE_URL` and `ORDERHUB_SECRET_KEY`.
+        """Read the `ORDERHUB_HOME`, `_DATABASE_URL`, `_SECRET_KEY` and `_CALL_BUDGET` variables.
 
         The home folder is created on demand; without a secret key one is generated into it
         with mode 0600, so stored credentials survive restarts of the same home.
@@ -31,7 +52,10 @@ class Settings:
         home.mkdir(parents=True, exist_ok=True)
         database_url = env.get("ORDERHUB_DATABASE_URL") or f"sqlite:///{home / 'orderhub.db'}"
         secret_key = env.get("ORDERHUB_SECRET_KEY") or load_or_create_secret_key(home)
-        return cls(home=home, database_url=database_url, secret_key=secret_key)
+        call_budget = (env.get("ORDERHUB_CALL_BUDGET") or "auto").strip().lower()
+        return cls(
+            home=home, database_url=database_url, secret_key=secret_key, call_budget=call_budget
+        )
 
 
 def load_or_create_secret_key(home: Path) -> str:

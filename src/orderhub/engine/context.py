@@ -106,6 +106,9 @@ class FlowContext:
     """A stop signal owned by the caller (the scheduler's shutdown event)."""
     stopped_early: bool = field(default=False, init=False)
     """True once `should_stop()` answered yes: the flow may have left work for the next run."""
+    share_call_budgets: bool = False
+    """Other processes may call the same remote stores (workers, front ends on a shared
+    database): a connector keeps each store's call budget in the database, not in this process."""
     dry_run: bool = False
     """Plan only: the flow writes nothing to the remote system and every unit of work rolls
     back (records, exceptions, cursor). What it would have done is in `planned`."""

@@ -110,8 +110,13 @@ class FlowRunner:
         owner: str | None = None,
         lease_ttl_seconds: float = 120.0,
         http_factory: Callable[[Integration], httpx.Client] | None = None,
+        share_call_budgets: bool | None = None,
     ) -> None:
-        """`http_factory` builds the client a run's connector uses; the runner never closes it."""
+        """`http_factory` builds the client a run's connector uses; the runner never closes it.
+
+        `share_call_budgets`: keep remote call budgets in the database (None: when it is
+        PostgreSQL, the database several processes share; see `FlowContext`).
+        """
         if lease_ttl_seconds <= 0:
             raise ValueError("lease_ttl_seconds must be positive")
         self._db = db
@@ -122,6 +127,11 @@ class FlowRunner:
         self._owner = owner or store_leases.lease_owner_id()
         self._ttl = lease_ttl_seconds
         self._http_factory = http_factory
+        self._share_call_budgets = (
+            db.engine.dialect.name == "postgresql"
+            if share_call_budgets is None
+            else share_call_budgets
+        )
         self._active: set[FlowContext] = set()
         self._active_lock = threading.Lock()
         # The database lease is re-entrant for its owner (one per runner), so runs started by
@@ -310,6 +320,7 @@ class FlowRunner:
                 on_progress=progress,
                 lease=lease,
                 external_stop=stop,
+                share_call_budgets=self._share_call_budgets,
                 dry_run=dry_run,
             )
             with self._active_lock:

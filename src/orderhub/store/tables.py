@@ -272,6 +272,20 @@ class LeaseRow(Base):
     expires_at: Mapped[datetime]
 
 
+class CallBudgetRow(Base):
+    """The call window of one remote store, shared by every process that calls it.
+
+    `state` belongs to the connector (Cart.com: `CallWindow.to_document()`); its times are
+    the database server's clock in epoch seconds, so processes on different machines agree.
+    """
+
+    __tablename__ = "call_budgets"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    state: Mapped[dict[str, Any] | None]
+    updated_at: Mapped[datetime]
+
+
 class ApiKeyRow(Base):
     """A REST API key: only its SHA-256 hash is kept; `prefix` lets a person recognise it."""
 

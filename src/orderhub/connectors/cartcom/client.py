@@ -40,7 +40,7 @@ from orderhub.connectors.cartcom.errors import (
     translate_transport_error,
 )
 from orderhub.connectors.cartcom.pagination import KeysetPaginator
-from orderhub.connectors.cartcom.ratelimit import CallLimiter, limiter_for
+from orderhub.connectors.cartcom.ratelimit import CallBudget, CallLimiter, limiter_for
 from orderhub.connectors.cartcom.redaction import redact_url
 from orderhub.connectors.cartcom.retry import RetryPolicy
 
@@ -157,7 +157,7 @@ class CartcomClient:
         http: httpx.Client,
         clock: Clock | None = None,
         sleep: Callable[[float], None] | None = None,
-        limiter: CallLimiter | None = None,
+        limiter: CallBudget | None = None,
         retry: RetryPolicy | None = None,
         on_call: Callable[[CallRecord], None] | None = None,
     ) -> None:
@@ -177,7 +177,7 @@ class CartcomClient:
                 limiter = limiter_for(self.base_url)
             else:
                 limiter = CallLimiter(clock=self._clock, sleep=self._sleep)
-        self.limiter = limiter
+        self.limiter: CallBudget = limiter
         self.retry = retry if retry is not None else RetryPolicy()
         self._on_call = on_call
         self._lock = threading.Lock()

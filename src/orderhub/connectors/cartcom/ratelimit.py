@@ -1,18 +1,9 @@
 """Pace calls to one Cart.com store from its `X-AC-Call-Limit` header.
 
-Cart.com counts calls in a fixed 10-second window per store (5, 10, 20 or 50 calls by plan) and
-answers `429` with `Retry-After` once the window's budget is spent. The window's start is never
-announced, so the limiter infers it:
-
-* calls go out freely while `used < limit`;
-* the window is taken to have begun when a response showed `used == 1` (or when the count fell),
-  measured at the response's arrival, which is never before the server's own start; before any
-  such response, at the first call sent in the window;
-* once the budget is spent, the next call waits until that start + 10 s + a small margin;
-* a `429` sets a hard floor of `Retry-After` (+ margin), or a whole window when none was given.
-
-This keeps a steady stream of calls at the physical limit without a single 429 in the usual
-case. Every flow of one store draws from one limiter (`limiter_for`), so it is thread-safe.
+The window logic is `CallWindow` (see call_window.py). `CallLimiter` keeps it in this process:
+every flow of one store in this process draws from one limiter (`limiter_for`), so it is
+thread-safe. Processes that share stores (distributed workers) use `SharedCallLimiter`, which
+keeps the same window in the database. This module also reads the two headers involved.
 """
 
 from __future__ import annotations
@@ -24,24 +15,26 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Protocol
 
 import httpx
 
 from orderhub.clock import Clock, Sleep, SystemClock
+from orderhub.connectors.cartcom.call_window import DEFAULT_MARGIN, WINDOW_SECONDS, CallWindow
 
 __all__ = [
     "CALL_LIMIT_HEADER",
+    "CallBudget",
     "CallLimiter",
+    "header_value",
     "limiter_for",
     "parse_call_limit",
     "parse_retry_after",
     "reset_limiters",
+    "store_key",
 ]
 
 CALL_LIMIT_HEADER = "X-AC-Call-Limit"
-WINDOW_SECONDS = 10.0
-DEFAULT_MARGIN = 0.25
-
 _log = logging.getLogger(__name__)
 _CALL_LIMIT = re.compile(r"^\s*(\d{1,9})\s*/\s*(\d{1,9})\s*$")
 
@@ -92,8 +85,22 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     return max(0.0, (when - reference).total_seconds())
 
 
+class CallBudget(Protocol):
+    """What the client asks of a store's call budget (one per store, in-process or shared)."""
+
+    def before_call(self, *, sleep: Sleep | None = None) -> float: ...
+
+    def after_response(
+        self, headers: Mapping[str, str] | httpx.Headers, now: float | None = None
+    ) -> None: ...
+
+    def on_rate_limited(self, retry_after_seconds: float | None) -> None: ...
+
+    def call_failed(self) -> None: ...
+
+
 class CallLimiter:
-    """One store's call budget, shared by every flow that talks to that store."""
+    """One store's call budget, shared by every flow of this process that talks to that store."""
 
     def __init__(
         self,
@@ -108,25 +115,20 @@ class CallLimiter:
         self._window = window
         self._margin = margin
         self._lock = threading.Lock()
-        self._limit: int | None = None
-        self._used = 0  # calls the server has counted, or will, in the current window
-        self._header_used = 0  # the last count the server reported in this window
-        self._window_start: float | None = None
-        self._blocked_until = 0.0  # hard floor from a 429
-        self._in_flight = 0
+        self._state = CallWindow()
         self._waited = 0.0
 
     @property
     def used(self) -> int:
         """Calls counted (or in flight) in the current window, as far as we can tell."""
         with self._lock:
-            return self._used
+            return self._state.used
 
     @property
     def limit(self) -> int | None:
         """Calls allowed per window, from the last readable header; `None` before any."""
         with self._lock:
-            return self._limit
+            return self._state.limit
 
     @property
     def waited_seconds(self) -> float:
@@ -145,13 +147,8 @@ class CallLimiter:
         while True:
             with self._lock:
                 now = self._clock.monotonic()
-                self._roll_over(now)
-                wait = self._wait_needed(now)
+                wait = self._state.reserve(now, window=self._window, margin=self._margin)
                 if wait <= 0:
-                    self._used += 1
-                    self._in_flight += 1
-                    if self._window_start is None:
-                        self._window_start = now
                     return waited
             _log.debug("call budget spent; waiting %.2fs", wait)
             do_sleep(wait)
@@ -165,19 +162,10 @@ class CallLimiter:
         """Learn the window's state from a response's headers (`now`: the clock's monotonic)."""
         with self._lock:
             at = self._clock.monotonic() if now is None else now
-            self._in_flight = max(0, self._in_flight - 1)
-            parsed = parse_call_limit(_header(headers, CALL_LIMIT_HEADER))
-            if parsed is None:
-                return
-            used, limit = parsed
-            self._limit = limit
-            new_window = used == 1 or used < self._header_used
-            if new_window:
-                self._window_start = at
-                self._used = used + self._in_flight
-            else:
-                self._used = max(self._used, used)
-            self._header_used = used
+            parsed = parse_call_limit(header_value(headers, CALL_LIMIT_HEADER))
+            if parsed is not None:
+                used, limit = parsed
+                self._state.observe(used, limit, at, window=self._window, margin=self._margin)
 
     def on_rate_limited(self, retry_after_seconds: float | None) -> None:
         """A 429 arrived: hold every caller until `Retry-After` (+ margin) has passed.
@@ -185,50 +173,19 @@ class CallLimiter:
         Call it after `after_response` for the same 429 response.
         """
         with self._lock:
-            now = self._clock.monotonic()
-            delay = retry_after_seconds if retry_after_seconds is not None else self._window
-            self._blocked_until = max(self._blocked_until, now + max(0.0, delay) + self._margin)
-            # The counter resets when the floor passes; start the next window afresh then.
-            if self._limit is not None:
-                self._used = max(self._used, self._limit)
-            self._window_start = None
-            self._header_used = 0
+            self._state.rate_limited(
+                retry_after_seconds,
+                self._clock.monotonic(),
+                window=self._window,
+                margin=self._margin,
+            )
 
     def call_failed(self) -> None:
-        """A reserved call got no response (network error): release its in-flight slot."""
-        with self._lock:
-            self._in_flight = max(0, self._in_flight - 1)
-
-    def _roll_over(self, now: float) -> None:
-        """Forget the count once the window we believe in has surely ended."""
-        if self._blocked_until:
-            if now < self._blocked_until:
-                return
-            self._blocked_until = 0.0
-            if self._window_start is None:
-                # A 429 floor just passed: the server's counter has reset.
-                self._used = self._in_flight
-                return
-        start = self._window_start
-        if start is not None and now >= start + self._window + self._margin:
-            self._used = self._in_flight
-            self._header_used = 0
-            self._window_start = None
-
-    def _wait_needed(self, now: float) -> float:
-        if now < self._blocked_until:
-            return self._blocked_until - now
-        if self._limit is None or self._used < self._limit:
-            return 0.0
-        start = self._window_start
-        if start is None:
-            # Spent, but no call of this window has been seen yet (other threads' calls are
-            # still in flight): look again after a short pause.
-            return max(self._margin, 0.05)
-        return max(0.0, start + self._window + self._margin - now)
+        """A reserved call got no response (network error). It may have reached the server,
+        so it stays counted."""
 
 
-def _header(headers: Mapping[str, str] | httpx.Headers, name: str) -> str | None:
+def header_value(headers: Mapping[str, str] | httpx.Headers, name: str) -> str | None:
     if isinstance(headers, httpx.Headers):
         value: str | None = headers.get(name)
         return value
@@ -243,8 +200,9 @@ _registry: dict[str, CallLimiter] = {}
 _registry_lock = threading.Lock()
 
 
-def _store_key(store_key: str) -> str:
-    text = store_key.strip()
+def store_key(api_url: str) -> str:
+    """One store's key: its base URL, normalised (scheme and host lower-cased, no /api/v1)."""
+    text = api_url.strip()
     try:
         url = httpx.URL(text)
     except httpx.InvalidURL:
@@ -258,9 +216,9 @@ def _store_key(store_key: str) -> str:
     return f"{url.scheme.lower()}://{url.host.lower()}{port}{path}"
 
 
-def limiter_for(store_key: str) -> CallLimiter:
+def limiter_for(api_url: str) -> CallLimiter:
     """The process-wide limiter of one store (keyed by its normalised base URL; real time)."""
-    key = _store_key(store_key)
+    key = store_key(api_url)
     with _registry_lock:
         limiter = _registry.get(key)
         if limiter is None:

@@ -24,6 +24,8 @@ class SandboxConfig:
     products: int = 200
     customers: int | None = None
     plan: str = "unlimited"  # steel | bronze | silver | gold | unlimited
+    rate_window_seconds: float = 10.0
+    """Cart.com's call window is 10 s; tests of pacing shorten it to run in seconds."""
     token: str | None = None
     cache_ttl_seconds: float = 30.0
     max_page_size: int = 250

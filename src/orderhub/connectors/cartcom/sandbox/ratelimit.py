@@ -40,19 +40,20 @@ class Decision:
 
 
 class RateLimiter:
-    def __init__(self, plan: str, clock: Clock) -> None:
+    def __init__(self, plan: str, clock: Clock, window: float = WINDOW_SECONDS) -> None:
         if plan not in PLAN_LIMITS:
             raise ValueError(f"unknown plan {plan!r}; one of {', '.join(PLAN_LIMITS)}")
         self.plan = plan
         self.limit = PLAN_LIMITS[plan]
         self.clock = clock
+        self.window = window
         self._lock = threading.Lock()
         self._window_end: float | None = None
         self._used = 0
 
     def _roll(self, now: float) -> None:
         if self._window_end is None or now >= self._window_end:
-            self._window_end = now + WINDOW_SECONDS
+            self._window_end = now + self.window
             self._used = 0
 
     def take(self) -> Decision:

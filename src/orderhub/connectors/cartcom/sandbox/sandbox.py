@@ -51,7 +51,7 @@ class Sandbox:
             start_ms=self.start_ms,
         )
         self.tokens = Tokens(cfg.token)
-        self.limiter = RateLimiter(cfg.plan, self.clock)
+        self.limiter = RateLimiter(cfg.plan, self.clock, cfg.rate_window_seconds)
         self.cache = ResponseCache(cfg.cache_ttl_seconds, self.clock)
         self.call_log = CallLog()
         self.faults = Faults(cfg.seed)
