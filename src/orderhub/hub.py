@@ -28,13 +28,18 @@ class Hub:
     registry: FlowRegistry
     clock: Clock = field(default_factory=SystemClock)
 
+    @property
+    def shares_call_budgets(self) -> bool:
+        """Whether stores' call budgets live in the database (other processes call them too)."""
+        return self.settings.shares_call_budgets(self.db.engine.dialect.name)
+
     def runner(self) -> FlowRunner:
         return FlowRunner(
             self.db,
             self.box,
             self.registry,
             clock=self.clock,
-            share_call_budgets=self.settings.shares_call_budgets(self.db.engine.dialect.name),
+            share_call_budgets=self.shares_call_budgets,
         )
 
     def close(self) -> None:

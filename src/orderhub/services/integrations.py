@@ -8,7 +8,10 @@ from datetime import datetime
 import httpx
 from sqlalchemy.orm import Session
 
+from orderhub.clock import SystemClock
 from orderhub.connectors.cartcom.connection import check_connection
+from orderhub.connectors.cartcom.ratelimit import CallBudget
+from orderhub.connectors.cartcom.shared_limiter import SharedCallLimiter
 from orderhub.domain import ConnectionReport, FlowName, FlowSetting, Integration
 from orderhub.errors import NotFoundError, UsageError
 from orderhub.hub import Hub
@@ -47,7 +50,9 @@ def add_integration(
         )
     if not api_key:
         raise UsageError("The API key is empty; paste the token from Cart.com's API Token Manager")
-    report = check_connection(api_url, api_key, http=http, clock=hub.clock)
+    report = check_connection(
+        api_url, api_key, http=http, clock=hub.clock, limiter=_call_budget(hub, api_url)
+    )
     now = hub.clock.now()
     with hub.db.session() as session:
         created = store.create_integration(
@@ -68,7 +73,13 @@ def retest_integration(
     with hub.db.session() as session:
         integration = require_integration(session, integration_id)
         token = store.get_api_token(session, integration_id, hub.box)
-    report = check_connection(integration.api_url, token, http=http, clock=hub.clock)
+    report = check_connection(
+        integration.api_url,
+        token,
+        http=http,
+        clock=hub.clock,
+        limiter=_call_budget(hub, integration.api_url),
+    )
     with hub.db.session() as session:
         integration = _apply_report(session, integration_id, report, hub.clock.now())
     return AddResult(integration=integration, report=report)
@@ -113,3 +124,10 @@ def _apply_report(
 def _default_name(api_url: str) -> str:
     host = httpx.URL(api_url).host if "://" in api_url else api_url
     return f"Cart.com {host}".strip()
+
+
+def _call_budget(hub: Hub, api_url: str) -> CallBudget | None:
+    """The store's shared budget when flows in other processes call it too (real time only)."""
+    if not hub.shares_call_budgets or not isinstance(hub.clock, SystemClock):
+        return None
+    return SharedCallLimiter(hub.db, api_url)

@@ -26,6 +26,7 @@ from orderhub.connectors.cartcom.errors import (
     TransientError,
 )
 from orderhub.connectors.cartcom.permissions import PERMISSIONS, Permission
+from orderhub.connectors.cartcom.ratelimit import CallBudget
 from orderhub.connectors.cartcom.retry import RetryPolicy
 from orderhub.domain import ConnectionCheck, ConnectionReport, FlowName
 
@@ -42,14 +43,24 @@ def check_connection(
     http: httpx.Client | None = None,
     clock: Clock | None = None,
     sleep: Callable[[float], None] | None = None,
+    limiter: CallBudget | None = None,
 ) -> ConnectionReport:
-    """Probe the store with the token and report what works, in the merchant's words."""
+    """Probe the store with the token and report what works, in the merchant's words.
+
+    `limiter`: the store's call budget when processes share it (None: this process's own).
+    """
     owned = http is None
     client_http = http if http is not None else httpx.Client(timeout=httpx.Timeout(15.0))
     try:
         try:
             client = CartcomClient(
-                api_url, api_token, http=client_http, clock=clock, sleep=sleep, retry=_QUICK_RETRY
+                api_url,
+                api_token,
+                http=client_http,
+                clock=clock,
+                sleep=sleep,
+                limiter=limiter,
+                retry=_QUICK_RETRY,
             )
         except InvalidApiUrl as problem:
             return _failed(str(problem))

@@ -13,6 +13,7 @@ from the shared window, so callers in different processes wake for the same wind
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections.abc import Mapping
@@ -33,13 +34,17 @@ from orderhub.store.database import Database
 __all__ = ["BUDGET_KEY_PREFIX", "SharedCallLimiter", "budget_key"]
 
 BUDGET_KEY_PREFIX = "cartcom:"
+_MAX_READABLE_KEY = 200  # the column holds 255 characters
 
 _log = logging.getLogger(__name__)
 
 
 def budget_key(api_url: str) -> str:
-    """The `call_budgets` key of one Cart.com store."""
-    return BUDGET_KEY_PREFIX + store_key(api_url)
+    """The `call_budgets` key of one Cart.com store (readable; a digest if the URL is long)."""
+    key = store_key(api_url)
+    if len(key) > _MAX_READABLE_KEY:
+        key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    return BUDGET_KEY_PREFIX + key
 
 
 class SharedCallLimiter:
