@@ -72,8 +72,13 @@ class Sandbox:
         return self.tokens.mint(scopes)
 
     def calls(self) -> dict[str, Any]:
-        """`{"total": n, "byEndpoint": {"GET /orders": n, …}}`, cumulative since start."""
+        """`{"total": n, "byEndpoint": {"GET /orders": n, …}, "byStatus": {"200": n, …}}`,
+        cumulative since start."""
         return self.call_log.snapshot()
+
+    def set_plan(self, plan: str) -> None:
+        """Change the store's plan (its call limit) from now on, as an upgrade would."""
+        self.limiter = RateLimiter(plan, self.clock, self.config.rate_window_seconds)
 
     def reset(self) -> None:
         """Back to the seeded data, empty GET cache, default inventory settings.
