@@ -327,3 +327,30 @@ def test_an_exception_is_shown_with_its_raw_record_and_resolved_by_hand(filled: 
     assert item.exception_id in client.get("/exceptions", params={"status": "resolved"}).text
     timeline = client.get(f"/orders/{order.hub_id}").text
     assert "Exception unknownStatus marked resolved by merchant@example.com" in timeline
+
+
+def test_the_integration_page_shows_the_shared_cartcom_call_budget(
+    tmp_path: Path, sqlite_template: Path, serve_store: Callable[..., Store]
+) -> None:
+    """With budgets kept in the database (any process's calls count), the page reads them."""
+    home = tmp_path / "shared-home"
+    home.mkdir()
+    shutil.copyfile(sqlite_template, home / "orderhub.db")
+    settings = Settings.from_env({"ORDERHUB_HOME": str(home), "ORDERHUB_CALL_BUDGET": "database"})
+    hub = build_hub(settings, migrate=False)
+    try:
+        store = serve_store(seed=3, orders=3, plan="silver")
+        result = add_integration(hub, api_url=store.url, api_key=store.token)
+        probes = store.sandbox.calls()["total"]  # the connection test's calls
+        with serve_in_thread(create_web_app(hub)) as web:
+            portal = Portal(hub=hub, url=web.url)
+            page = portal.signed_in().get(f"/integrations/{result.integration.integration_id}")
+            portal.close()
+        assert f"{probes} of 20 in the last 10 s, shared by every OrderHub process" in page.text
+    finally:
+        hub.close()
+
+
+def test_without_a_shared_budget_the_page_says_nothing_of_it(filled: Filled) -> None:
+    page = filled.client.get(f"/integrations/{filled.integration_id}").text
+    assert "Cart.com calls" not in page

@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from orderhub.connectors.cartcom.client import InvalidApiUrl, normalize_api_url
 from orderhub.connectors.cartcom.permissions import PERMISSIONS
+from orderhub.connectors.cartcom.shared_limiter import SharedCallLimiter
 from orderhub.domain import ConnectionReport, ExceptionStatus, FlowName, IntegrationStatus
 from orderhub.errors import HubError
 from orderhub.portal.context import PortalContext, form_of
@@ -269,6 +270,11 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
                 session, status=ExceptionStatus.OPEN, integration_id=integration_id, limit=1000
             )
         tested_at, report = _stored_report(integration.settings)
+        budget = (
+            SharedCallLimiter(hub.db, integration.api_url).reading()
+            if hub.shares_call_budgets
+            else None
+        )
         return ctx.render(
             request,
             "integrations/detail.html",
@@ -278,6 +284,7 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
                 "report": report,
                 "tested_at": tested_at,
                 "open_exceptions": len(open_exceptions),
+                "budget": budget,
                 "errors": errors or {},
                 "values": values or {},
                 "connected": integration.status is IntegrationStatus.CONNECTED,

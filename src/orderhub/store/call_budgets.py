@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from orderhub.store.dialect import dialect_insert
 from orderhub.store.tables import CallBudgetRow
 
-__all__ = ["list_budgets", "lock_budget", "save_budget", "server_epoch"]
+__all__ = ["get_budget", "list_budgets", "lock_budget", "save_budget", "server_epoch"]
 
 _SERVER_EPOCH = {
     "postgresql": "SELECT extract(epoch FROM clock_timestamp())::float8",
@@ -60,6 +60,12 @@ def save_budget(session: Session, key: str, state: dict[str, Any], now: float) -
     row.state = state
     row.updated_at = datetime.fromtimestamp(now, UTC)
     session.flush()
+
+
+def get_budget(session: Session, key: str) -> dict[str, Any] | None:
+    """The state of one budget without locking it (None if unknown or empty)."""
+    row = session.get(CallBudgetRow, key)
+    return row.state if row is not None else None
 
 
 def list_budgets(session: Session) -> list[tuple[str, dict[str, Any] | None, datetime]]:

@@ -17,6 +17,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import httpx
 
@@ -31,7 +32,7 @@ from orderhub.connectors.cartcom.ratelimit import (
 from orderhub.store import call_budgets
 from orderhub.store.database import Database
 
-__all__ = ["BUDGET_KEY_PREFIX", "SharedCallLimiter", "budget_key"]
+__all__ = ["BUDGET_KEY_PREFIX", "BudgetReading", "SharedCallLimiter", "budget_key"]
 
 BUDGET_KEY_PREFIX = "cartcom:"
 _MAX_READABLE_KEY = 200  # the column holds 255 characters
@@ -45,6 +46,19 @@ def budget_key(api_url: str) -> str:
     if len(key) > _MAX_READABLE_KEY:
         key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
     return BUDGET_KEY_PREFIX + key
+
+
+@dataclass(frozen=True)
+class BudgetReading:
+    """A store's shared call budget at one moment, for people (the portal, monitoring)."""
+
+    limit: int | None
+    """Calls allowed per window (None until Cart.com said; 1,000 or more: unlimited)."""
+    recent_calls: int
+    """Calls OrderHub (any process) sent in the last window."""
+    window_seconds: float
+    held_for: float
+    """Seconds every caller still waits after a 429 (0: none)."""
 
 
 class SharedCallLimiter:
@@ -65,13 +79,20 @@ class SharedCallLimiter:
         self._window = window
         self._margin = margin
 
-    def window(self) -> CallWindow:
-        """The shared window as it stands (for display and tests)."""
+    def reading(self) -> BudgetReading | None:
+        """How the store's budget stands now (None before any call was paced through it)."""
         with self._db.read_session() as session:
-            for key, state, _updated in call_budgets.list_budgets(session):
-                if key == self.key:
-                    return CallWindow.from_document(state)
-        return CallWindow()
+            document = call_budgets.get_budget(session, self.key)
+            if document is None:
+                return None
+            now = call_budgets.server_epoch(session)
+        state = CallWindow.from_document(document)
+        return BudgetReading(
+            limit=state.limit,
+            recent_calls=sum(1 for sent in state.sent if sent > now - self._window),
+            window_seconds=self._window,
+            held_for=max(0.0, state.blocked_until - now),
+        )
 
     def before_call(self, *, sleep: Sleep | None = None) -> float:
         """Wait until a call may be sent, reserve it, and return the seconds waited."""
