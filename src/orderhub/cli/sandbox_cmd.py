@@ -1,49 +1,114 @@
-"""`orderhub sandbox`: the simulated Cart.com store alone, for demos and manual testing."""
+"""`orderhub sandbox`: simulated Cart.com stores, for demos, manual testing and scale tests.
+
+One store by default. `--stores N` serves N independent stores from one process (store i has
+seed `seed+i` on port `port+i`), so a test can connect tens of integrations without starting
+tens of processes. Each store runs its own uvicorn server on a background thread; the main
+thread only waits for Ctrl-C or SIGTERM and then stops them all.
+"""
 
 from __future__ import annotations
 
+import signal
 import threading
+from contextlib import ExitStack
+from types import FrameType
+from typing import TYPE_CHECKING
 
 import typer
 
 from orderhub.connectors.cartcom.sandbox.live import start_live_activity
+from orderhub.errors import UsageError
+
+if TYPE_CHECKING:
+    from orderhub.connectors.cartcom.sandbox import Sandbox
 
 __all__ = ["sandbox_command", "start_live_activity"]
 
 
 def sandbox_command(
-    port: int = typer.Option(8018, help="Port to listen on."),
+    port: int = typer.Option(8018, help="Port to listen on (store i of --stores: port+i)."),
     host: str = typer.Option("127.0.0.1", help="Interface to bind (loopback by default)."),
-    seed: int = typer.Option(1, help="Seed of the generated store (same seed, same data)."),
-    orders: int = typer.Option(1000, help="Seeded orders."),
-    products: int = typer.Option(200, help="Seeded products."),
+    seed: int = typer.Option(
+        1, help="Seed of the generated store (same seed, same data; store i: seed+i)."
+    ),
+    orders: int = typer.Option(1000, help="Seeded orders (per store)."),
+    products: int = typer.Option(200, help="Seeded products (per store)."),
     plan: str = typer.Option("unlimited", help="steel|bronze|silver|gold|unlimited"),
-    token: str | None = typer.Option(None, help="Fix the full-scope API token."),
-    live: bool = typer.Option(False, help="Keep placing and changing orders and products."),
+    token: str | None = typer.Option(
+        None, help="Fix the full-scope API token (with --stores: the same for every store)."
+    ),
+    live: bool = typer.Option(
+        False, help="Keep placing and changing orders and products (in every store)."
+    ),
     cache_ttl: float = typer.Option(30.0, help="GET cache TTL in seconds (0 disables)."),
+    stores: int = typer.Option(
+        1,
+        min=1,
+        help=(
+            "Serve this many stores from one process. With more than one, each store prints"
+            " 'Store i:' then its 'API URL: …' and 'API token: …' lines, once all are listening."
+        ),
+    ),
 ) -> None:
-    """Run a simulated Cart.com store until Ctrl-C; prints its API URL and token."""
+    """Run simulated Cart.com stores until Ctrl-C; prints each one's API URL and token."""
     from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, run_sandbox
     from orderhub.connectors.cartcom.sandbox.ratelimit import PLAN_LIMITS
 
     if plan not in PLAN_LIMITS:
         raise typer.BadParameter(f"one of {', '.join(PLAN_LIMITS)}", param_hint="--plan")
-    sb = Sandbox(
-        SandboxConfig(
-            seed=seed,
-            orders=orders,
-            products=products,
-            plan=plan,
-            token=token,
-            cache_ttl_seconds=cache_ttl,
+    sandboxes = [
+        Sandbox(
+            SandboxConfig(
+                seed=seed + i,
+                orders=orders,
+                products=products,
+                plan=plan,
+                token=token,
+                cache_ttl_seconds=cache_ttl,
+            )
         )
-    )
+        for i in range(stores)
+    ]
     stop = threading.Event()
     if live:
-        start_live_activity(sb, stop=stop)
-    print(f"API URL: http://{host}:{port}", flush=True)
-    print(f"API token: {sb.full_token}", flush=True)
+        for sb in sandboxes:
+            start_live_activity(sb, stop=stop)
     try:
-        run_sandbox(sb, host, port)
+        if stores == 1:
+            print(f"API URL: http://{host}:{port}", flush=True)
+            print(f"API token: {sandboxes[0].full_token}", flush=True)
+            run_sandbox(sandboxes[0], host, port)
+        else:
+            _serve_many(sandboxes, host, port, stop)
     finally:
         stop.set()
+
+
+def _serve_many(sandboxes: list[Sandbox], host: str, port: int, stop: threading.Event) -> None:
+    """Serve every store on port, port+1, …; return after SIGINT or SIGTERM stopped them all."""
+    from orderhub.connectors.cartcom.sandbox import serve_sandbox
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        with ExitStack() as servers:
+            for i, sb in enumerate(sandboxes):
+                try:
+                    servers.enter_context(serve_sandbox(sb, host=host, port=port + i))
+                except RuntimeError as exc:
+                    raise UsageError(
+                        f"Store {i} cannot listen on {host}:{port + i} (port in use?)"
+                    ) from exc
+                if stop.is_set():  # Ctrl-C while starting: stop the ones already up
+                    return
+            for i, sb in enumerate(sandboxes):
+                print(f"Store {i}:", flush=True)
+                print(f"API URL: http://{host}:{port + i}", flush=True)
+                print(f"API token: {sb.full_token}", flush=True)
+            while not stop.wait(0.2):
+                pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
