@@ -13,8 +13,10 @@ from portal_helpers import Portal, post_form
 from orderhub.domain import FlowName, RunStatus
 from orderhub.engine import EmbeddedScheduler
 from orderhub.services.integrations import add_integration, enable_flow
+from orderhub.serving import serve_in_thread
 from orderhub.store import integrations as integration_store
 from orderhub.store import runs as run_store
+from orderhub.web import create_web_app
 from support.stores import Store
 
 CONNECT = "/integrations/add/cartcom/connect"
@@ -156,3 +158,27 @@ def poll(client: httpx.Client, path: str, timeout: float = 20.0) -> str:
         if "Done." in page or "Failed." in page or time.monotonic() > deadline:
             return page
         time.sleep(0.1)
+
+
+def test_a_sync_jobs_page_is_served_by_any_front_end(
+    portal: Portal, serve_store: Callable[..., Store]
+) -> None:
+    """Behind a load balancer the job page may be asked of another process than the one that
+    started the job: a second web app on the same database (its own job board) serves it."""
+    store = serve_store(orders=5)
+    integration_id = add_integration(
+        portal.hub, api_url=store.url, api_key=store.token
+    ).integration.integration_id
+    client = portal.signed_in()
+    base = f"/integrations/{integration_id}"
+    post_form(client, f"{base}/flows/orders.pull", {"enabled": "on"}, page=base)
+    job = post_form(client, f"{base}/flows/orders.pull/sync", {}, page=base).headers["location"]
+    with serve_in_thread(create_web_app(portal.hub)) as other:
+        elsewhere = httpx.Client(base_url=other.url, cookies=client.cookies)
+        try:
+            page = poll(elsewhere, job)
+            assert elsewhere.get("/jobs/not-a-job").status_code == 404
+        finally:
+            elsewhere.close()
+    assert "Done." in page
+    assert "Pull orders from Cart.com" in page

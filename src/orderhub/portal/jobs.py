@@ -8,6 +8,12 @@ request returns at once with a job id, and the job page polls `JobBoard.view` fo
 - a thread job reports the flow's progress callbacks (fetched, created, updated, failed) live;
 - a scheduler job is matched to the first run of that flow that started after the request, and
   while it runs, the records it has written so far are counted from the change feed.
+
+Front ends are stateless (several `serve --no-scheduler` behind a load balancer): the job page
+may be asked of another process than the one that started the job. A sync job's id therefore
+says what it is — `<integration>~<flow>~<requested at, epoch ms>~<nonce>` — and a process that
+does not hold the job builds its page from the run history, as for a scheduler job. Retry jobs
+are only known to their own process; elsewhere their page says where to look instead.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import func, select
@@ -110,7 +116,10 @@ class JobBoard:
     def view(self, job_id: str) -> JobView | None:
         job = self.get(job_id)
         if job is None:
-            return None
+            job = _sync_job_from_id(job_id)
+            if job is None:
+                return None
+            return self._scheduler_view(job)
         if job.mode == "scheduler":
             return self._scheduler_view(job)
         with self._lock:
@@ -126,12 +135,13 @@ class JobBoard:
         mode: Literal["scheduler", "thread"],
         back_url: str,
     ) -> Job:
+        requested_at = self._hub.clock.now()
         job = Job(
-            job_id=secrets.token_hex(8),
+            job_id=_job_id(integration_id, flow, requested_at),
             title=title,
             integration_id=integration_id,
             flow=flow,
-            requested_at=self._hub.clock.now(),
+            requested_at=requested_at,
             mode=mode,
             back_url=back_url,
         )
@@ -199,3 +209,36 @@ class JobBoard:
             return JobView(job, "running", {"written": written}, [run], None)
         state: JobState = "failed" if run.status is RunStatus.FAILED else "done"
         return JobView(job, state, {}, [run], run.error)
+
+
+_ID_SEPARATOR = "~"
+
+
+def _job_id(integration_id: str | None, flow: FlowName | None, requested_at: datetime) -> str:
+    nonce = secrets.token_hex(4)
+    if integration_id is None or flow is None:
+        return secrets.token_hex(8)
+    millis = int(requested_at.timestamp() * 1000)
+    return _ID_SEPARATOR.join((integration_id, flow.value, str(millis), nonce))
+
+
+def _sync_job_from_id(job_id: str) -> Job | None:
+    """The sync job another process started, rebuilt from its id (None: not a sync job's id)."""
+    parts = job_id.split(_ID_SEPARATOR)
+    if len(parts) != 4:
+        return None
+    integration_id, flow_value, millis, _nonce = parts
+    try:
+        flow = FlowName(flow_value)
+        requested_at = datetime.fromtimestamp(int(millis) / 1000, UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return Job(
+        job_id=job_id,
+        title=f"Sync now: {flow.label}",
+        integration_id=integration_id,
+        flow=flow,
+        requested_at=requested_at,
+        mode="scheduler",
+        back_url=f"/integrations/{integration_id}",
+    )

@@ -170,7 +170,9 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
     async def job_page(request: Request) -> Response:
         view = ctx.jobs.view(request.path_params["job_id"])
         if view is None:
-            return ctx.not_found(request, "That job (jobs are kept in memory until a restart)")
+            return ctx.not_found(
+                request, "That job (a retry is followed only by the server that started it)"
+            )
         return ctx.render(request, "job.html", {"view": view, "job": view.job})
 
     async def health(request: Request) -> Response:
