@@ -14,6 +14,7 @@ from orderhub.domain import FlowName, RunStatus
 from orderhub.engine import EmbeddedScheduler
 from orderhub.services.integrations import add_integration, enable_flow
 from orderhub.serving import serve_in_thread
+from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
 from orderhub.store import runs as run_store
 from orderhub.web import create_web_app
@@ -182,3 +183,43 @@ def test_a_sync_jobs_page_is_served_by_any_front_end(
             elsewhere.close()
     assert "Done." in page
     assert "Pull orders from Cart.com" in page
+
+
+def test_a_retry_jobs_page_is_served_by_any_front_end(
+    portal: Portal, serve_store: Callable[..., Store]
+) -> None:
+    """A retried exception whose record now syncs: the other front end shows the retry done."""
+    hub = portal.hub
+    store = serve_store(orders=5)
+    integration_id = add_integration(
+        hub, api_url=store.url, api_key=store.token
+    ).integration.integration_id
+    order_id = str(store.sandbox.store.create_order()["id"])
+    with hub.db.session() as session:
+        item = exception_store.raise_exception(
+            session,
+            integration_id=integration_id,
+            flow=FlowName.ORDERS_PULL,
+            entity_type="order",
+            ext_entity_id=order_id,
+            exception_type="unknownStatus",
+            message="a status this store did not know (since fixed)",
+            raw={"id": int(order_id)},
+            now=hub.clock.now(),
+        )
+    client = portal.signed_in()
+    job = post_form(
+        client, f"/exceptions/{item.exception_id}/retry", {}, page="/exceptions"
+    ).headers["location"]
+    with serve_in_thread(create_web_app(hub)) as other:
+        elsewhere = httpx.Client(base_url=other.url, cookies=client.cookies)
+        try:
+            page = poll(elsewhere, job)
+        finally:
+            elsewhere.close()
+    assert "Retry: Pull orders from Cart.com" in page
+    assert "Done." in page
+    with hub.db.read_session() as session:
+        retried = exception_store.get_exception(session, item.exception_id)
+    assert retried is not None
+    assert retried.status.value == "resolved"

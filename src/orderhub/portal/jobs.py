@@ -10,10 +10,11 @@ request returns at once with a job id, and the job page polls `JobBoard.view` fo
   while it runs, the records it has written so far are counted from the change feed.
 
 Front ends are stateless (several `serve --no-scheduler` behind a load balancer): the job page
-may be asked of another process than the one that started the job. A sync job's id therefore
-says what it is — `<integration>~<flow>~<requested at, epoch ms>~<nonce>` — and a process that
-does not hold the job builds its page from the run history, as for a scheduler job. Retry jobs
-are only known to their own process; elsewhere their page says where to look instead.
+may be asked of another process than the one that started the job. A job of one flow (sync
+now, retry of one exception) therefore has an id that says what it is —
+`<kind>~<integration>~<flow>~<requested at, epoch ms>~<nonce>` — and a process that does not
+hold the job builds its page from the run history, as for a scheduler job. "Retry all" may
+start several runs; it is followed only by its own process.
 """
 
 from __future__ import annotations
@@ -32,12 +33,14 @@ from orderhub.domain import FlowName, Run, RunStatus
 from orderhub.engine import EmbeddedScheduler, FlowRunner
 from orderhub.errors import HubError
 from orderhub.hub import Hub
+from orderhub.store import exceptions as exception_store
 from orderhub.store import runs as run_store
 from orderhub.store.tables import ChangeRow
 
 __all__ = ["Job", "JobBoard", "JobView"]
 
 JobState = Literal["queued", "running", "done", "failed"]
+JobKind = Literal["sync", "retry"]
 _KEPT_JOBS = 200
 _SCHEDULER_SLACK = timedelta(milliseconds=5)
 
@@ -100,7 +103,12 @@ class JobBoard:
         return job
 
     def retry(self, exception_id: str, *, title: str, back_url: str) -> Job:
-        job = self._new(title, None, None, "thread", back_url)
+        with self._hub.db.read_session() as session:
+            item = exception_store.get_exception(session, exception_id)
+        if item is None:  # the runner's refusal becomes the job's message
+            job = self._new(title, None, None, "thread", back_url)
+        else:
+            job = self._new(title, item.integration, item.flow, "thread", back_url, kind="retry")
         self._start(job, lambda _progress: [self._runner.retry_exception(exception_id)])
         return job
 
@@ -116,7 +124,7 @@ class JobBoard:
     def view(self, job_id: str) -> JobView | None:
         job = self.get(job_id)
         if job is None:
-            job = _sync_job_from_id(job_id)
+            job = _flow_job_from_id(job_id)
             if job is None:
                 return None
             return self._scheduler_view(job)
@@ -134,10 +142,12 @@ class JobBoard:
         flow: FlowName | None,
         mode: Literal["scheduler", "thread"],
         back_url: str,
+        *,
+        kind: JobKind = "sync",
     ) -> Job:
         requested_at = self._hub.clock.now()
         job = Job(
-            job_id=_job_id(integration_id, flow, requested_at),
+            job_id=_job_id(kind, integration_id, flow, requested_at),
             title=title,
             integration_id=integration_id,
             flow=flow,
@@ -214,20 +224,25 @@ class JobBoard:
 _ID_SEPARATOR = "~"
 
 
-def _job_id(integration_id: str | None, flow: FlowName | None, requested_at: datetime) -> str:
-    nonce = secrets.token_hex(4)
+_TITLES: dict[str, str] = {"sync": "Sync now", "retry": "Retry"}
+
+
+def _job_id(
+    kind: JobKind, integration_id: str | None, flow: FlowName | None, requested_at: datetime
+) -> str:
     if integration_id is None or flow is None:
         return secrets.token_hex(8)
-    millis = int(requested_at.timestamp() * 1000)
-    return _ID_SEPARATOR.join((integration_id, flow.value, str(millis), nonce))
+    millis = str(int(requested_at.timestamp() * 1000))
+    nonce = secrets.token_hex(4)
+    return _ID_SEPARATOR.join((kind, integration_id, flow.value, millis, nonce))
 
 
-def _sync_job_from_id(job_id: str) -> Job | None:
-    """The sync job another process started, rebuilt from its id (None: not a sync job's id)."""
+def _flow_job_from_id(job_id: str) -> Job | None:
+    """A one-flow job another process started, rebuilt from its id (None: not such an id)."""
     parts = job_id.split(_ID_SEPARATOR)
-    if len(parts) != 4:
+    if len(parts) != 5 or parts[0] not in _TITLES:
         return None
-    integration_id, flow_value, millis, _nonce = parts
+    kind, integration_id, flow_value, millis, _nonce = parts
     try:
         flow = FlowName(flow_value)
         requested_at = datetime.fromtimestamp(int(millis) / 1000, UTC)
@@ -235,10 +250,10 @@ def _sync_job_from_id(job_id: str) -> Job | None:
         return None
     return Job(
         job_id=job_id,
-        title=f"Sync now: {flow.label}",
+        title=f"{_TITLES[kind]}: {flow.label}",
         integration_id=integration_id,
         flow=flow,
         requested_at=requested_at,
         mode="scheduler",
-        back_url=f"/integrations/{integration_id}",
+        back_url="/exceptions" if kind == "retry" else f"/integrations/{integration_id}",
     )
