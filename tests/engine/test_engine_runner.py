@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from orderhub.clock import FakeClock
-from orderhub.domain import ExceptionStatus, FlowName, RunStatus
+from orderhub.domain import ExceptionStatus, FlowName, RunStatus, SyncException
 from orderhub.engine import (
     FlowBusy,
     FlowContext,
@@ -566,3 +566,39 @@ def test_a_push_flow_clears_an_exception_with_resolve_record(
 
     assert attempts == [[], ["SKU-1"]]
     assert open_exceptions(database, integration_id) == []
+
+
+def test_a_record_that_keeps_failing_is_retried_less_and_less_often(
+    database: Database, box: SecretBox, clock: FakeClock, source: FakeSource
+) -> None:
+    """Failed twice: the next retry waits 30 s, then 60 s; a manual retry or a fix met on the
+    normal path does not wait."""
+    source.pages = [[location("L1", bad=True)]]
+    integration_id = add_integration(database, box)
+    runner = make_runner(database, box, source, clock)
+    runner.run_flow(integration_id, FLOW)  # attempt 1
+    runner.run_flow(integration_id, FLOW)  # retried at once: attempt 2
+    assert source.seen[-1].retry_ext_ids == ["L1"]
+
+    clock.advance(29)
+    runner.run_flow(integration_id, FLOW)
+    assert source.seen[-1].retry_ext_ids == []  # 30 s after the 2nd failure, not before
+    assert source.seen[-1].open_ext_ids == {"L1"}
+    clock.advance(1)
+    runner.run_flow(integration_id, FLOW)  # attempt 3
+    assert source.seen[-1].retry_ext_ids == ["L1"]
+    clock.advance(59)
+    runner.run_flow(integration_id, FLOW)
+    assert source.seen[-1].retry_ext_ids == []
+
+    (item,) = [e for e in list_open(database, integration_id) if e.ext_entity_id == "L1"]
+    runner.retry_exception(item.exception_id)  # the merchant asks: no waiting
+    assert source.seen[-1].retry_ext_ids == ["L1"]
+    assert item.attempts == 3
+
+
+def list_open(database: Database, integration_id: str) -> list[SyncException]:
+    with database.read_session() as session:
+        return store_exceptions.list_exceptions(
+            session, status=ExceptionStatus.OPEN, integration_id=integration_id
+        )

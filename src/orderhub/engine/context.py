@@ -92,7 +92,11 @@ class FlowContext:
     start_from: datetime | None = None
     """The integration's `enabledAt`, or the backfill `since` of `flows enable --since`."""
     retry_ext_ids: list[str] = field(default_factory=list)
-    """External ids of this flow's open exceptions: the flow fetches them again this run."""
+    """External ids of this flow's open exceptions due for a retry (see engine/backoff.py):
+    the flow fetches them again this run."""
+    open_ext_ids: frozenset[str] = frozenset()
+    """Every open exception of this flow, due or not: met on the flow's normal path and synced,
+    its exception clears."""
     counts: RunCounts = field(default_factory=RunCounts)
     api_calls: int = 0
     rate_limit_wait_seconds: float = 0.0
@@ -119,6 +123,7 @@ class FlowContext:
     def __post_init__(self) -> None:
         self.flow = FlowName(self.flow)
         self._maybe_open.update(self.retry_ext_ids)
+        self._maybe_open.update(self.open_ext_ids)
 
     @property
     def integration_id(self) -> str:

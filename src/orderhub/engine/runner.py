@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from orderhub.clock import Clock, Sleep, SystemClock
 from orderhub.domain import FlowName, Integration, IntegrationStatus, Run, RunCounts, RunStatus
+from orderhub.engine.backoff import next_retry_at
 from orderhub.engine.context import FlowContext, ProgressCallback
 from orderhub.engine.errors import (
     FlowBusy,
@@ -276,7 +277,9 @@ class FlowRunner:
                 raise IntegrationNotFound(f"No integration with id {integration_id!r}")
             if only_if_due and state.next_run_at is not None and state.next_run_at > started_at:
                 raise FlowNotDue(f"{flow.value} of integration {integration_id} has just run")
-            retry_ids = _open_ids(session, integration_id, flow)
+            retry_ids, open_ids = _open_ids(
+                session, integration_id, flow, now=started_at, every=trigger == "retry"
+            )
             _close_abandoned_runs(session, integration_id, flow, now=started_at)
             run_id = store_runs.start_run(
                 session, integration_id=integration_id, flow=flow, trigger=trigger, now=started_at
@@ -316,6 +319,7 @@ class FlowRunner:
                 cursor=state.cursor,
                 start_from=state.start_from,
                 retry_ext_ids=retry_ids,
+                open_ext_ids=open_ids,
                 http=self._http_factory(integration) if self._http_factory else None,
                 on_progress=progress,
                 lease=lease,
@@ -543,15 +547,21 @@ def _require_connected(integration: Integration) -> None:
         )
 
 
-def _open_ids(session: Session, integration_id: str, flow: FlowName) -> list[str]:
-    """External ids with an open exception of this flow, oldest first, each once."""
-    ids: dict[str, None] = {}
+def _open_ids(
+    session: Session, integration_id: str, flow: FlowName, *, now: datetime, every: bool
+) -> tuple[list[str], frozenset[str]]:
+    """External ids with an open exception of this flow: those due for a retry now (all of
+    them if `every`), oldest first, each once; and all of them."""
+    due: dict[str, None] = {}
+    every_open: set[str] = set()
     for entity_type in RETRIED_ENTITY_TYPES:
-        for ext_id in store_exceptions.open_exception_ids(
+        for ext_id, attempts, failed_at in store_exceptions.open_exception_attempts(
             session, integration_id, flow, entity_type
         ):
-            ids.setdefault(ext_id, None)
-    return list(ids)
+            every_open.add(ext_id)
+            if every or next_retry_at(attempts, failed_at) <= now:
+                due.setdefault(ext_id, None)
+    return list(due), frozenset(every_open)
 
 
 def _open_exception_targets(
@@ -565,7 +575,10 @@ def _open_exception_targets(
         (target, flow)
         for target in integration_ids
         for flow in FlowName
-        if _open_ids(session, target, flow)
+        if any(
+            store_exceptions.open_exception_ids(session, target, flow, entity_type)
+            for entity_type in RETRIED_ENTITY_TYPES
+        )
     ]
 
 

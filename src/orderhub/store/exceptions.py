@@ -27,6 +27,7 @@ from orderhub.store.tables import ExceptionRow
 __all__ = [
     "get_exception",
     "list_exceptions",
+    "open_exception_attempts",
     "open_exception_ids",
     "raise_exception",
     "resolve_exception",
@@ -177,6 +178,23 @@ def open_exception_ids(
             .order_by(ExceptionRow.id)
         )
     )
+
+
+def open_exception_attempts(
+    session: Session, integration_id: str, flow: FlowName, entity_type: str
+) -> list[tuple[str, int, datetime]]:
+    """(external id, failed attempts, last failure) of every open exception, oldest first."""
+    rows = session.execute(
+        select(ExceptionRow.ext_entity_id, ExceptionRow.attempts, ExceptionRow.updated_at)
+        .where(
+            ExceptionRow.status == ExceptionStatus.OPEN.value,
+            ExceptionRow.integration_id == integration_id,
+            ExceptionRow.flow == FlowName(flow).value,
+            ExceptionRow.entity_type == entity_type,
+        )
+        .order_by(ExceptionRow.id)
+    ).all()
+    return [(ext_id, attempts, updated_at) for ext_id, attempts, updated_at in rows]
 
 
 def _resolved_values(now: datetime) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from orderhub.connectors.cartcom.errors import (
     RedirectRefused,
     TransientError,
 )
+from orderhub.connectors.cartcom.http import new_http_client
 from orderhub.connectors.cartcom.permissions import PERMISSIONS, Permission
 from orderhub.connectors.cartcom.ratelimit import CallBudget
 from orderhub.connectors.cartcom.retry import RetryPolicy
@@ -50,7 +51,7 @@ def check_connection(
     `limiter`: the store's call budget when processes share it (None: this process's own).
     """
     owned = http is None
-    client_http = http if http is not None else httpx.Client(timeout=httpx.Timeout(15.0))
+    client_http = http if http is not None else new_http_client(httpx.Timeout(15.0))
     try:
         try:
             client = CartcomClient(

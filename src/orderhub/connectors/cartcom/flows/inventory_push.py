@@ -149,7 +149,7 @@ class InventoryPush:
 
     def __init__(self, ctx: FlowContext) -> None:
         self.ctx = ctx
-        self._maybe_open: set[str] = set(ctx.retry_ext_ids)
+        self._maybe_open: set[str] = set(ctx.retry_ext_ids) | ctx.open_ext_ids
 
     @classmethod
     def from_context(cls, ctx: FlowContext) -> InventoryPush:

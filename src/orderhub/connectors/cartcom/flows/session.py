@@ -9,6 +9,7 @@ import httpx
 
 from orderhub.clock import SystemClock
 from orderhub.connectors.cartcom.client import CallRecord, CartcomClient
+from orderhub.connectors.cartcom.http import new_http_client
 from orderhub.connectors.cartcom.ratelimit import CallBudget
 from orderhub.connectors.cartcom.shared_limiter import SharedCallLimiter
 from orderhub.engine import FlowContext
@@ -26,7 +27,7 @@ def cartcom_client_for(ctx: FlowContext) -> Iterator[CartcomClient]:
     and a crashed run both show what was spent.
     """
     owned = ctx.http is None
-    http = ctx.http if ctx.http is not None else httpx.Client(timeout=DEFAULT_TIMEOUT)
+    http = ctx.http if ctx.http is not None else new_http_client(DEFAULT_TIMEOUT)
     client: CartcomClient | None = None
 
     def on_call(_record: CallRecord) -> None:
