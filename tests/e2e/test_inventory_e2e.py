@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -418,3 +419,46 @@ def test_cli_sets_stock_previews_with_dry_run_then_syncs(
     synced = cli("sync", integration_id, "inventory.push")
     assert synced.code == 0, synced.stderr
     assert Shop(store).quantity(item.sku) == item.quantity + 7
+
+
+def test_stock_of_another_stores_product_is_not_pushed_to_a_store_that_does_not_sell_it(
+    hub: Hub, serve_store: Callable[..., Store]
+) -> None:
+    """Two stores of one merchant: A's catalog comes into the hub; B lists only some of it.
+    Stock set in the hub for one of A's products that B lacks is skipped by B's inventory.push
+    without an exception; a SKU that no integration knows is still an exception on B (the
+    merchant should hear of it)."""
+    store_a = serve_store(seed=1, orders=0, products=20)
+    store_b = serve_store(seed=2, orders=0, products=5)
+    a = add_integration(hub, api_url=store_a.url, api_key=store_a.token).integration
+    b = add_integration(hub, api_url=store_b.url, api_key=store_b.token).integration
+    enable_flow(
+        hub, a.integration_id, FlowName.PRODUCTS_PULL, since=datetime(2000, 1, 1, tzinfo=UTC)
+    )
+    enable_flow(hub, b.integration_id, PUSH)
+    runner = hub.runner()
+    pulled = runner.run_flow(a.integration_id, FlowName.PRODUCTS_PULL)
+    assert pulled.status is RunStatus.SUCCEEDED, pulled.error
+    with hub.db.read_session() as session:
+        from_a = {record.data["sku"] for record in list_records(session, EntityKind.PRODUCT)}
+    only_in_a = sorted(from_a - set(Shop(store_b).items()))
+    assert only_in_a  # the two catalogs differ: the case is real
+    for sku in only_in_a[:3]:
+        set_inventory(hub, sku=sku, quantity=7, actor="cli")
+    set_inventory(hub, sku="NO-SUCH-PRODUCT-1", quantity=5, actor="cli")
+
+    pushed = runner.run_flow(b.integration_id, PUSH)
+
+    assert pushed.status is RunStatus.SUCCEEDED, pushed.error
+    assert pushed.counts.fetched == 4  # all four were considered
+    assert open_exceptions_of(hub, b.integration_id) == {"NO-SUCH-PRODUCT-1": "skuNotFound"}
+
+
+def open_exceptions_of(hub: Hub, integration_id: str) -> dict[str, str]:
+    with hub.db.read_session() as session:
+        return {
+            item.ext_entity_id: item.exception_type
+            for item in exception_store.list_exceptions(
+                session, status=ExceptionStatus.OPEN, integration_id=integration_id
+            )
+        }

@@ -30,7 +30,10 @@ addressed by id (never ambiguous) and absolute, so repeating one is harmless; ne
 The cursor (change-feed seq) moves only in the transaction that follows a page's writes, so a
 crash anywhere re-runs the page: it re-reads Cart.com, finds the SKUs already set equal, and
 writes only what is left. A SKU Cart.com does not know (or holds twice) becomes an exception
-("SKU not found in Cart.com"); the run goes on.
+("SKU not found in Cart.com"); the run goes on. The exception is a SKU the hub knows only as
+other integrations' product (another store of the merchant, another channel): a store need
+not sell every SKU the merchant stocks, so that one is skipped without an exception (and an
+older exception on it is resolved).
 
 A dry run (`ctx.dry_run`) reads both sides as usual and reports each `set` it would send, and
 each SKU that would fail, through `ctx.plan`; it writes nothing and its transactions roll back.
@@ -130,6 +133,8 @@ class _Plan:
 class _Outcome:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    not_sold: list[str] = field(default_factory=list)
+    """Other integrations' products, which this store does not list."""
     failed: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
 
 
@@ -168,8 +173,8 @@ class InventoryPush:
             reader.full = self._read_in_full(plan, reader)
             for page in plan.pages:
                 index = reader.index_for(page.skus)
-                wanted = self._quantities(page.skus, rules, plan.counted)
-                outcome = self._push(client, index, wanted)
+                wanted, elsewhere = self._quantities(page.skus, rules, plan.counted)
+                outcome = self._push(client, index, wanted, elsewhere)
                 cursor = page.cursor
                 if cursor is not None and reader.catalog_pages is not None:
                     cursor = replace(cursor, catalog_pages=reader.catalog_pages)
@@ -295,26 +300,31 @@ class InventoryPush:
 
     def _quantities(
         self, skus: Sequence[str], rules: InventoryRules, counted: frozenset[str]
-    ) -> dict[str, int]:
-        """Each SKU's quantity for Cart.com from the hub's records as they are now."""
+    ) -> tuple[dict[str, int], set[str]]:
+        """Each SKU's quantity for Cart.com from the hub's records as they are now, and the
+        SKUs that are only other integrations' products (another store's or channel's)."""
+        quantities: dict[str, int] = {}
+        elsewhere: set[str] = set()
         with self.ctx.db.read_session() as session:
-            return {
-                sku: cartcom_quantity(
-                    sku,
-                    (
-                        r.to_wire()
-                        for r in list_records(session, EntityKind.INVENTORY, sku=sku, limit=_MANY)
-                    ),
-                    counted,
-                    rules,
+            for sku in skus:
+                records = list_records(session, EntityKind.INVENTORY, sku=sku, limit=_MANY)
+                quantities[sku] = cartcom_quantity(
+                    sku, (r.to_wire() for r in records), counted, rules
                 )
-                for sku in skus
-            }
+                products = list_records(session, EntityKind.PRODUCT, sku=sku, limit=_MANY)
+                sources = {r.integration_id for r in products}
+                if sources and not sources & {None, self.ctx.integration_id}:
+                    elsewhere.add(sku)
+        return quantities, elsewhere
 
     # -- writing (Cart.com, then the hub) ---------------------------------------------------
 
     def _push(
-        self, client: CartcomClient, index: StockIndex, wanted: Mapping[str, int]
+        self,
+        client: CartcomClient,
+        index: StockIndex,
+        wanted: Mapping[str, int],
+        elsewhere: set[str],
     ) -> _Outcome:
         ctx = self.ctx
         outcome = _Outcome()
@@ -323,6 +333,11 @@ class InventoryPush:
             try:
                 row = index.lookup(sku)
             except MappingError as problem:
+                if problem.exception_type == SKU_NOT_FOUND and sku in elsewhere:
+                    # Another store's or channel's product that this store does not sell: a
+                    # store need not list every SKU the merchant stocks. Not an error.
+                    outcome.not_sold.append(sku)
+                    continue
                 outcome.failed.append((sku, problem.exception_type, str(problem), raw))
                 continue
             if row is None or row.quantity == quantity:
@@ -367,7 +382,7 @@ class InventoryPush:
                     raw=raw,
                 )
                 self._maybe_open.add(sku)
-            for sku in (*outcome.written, *outcome.unchanged):
+            for sku in (*outcome.written, *outcome.unchanged, *outcome.not_sold):
                 if sku in self._maybe_open:
                     ctx.resolve_record(session, entity_type=ENTITY_TYPE, ext_id=sku)
                     self._maybe_open.discard(sku)
