@@ -7,7 +7,6 @@ printed, so `pytest -s` shows them.
 
 from __future__ import annotations
 
-import itertools
 import signal
 import time
 from collections.abc import Callable
@@ -16,72 +15,23 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from orderhub.domain import FlowName, Run, RunStatus
+from orderhub.domain import FlowName, RunStatus
 from orderhub.hub import Hub
-from orderhub.services.integrations import add_integration, enable_flow
 from orderhub.store import runs as store_runs
-from orderhub.store.flows import set_flow_interval
 from orderhub.store.records import EntityKind, count_records
 from orderhub.store.tables import LeaseRow
 from support.stores import Store
 
 from .conftest import StartWorker, WorkerProcess
+from .helpers import all_runs, assert_never_overlapping, connect_stores, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 FLOWS = (FlowName.ORDERS_PULL, FlowName.LOCATIONS_PULL)
 INTERVAL_SECONDS = 2
 STALLED_AFTER = 4.0
 DISPATCH_EVERY = 1
 WORKER_ARGS = ("--dispatch-every", str(DISPATCH_EVERY), "--stalled-after", str(STALLED_AFTER))
-
-
-def connect_stores(hub: Hub, stores: list[Store]) -> dict[str, Store]:
-    """One integration per store, orders.pull and locations.pull on, every 2 s."""
-    by_integration: dict[str, Store] = {}
-    for store in stores:
-        result = add_integration(hub, api_url=store.url, api_key=store.token)
-        assert result.report.ok, result.report.summary
-        integration_id = result.integration.integration_id
-        for flow in FLOWS:
-            enable_flow(hub, integration_id, flow, since=LONG_AGO)
-            with hub.db.session() as session:
-                set_flow_interval(session, integration_id, flow, INTERVAL_SECONDS)
-        by_integration[integration_id] = store
-    return by_integration
-
-
-def all_runs(hub: Hub, integration_ids: list[str]) -> dict[tuple[str, FlowName], list[Run]]:
-    """Every run of every flow, oldest first."""
-    with hub.db.read_session() as session:
-        return {
-            (integration_id, flow): sorted(
-                store_runs.list_runs(
-                    session, integration_id=integration_id, flow=flow, limit=100_000
-                ),
-                key=lambda run: run.started_at,
-            )
-            for integration_id in integration_ids
-            for flow in FLOWS
-        }
-
-
-def assert_never_overlapping(runs: dict[tuple[str, FlowName], list[Run]]) -> None:
-    for key, history in runs.items():
-        for earlier, later in itertools.pairwise(history):
-            assert earlier.finished_at is not None, f"{key}: run {earlier.run_id} never finished"
-            assert earlier.finished_at <= later.started_at, (
-                f"{key}: run {later.run_id} started before {earlier.run_id} finished"
-            )
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.1)
 
 
 def workers_that_ran(workers: list[WorkerProcess]) -> int:
@@ -92,14 +42,14 @@ def test_three_workers_run_every_flow_and_never_one_flow_twice_at_once(
     pg_hub: Hub, serve_store: Callable[..., Store], start_worker: StartWorker
 ) -> None:
     stores = [serve_store(seed=seed, orders=150) for seed in range(1, 6)]
-    integrations = connect_stores(pg_hub, stores)
+    integrations = connect_stores(pg_hub, stores, flows=FLOWS, interval_seconds=INTERVAL_SECONDS)
     ids = list(integrations)
 
     started = time.monotonic()
     workers = [start_worker("--concurrency", "2", *WORKER_ARGS) for _ in range(3)]
 
     def every_flow_ran_three_times() -> bool:
-        runs = all_runs(pg_hub, ids)
+        runs = all_runs(pg_hub, ids, FLOWS)
         return all(
             sum(run.status is RunStatus.SUCCEEDED for run in history) >= 3
             for history in runs.values()
@@ -109,7 +59,7 @@ def test_three_workers_run_every_flow_and_never_one_flow_twice_at_once(
     elapsed = time.monotonic() - started
     assert [worker.stop() for worker in workers] == [0, 0, 0]  # SIGTERM: a graceful exit
 
-    runs = all_runs(pg_hub, ids)
+    runs = all_runs(pg_hub, ids, FLOWS)
     assert_never_overlapping(runs)
     every_run = [run for history in runs.values() for run in history]
     # The SIGTERM above may catch a run mid-page: it stops there, recorded as interrupted. That
@@ -153,7 +103,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_its_flow_runs_again_elsewhere
     pg_hub: Hub, serve_store: Callable[..., Store], start_worker: StartWorker
 ) -> None:
     stores = [serve_store(seed=seed, orders=2000) for seed in range(11, 16)]
-    integrations = connect_stores(pg_hub, stores)
+    integrations = connect_stores(pg_hub, stores, flows=FLOWS, interval_seconds=INTERVAL_SECONDS)
     ids = list(integrations)
     workers = [start_worker("--concurrency", "5", *WORKER_ARGS) for _ in range(3)]
     by_pid = {worker.pid: worker for worker in workers}
@@ -185,7 +135,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_its_flow_runs_again_elsewhere
     survivors = [worker for worker in workers if worker.pid != pid]
     assert [worker.stop() for worker in survivors] == [0, 0]
 
-    runs = all_runs(pg_hub, ids)
+    runs = all_runs(pg_hub, ids, FLOWS)
     assert_never_overlapping(runs)
     killed_flow = runs[(integration_id, FlowName.ORDERS_PULL)]
     abandoned = [run for run in killed_flow if run.started_at <= killed_at]
