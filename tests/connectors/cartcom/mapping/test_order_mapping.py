@@ -550,8 +550,29 @@ def test_custom_field_values_become_text(value: object, expected: str) -> None:
 def test_status_from_store_flags(status_id: int, expected: OrderStatus, name: str) -> None:
     order = full_order()
     order["order_status_id"] = status_id
+    order["shipments"] = []
     mapped = map_(order)
     assert (mapped.status, mapped.ext_status) == (expected, name)
+
+
+@pytest.mark.parametrize(
+    ("status_id", "expected"),
+    [
+        (1, OrderStatus.PARTIAL_FULFILLMENT),  # "Pending Processing", yet something shipped
+        (7, OrderStatus.PARTIAL_FULFILLMENT),  # shipped, then "Partially Refunded"
+        (9, OrderStatus.PARTIAL_FULFILLMENT),  # "Processing" with a shipment out
+        (3, OrderStatus.FULFILLED),
+        (6, OrderStatus.REFUNDED),
+        (4, OrderStatus.CANCELED),
+    ],
+)
+def test_an_order_with_shipments_is_never_offered_as_unshipped(
+    status_id: int, expected: OrderStatus
+) -> None:
+    order = full_order()
+    order["order_status_id"] = status_id
+    assert order["shipments"]
+    assert map_(order).status is expected
 
 
 def _payment(

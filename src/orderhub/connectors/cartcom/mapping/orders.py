@@ -16,6 +16,11 @@ them in. Decisions a reader of the hub should know:
 - `shippedQuantity` is summed from the shipments' items when shipments came expanded *with*
   their items; otherwise it is left unknown (`None`) rather than reported as 0.
 - `orderNote` joins the customer's `special_instructions` and the store's `public_comments`.
+- A status that says nothing shipped yet (`new`, `readyForFulfillment`) on an order that has
+  shipments becomes `partialFulfillment`: Cart.com keeps one status per order, so a shipped
+  order later "Partially Refunded" carries a status without the shipped flag, and offering it
+  for fulfillment again would ship it twice. (How much shipped is unknown without shipment
+  items, so "partial" is the safe reading.)
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ from orderhub.domain.order import (
     CustomField,
     LineItem,
     Order,
+    OrderStatus,
     Payment,
     PaymentStatus,
 )
@@ -137,7 +143,7 @@ def map_order(
         or as_time(order.get("created_at"), "created_at"),
         ext_order_updated_at=as_time(order.get("updated_at"), "updated_at"),
         order_source=ORDER_SOURCE,
-        status=statuses.hub_status(status_id),
+        status=_status_given_shipments(statuses.hub_status(status_id), order),
         ext_status=statuses.name(status_id),
         payment_status=payment_state,
         currency=currency,
@@ -163,6 +169,15 @@ def map_order(
         if any(line.sku.startswith(MISSING_SKU_PREFIX) for line in lines)
         else [],
     )
+
+
+def _status_given_shipments(status: OrderStatus, order: Mapping[str, Any]) -> OrderStatus:
+    """A not-yet-shipped status on an order that has shipments means part of it left."""
+    if status in (OrderStatus.NEW, OrderStatus.READY_FOR_FULFILLMENT):
+        shipments = as_optional_list(order.get("shipments"), "shipments")
+        if shipments:
+            return OrderStatus.PARTIAL_FULFILLMENT
+    return status
 
 
 # --- line items -------------------------------------------------------------------------------
