@@ -554,13 +554,12 @@ def _open_ids(
     them if `every`), oldest first, each once; and all of them."""
     due: dict[str, None] = {}
     every_open: set[str] = set()
-    for entity_type in RETRIED_ENTITY_TYPES:
-        for ext_id, attempts, failed_at in store_exceptions.open_exception_attempts(
-            session, integration_id, flow, entity_type
-        ):
-            every_open.add(ext_id)
-            if every or next_retry_at(attempts, failed_at) <= now:
-                due.setdefault(ext_id, None)
+    for ext_id, attempts, failed_at in store_exceptions.open_exception_attempts(
+        session, integration_id, flow, RETRIED_ENTITY_TYPES
+    ):
+        every_open.add(ext_id)
+        if every or next_retry_at(attempts, failed_at) <= now:
+            due.setdefault(ext_id, None)
     return list(due), frozenset(every_open)
 
 

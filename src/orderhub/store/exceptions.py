@@ -13,7 +13,7 @@ None of these functions commit.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -181,16 +181,17 @@ def open_exception_ids(
 
 
 def open_exception_attempts(
-    session: Session, integration_id: str, flow: FlowName, entity_type: str
+    session: Session, integration_id: str, flow: FlowName, entity_types: Sequence[str]
 ) -> list[tuple[str, int, datetime]]:
-    """(external id, failed attempts, last failure) of every open exception, oldest first."""
+    """(external id, failed attempts, last failure) of every open exception of these entity
+    types, oldest first (one query, whatever the number of types)."""
     rows = session.execute(
         select(ExceptionRow.ext_entity_id, ExceptionRow.attempts, ExceptionRow.updated_at)
         .where(
             ExceptionRow.status == ExceptionStatus.OPEN.value,
             ExceptionRow.integration_id == integration_id,
             ExceptionRow.flow == FlowName(flow).value,
-            ExceptionRow.entity_type == entity_type,
+            ExceptionRow.entity_type.in_(list(entity_types)),
         )
         .order_by(ExceptionRow.id)
     ).all()
