@@ -12,7 +12,7 @@ import secrets
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,27 @@ class WorkerProcess:
 StartWorker = Callable[..., WorkerProcess]
 
 
+def hub_process_env(settings: Settings) -> dict[str, str]:
+    """The environment of an `orderhub` subprocess on these settings (and no other ORDERHUB_*)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERHUB_")}
+    env["ORDERHUB_HOME"] = str(settings.home)
+    env["ORDERHUB_DATABASE_URL"] = settings.database_url
+    env["ORDERHUB_SECRET_KEY"] = settings.secret_key
+    return env
+
+
+def launch_worker(settings: Settings, log: Path, args: Sequence[str]) -> WorkerProcess:
+    """Start one `orderhub worker` with these options, its output going to `log`."""
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "orderhub.cli.main", "worker", *args],
+            env=hub_process_env(settings),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+    return WorkerProcess(process=process, log=log)
+
+
 @pytest.fixture
 def pg_database_url(postgres_server: Any) -> Iterator[str]:
     """A fresh migrated PostgreSQL database (these tests have no SQLite variant)."""
@@ -78,22 +99,10 @@ def pg_hub(hub_settings: Settings) -> Iterator[Hub]:
 @pytest.fixture
 def start_worker(hub_settings: Settings, tmp_path: Path) -> Iterator[StartWorker]:
     """Start `orderhub worker` processes on the test's database; all stop after the test."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERHUB_")}
-    env["ORDERHUB_HOME"] = str(hub_settings.home)
-    env["ORDERHUB_DATABASE_URL"] = hub_settings.database_url
-    env["ORDERHUB_SECRET_KEY"] = hub_settings.secret_key
     started: list[WorkerProcess] = []
 
     def start(*args: str) -> WorkerProcess:
-        log = tmp_path / f"worker-{len(started)}.log"
-        with log.open("wb") as handle:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "orderhub.cli.main", "worker", *args],
-                env=env,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-            )
-        worker = WorkerProcess(process=process, log=log)
+        worker = launch_worker(hub_settings, tmp_path / f"worker-{len(started)}.log", args)
         started.append(worker)
         return worker
 
@@ -117,19 +126,8 @@ class Deployment:
 
     def start_worker(self, *args: str) -> WorkerProcess:
         """Start one `orderhub worker` with these options; it is stopped after the test."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERHUB_")}
-        env["ORDERHUB_HOME"] = str(self.settings.home)
-        env["ORDERHUB_DATABASE_URL"] = self.settings.database_url
-        env["ORDERHUB_SECRET_KEY"] = self.settings.secret_key
         log = self.log_dir / f"worker-{len(self.workers)}.log"
-        with log.open("wb") as handle:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "orderhub.cli.main", "worker", *args],
-                env=env,
-                stdout=handle,
-                stderr=subprocess.STDOUT,
-            )
-        worker = WorkerProcess(process=process, log=log)
+        worker = launch_worker(self.settings, log, args)
         self.workers.append(worker)
         return worker
 
@@ -218,10 +216,7 @@ def start_server(hub_settings: Settings, tmp_path: Path) -> Iterator[StartServer
     lets each server pick a free port, so servers never collide; the URL is read from the line
     the server prints. After the test all servers get SIGTERM at once (then SIGKILL).
     """
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORDERHUB_")}
-    env["ORDERHUB_HOME"] = str(hub_settings.home)
-    env["ORDERHUB_DATABASE_URL"] = hub_settings.database_url
-    env["ORDERHUB_SECRET_KEY"] = hub_settings.secret_key
+    env = hub_process_env(hub_settings)
     env["COLUMNS"] = "400"  # rich wraps the printed lines to the terminal width otherwise
     started: list[ServerProcess] = []
 

@@ -139,6 +139,16 @@ def test_sync_now_of_a_switched_off_flow_says_so(
 def test_sync_now_without_a_scheduler_runs_on_a_thread(
     portal: Portal, serve_store: Callable[..., Store]
 ) -> None:
+    client, job = sync_now_of_a_new_integration(portal, serve_store)
+    page = poll(client, job)
+    assert "Done." in page
+    assert "Pull orders from Cart.com" in page
+
+
+def sync_now_of_a_new_integration(
+    portal: Portal, serve_store: Callable[..., Store]
+) -> tuple[httpx.Client, str]:
+    """A signed-in client that switched orders.pull on and pressed Sync now; the job's path."""
     store = serve_store(orders=5)
     integration_id = add_integration(
         portal.hub, api_url=store.url, api_key=store.token
@@ -147,9 +157,7 @@ def test_sync_now_without_a_scheduler_runs_on_a_thread(
     base = f"/integrations/{integration_id}"
     post_form(client, f"{base}/flows/orders.pull", {"enabled": "on"}, page=base)
     job = post_form(client, f"{base}/flows/orders.pull/sync", {}, page=base).headers["location"]
-    page = poll(client, job)
-    assert "Done." in page
-    assert "Pull orders from Cart.com" in page
+    return client, job
 
 
 def poll(client: httpx.Client, path: str, timeout: float = 20.0) -> str:
@@ -166,14 +174,7 @@ def test_a_sync_jobs_page_is_served_by_any_front_end(
 ) -> None:
     """Behind a load balancer the job page may be asked of another process than the one that
     started the job: a second web app on the same database (its own job board) serves it."""
-    store = serve_store(orders=5)
-    integration_id = add_integration(
-        portal.hub, api_url=store.url, api_key=store.token
-    ).integration.integration_id
-    client = portal.signed_in()
-    base = f"/integrations/{integration_id}"
-    post_form(client, f"{base}/flows/orders.pull", {"enabled": "on"}, page=base)
-    job = post_form(client, f"{base}/flows/orders.pull/sync", {}, page=base).headers["location"]
+    client, job = sync_now_of_a_new_integration(portal, serve_store)
     with serve_in_thread(create_web_app(portal.hub)) as other:
         elsewhere = httpx.Client(base_url=other.url, cookies=client.cookies)
         try:
