@@ -5,11 +5,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from portal_helpers import EMAIL, PASSWORD, Portal, csrf_of, post_form
+from sqlalchemy import select
 
 from orderhub.clock import FakeClock
 from orderhub.portal import demo_sign_in_link, setup_link
 from orderhub.portal.ratelimit import SignInLimiter
 from orderhub.services.users import authenticate, create_admin, user_count
+from orderhub.store import Database
+from orderhub.store.tables import SignInFailureRow
 
 
 def path_of(link: str) -> str:
@@ -152,9 +155,9 @@ def test_sign_in_attempts_are_throttled_per_address_and_email(portal: Portal) ->
     assert other.status_code == 303
 
 
-def test_the_limiter_forgets_failures_after_a_minute() -> None:
+def test_the_limiter_forgets_failures_after_a_minute(database: Database) -> None:
     clock = FakeClock()
-    limiter = SignInLimiter(monotonic=clock.monotonic)
+    limiter = SignInLimiter(database, now=clock.now)
     for _ in range(5):
         limiter.failed("10.0.0.1", "A@example.com")
     assert limiter.retry_after("10.0.0.1", "a@example.com") == 60
@@ -162,6 +165,31 @@ def test_the_limiter_forgets_failures_after_a_minute() -> None:
     assert limiter.retry_after("10.0.0.1", "a@example.com") == 1
     clock.advance(1)
     assert limiter.retry_after("10.0.0.1", "a@example.com") == 0
+
+
+def test_front_ends_share_one_count_and_a_success_clears_it(database: Database) -> None:
+    """Two limiters on one database (two front ends): five failures in all block both."""
+    clock = FakeClock()
+    first = SignInLimiter(database, now=clock.now)
+    second = SignInLimiter(database, now=clock.now)
+    for limiter in (first, second, first, second, first):
+        limiter.failed("10.0.0.1", "a@example.com")
+    assert second.retry_after("10.0.0.1", "a@example.com") == 60
+    assert first.retry_after("10.0.0.2", "a@example.com") == 0  # another address
+    second.succeeded("10.0.0.1", "a@example.com")
+    assert first.retry_after("10.0.0.1", "a@example.com") == 0
+
+
+def test_old_failures_are_deleted_as_new_ones_come(database: Database) -> None:
+    clock = FakeClock()
+    limiter = SignInLimiter(database, now=clock.now)
+    limiter.failed("10.0.0.1", "a@example.com")
+    clock.advance(61)
+    limiter.failed("10.0.0.9", "b@example.com")
+    with database.read_session() as session:
+        rows = session.scalars(select(SignInFailureRow.key)).all()
+    assert len(rows) == 1  # the first one, a minute old, is gone
+    assert "a@example.com" not in rows[0]  # keys are hashes
 
 
 def test_the_demo_link_signs_in_once_and_expires(portal: Portal) -> None:

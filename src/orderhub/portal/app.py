@@ -39,7 +39,7 @@ def create_portal_app(
     ctx = PortalContext(
         hub=hub,
         jobs=JobBoard(hub, scheduler=scheduler),
-        limiter=limiter or SignInLimiter(monotonic=hub.clock.monotonic),
+        limiter=limiter or SignInLimiter(hub.db, now=hub.clock.now),
     )
     routes = [
         *ops_routes(ctx),

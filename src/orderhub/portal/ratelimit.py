@@ -1,14 +1,19 @@
 """Sign-in throttling: at most 5 failed attempts a minute per client address and email.
 
-Kept in memory (per process): it slows password guessing against one account from one place
-without locking the real owner out for long. The clock is injected so tests need not wait.
+It slows password guessing against one account from one place without locking the real owner
+out for long. The count lives in the hub's database (hashed address and email, and the time),
+so several front ends behind a load balancer share it: N front ends do not allow N x 5
+attempts. The clock is injected so tests need not wait.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import deque
+import hashlib
 from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from orderhub.store.database import Database
+from orderhub.store.signin_failures import clear_failures, failures_since, record_failure
 
 __all__ = ["SignInLimiter"]
 
@@ -16,50 +21,37 @@ __all__ = ["SignInLimiter"]
 class SignInLimiter:
     def __init__(
         self,
+        db: Database,
         *,
-        monotonic: Callable[[], float],
+        now: Callable[[], datetime],
         max_failures: int = 5,
         window_seconds: float = 60.0,
-        max_keys: int = 10_000,
     ) -> None:
-        self._monotonic = monotonic
+        self._db = db
+        self._now = now
         self._max = max_failures
-        self._window = window_seconds
-        self._max_keys = max_keys
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
+        self._window = timedelta(seconds=window_seconds)
 
     def retry_after(self, address: str, email: str) -> float:
         """Seconds until this address may try this email again; 0 when it may now."""
-        key = (address, email.strip().lower())
-        now = self._monotonic()
-        with self._lock:
-            times = self._recent(key, now)
-            if len(times) < self._max:
-                return 0.0
-            return max(1.0, times[0] + self._window - now)
+        now = self._now()
+        with self._db.read_session() as session:
+            times = failures_since(session, _key(address, email), now - self._window)
+        if len(times) < self._max:
+            return 0.0
+        oldest_that_counts = times[len(times) - self._max]
+        return max(1.0, (oldest_that_counts + self._window - now).total_seconds())
 
     def failed(self, address: str, email: str) -> None:
-        key = (address, email.strip().lower())
-        now = self._monotonic()
-        with self._lock:
-            if key not in self._failures and len(self._failures) >= self._max_keys:
-                self._prune(now)
-            self._recent(key, now).append(now)
+        now = self._now()
+        with self._db.session() as session:
+            record_failure(session, _key(address, email), at=now, forget_before=now - self._window)
 
     def succeeded(self, address: str, email: str) -> None:
-        with self._lock:
-            self._failures.pop((address, email.strip().lower()), None)
+        with self._db.session() as session:
+            clear_failures(session, _key(address, email))
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and times[0] <= now - self._window:
-            times.popleft()
-        return times
 
-    def _prune(self, now: float) -> None:
-        for key in list(self._failures):
-            if not self._recent(key, now):
-                del self._failures[key]
-        while len(self._failures) >= self._max_keys:  # all busy: forget the oldest key
-            del self._failures[next(iter(self._failures))]
+def _key(address: str, email: str) -> str:
+    text = f"{address}\0{email.strip().lower()}"
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -286,6 +286,20 @@ class CallBudgetRow(Base):
     updated_at: Mapped[datetime]
 
 
+class SignInFailureRow(Base):
+    """One failed portal sign-in, kept a minute: every front end throttles from the same rows.
+
+    `key` is a SHA-256 of the client address and the email tried, so the table holds neither.
+    """
+
+    __tablename__ = "signin_failures"
+    __table_args__ = (Index(None, "key", "failed_at"), Index(None, "failed_at"))
+
+    id: Mapped[int] = mapped_column(SerialId, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime]
+
+
 class ApiKeyRow(Base):
     """A REST API key: only its SHA-256 hash is kept; `prefix` lets a person recognise it."""
 
