@@ -6,7 +6,7 @@ import threading
 import time
 from datetime import timedelta
 
-from orderhub.engine.runner import locked_flow_state
+from orderhub.engine.lease import locked_flow_state
 from orderhub.secrets import SecretBox
 from orderhub.store import Database
 from orderhub.store import integrations as store_integrations

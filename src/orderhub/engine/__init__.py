@@ -20,8 +20,9 @@ from orderhub.engine.errors import (
     describe_error,
 )
 from orderhub.engine.flow import Flow
+from orderhub.engine.lease import flow_lease_key
 from orderhub.engine.registry import FlowFactory, FlowRegistry
-from orderhub.engine.runner import FlowRunner, flow_lease_key
+from orderhub.engine.runner import FlowRunner
 from orderhub.engine.scheduler import EmbeddedScheduler
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""When a record whose sync failed is tried again on its own.
+"""When failed work is tried again: a record whose sync failed, and a flow whose run failed.
 
 A record that failed once is retried by the very next run (a passing glitch, or the merchant
 fixed it meanwhile). One that keeps failing usually waits for the merchant (a missing setting,
@@ -7,13 +7,39 @@ flow's every run as expensive as its worst backlog. So the wait doubles from 30 
 further failure, up to an hour. The record is still synced at once whenever it changes (the
 flow meets it in its normal path), and "Retry" in the portal or `orderhub exceptions retry`
 retries every open one now.
+
+A failed run (the store down, the token refused) makes its flow wait its interval doubled per
+failure in a row, up to `MAX_BACKOFF`; a trigger ("Sync now", a webhook) still runs it at once.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-__all__ = ["RETRY_FIRST_WAIT", "RETRY_LONGEST_WAIT", "next_retry_at"]
+from sqlalchemy.orm import Session
+
+from orderhub.domain import FlowName, RunStatus
+from orderhub.store import exceptions as store_exceptions
+from orderhub.store import integrations as store_integrations
+from orderhub.store import runs as store_runs
+from orderhub.store.records import EntityKind
+
+__all__ = [
+    "MAX_BACKOFF",
+    "RETRIED_ENTITY_TYPES",
+    "RETRY_FIRST_WAIT",
+    "RETRY_LONGEST_WAIT",
+    "flows_with_open_exceptions",
+    "next_retry_at",
+    "records_to_retry",
+    "wait_after_failure",
+]
+
+RETRIED_ENTITY_TYPES = tuple(kind.value for kind in EntityKind)
+"""Exceptions of these entity types are handed back to their flow (`ctx.retry_ext_ids`)."""
+MAX_BACKOFF = timedelta(minutes=15)
+"""After failures in a row, a flow waits its interval doubled per failure, up to this."""
+_BACKOFF_RUNS_CHECKED = 8
 
 RETRY_FIRST_WAIT = timedelta(seconds=30)
 RETRY_LONGEST_WAIT = timedelta(hours=1)
@@ -26,3 +52,60 @@ def next_retry_at(attempts: int, last_failed_at: datetime) -> datetime:
     doublings = min(attempts - 2, 20)  # 2**20 x 30 s is far past the cap already
     wait: timedelta = min(RETRY_LONGEST_WAIT, RETRY_FIRST_WAIT * (2**doublings))
     return last_failed_at + wait
+
+
+def records_to_retry(
+    session: Session, integration_id: str, flow: FlowName, *, now: datetime, every: bool
+) -> tuple[list[str], frozenset[str]]:
+    """External ids with an open exception of this flow: those due for a retry now (all of
+    them if `every`), oldest first, each once; and all of them."""
+    due: dict[str, None] = {}
+    every_open: set[str] = set()
+    for ext_id, attempts, failed_at in store_exceptions.open_exception_attempts(
+        session, integration_id, flow, RETRIED_ENTITY_TYPES
+    ):
+        every_open.add(ext_id)
+        if every or next_retry_at(attempts, failed_at) <= now:
+            due.setdefault(ext_id, None)
+    return list(due), frozenset(every_open)
+
+
+def flows_with_open_exceptions(
+    session: Session, integration_id: str | None
+) -> list[tuple[str, FlowName]]:
+    """(integration, flow) pairs with open exceptions: what "retry all" runs."""
+    if integration_id is None:
+        integration_ids = [i.integration_id for i in store_integrations.list_integrations(session)]
+    else:
+        integration_ids = [integration_id]
+    return [
+        (target, flow)
+        for target in integration_ids
+        for flow in FlowName
+        if any(
+            store_exceptions.open_exception_ids(session, target, flow, entity_type)
+            for entity_type in RETRIED_ENTITY_TYPES
+        )
+    ]
+
+
+def wait_after_failure(
+    session: Session, integration_id: str, flow: FlowName, run_id: str, interval: timedelta
+) -> timedelta:
+    """The wait after a failed run: the interval, doubled for each failure in a row, capped.
+
+    A store that rejects the token or is down is not called every minute for hours; a trigger
+    ("Sync now", a webhook) still runs the flow at once.
+    """
+    recent = store_runs.list_runs(
+        session, integration_id=integration_id, flow=flow, limit=_BACKOFF_RUNS_CHECKED
+    )
+    failures = 1  # this run, which failed
+    for run in recent:
+        if run.run_id == run_id:
+            continue
+        if run.status is not RunStatus.FAILED:
+            break
+        failures += 1
+    factor: int = 2 ** (failures - 1)
+    return min(interval * factor, max(interval, MAX_BACKOFF))

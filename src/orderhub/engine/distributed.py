@@ -54,7 +54,8 @@ from orderhub.engine.errors import (
     IntegrationNotConnected,
     IntegrationNotFound,
 )
-from orderhub.engine.runner import FlowRunner, flow_lease_key, locked_flow_state
+from orderhub.engine.lease import flow_lease_key, locked_flow_state
+from orderhub.engine.runner import FlowRunner
 from orderhub.errors import UsageError
 from orderhub.store import integrations as store_integrations
 from orderhub.store.database import Database

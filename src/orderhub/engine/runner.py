@@ -1,10 +1,11 @@
 """Run one flow of one integration now: lease, run row, context, the flow, outcome, schedule.
 
 `FlowRunner.run_flow` is a plain synchronous call keyed by (integration, flow, trigger). The
-embedded scheduler calls it from a thread pool today; a distributed worker (a Procrastinate task
-on the same PostgreSQL) will call exactly the same method later. Whatever calls it, the lease
-`flow:<integration>:<flow>` in the database guarantees one run of a flow at a time, across
-threads and processes; a run that dies without releasing it is taken over once its TTL expires.
+embedded scheduler calls it from a thread pool; a distributed worker (a Procrastinate task on
+the same PostgreSQL, engine/distributed.py) calls exactly the same method. Whatever calls it,
+the lease `flow:<integration>:<flow>` in the database (engine/lease.py) guarantees one run of
+a flow at a time, across threads and processes; a run that dies without releasing it is taken
+over once its TTL expires (at once on the same host, where its dead pid is seen).
 
 A run that raises is recorded as failed with one clear line, and returned, not re-raised: a
 failed run is an outcome, not a crash of the caller. Only Ctrl-C / SystemExit propagate (after
@@ -23,8 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import httpx
@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from orderhub.clock import Clock, Sleep, SystemClock
 from orderhub.domain import FlowName, Integration, IntegrationStatus, Run, RunCounts, RunStatus
-from orderhub.engine.backoff import next_retry_at
+from orderhub.engine.backoff import flows_with_open_exceptions, records_to_retry, wait_after_failure
 from orderhub.engine.context import FlowContext, ProgressCallback
 from orderhub.engine.errors import (
     FlowBusy,
@@ -45,6 +45,7 @@ from orderhub.engine.errors import (
     SyncExceptionNotFound,
     describe_error,
 )
+from orderhub.engine.lease import RunLease, flow_lease_key, locked_flow_state
 from orderhub.engine.registry import FlowFactory, FlowRegistry
 from orderhub.secrets import SecretBox
 from orderhub.store import exceptions as store_exceptions
@@ -52,19 +53,13 @@ from orderhub.store import integrations as store_integrations
 from orderhub.store import leases as store_leases
 from orderhub.store import runs as store_runs
 from orderhub.store.database import Database
-from orderhub.store.errors import NotFoundError as StoreNotFound
-from orderhub.store.flows import FlowState
-from orderhub.store.records import EntityKind
 
 __all__ = [
     "ABANDONED_MESSAGE",
     "DRY_RUN_TRIGGER",
     "INTERRUPTED_MESSAGE",
     "LEASE_LOST_MESSAGE",
-    "MAX_BACKOFF",
     "FlowRunner",
-    "flow_lease_key",
-    "locked_flow_state",
     "supports_dry_run",
 ]
 
@@ -81,20 +76,9 @@ ABANDONED_MESSAGE = (
     "abandoned: the process running it stopped before it finished; "
     "the next run resumed from the saved cursor"
 )
-RETRIED_ENTITY_TYPES = tuple(kind.value for kind in EntityKind)
-"""Exceptions of these entity types are handed back to their flow (`ctx.retry_ext_ids`)."""
 _STALE_RUNS_CHECKED = 20
-_SCHEDULE_LOCK_TTL_SECONDS = 30.0
-_BACKOFF_RUNS_CHECKED = 8
-MAX_BACKOFF = timedelta(minutes=15)
-"""After failures in a row, a flow waits its interval doubled per failure, up to this."""
 DRY_RUN_TRIGGER = "dry-run"
 """The trigger a dry run is recorded with in the run history."""
-
-
-def flow_lease_key(integration_id: str, flow: FlowName) -> str:
-    """The lease that makes a flow run once at a time, whoever runs it: `flow:<id>:<flow>`."""
-    return store_leases.flow_lease_key(integration_id, FlowName(flow).value)
 
 
 class FlowRunner:
@@ -179,7 +163,7 @@ class FlowRunner:
                 raise busy
             self._running_keys.add(key)
         try:
-            lease = _Lease(self._db, key, self._owner, self._ttl, self._clock)
+            lease = RunLease(self._db, key, self._owner, self._ttl, self._clock)
             if not lease.acquire():
                 raise busy
             try:
@@ -215,7 +199,7 @@ class FlowRunner:
         whose integration is no longer connected is skipped with a warning in the log.
         """
         with self._db.read_session() as session:
-            targets = _open_exception_targets(session, integration_id)
+            targets = flows_with_open_exceptions(session, integration_id)
         runs: list[Run] = []
         for target_integration, flow in targets:
             try:
@@ -258,7 +242,7 @@ class FlowRunner:
         integration_id: str,
         flow: FlowName,
         factory: FlowFactory,
-        lease: _Lease,
+        lease: RunLease,
         *,
         trigger: str,
         progress: ProgressCallback | None,
@@ -277,7 +261,7 @@ class FlowRunner:
                 raise IntegrationNotFound(f"No integration with id {integration_id!r}")
             if only_if_due and state.next_run_at is not None and state.next_run_at > started_at:
                 raise FlowNotDue(f"{flow.value} of integration {integration_id} has just run")
-            retry_ids, open_ids = _open_ids(
+            retry_ids, open_ids = records_to_retry(
                 session, integration_id, flow, now=started_at, every=trigger == "retry"
             )
             _close_abandoned_runs(session, integration_id, flow, now=started_at)
@@ -376,7 +360,7 @@ class FlowRunner:
                     if error is None:
                         next_run_at = finished_at + interval
                     else:
-                        next_run_at = finished_at + _backoff(
+                        next_run_at = finished_at + wait_after_failure(
                             session, integration_id, flow, run_id, interval
                         )
                     triggered = state.next_run_at
@@ -407,122 +391,6 @@ class FlowRunner:
         return run
 
 
-class _Lease:
-    """The run's hold on `flow:<integration>:<flow>`, renewed by a thread and per page."""
-
-    def __init__(self, db: Database, key: str, owner: str, ttl: float, clock: Clock) -> None:
-        self._db = db
-        self._key = key
-        self._owner = owner
-        self._ttl = ttl
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._lost = False
-        self._renewed_at = 0.0
-        self._done = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    @property
-    def lost(self) -> bool:
-        return self._lost
-
-    def acquire(self) -> bool:
-        with self._db.session() as session:
-            acquired = store_leases.try_acquire(
-                session,
-                key=self._key,
-                owner=self._owner,
-                ttl_seconds=self._ttl,
-                now=self._clock.now(),
-            )
-        self._renewed_at = self._clock.monotonic()
-        return acquired
-
-    def renew(self) -> None:
-        """Renew when a third of the TTL has passed since the last renewal; raise if lost."""
-        if self._lost:
-            raise LeaseLost(f"lease {self._key} expired")
-        if self._clock.monotonic() - self._renewed_at >= self._ttl / 3:
-            self._renew_now()
-        if self._lost:
-            raise LeaseLost(f"lease {self._key} expired")
-
-    def keep_alive(self) -> None:
-        """Renew from a daemon thread every TTL/3 until `stop_keep_alive`."""
-        self._thread = threading.Thread(
-            target=self._keep_alive_loop, name=f"lease {self._key}", daemon=True
-        )
-        self._thread.start()
-
-    def stop_keep_alive(self) -> None:
-        self._done.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def release(self) -> None:
-        self.stop_keep_alive()
-        if self._lost:
-            return  # another owner may hold it now; releasing is theirs to do
-        try:
-            with self._db.session() as session:
-                store_leases.release(session, key=self._key, owner=self._owner)
-        except Exception:  # the TTL frees it anyway; never hide the run's own outcome
-            log.exception("could not release lease %s; it expires by itself", self._key)
-
-    def _keep_alive_loop(self) -> None:
-        while not self._done.wait(self._ttl / 3):
-            try:
-                self._renew_now()
-            except Exception:  # a busy database now and then: the next tick tries again
-                log.exception("could not renew lease %s", self._key)
-            if self._lost:
-                return
-
-    def _renew_now(self) -> None:
-        with self._lock:
-            if self._lost:
-                return
-            with self._db.session() as session:
-                ok = store_leases.renew(
-                    session,
-                    key=self._key,
-                    owner=self._owner,
-                    ttl_seconds=self._ttl,
-                    now=self._clock.now(),
-                )
-            self._renewed_at = self._clock.monotonic()
-            if not ok:
-                self._lost = True
-                log.warning("lease %s was lost; the run stops at its next page", self._key)
-
-
-@contextmanager
-def locked_flow_state(
-    session: Session, integration_id: str, flow: FlowName, *, now: datetime
-) -> Iterator[FlowState]:
-    """A flow's state, read under a mutex held until `session` commits: for schedule updates.
-
-    Setting `next_run_at` is a read-modify-write (a run's finish keeps an earlier time a
-    trigger set meanwhile), and a trigger can come from any thread or worker. The mutex is a
-    lease row inserted and deleted in this same transaction: on PostgreSQL a concurrent
-    insert of the key waits for this transaction to end, and on SQLite `BEGIN IMMEDIATE`
-    already serialises writers. Take it first in the transaction, before anything loads the
-    flow row, so the state read after it is fresh.
-    """
-    key = f"schedule:{integration_id}:{FlowName(flow).value}"
-    owner = store_leases.lease_owner_id()
-    store_leases.try_acquire(
-        session, key=key, owner=owner, ttl_seconds=_SCHEDULE_LOCK_TTL_SECONDS, now=now
-    )
-    try:
-        state = store_integrations.get_flow_state(session, integration_id, flow)
-    except StoreNotFound as exc:
-        raise IntegrationNotFound(f"No integration with id {integration_id!r}") from exc
-    yield state
-    store_leases.release(session, key=key, owner=owner)
-
-
 def supports_dry_run(factory: FlowFactory) -> bool:
     """True when the flow a factory builds declares `supports_dry_run = True`.
 
@@ -547,40 +415,6 @@ def _require_connected(integration: Integration) -> None:
         )
 
 
-def _open_ids(
-    session: Session, integration_id: str, flow: FlowName, *, now: datetime, every: bool
-) -> tuple[list[str], frozenset[str]]:
-    """External ids with an open exception of this flow: those due for a retry now (all of
-    them if `every`), oldest first, each once; and all of them."""
-    due: dict[str, None] = {}
-    every_open: set[str] = set()
-    for ext_id, attempts, failed_at in store_exceptions.open_exception_attempts(
-        session, integration_id, flow, RETRIED_ENTITY_TYPES
-    ):
-        every_open.add(ext_id)
-        if every or next_retry_at(attempts, failed_at) <= now:
-            due.setdefault(ext_id, None)
-    return list(due), frozenset(every_open)
-
-
-def _open_exception_targets(
-    session: Session, integration_id: str | None
-) -> list[tuple[str, FlowName]]:
-    if integration_id is None:
-        integration_ids = [i.integration_id for i in store_integrations.list_integrations(session)]
-    else:
-        integration_ids = [integration_id]
-    return [
-        (target, flow)
-        for target in integration_ids
-        for flow in FlowName
-        if any(
-            store_exceptions.open_exception_ids(session, target, flow, entity_type)
-            for entity_type in RETRIED_ENTITY_TYPES
-        )
-    ]
-
-
 def _close_abandoned_runs(
     session: Session, integration_id: str, flow: FlowName, *, now: datetime
 ) -> None:
@@ -599,25 +433,3 @@ def _close_abandoned_runs(
                 error=ABANDONED_MESSAGE,
                 now=now,
             )
-
-
-def _backoff(
-    session: Session, integration_id: str, flow: FlowName, run_id: str, interval: timedelta
-) -> timedelta:
-    """The wait after a failed run: the interval, doubled for each failure in a row, capped.
-
-    A store that rejects the token or is down is not called every minute for hours; a trigger
-    ("Sync now", a webhook) still runs the flow at once.
-    """
-    recent = store_runs.list_runs(
-        session, integration_id=integration_id, flow=flow, limit=_BACKOFF_RUNS_CHECKED
-    )
-    failures = 1  # this run, which failed
-    for run in recent:
-        if run.run_id == run_id:
-            continue
-        if run.status is not RunStatus.FAILED:
-            break
-        failures += 1
-    factor: int = 2 ** (failures - 1)
-    return min(interval * factor, max(interval, MAX_BACKOFF))

@@ -25,7 +25,8 @@ from orderhub.engine.errors import (
     IntegrationNotConnected,
     IntegrationNotFound,
 )
-from orderhub.engine.runner import FlowRunner, locked_flow_state
+from orderhub.engine.lease import locked_flow_state
+from orderhub.engine.runner import FlowRunner
 from orderhub.store import integrations as store_integrations
 from orderhub.store.database import Database
 

@@ -1,0 +1,154 @@
+"""Leases a run holds: the flow's run lease, renewed while it works, and the schedule mutex.
+
+`RunLease` is a run's hold on `flow:<integration>:<flow>` (one run of a flow at a time, across
+threads, processes and machines: `orderhub.store.leases`), renewed by a daemon thread every
+TTL/3 and at each page; losing it (the run stalled past its TTL and another owner took over)
+makes the run stop at its next page. `locked_flow_state` serialises read-modify-writes of a
+flow's schedule.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from orderhub.clock import Clock
+from orderhub.domain import FlowName
+from orderhub.engine.errors import IntegrationNotFound, LeaseLost
+from orderhub.store import integrations as store_integrations
+from orderhub.store import leases as store_leases
+from orderhub.store.database import Database
+from orderhub.store.errors import NotFoundError as StoreNotFound
+from orderhub.store.flows import FlowState
+
+__all__ = ["RunLease", "flow_lease_key", "locked_flow_state"]
+
+log = logging.getLogger(__name__)
+
+_SCHEDULE_LOCK_TTL_SECONDS = 30.0
+
+
+def flow_lease_key(integration_id: str, flow: FlowName) -> str:
+    """The lease that makes a flow run once at a time, whoever runs it: `flow:<id>:<flow>`."""
+    return store_leases.flow_lease_key(integration_id, FlowName(flow).value)
+
+
+class RunLease:
+    """The run's hold on `flow:<integration>:<flow>`, renewed by a thread and per page."""
+
+    def __init__(self, db: Database, key: str, owner: str, ttl: float, clock: Clock) -> None:
+        self._db = db
+        self._key = key
+        self._owner = owner
+        self._ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._lost = False
+        self._renewed_at = 0.0
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def lost(self) -> bool:
+        return self._lost
+
+    def acquire(self) -> bool:
+        with self._db.session() as session:
+            acquired = store_leases.try_acquire(
+                session,
+                key=self._key,
+                owner=self._owner,
+                ttl_seconds=self._ttl,
+                now=self._clock.now(),
+            )
+        self._renewed_at = self._clock.monotonic()
+        return acquired
+
+    def renew(self) -> None:
+        """Renew when a third of the TTL has passed since the last renewal; raise if lost."""
+        if self._lost:
+            raise LeaseLost(f"lease {self._key} expired")
+        if self._clock.monotonic() - self._renewed_at >= self._ttl / 3:
+            self._renew_now()
+        if self._lost:
+            raise LeaseLost(f"lease {self._key} expired")
+
+    def keep_alive(self) -> None:
+        """Renew from a daemon thread every TTL/3 until `stop_keep_alive`."""
+        self._thread = threading.Thread(
+            target=self._keep_alive_loop, name=f"lease {self._key}", daemon=True
+        )
+        self._thread.start()
+
+    def stop_keep_alive(self) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def release(self) -> None:
+        self.stop_keep_alive()
+        if self._lost:
+            return  # another owner may hold it now; releasing is theirs to do
+        try:
+            with self._db.session() as session:
+                store_leases.release(session, key=self._key, owner=self._owner)
+        except Exception:  # the TTL frees it anyway; never hide the run's own outcome
+            log.exception("could not release lease %s; it expires by itself", self._key)
+
+    def _keep_alive_loop(self) -> None:
+        while not self._done.wait(self._ttl / 3):
+            try:
+                self._renew_now()
+            except Exception:  # a busy database now and then: the next tick tries again
+                log.exception("could not renew lease %s", self._key)
+            if self._lost:
+                return
+
+    def _renew_now(self) -> None:
+        with self._lock:
+            if self._lost:
+                return
+            with self._db.session() as session:
+                ok = store_leases.renew(
+                    session,
+                    key=self._key,
+                    owner=self._owner,
+                    ttl_seconds=self._ttl,
+                    now=self._clock.now(),
+                )
+            self._renewed_at = self._clock.monotonic()
+            if not ok:
+                self._lost = True
+                log.warning("lease %s was lost; the run stops at its next page", self._key)
+
+
+@contextmanager
+def locked_flow_state(
+    session: Session, integration_id: str, flow: FlowName, *, now: datetime
+) -> Iterator[FlowState]:
+    """A flow's state, read under a mutex held until `session` commits: for schedule updates.
+
+    Setting `next_run_at` is a read-modify-write (a run's finish keeps an earlier time a
+    trigger set meanwhile), and a trigger can come from any thread or worker. The mutex is a
+    lease row inserted and deleted in this same transaction: on PostgreSQL a concurrent
+    insert of the key waits for this transaction to end, and on SQLite `BEGIN IMMEDIATE`
+    already serialises writers. Take it first in the transaction, before anything loads the
+    flow row, so the state read after it is fresh.
+    """
+    key = f"schedule:{integration_id}:{FlowName(flow).value}"
+    owner = store_leases.lease_owner_id()
+    store_leases.try_acquire(
+        session, key=key, owner=owner, ttl_seconds=_SCHEDULE_LOCK_TTL_SECONDS, now=now
+    )
+    try:
+        state = store_integrations.get_flow_state(session, integration_id, flow)
+    except StoreNotFound as exc:
+        raise IntegrationNotFound(f"No integration with id {integration_id!r}") from exc
+    yield state
+    store_leases.release(session, key=key, owner=owner)
