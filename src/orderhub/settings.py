@@ -10,7 +10,7 @@ from pathlib import Path
 
 from orderhub.errors import UsageError
 
-__all__ = ["CALL_BUDGET_SCOPES", "Settings", "load_or_create_secret_key"]
+__all__ = ["CALL_BUDGET_SCOPES", "Settings", "call_budgets_shared", "load_or_create_secret_key"]
 
 _KEY_FILE = "secret.key"
 
@@ -36,9 +36,7 @@ class Settings:
 
     def shares_call_budgets(self, dialect: str) -> bool:
         """Whether runs keep store call budgets in the database (`dialect`: the database's)."""
-        if self.call_budget == "auto":
-            return dialect == "postgresql"
-        return self.call_budget == "database"
+        return call_budgets_shared(self.call_budget, dialect)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -56,6 +54,14 @@ class Settings:
         return cls(
             home=home, database_url=database_url, secret_key=secret_key, call_budget=call_budget
         )
+
+
+def call_budgets_shared(scope: str, dialect: str) -> bool:
+    """Whether call budgets live in the database for this `ORDERHUB_CALL_BUDGET` scope: `auto`
+    shares them on PostgreSQL, the database several processes share; SQLite serves one."""
+    if scope == "auto":
+        return dialect == "postgresql"
+    return scope == "database"
 
 
 def load_or_create_secret_key(home: Path) -> str:

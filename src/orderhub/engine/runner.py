@@ -48,6 +48,7 @@ from orderhub.engine.errors import (
 from orderhub.engine.lease import RunLease, flow_lease_key, locked_flow_state
 from orderhub.engine.registry import FlowFactory, FlowRegistry
 from orderhub.secrets import SecretBox
+from orderhub.settings import call_budgets_shared
 from orderhub.store import exceptions as store_exceptions
 from orderhub.store import integrations as store_integrations
 from orderhub.store import leases as store_leases
@@ -113,7 +114,7 @@ class FlowRunner:
         self._ttl = lease_ttl_seconds
         self._http_factory = http_factory
         self._share_call_budgets = (
-            db.engine.dialect.name == "postgresql"
+            call_budgets_shared("auto", db.engine.dialect.name)
             if share_call_budgets is None
             else share_call_budgets
         )

@@ -8,10 +8,8 @@ from datetime import datetime
 import httpx
 from sqlalchemy.orm import Session
 
-from orderhub.clock import SystemClock
 from orderhub.connectors.cartcom.connection import check_connection
-from orderhub.connectors.cartcom.ratelimit import CallBudget
-from orderhub.connectors.cartcom.shared_limiter import SharedCallLimiter
+from orderhub.connectors.cartcom.shared_limiter import SharedCallLimiter, shared_budget_for
 from orderhub.domain import ConnectionReport, FlowName, FlowSetting, Integration
 from orderhub.errors import NotFoundError, UsageError
 from orderhub.hub import Hub
@@ -126,8 +124,6 @@ def _default_name(api_url: str) -> str:
     return f"Cart.com {host}".strip()
 
 
-def _call_budget(hub: Hub, api_url: str) -> CallBudget | None:
-    """The store's shared budget when flows in other processes call it too (real time only)."""
-    if not hub.shares_call_budgets or not isinstance(hub.clock, SystemClock):
-        return None
-    return SharedCallLimiter(hub.db, api_url)
+def _call_budget(hub: Hub, api_url: str) -> SharedCallLimiter | None:
+    """The store's shared budget when flows in other processes call it too."""
+    return shared_budget_for(hub.db, api_url, shared=hub.shares_call_budgets, clock=hub.clock)

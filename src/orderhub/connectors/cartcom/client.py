@@ -400,7 +400,6 @@ class CartcomClient:
         try:
             response = self._http.send(request, follow_redirects=False)
         except httpx.HTTPError as problem:
-            self.limiter.call_failed()
             elapsed = self._clock.monotonic() - started
             self._report(CallRecord(request.method, template, None, elapsed, attempt))
             _log.debug("%s %s failed: %s", request.method, redact_url(request.url), problem)

@@ -86,7 +86,11 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
 
 
 class CallBudget(Protocol):
-    """What the client asks of a store's call budget (one per store, in-process or shared)."""
+    """What the client asks of a store's call budget (one per store, in-process or shared).
+
+    A reserved call that gets no answer (a network error) is not given back: it may have
+    reached the server, so it stays counted.
+    """
 
     def before_call(self, *, sleep: Sleep | None = None) -> float: ...
 
@@ -95,8 +99,6 @@ class CallBudget(Protocol):
     ) -> None: ...
 
     def on_rate_limited(self, retry_after_seconds: float | None) -> None: ...
-
-    def call_failed(self) -> None: ...
 
 
 class CallLimiter:
@@ -179,10 +181,6 @@ class CallLimiter:
                 window=self._window,
                 margin=self._margin,
             )
-
-    def call_failed(self) -> None:
-        """A reserved call got no response (network error). It may have reached the server,
-        so it stays counted."""
 
 
 def header_value(headers: Mapping[str, str] | httpx.Headers, name: str) -> str | None:

@@ -17,12 +17,13 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import httpx
 
-from orderhub.clock import Sleep
+from orderhub.clock import Clock, Sleep, SystemClock
 from orderhub.connectors.cartcom.call_window import DEFAULT_MARGIN, WINDOW_SECONDS, CallWindow
 from orderhub.connectors.cartcom.ratelimit import (
     CALL_LIMIT_HEADER,
@@ -33,7 +34,13 @@ from orderhub.connectors.cartcom.ratelimit import (
 from orderhub.store import call_budgets
 from orderhub.store.database import Database
 
-__all__ = ["BUDGET_KEY_PREFIX", "BudgetReading", "SharedCallLimiter", "budget_key"]
+__all__ = [
+    "BUDGET_KEY_PREFIX",
+    "BudgetReading",
+    "SharedCallLimiter",
+    "budget_key",
+    "shared_budget_for",
+]
 
 BUDGET_KEY_PREFIX = "cartcom:"
 _MAX_READABLE_KEY = 200  # the column holds 255 characters
@@ -106,16 +113,12 @@ class SharedCallLimiter:
         waited = 0.0
         while True:
             pending = self._take_pending()
-            with self._db.session() as session:
-                document, now = call_budgets.lock_budget(session, self.key)
-                state = CallWindow.from_document(document)
+            with self._changing() as (state, now):
                 if pending is not None:
                     used, limit, arrived = pending
                     at = now - max(0.0, time.monotonic() - arrived)
                     state.observe(used, limit, at, window=self._window, margin=self._margin)
                 wait = state.reserve(now, window=self._window, margin=self._margin)
-                if wait <= 0 or state.to_document() != document:
-                    call_budgets.save_budget(session, self.key, state.to_document(), now)
             with self._lock:
                 self._known_limit = state.limit
             if wait <= 0:
@@ -142,12 +145,8 @@ class SharedCallLimiter:
                 if self._pending is None or used >= self._pending[0]:
                     self._pending = (used, limit, time.monotonic())
                 return
-        with self._db.session() as session:
-            document, server_now = call_budgets.lock_budget(session, self.key)
-            state = CallWindow.from_document(document)
+        with self._changing() as (state, server_now):
             state.observe(used, limit, server_now, window=self._window, margin=self._margin)
-            if state.to_document() != document:
-                call_budgets.save_budget(session, self.key, state.to_document(), server_now)
         with self._lock:
             self._known_limit = state.limit
 
@@ -158,11 +157,26 @@ class SharedCallLimiter:
 
     def on_rate_limited(self, retry_after_seconds: float | None) -> None:
         """A 429 arrived: hold every caller, in every process, until `Retry-After` has passed."""
+        with self._changing() as (state, now):
+            state.rate_limited(retry_after_seconds, now, window=self._window, margin=self._margin)
+
+    @contextmanager
+    def _changing(self) -> Iterator[tuple[CallWindow, float]]:
+        """The shared window under its row lock, and the server's time; saved if changed."""
         with self._db.session() as session:
             document, now = call_budgets.lock_budget(session, self.key)
             state = CallWindow.from_document(document)
-            state.rate_limited(retry_after_seconds, now, window=self._window, margin=self._margin)
-            call_budgets.save_budget(session, self.key, state.to_document(), now)
+            yield state, now
+            if state.to_document() != document:
+                call_budgets.save_budget(session, self.key, state.to_document(), now)
 
-    def call_failed(self) -> None:
-        """A reserved call got no response: it may have reached the server, so it stays counted."""
+
+def shared_budget_for(
+    db: Database, api_url: str, *, shared: bool, clock: Clock, sleep: Sleep | None = None
+) -> SharedCallLimiter | None:
+    """The store's budget in the database when processes share stores (`shared`); None, and
+    the client keeps its own, otherwise — and on a test clock, as a shared window is measured
+    on real time."""
+    if not shared or not isinstance(clock, SystemClock):
+        return None
+    return SharedCallLimiter(db, api_url, sleep=sleep)

@@ -7,11 +7,9 @@ from contextlib import contextmanager
 
 import httpx
 
-from orderhub.clock import SystemClock
 from orderhub.connectors.cartcom.client import CallRecord, CartcomClient
 from orderhub.connectors.cartcom.http import new_http_client
-from orderhub.connectors.cartcom.ratelimit import CallBudget
-from orderhub.connectors.cartcom.shared_limiter import SharedCallLimiter
+from orderhub.connectors.cartcom.shared_limiter import shared_budget_for
 from orderhub.engine import FlowContext
 
 __all__ = ["cartcom_client_for"]
@@ -43,7 +41,13 @@ def cartcom_client_for(ctx: FlowContext) -> Iterator[CartcomClient]:
             http=http,
             clock=ctx.clock,
             sleep=ctx.sleep,
-            limiter=_shared_budget(ctx),
+            limiter=shared_budget_for(
+                ctx.db,
+                ctx.integration.api_url,
+                shared=ctx.share_call_budgets,
+                clock=ctx.clock,
+                sleep=ctx.sleep,
+            ),
             on_call=on_call,
         )
         yield client
@@ -53,13 +57,3 @@ def cartcom_client_for(ctx: FlowContext) -> Iterator[CartcomClient]:
             ctx.rate_limit_wait_seconds = client.rate_limit_wait_seconds
         if owned:
             http.close()
-
-
-def _shared_budget(ctx: FlowContext) -> CallBudget | None:
-    """The store's budget in the database when processes share stores; else the client's own.
-
-    A run on a test clock keeps its own limiter: a shared window is measured on real time.
-    """
-    if not ctx.share_call_budgets or not isinstance(ctx.clock, SystemClock):
-        return None
-    return SharedCallLimiter(ctx.db, ctx.integration.api_url, sleep=ctx.sleep)
