@@ -102,11 +102,17 @@ class CallWindow:
 
     @classmethod
     def from_document(cls, document: dict[str, Any] | None) -> CallWindow:
-        """The window saved by `to_document`; unknown keys (another version's) are ignored."""
+        """The window saved by `to_document`; unknown keys (another version's) are ignored.
+
+        The window owns its log: changing it never changes `document`, so a caller can tell
+        a changed window from the one it read by comparing documents.
+        """
         if not document:
             return cls()
         known = {field.name for field in fields(cls)}
-        return cls(**{key: value for key, value in document.items() if key in known})
+        window = cls(**{key: value for key, value in document.items() if key in known})
+        window.sent = list(window.sent)
+        return window
 
     def _cap(self) -> int | None:
         if self.limit is None:

@@ -112,3 +112,12 @@ def test_no_fixed_window_of_the_server_ever_receives_more_than_the_limit(
     for start in [offset + k * W for k in range(-1, int(now // W) + 2)] + received:
         in_window = [t for t in received if start <= t < start + W]
         assert len(in_window) <= limit
+
+
+def test_a_window_read_from_a_document_never_changes_that_document() -> None:
+    """The shared limiter saves a window only if its document changed: it must be a copy."""
+    document = CallWindow(limit=5).to_document()
+    window = CallWindow.from_document(document)
+    assert reserve(window, 1.0) == 0
+    assert document["sent"] == []
+    assert window.to_document() != document
