@@ -173,8 +173,8 @@ class InventoryPush:
             reader.full = self._read_in_full(plan, reader)
             for page in plan.pages:
                 index = reader.index_for(page.skus)
-                wanted, elsewhere = self._quantities(page.skus, rules, plan.counted)
-                outcome = self._push(client, index, wanted, elsewhere)
+                wanted = self._quantities(page.skus, rules, plan.counted)
+                outcome = self._push(client, index, wanted)
                 cursor = page.cursor
                 if cursor is not None and reader.catalog_pages is not None:
                     cursor = replace(cursor, catalog_pages=reader.catalog_pages)
@@ -300,31 +300,34 @@ class InventoryPush:
 
     def _quantities(
         self, skus: Sequence[str], rules: InventoryRules, counted: frozenset[str]
-    ) -> tuple[dict[str, int], set[str]]:
-        """Each SKU's quantity for Cart.com from the hub's records as they are now, and the
-        SKUs that are only other integrations' products (another store's or channel's)."""
-        quantities: dict[str, int] = {}
-        elsewhere: set[str] = set()
+    ) -> dict[str, int]:
+        """Each SKU's quantity for Cart.com from the hub's records as they are now."""
         with self.ctx.db.read_session() as session:
-            for sku in skus:
-                records = list_records(session, EntityKind.INVENTORY, sku=sku, limit=_MANY)
-                quantities[sku] = cartcom_quantity(
-                    sku, (r.to_wire() for r in records), counted, rules
+            return {
+                sku: cartcom_quantity(
+                    sku,
+                    (
+                        r.to_wire()
+                        for r in list_records(session, EntityKind.INVENTORY, sku=sku, limit=_MANY)
+                    ),
+                    counted,
+                    rules,
                 )
-                products = list_records(session, EntityKind.PRODUCT, sku=sku, limit=_MANY)
-                sources = {r.integration_id for r in products}
-                if sources and not sources & {None, self.ctx.integration_id}:
-                    elsewhere.add(sku)
-        return quantities, elsewhere
+                for sku in skus
+            }
+
+    def _only_elsewhere(self, sku: str) -> bool:
+        """Whether the hub knows `sku` only as other integrations' product (another store's or
+        channel's). Asked only of SKUs Cart.com lacks, so a normal page costs no query."""
+        with self.ctx.db.read_session() as session:
+            products = list_records(session, EntityKind.PRODUCT, sku=sku, limit=_MANY)
+        sources = {r.integration_id for r in products}
+        return bool(sources) and not sources & {None, self.ctx.integration_id}
 
     # -- writing (Cart.com, then the hub) ---------------------------------------------------
 
     def _push(
-        self,
-        client: CartcomClient,
-        index: StockIndex,
-        wanted: Mapping[str, int],
-        elsewhere: set[str],
+        self, client: CartcomClient, index: StockIndex, wanted: Mapping[str, int]
     ) -> _Outcome:
         ctx = self.ctx
         outcome = _Outcome()
@@ -333,7 +336,7 @@ class InventoryPush:
             try:
                 row = index.lookup(sku)
             except MappingError as problem:
-                if problem.exception_type == SKU_NOT_FOUND and sku in elsewhere:
+                if problem.exception_type == SKU_NOT_FOUND and self._only_elsewhere(sku):
                     # Another store's or channel's product that this store does not sell: a
                     # store need not list every SKU the merchant stocks. Not an error.
                     outcome.not_sold.append(sku)
