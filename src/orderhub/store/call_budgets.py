@@ -40,16 +40,16 @@ def lock_budget(session: Session, key: str) -> tuple[dict[str, Any] | None, floa
 
     The lock lasts until the caller's transaction ends: keep that short (no I/O inside).
     """
-    state = _select_for_update(session, key)
-    if state is None:
+    row = _select_for_update(session, key)
+    if row is None:
         session.execute(
             dialect_insert(session, CallBudgetRow)
             .values(key=key, state=None, updated_at=datetime.now(UTC))
             .on_conflict_do_nothing(index_elements=["key"])
         )
-        state = _select_for_update(session, key)
-    assert state is not None  # the row exists now, ours or another process's
-    return state[0], server_epoch(session)
+        row = _select_for_update(session, key)
+    assert row is not None  # the row exists now, ours or another process's
+    return row.state, server_epoch(session)
 
 
 def save_budget(session: Session, key: str, state: dict[str, Any], now: float) -> None:
@@ -74,10 +74,7 @@ def list_budgets(session: Session) -> list[tuple[str, dict[str, Any] | None, dat
     return [(row.key, row.state, row.updated_at) for row in rows]
 
 
-def _select_for_update(session: Session, key: str) -> tuple[dict[str, Any] | None] | None:
-    row = session.execute(
+def _select_for_update(session: Session, key: str) -> CallBudgetRow | None:
+    return session.execute(
         select(CallBudgetRow).where(CallBudgetRow.key == key).with_for_update()
     ).scalar_one_or_none()
-    if row is None:
-        return None
-    return (row.state,)
