@@ -82,10 +82,7 @@ def flows_with_open_exceptions(
         (target, flow)
         for target in integration_ids
         for flow in FlowName
-        if any(
-            store_exceptions.open_exception_ids(session, target, flow, entity_type)
-            for entity_type in RETRIED_ENTITY_TYPES
-        )
+        if store_exceptions.open_exception_attempts(session, target, flow, RETRIED_ENTITY_TYPES)
     ]
 
 

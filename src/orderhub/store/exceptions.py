@@ -165,19 +165,13 @@ def get_exception(session: Session, exception_id: str) -> SyncException | None:
 def open_exception_ids(
     session: Session, integration_id: str, flow: FlowName, entity_type: str
 ) -> list[str]:
-    """External ids of the records with an open exception, oldest first: retry these next run."""
-    return list(
-        session.scalars(
-            select(ExceptionRow.ext_entity_id)
-            .where(
-                ExceptionRow.status == ExceptionStatus.OPEN.value,
-                ExceptionRow.integration_id == integration_id,
-                ExceptionRow.flow == FlowName(flow).value,
-                ExceptionRow.entity_type == entity_type,
-            )
-            .order_by(ExceptionRow.id)
+    """External ids of the records with an open exception, oldest first."""
+    return [
+        ext_id
+        for ext_id, _attempts, _failed_at in open_exception_attempts(
+            session, integration_id, flow, [entity_type]
         )
-    )
+    ]
 
 
 def open_exception_attempts(
