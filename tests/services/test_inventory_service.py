@@ -134,7 +134,7 @@ def test_same_value_again_is_no_change_and_committed_is_kept(hub: Hub) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "words"),
     [
-        ({"sku": "  ", "quantity": 1}, UsageError, "SKU is empty"),
+        ({"sku": "  ", "quantity": 1}, UsageError, "sku: must not be empty"),
         ({"sku": "A", "quantity": -1}, UsageError, "0 or more"),
         ({"sku": "A", "quantity": True}, UsageError, "whole number"),
         ({"sku": "A", "quantity": 1, "location_id": "nowhere"}, NotFoundError, "nowhere"),
@@ -175,9 +175,9 @@ def test_csv_import_lands_good_rows_and_reports_bad_ones_by_line(hub: Hub) -> No
 
     assert (report.created, report.updated, report.unchanged) == (3, 0, 0)
     assert [(e.line, e.message) for e in report.errors] == [
-        (4, "the SKU is empty"),
-        (5, "the quantity must be a whole number, got 'many'"),
-        (6, "the quantity must be 0 or more, got -2"),
+        (4, "sku: must not be empty"),
+        (5, "quantity: 'many' is not a whole number"),
+        (6, "quantity: must be 0 or more, got '-2'"),
         (7, "No location 'Atlantis' (see `orderhub locations list`)"),
         (8, "1 value(s) more than the header has columns"),
     ]

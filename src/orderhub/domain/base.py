@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
 from pydantic.alias_generators import to_camel
+
+from orderhub.domain.bounds import Money
 
 __all__ = ["HubModel", "Money", "UtcDatetime"]
 
@@ -32,15 +33,6 @@ UtcDatetime = Annotated[
     PlainSerializer(_iso_z, return_type=str, when_used="json"),
 ]
 """An aware datetime normalised to UTC; serialised as `2026-01-01T00:00:00.000Z`."""
-
-Money = Annotated[
-    Decimal,
-    PlainSerializer(float, return_type=float, when_used="json"),
-]
-"""A `Decimal` amount inside the hub; a JSON number on the wire, as Pipe17 sends money.
-
-Amounts carry at most four decimals, which a float's shortest repr renders exactly.
-"""
 
 
 class HubModel(BaseModel):

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from orderhub.domain.base import HubModel, UtcDatetime
+from orderhub.domain.bounds import Count, Identifier, Sku
 
 __all__ = ["Inventory"]
 
 
 class Inventory(HubModel):
-    inventory_id: str | None = None
-    sku: str
-    location_id: str
-    on_hand: int = 0
-    committed: int = 0
-    available: int = 0
+    inventory_id: Identifier | None = None
+    sku: Sku
+    location_id: Identifier
+    on_hand: Count = 0
+    committed: Count = 0
+    available: Count = 0
     inventory_not_tracked: bool = False
-    integration: str | None = None
+    integration: Identifier | None = None
     created_at: UtcDatetime | None = None
     updated_at: UtcDatetime | None = None

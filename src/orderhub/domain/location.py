@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from orderhub.domain.base import HubModel, UtcDatetime
+from orderhub.domain.bounds import Code, Identifier, Name
 from orderhub.domain.order import Address
 
 __all__ = ["Location", "LocationStatus"]
@@ -16,11 +17,11 @@ class LocationStatus(StrEnum):
 
 
 class Location(HubModel):
-    location_id: str | None = None
-    integration: str | None = None
-    name: str
-    ext_location_id: str | None = None
-    kind: str | None = None
+    location_id: Identifier | None = None
+    integration: Identifier | None = None
+    name: Name
+    ext_location_id: Identifier | None = None
+    kind: Code | None = None
     address: Address | None = None
     status: LocationStatus = LocationStatus.ACTIVE
     is_default: bool = False

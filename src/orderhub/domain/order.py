@@ -6,7 +6,20 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from orderhub.domain.base import HubModel, Money, UtcDatetime
+from orderhub.domain.base import HubModel, UtcDatetime
+from orderhub.domain.bounds import (
+    MAX_ITEMS,
+    MAX_LIST,
+    Code,
+    Identifier,
+    LongText,
+    Money,
+    Name,
+    Quantity,
+    Sku,
+    Text,
+    Url,
+)
 
 __all__ = [
     "Address",
@@ -46,59 +59,59 @@ class PaymentStatus(StrEnum):
 
 
 class CustomField(HubModel):
-    name: str
-    value: str
+    name: Name
+    value: LongText
 
 
 class Address(HubModel):
-    first_name: str | None = None
-    last_name: str | None = None
-    company: str | None = None
-    address1: str | None = None
-    address2: str | None = None
-    city: str | None = None
-    state_or_province: str | None = None
-    zip_code_or_postal_code: str | None = None
-    country: str | None = None
-    email: str | None = None
-    phone: str | None = None
+    first_name: Name | None = None
+    last_name: Name | None = None
+    company: Name | None = None
+    address1: Text | None = None
+    address2: Text | None = None
+    city: Name | None = None
+    state_or_province: Name | None = None
+    zip_code_or_postal_code: Code | None = None
+    country: Name | None = None
+    email: Name | None = None
+    phone: Code | None = None
 
 
 class Customer(HubModel):
-    ext_customer_id: str | None = None
-    email: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    company: str | None = None
-    phone: str | None = None
-    type: str = "individual"
+    ext_customer_id: Identifier | None = None
+    email: Name | None = None
+    first_name: Name | None = None
+    last_name: Name | None = None
+    company: Name | None = None
+    phone: Code | None = None
+    type: Code = "individual"
 
 
 class LineItem(HubModel):
-    unique_id: str
-    sku: str
-    name: str | None = None
-    quantity: int = Field(ge=0)
+    unique_id: Identifier
+    sku: Sku
+    name: Name | None = None
+    quantity: Quantity
     item_price: Money
     item_discount: Money | None = None
     item_tax: Money | None = None
     requires_shipping: bool = True
     taxable: bool = True
-    variant_description: str | None = None
-    ext_product_api_id: str | None = None
-    shipped_quantity: int | None = None
+    variant_description: Text | None = None
+    ext_product_api_id: Identifier | None = None
+    shipped_quantity: Quantity | None = None
 
 
 class Payment(HubModel):
-    ext_payment_id: str | None = None
-    method: str | None = None
-    kind: str | None = None
-    status: str
+    ext_payment_id: Identifier | None = None
+    method: Name | None = None
+    kind: Code | None = None
+    status: Code
     amount: Money
-    currency: str | None = None
-    card_type: str | None = None
-    last_four: str | None = None
-    transaction_id: str | None = None
+    currency: Code | None = None
+    card_type: Code | None = None
+    last_four: Code | None = None
+    transaction_id: Code | None = None
     paid_at: UtcDatetime | None = None
 
 
@@ -109,34 +122,34 @@ class Order(HubModel):
     by the store; a connector's mapping leaves them unset.
     """
 
-    order_id: str | None = None
-    integration: str | None = None
-    ext_order_id: str
-    ext_order_api_id: str
-    ext_order_url: str | None = None
+    order_id: Identifier | None = None
+    integration: Identifier | None = None
+    ext_order_id: Identifier
+    ext_order_api_id: Identifier
+    ext_order_url: Url | None = None
     ext_order_created_at: UtcDatetime | None = None
     ext_order_updated_at: UtcDatetime | None = None
-    order_source: str | None = None
+    order_source: Name | None = None
     status: OrderStatus
-    ext_status: str | None = None
+    ext_status: Name | None = None
     payment_status: PaymentStatus | None = None
-    currency: str | None = None
+    currency: Code | None = None
     sub_total_price: Money | None = None
     order_discount: Money | None = None
     order_tax: Money | None = None
     shipping_price: Money | None = None
     total_price: Money | None = None
-    shipping_method: str | None = None
-    shipping_code: str | None = None
+    shipping_method: Name | None = None
+    shipping_code: Code | None = None
     shipping_address: Address | None = None
     billing_address: Address | None = None
     customer: Customer | None = None
-    email: str | None = None
-    line_items: list[LineItem]
-    payments: list[Payment] = Field(default_factory=list)
-    order_note: str | None = None
-    gift_note: str | None = None
-    custom_fields: list[CustomField] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
+    email: Name | None = None
+    line_items: list[LineItem] = Field(max_length=MAX_ITEMS)
+    payments: list[Payment] = Field(default_factory=list, max_length=MAX_LIST)
+    order_note: LongText | None = None
+    gift_note: LongText | None = None
+    custom_fields: list[CustomField] = Field(default_factory=list, max_length=MAX_LIST)
+    tags: list[Code] = Field(default_factory=list, max_length=MAX_LIST)
     created_at: UtcDatetime | None = None
     updated_at: UtcDatetime | None = None

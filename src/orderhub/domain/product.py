@@ -6,7 +6,18 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from orderhub.domain.base import HubModel, Money, UtcDatetime
+from orderhub.domain.base import HubModel, UtcDatetime
+from orderhub.domain.bounds import (
+    MAX_LIST,
+    Code,
+    Identifier,
+    LongText,
+    Name,
+    NonNegativeMoney,
+    Sku,
+    Text,
+    Url,
+)
 
 __all__ = ["Product", "ProductStatus", "ProductType"]
 
@@ -24,29 +35,29 @@ class ProductStatus(StrEnum):
 
 
 class Product(HubModel):
-    product_id: str | None = None
-    integration: str | None = None
-    sku: str
-    name: str
-    types: list[ProductType] = Field(default_factory=lambda: [ProductType.SIMPLE])
+    product_id: Identifier | None = None
+    integration: Identifier | None = None
+    sku: Sku
+    name: Name
+    types: list[ProductType] = Field(default_factory=lambda: [ProductType.SIMPLE], max_length=4)
     status: ProductStatus = ProductStatus.ACTIVE
-    ext_product_id: str | None = None
-    ext_product_api_id: str | None = None
-    parent_ext_product_id: str | None = None
-    description: str | None = None
-    upc: str | None = None
-    price: Money | None = None
-    cost: Money | None = None
-    retail_price: Money | None = None
-    weight: Money | None = None
-    weight_unit: str | None = None
-    height: Money | None = None
-    length: Money | None = None
-    width: Money | None = None
-    dimensions_unit: str | None = None
-    image_urls: list[str] = Field(default_factory=list)
-    categories: list[str] = Field(default_factory=list)
-    variant_options: list[str] = Field(default_factory=list)
+    ext_product_id: Identifier | None = None
+    ext_product_api_id: Identifier | None = None
+    parent_ext_product_id: Identifier | None = None
+    description: LongText | None = None
+    upc: Code | None = None
+    price: NonNegativeMoney | None = None
+    cost: NonNegativeMoney | None = None
+    retail_price: NonNegativeMoney | None = None
+    weight: NonNegativeMoney | None = None
+    weight_unit: Code | None = None
+    height: NonNegativeMoney | None = None
+    length: NonNegativeMoney | None = None
+    width: NonNegativeMoney | None = None
+    dimensions_unit: Code | None = None
+    image_urls: list[Url] = Field(default_factory=list, max_length=MAX_LIST)
+    categories: list[Name] = Field(default_factory=list, max_length=MAX_LIST)
+    variant_options: list[Text] = Field(default_factory=list, max_length=MAX_LIST)
     taxable: bool | None = None
     created_at: UtcDatetime | None = None
     updated_at: UtcDatetime | None = None

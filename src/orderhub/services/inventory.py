@@ -26,6 +26,7 @@ from typing import Any, Final
 from sqlalchemy.orm import Session
 
 from orderhub.domain import Inventory, Location, LocationStatus
+from orderhub.domain.bounds import InvalidValue, Sku, check, parse_quantity
 from orderhub.errors import HubError, NotFoundError, UsageError
 from orderhub.hub import Hub
 from orderhub.services.results import ImportReport, RowError
@@ -219,20 +220,18 @@ def _default_location(session: Session, *, origin: Origin, now: datetime) -> str
 
 
 def _sku(value: str) -> str:
-    sku = value.strip()
-    if not sku:
-        raise UsageError("the SKU is empty")
-    if len(sku) > 255:
-        raise UsageError(f"the SKU is {len(sku)} characters long; at most 255 are allowed")
+    try:
+        sku: str = check(Sku, value, "sku")
+    except InvalidValue as invalid:
+        raise UsageError(str(invalid)) from None
     return sku
 
 
 def _quantity(value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise UsageError(f"the quantity must be a whole number, got {value!r}")
-    if value < 0:
-        raise UsageError(f"the quantity must be 0 or more, got {value}")
-    return value
+    try:
+        return parse_quantity(value)
+    except InvalidValue as invalid:
+        raise UsageError(str(invalid)) from None
 
 
 def _quantity_text(value: str | None) -> int:
@@ -240,10 +239,9 @@ def _quantity_text(value: str | None) -> int:
     if not text:
         raise UsageError("the quantity is empty")
     try:
-        number = int(text)
-    except ValueError:
-        raise UsageError(f"the quantity must be a whole number, got {text!r}") from None
-    return _quantity(number)
+        return parse_quantity(text)
+    except InvalidValue as invalid:
+        raise UsageError(str(invalid)) from None
 
 
 def _column_key(name: str | None) -> str:

@@ -19,12 +19,13 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Final
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from orderhub.domain.bounds import InvalidValue, describe_problem, parse_money
 from orderhub.domain.product import Product, ProductStatus, ProductType
 from orderhub.errors import UsageError
 from orderhub.hub import Hub
@@ -125,12 +126,9 @@ def _text(value: str) -> str:
 
 def _money(value: str) -> Decimal:
     try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not a number") from None
-    if not number.is_finite() or number < 0:
-        raise ValueError(f"{value!r} is not a number of zero or more")
-    return number
+        return parse_money(value, field="")
+    except InvalidValue as invalid:
+        raise ValueError(invalid.reason) from None
 
 
 def _choice(options: Sequence[str]) -> Callable[[str], str]:
@@ -263,7 +261,7 @@ def _merge(held: Mapping[str, Any] | None, changes: Mapping[str, Any]) -> Produc
     except ValidationError as problem:
         first = problem.errors()[0]
         place = ".".join(str(p) for p in first["loc"])
-        raise ValueError(f"{place}: {first['msg']}") from None
+        raise ValueError(f"{place}: {describe_problem(first)}") from None
 
 
 _LISTS: Final = frozenset({"image_urls", "categories", "variant_options"})

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from orderhub.connectors.cartcom.timestamps import parse_cartcom_time
 from orderhub.domain.base import HubModel
+from orderhub.domain.bounds import describe_problem
 
 __all__ = [
     "INVALID_PRICE",
@@ -219,4 +220,5 @@ def build_model(model: type[_Model], where: str, **fields: Any) -> _Model:
         first = errors[0]
         place = ".".join(str(part) for part in first["loc"]) or model.__name__
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise MappingError(INVALID_RECORD, f"{where}: {place}: {first['msg']}{more}") from None
+        problem = describe_problem(first)
+        raise MappingError(INVALID_RECORD, f"{where}: {place}: {problem}{more}") from None
