@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from orderhub.clock import Clock, Sleep, SystemClock, utc_now
 from orderhub.domain import FlowName, Integration, RunCounts
 from orderhub.engine.errors import redact
+from orderhub.engine.record_failures import FailureStreak
 from orderhub.store import exceptions as store_exceptions
 from orderhub.store import integrations as store_integrations
 from orderhub.store.database import Database
@@ -118,6 +119,10 @@ class FlowContext:
     back (records, exceptions, cursor). What it would have done is in `planned`."""
     planned: list[PlannedChange] = field(default_factory=list, init=False)
     """The writes a dry run would have made, in order (`plan`; `upsert` adds its own)."""
+    failures: FailureStreak = field(default_factory=FailureStreak, repr=False)
+    """Whether a record's failure is the record's or the store's (engine/record_failures.py):
+    a flow calls `failures.failed(key, error)` where one record's call failed, and
+    `failures.succeeded()` where one went through."""
     _maybe_open: set[str] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -20,6 +20,12 @@ CartcomError
 Every error knows the HTTP `status` (if any), the `method` and the `url` (redacted), and reads as
 one line a merchant can act on. At most the server's `message`/`details` is quoted, trimmed; a
 body is never dumped. `InvalidApiUrl` (a `ValueError`) is raised before any call is made.
+
+When one record's call fails, `failure_scope` tells the engine whose failure it is
+(`orderhub.engine.record_failures`): `"store"` (401, 403, the call budget exhausted, not a
+Cart.com API, a refused redirect, a paging loop) fails the run; `"record"` (404, 400, 409/422)
+is that record's exception; the transient rest (5xx, network) is the record's exception too,
+until several different records fail in a row.
 """
 
 from __future__ import annotations
@@ -67,6 +73,9 @@ class CartcomError(Exception):
     """Base of every Cart.com failure; `str()` is one line for a merchant."""
 
     summary: ClassVar[str] = "The Cart.com request failed"
+    failure_scope: ClassVar[str] = "transient"
+    """Whose failure it is when it happens on one record (`orderhub.engine.record_failures`):
+    the whole store's (fail the run), the record's data (an exception, no outage), or unknown."""
 
     def __init__(
         self,
@@ -109,6 +118,7 @@ class TransientError(CartcomError):
 
 class RateLimited(TransientError):
     summary = "Cart.com's call limit for this store was reached"
+    failure_scope = "store"  # raised once retries ran out: the budget, not a record
 
     def __init__(
         self, message: str | None = None, *, retry_after: float | None = None, **context: Any
@@ -141,10 +151,12 @@ class FatalError(CartcomError):
 
 class AuthenticationFailed(FatalError):
     summary = "Cart.com rejected the API token (missing, invalid or revoked)"
+    failure_scope = "store"
 
 
 class PermissionDenied(FatalError):
     summary = "The API token lacks a permission this needs"
+    failure_scope = "store"
 
     def __init__(
         self, message: str | None = None, *, scope_hint: str | None = None, **context: Any
@@ -155,22 +167,27 @@ class PermissionDenied(FatalError):
 
 class NotFound(FatalError):
     summary = "Cart.com has no such record or page"
+    failure_scope = "record"
 
 
 class BadRequest(FatalError):
     summary = "Cart.com rejected the request"
+    failure_scope = "record"
 
 
 class ValidationFailed(FatalError):
     summary = "Cart.com refused the data"
+    failure_scope = "record"
 
 
 class NotCartcom(FatalError):
     summary = "The address did not answer like a Cart.com store API"
+    failure_scope = "store"
 
 
 class RedirectRefused(FatalError):
     summary = "The store redirected to another address; the API token is not sent there"
+    failure_scope = "store"
 
     def __init__(
         self, message: str | None = None, *, location: str | None = None, **context: Any
@@ -186,6 +203,7 @@ class RedirectRefused(FatalError):
 
 class PaginationLoopError(FatalError):
     summary = "Cart.com paging would repeat the same request"
+    failure_scope = "store"
 
 
 # --- responses ------------------------------------------------------------------------------

@@ -84,6 +84,7 @@ ENTITY_TYPE = EntityKind.INVENTORY.value
 PRODUCT_FIELDS = "id,item_number,quantity_on_hand,use_variant_inventory,is_non_inventory"
 VARIANT_FIELDS = "id,product_id,item_number,inventory"
 REJECTED = "rejectedByCartcom"
+WRITE_FAILED = "writeFailed"
 _MANY = 1_000_000
 
 
@@ -365,6 +366,12 @@ class InventoryPush:
                 message = f"Cart.com refused stock {quantity} for SKU {sku}: {problem}"
                 outcome.failed.append((sku, REJECTED, message, raw))
                 continue
+            except Exception as problem:  # this SKU's write failed; the others go on
+                ctx.failures.failed(sku, problem)  # raises if the store itself is down
+                message = f"Setting stock {quantity} for SKU {sku} failed ({problem}); tried again"
+                outcome.failed.append((sku, WRITE_FAILED, message, raw))
+                continue
+            ctx.failures.succeeded()
             index.update(row, quantity)
             outcome.written.append(sku)
         return outcome

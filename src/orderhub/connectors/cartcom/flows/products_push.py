@@ -373,12 +373,20 @@ class ProductsPush:
             if isinstance(target, str):
                 results.append(_Result(work, "failed", problem=("skuNotFound", target)))
                 continue
-            if target is None:
-                result = self._create(work, book)
+            try:
+                if target is None:
+                    result = self._create(work, book)
+                else:
+                    pid = plain_id(target.raw.get("id")) or 0
+                    target = replace(target, raw=latest.get(pid, target.raw))
+                    result = self._update(work, target, baselines.get(work.key), book)
+            except Exception as error:  # this SKU's write failed; the others go on
+                self.ctx.failures.failed(work.key, error)  # raises if the store itself is down
+                message = f"Saving it in Cart.com failed ({error}); it is tried again"
+                result = _Result(work, "failed", problem=("cartcomError", message))
             else:
-                pid = plain_id(target.raw.get("id")) or 0
-                target = replace(target, raw=latest.get(pid, target.raw))
-                result = self._update(work, target, baselines.get(work.key), book)
+                if result.outcome != "failed":
+                    self.ctx.failures.succeeded()
             if result.mirror is not None:
                 latest[plain_id(result.mirror.get("id")) or 0] = result.mirror
             results.append(result)
@@ -475,11 +483,10 @@ class ProductsPush:
                 self._settings_missing = missing
                 return _Result(work, "failed", problem=("missingSetting", missing))
             return _Result(work, "failed", problem=("refused", f"Cart.com refused it: {refused}"))
-        except (NetworkError, ServerError) as lost:  # the answer is lost: was it made?
+        except (NetworkError, ServerError):  # the answer is lost: was it made?
             found = self._find_created(product.sku)
             if found is None:
-                message = f"Creating it in Cart.com failed, or its answer was lost: {lost}"
-                return _Result(work, "failed", problem=("cartcomError", message))
+                raise  # not made (or not listed yet: the create journal guards a re-send)
             return _Result(work, "created", mirror=found)
         return _Result(work, "created", mirror=self._read_back(answer))
 
@@ -526,7 +533,7 @@ class ProductsPush:
             else:
                 answer = self.api.put(f"products/{pid}", body)
                 raw = {**target.raw, **answer}
-        except (ValidationFailed, NotFound, ServerError) as refused:
+        except (ValidationFailed, NotFound) as refused:
             message = f"Cart.com refused the update of {wanted}: {refused}"
             return _Result(work, "failed", problem=("refused", message), notes=notes)
         return _Result(work, "updated", mirror=raw, notes=notes)

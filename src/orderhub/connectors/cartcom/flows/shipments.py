@@ -156,6 +156,7 @@ class ShipmentWriter:
                         "items": body["items"],
                     }
                 )
+                self.ctx.failures.succeeded()
                 page.done[job.hub_id] = (
                     "created",
                     f"Shipped in Cart.com as shipment {made.get('id')} ({body['shipment_name']}) "
@@ -167,6 +168,7 @@ class ShipmentWriter:
                 page.done[job.hub_id] = ("unchanged", "")
                 return True
             self._write(update)
+            self.ctx.failures.succeeded()
             existing.update({key: value for key, value in body.items() if key != "items"})
             existing["items"] = body["items"]
             page.done[job.hub_id] = (
@@ -181,6 +183,16 @@ class ShipmentWriter:
                 "shipmentRejected",
                 f"Cart.com refused the shipment for order {job.number}: "
                 f"{refused.detail or refused}",
+                job.wire,
+            )
+            return False
+        except Exception as error:  # this order's write failed; the others go on
+            self.ctx.failures.failed(job.hub_id, error)  # raises if the store itself is down
+            page.fail(
+                job.hub_id,
+                "shipmentNotSaved",
+                f"Cart.com could not save the shipment of order {job.number} ({error}); "
+                "it is tried again",
                 job.wire,
             )
             return False
@@ -278,6 +290,17 @@ class ShipmentWriter:
                     "statusNotChanged",
                     f"The shipment of order {job.number} was made, but Cart.com refused to "
                     f"set its status to {statuses.name(target)}: {refused.detail or refused}",
+                    job.wire,
+                )
+            return
+        except Exception as error:  # this order's status call failed; the others go on
+            self.ctx.failures.failed(f"order-status:{cart['id']}", error)
+            for job in jobs:
+                page.fail(
+                    job.hub_id,
+                    "statusNotChanged",
+                    f"The shipment of order {job.number} was made, but setting its status to "
+                    f"{statuses.name(target)} failed ({error}); it is tried again",
                     job.wire,
                 )
             return

@@ -67,6 +67,8 @@ class MappingError(ValueError):
     `unknownStatus`, `invalidRecord`); `reason` is one merchant-readable line naming the field.
     """
 
+    failure_scope = "record"  # the record's data, never the store's health
+
     def __init__(self, exception_type: str, reason: str) -> None:
         super().__init__(reason)
         self.exception_type = exception_type

@@ -24,6 +24,7 @@ from .calls import endpoint_template
 from .control import control_routes
 from .errors import ApiError, envelope
 from .handlers import handle
+from .poison import answer_ids, request_ids
 from .timefmt import format_http_date
 
 if TYPE_CHECKING:
@@ -56,9 +57,12 @@ class ApiApp:
         endpoint = endpoint_template(method, sub)
         sb = self.sb
         sb.call_log.record(endpoint)
-        fault = sb.faults.pick(endpoint)
+        raw = await request.body()
+        fault = sb.faults.pick(endpoint) or sb.faults.poisoned(
+            endpoint, request_ids(sub, request.query_params.multi_items(), raw)
+        )
         headers: dict[str, str] = {}
-        status, body = await self._answer(request, method, sub, fault, headers)
+        status, body = await self._answer(request, method, sub, raw, endpoint, fault, headers)
         sb.call_log.answered(status)
         if fault == "slow":
             await asyncio.sleep(sb.faults.slow_seconds)
@@ -67,7 +71,14 @@ class ApiApp:
             sb.realism.after_orders_page()
 
     async def _answer(
-        self, request: Request, method: str, sub: str, fault: str | None, headers: dict[str, str]
+        self,
+        request: Request,
+        method: str,
+        sub: str,
+        raw: bytes,
+        endpoint: str,
+        fault: str | None,
+        headers: dict[str, str],
     ) -> tuple[int, bytes]:
         sb = self.sb
         token = request.headers.get("x-ac-auth-token")
@@ -84,14 +95,7 @@ class ApiApp:
                 envelope(429, "API call limit exceeded; retry after the window resets")
             )
         if fault == "500":
-            return 500, _json(
-                envelope(
-                    500,
-                    "Orders Class - Base GET failed - CommandText: "
-                    "Orders_Select - Status: Err - Transaction (Process "
-                    "ID 61) was deadlocked on lock resources",
-                )
-            )
+            return _server_error()
         assert token is not None
         url = str(request.url)
         no_cache = "no-cache" in request.headers.get("cache-control", "").lower()
@@ -100,12 +104,13 @@ class ApiApp:
             if cached is not None and not no_cache:
                 self._cache_headers(headers, cached.stored_ms, sb.cache.remaining(cached))
                 return cached.status, cached.body
-        raw = await request.body()
         try:
             status, data = handle(sb, request, method, sub, raw, scopes)
         except ApiError as exc:
             headers.update(exc.headers)
             return exc.status, _json(envelope(exc.status, exc.details))
+        if method == "GET" and sb.faults.poisoned(endpoint, answer_ids(data)):
+            return _server_error()  # a list holding a poisoned record fails as a whole
         body = b"" if data is None else _json(data)
         if method == "GET" and status == 200:
             now_ms = sb.store.now_ms()
@@ -151,6 +156,17 @@ class ApiApp:
             await send({"type": "http.response.body", "body": b"", "more_body": False})
             return
         await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def _server_error() -> tuple[int, bytes]:
+    return 500, _json(
+        envelope(
+            500,
+            "Orders Class - Base GET failed - CommandText: "
+            "Orders_Select - Status: Err - Transaction (Process "
+            "ID 61) was deadlocked on lock resources",
+        )
+    )
 
 
 def _abort(scope: Scope) -> bool:

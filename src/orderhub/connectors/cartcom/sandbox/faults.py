@@ -1,8 +1,10 @@
 """Fault injection: 500s, slow answers, connection resets, truncated or malformed JSON.
 
-By rate (each API call draws from a seeded RNG, so a run is repeatable) or by schedule
+By rate (each API call draws from a seeded RNG, so a run is repeatable), by schedule
 (`fail_next(n, kind, endpoint)`: the next n calls, optionally only those to one endpoint
-template such as "GET /orders"). Scheduled faults win over rates.
+template such as "GET /orders"), or by record (`poison(record_id, endpoint)`: every call that
+touches that record, until cleared; `poison.py` says what "touches" means). Scheduled faults
+win over rates; a poisoned record fails whatever the others do.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FAULT_KINDS", "Faults"]
+__all__ = ["FAULT_KINDS", "Faults", "Poison"]
 
 FAULT_KINDS = ("500", "slow", "reset", "truncated", "malformed", "429")
 _ALIASES = {"error_500": "500", "error": "500", "timeout": "slow", "rate_limit": "429"}
@@ -31,6 +33,15 @@ def _kind(kind: str) -> str:
     if normal not in FAULT_KINDS:
         raise ValueError(f"unknown fault kind {kind!r}; one of {', '.join(FAULT_KINDS)}")
     return normal
+
+
+@dataclass(frozen=True)
+class Poison:
+    """Every call to `endpoint` (any endpoint if None) touching `record_id` fails with `kind`."""
+
+    record_id: int
+    endpoint: str | None = None
+    kind: str = "500"
 
 
 @dataclass
@@ -54,15 +65,33 @@ class Faults:
         self.truncated_rate = 0.0
         self.malformed_rate = 0.0
         self.injected: dict[str, int] = {}
+        self._poisons: list[Poison] = []
 
     def fail_next(self, n: int, kind: str, endpoint: str | None = None) -> None:
         """Make the next `n` matching API calls fail with `kind`."""
         with self._lock:
             self._scheduled.append(_Scheduled(_kind(kind), endpoint, n))
 
+    def poison(self, record_id: int, endpoint: str | None = None, kind: str = "500") -> None:
+        """Make every call to `endpoint` that touches `record_id` fail with `kind`."""
+        with self._lock:
+            self._poisons.append(Poison(int(record_id), endpoint, _kind(kind)))
+
+    def poisoned(self, endpoint: str, record_ids: set[int]) -> str | None:
+        """The fault of a poisoned record among `record_ids` for this call, if any."""
+        if not record_ids:
+            return None
+        with self._lock:
+            for item in self._poisons:
+                if item.record_id in record_ids and item.endpoint in (None, endpoint):
+                    self.injected[item.kind] = self.injected.get(item.kind, 0) + 1
+                    return item.kind
+        return None
+
     def clear(self) -> None:
         with self._lock:
             self._scheduled.clear()
+            self._poisons.clear()
             for name, _ in _RATES:
                 setattr(self, name, 0.0)
 
@@ -96,6 +125,10 @@ class Faults:
                     {"kind": s.kind, "endpoint": s.endpoint, "remaining": s.remaining}
                     for s in self._scheduled
                 ],
+                "poisoned": [
+                    {"record_id": p.record_id, "endpoint": p.endpoint, "kind": p.kind}
+                    for p in self._poisons
+                ],
                 "injected": dict(self.injected),
             }
 
@@ -116,3 +149,10 @@ class Faults:
             if not isinstance(nxt, dict):
                 raise ValueError("fail_next must be an object {n, kind, endpoint?}")
             self.fail_next(int(nxt.get("n", 1)), str(nxt.get("kind", "500")), nxt.get("endpoint"))
+        poison = changes.get("poison")
+        if poison is not None:
+            if not isinstance(poison, dict) or "record_id" not in poison:
+                raise ValueError("poison must be an object {record_id, endpoint?, kind?}")
+            self.poison(
+                int(poison["record_id"]), poison.get("endpoint"), str(poison.get("kind", "500"))
+            )
