@@ -28,6 +28,9 @@ from orderhub.connectors.cartcom.mapping.addresses import (
         pytest.param(777061234, "US", "77706-1234", id="us-int-zip4-9-digits"),
         pytest.param(1234567890, "US", "1234567890", id="us-int-10-digits-kept"),
         pytest.param(0, "US", None, id="zero-is-unset"),
+        pytest.param("0", "US", None, id="zero-text-is-unset"),
+        pytest.param("00000", "US", None, id="zeros-are-no-zip"),
+        pytest.param("0", "FR", "0", id="zero-text-elsewhere-kept"),
         pytest.param(-2187, "US", "-2187", id="negative-kept"),
         # Text in a US-ZIP place.
         pytest.param("02187", "US", "02187", id="us-text-kept"),

@@ -22,6 +22,7 @@ military post offices (`09xxx`). `normalize_postal_code` undoes it where the for
   the store sent text, so nothing was dropped and nothing can be assumed about its format.
 - The integer `0` is no postal code (`None`): Cart.com writes `0` in unset integer fields
   (API-NOTES §13), and no country has `0` as a postal code; padding it would invent `00000`.
+  For the same reason a US-ZIP place's code of only zeros (`"0"`, `"00000"`) is `None`.
 
 Pure functions; `as_postal_code` adds the type check a mapping needs.
 """
@@ -74,7 +75,7 @@ def uses_us_zip(country: str | None) -> bool:
 def normalize_postal_code(value: str | int | None, country: str | None) -> str | None:
     """The postal code as the hub keeps it: text, US ZIPs with their zeros (module docstring).
 
-    `None`, blank text and the integer `0` give `None`.
+    `None`, blank text, the integer `0` and a US ZIP of zeros give `None`.
     """
     if value is None:
         return None
@@ -90,8 +91,10 @@ def normalize_postal_code(value: str | int | None, country: str | None) -> str |
     return _us_zip(text) if uses_us_zip(country) else text
 
 
-def _us_zip(text: str) -> str:
+def _us_zip(text: str) -> str | None:
     if _DIGITS.fullmatch(text):
+        if not text.strip("0"):
+            return None
         if len(text) <= 5:
             return text.zfill(5)
         nine = text.zfill(9)
