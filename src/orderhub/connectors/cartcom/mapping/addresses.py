@@ -25,6 +25,12 @@ military post offices (`09xxx`). `normalize_postal_code` undoes it where the for
   For the same reason a US-ZIP place's code of only zeros (`"0"`, `"00000"`) is `None`.
 
 Pure functions; `as_postal_code` adds the type check a mapping needs.
+
+Only the inbound direction exists: nothing the hub sends to Cart.com carries an address
+(fulfillments.push sends shipments and statuses, products.push products, inventory.push
+quantities). A flow that one day writes `order_addresses` should send the ZIP as text (an
+integer is what drops the zeros) and be tested under both sandbox `postal_code_as` switches:
+whether a real store accepts text in that integer-typed field is undocumented.
 """
 
 from __future__ import annotations
