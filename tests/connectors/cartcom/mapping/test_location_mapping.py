@@ -128,6 +128,48 @@ def test_an_unreadable_warehouse_is_a_mapping_error(changes: dict[str, Any], mes
     assert caught.value.exception_type == "invalidRecord"
 
 
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        pytest.param({"postal_code": "2187"}, "02187", id="us-text-lost-its-zero"),
+        pytest.param({"postal_code": 2187}, "02187", id="us-int"),
+        pytest.param({"postal_code": "021871234"}, "02187-1234", id="us-zip4-digits"),
+        pytest.param({"postal_code": "02187 1234"}, "02187-1234", id="us-zip4-space"),
+        pytest.param({"postal_code": 901, "country": "PR"}, "00901", id="puerto-rico"),
+        pytest.param({"postal_code": "K1A 0B1", "country": "Canada"}, "K1A 0B1", id="canada"),
+        pytest.param({"postal_code": "0150", "country": "Norway"}, "0150", id="norway-kept"),
+        pytest.param({"postal_code": 2187, "country": ""}, "02187", id="no-country-int"),
+        pytest.param({"postal_code": "2187", "country": ""}, "2187", id="no-country-text"),
+    ],
+)
+def test_a_warehouse_postal_code_is_normalized_by_its_country(
+    changes: dict[str, Any], expected: str
+) -> None:
+    address = map_warehouse({**WAREHOUSE, **changes}).address
+    assert address is not None
+    assert address.zip_code_or_postal_code == expected
+
+
+@pytest.mark.parametrize(
+    ("zip_code", "stores", "expected"),
+    [
+        pytest.param("2110", [STORE], "02110", id="us-store"),
+        pytest.param(2110, [STORE], "02110", id="us-store-int"),
+        pytest.param("2110", [{**STORE, "country": "Australia"}], "2110", id="other-country"),
+        pytest.param("2110", None, "2110", id="no-stores-scope-text-kept"),
+        pytest.param(2110, None, "02110", id="no-stores-scope-int"),
+    ],
+)
+def test_a_store_location_zip_code_is_normalized_by_its_store_country(
+    zip_code: str | int, stores: list[dict[str, Any]] | None, expected: str
+) -> None:
+    location = map_store_location(
+        {**STORE_LOCATION, "zip_code": zip_code}, stores_by_id(stores) if stores else None
+    )
+    assert location.address is not None
+    assert location.address.zip_code_or_postal_code == expected
+
+
 def test_a_warehouse_without_name_or_address_still_maps() -> None:
     location = map_warehouse({"id": 5, "name": "", "is_default": False})
     assert location.name == "Warehouse 5"

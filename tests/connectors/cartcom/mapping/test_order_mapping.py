@@ -120,7 +120,7 @@ def test_full_order_maps_every_documented_field() -> None:
         address2="Suite 5",
         city="Boston",
         state_or_province="MA",
-        zip_code_or_postal_code="2134",  # an integer postal_code: the leading zero is gone
+        zip_code_or_postal_code="02134",  # sent as the integer 2134: the zero comes back
         country="US",
     )
     assert mapped.customer == Customer(
@@ -463,6 +463,57 @@ def test_state_and_country_fall_back_to_full_names_and_text_postal_codes_survive
         "Germany",
         "02134",
     )
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        pytest.param({"postal_code": 2187}, "02187", id="us-int"),
+        pytest.param({"postal_code": 21871234}, "02187-1234", id="us-int-zip4"),
+        pytest.param({"postal_code": "02187-1234"}, "02187-1234", id="us-text-zip4"),
+        pytest.param(
+            {"postal_code": 901, "country_code": "PR", "country": "Puerto Rico"},
+            "00901",
+            id="puerto-rico",
+        ),
+        pytest.param(
+            {"postal_code": 2187, "country_code": None, "country": "United States"},
+            "02187",
+            id="country-by-name",
+        ),
+        pytest.param(
+            {"postal_code": 2187, "country_code": "", "country": ""}, "02187", id="no-country-int"
+        ),
+        pytest.param(
+            {"postal_code": "K1A 0B1", "country_code": "CA", "country": "Canada"},
+            "K1A 0B1",
+            id="canada",
+        ),
+        pytest.param(
+            {"postal_code": 1067, "country_code": "DE", "country": "Germany"},
+            "1067",
+            id="germany-int-kept",
+        ),
+        pytest.param({"postal_code": 0}, None, id="unset-int"),
+    ],
+)
+def test_postal_codes_of_both_addresses_are_normalized_by_country(
+    changes: dict[str, Any], expected: str | None
+) -> None:
+    addresses = {key: {**record, **changes} for key, record in ADDRESSES.items()}
+    mapped = map_(full_order(), addresses=addresses)
+    assert mapped.billing_address is not None
+    assert mapped.shipping_address is not None
+    assert mapped.billing_address.zip_code_or_postal_code == expected
+    assert mapped.shipping_address.zip_code_or_postal_code == expected
+
+
+def test_an_international_integer_postal_code_becomes_its_text() -> None:
+    order = full_order()
+    order["order_shipping_address_id"] = 1599  # Berlin, 10435 as a JSON integer
+    shipping = map_(order).shipping_address
+    assert shipping is not None
+    assert (shipping.country, shipping.zip_code_or_postal_code) == ("DE", "10435")
 
 
 @pytest.mark.parametrize(
@@ -818,7 +869,7 @@ def test_to_wire_is_camel_case_with_money_as_numbers() -> None:
     assert wire["lineItems"][1]["shippedQuantity"] == 2
     assert wire["lineItems"][1]["uniqueId"] == "5002"
     assert wire["extOrderCreatedAt"] == "2021-05-14T16:09:00.000Z"
-    assert wire["shippingAddress"]["zipCodeOrPostalCode"] == "2134"
+    assert wire["shippingAddress"]["zipCodeOrPostalCode"] == "02134"
     assert "phone" not in wire["shippingAddress"]  # None is left out, not sent as null
     assert wire["payments"][0]["amount"] == 2669.72
 

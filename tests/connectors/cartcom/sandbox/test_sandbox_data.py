@@ -6,7 +6,7 @@ import re
 import time
 
 import httpx
-from cartcom_sandbox_support import all_records, make_sandbox
+from cartcom_sandbox_support import all_records, client_for, make_sandbox
 
 from orderhub.connectors.cartcom.sandbox import Sandbox
 
@@ -38,6 +38,24 @@ def test_money_is_a_json_number_with_decimals(api: httpx.Client) -> None:
     raw = api.get("orders/100001").text
     assert re.search(r'"grand_total":\d+\.\d+', raw)
     assert '"handling_total":0.0' in raw
+
+
+def test_every_seed_ships_to_leading_zero_zips_a_zip_plus_4_and_foreign_postcodes() -> None:
+    for seed in (7, 8):
+        with client_for(make_sandbox(seed=seed, orders=10)) as client:
+            rows = all_records(
+                client, "order_addresses", fields="state_code,postal_code,country_code"
+            )
+        found = {(r["country_code"], r["state_code"], r["postal_code"]) for r in rows}
+        assert {
+            ("US", "MA", 2187),
+            ("US", "MA", 21871234),
+            ("US", "NJ", 7102),
+            ("PR", "PR", 901),
+            ("US", "AE", 9021),
+            ("CA", "ON", "K1A 0B1"),
+            ("GB", "", "SW1A 2AA"),
+        } <= found
 
 
 def test_quirky_fields(api: httpx.Client) -> None:

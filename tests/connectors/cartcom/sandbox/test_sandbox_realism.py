@@ -150,7 +150,11 @@ def test_control_endpoints(sb: Sandbox, client: httpx.Client) -> None:
     realism = client.post(
         "http://store.test/_sandbox/realism", json={"mutate_while_paging": 2}
     ).json()
-    assert realism == {"mutate_while_paging": 2, "visibility_lag_seconds": 0.0}
+    assert realism == {
+        "mutate_while_paging": 2,
+        "visibility_lag_seconds": 0.0,
+        "postal_code_as": "integer",
+    }
     assert (
         client.post(
             "http://store.test/_sandbox/faults", json={"fail_next": {"kind": "boom"}}
@@ -208,3 +212,62 @@ def test_fault_rates_are_seeded_and_repeatable() -> None:
     first, second = run(), run()
     assert first == second
     assert 0 < first.count(500) < 40
+
+
+SHOWCASE_LINES = ("1 Federal St", "100 Summer St", "151 Calle San Francisco", "80 Wellington St")
+
+
+def _showcase_postal_codes(client: httpx.Client) -> dict[str, object]:
+    rows = all_records(client, "order_addresses", fields="address_line_1,postal_code")
+    return {
+        str(r["address_line_1"]): r["postal_code"]
+        for r in rows
+        if r["address_line_1"] in SHOWCASE_LINES
+    }
+
+
+def test_postal_code_as_integer_by_default_as_the_spec_types_it_or_as_text(
+    sb: Sandbox, client: httpx.Client
+) -> None:
+    assert sb.realism.postal_code_as == "integer"
+    assert _showcase_postal_codes(client) == {
+        "1 Federal St": 2187,
+        "100 Summer St": 21871234,  # a ZIP+4: the nine digits an integer column holds
+        "151 Calle San Francisco": 901,
+        "80 Wellington St": "K1A 0B1",  # cannot be a number
+    }
+    switched = client.post(
+        "http://store.test/_sandbox/realism", json={"postal_code_as": "string"}
+    ).json()
+    assert switched["postal_code_as"] == "string"
+    assert _showcase_postal_codes(client) == {
+        "1 Federal St": "02187",
+        "100 Summer St": "02187-1234",
+        "151 Calle San Francisco": "00901",
+        "80 Wellington St": "K1A 0B1",
+    }
+    found = client.get("order_addresses", params={"city": "San Juan", "fields": "id"}).json()
+    address_id = found["order_addresses"][0]["id"]
+    assert client.get(f"order_addresses/{address_id}").json()["postal_code"] == "00901"
+    sb.realism.postal_code_as = "integer"
+    assert client.get(f"order_addresses/{address_id}").json()["postal_code"] == 901
+
+
+def test_postal_code_as_refuses_other_forms(sb: Sandbox, client: httpx.Client) -> None:
+    answer = client.post("http://store.test/_sandbox/realism", json={"postal_code_as": "float"})
+    assert answer.status_code == 400
+    assert "postal_code_as" in answer.json()["error"]
+    with pytest.raises(ValueError, match="postal_code_as"):
+        sb.realism.postal_code_as = "number"
+    assert sb.realism.postal_code_as == "integer"
+
+
+def test_compiled_renderer_matches_the_reference_in_both_postal_forms(sb: Sandbox) -> None:
+    table = sb.store.tables["order_addresses"]
+    names = table.spec.column_names()
+    rendered = {}
+    for form in ("integer", "string", "integer"):  # back again: compiled renderers follow
+        sb.realism.postal_code_as = form
+        rendered[form] = [table.render(row, names) for row in range(len(table))]
+        assert rendered[form] == [table.render_slow(row, names) for row in range(len(table))]
+    assert rendered["string"] != rendered["integer"]

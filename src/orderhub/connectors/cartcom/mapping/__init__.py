@@ -5,6 +5,7 @@ on Cart.com-shaped fixtures. A record that cannot be mapped raises `MappingError
 turns into a per-record exception (`exception_type` is its tag, `reason` its one-line message).
 """
 
+from orderhub.connectors.cartcom.mapping.addresses import normalize_postal_code
 from orderhub.connectors.cartcom.mapping.common import MappingError
 from orderhub.connectors.cartcom.mapping.fulfillments import (
     SHIPMENT_FIELDS,
@@ -65,6 +66,7 @@ __all__ = [
     "map_store_location",
     "map_warehouse",
     "new_product_body",
+    "normalize_postal_code",
     "order_address_ids",
     "order_customer_ids",
     "order_item_quantities",

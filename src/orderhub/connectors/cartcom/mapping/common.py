@@ -162,7 +162,8 @@ def foreign_key(value: object, field: str) -> int | None:
 def as_text(value: object, field: str) -> str | None:
     """A string with surrounding blanks removed; `""`/blank/`null` give `None`.
 
-    Integers are accepted and rendered (`postal_code` and some codes come as JSON integers).
+    Integers are accepted and rendered (some codes come as JSON integers; postal codes have
+    their own reader, `addresses.as_postal_code`, which also restores a US ZIP's zeros).
     """
     if value is None:
         return None

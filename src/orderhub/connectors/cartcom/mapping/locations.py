@@ -7,6 +7,9 @@ and passes them in (API-NOTES §10, §15 recipe E). Decisions a reader of the hu
   `store-location:<id>`: the two resources number their rows independently, so the bare id
   would collide. `kind` is `warehouse` or `storeLocation`.
 - A warehouse carries its own address; `is_default` becomes `isDefault`.
+- Postal codes go through `addresses.normalize_postal_code` like an order's: both resources
+  type them as strings, but a US ZIP that lost its zero elsewhere (an import, a spreadsheet)
+  is as wrong on a warehouse as on an order, and the rule is the same.
 - A store location names its state and country by numeric ids with no documented lookup list.
   Its state is kept only when written out (`non_us_state`); its country is taken from the store
   it belongs to (`store_id` -> `/stores`), on the reading that a store's shops are in its own
@@ -22,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from orderhub.connectors.cartcom.mapping.addresses import as_postal_code
 from orderhub.connectors.cartcom.mapping.common import (
     INVALID_RECORD,
     MappingError,
@@ -55,13 +59,16 @@ def map_warehouse(raw: Mapping[str, Any]) -> Location:
     """One `/warehouses` row as an active hub location."""
     record = as_mapping(raw, "warehouse")
     record_id = _record_id(record, "warehouse")
+    country = as_text(record.get("country"), "warehouse.country")
     address = _address(
         address1=as_text(record.get("address_line_1"), "warehouse.address_line_1"),
         address2=as_text(record.get("address_line_2"), "warehouse.address_line_2"),
         city=as_text(record.get("city"), "warehouse.city"),
         state_or_province=as_text(record.get("state"), "warehouse.state"),
-        zip_code_or_postal_code=as_text(record.get("postal_code"), "warehouse.postal_code"),
-        country=as_text(record.get("country"), "warehouse.country"),
+        zip_code_or_postal_code=as_postal_code(
+            record.get("postal_code"), country, "warehouse.postal_code"
+        ),
+        country=country,
         email=as_text(record.get("email"), "warehouse.email"),
     )
     return build_model(
@@ -88,13 +95,16 @@ def map_store_location(
     store_name = as_text(store.get("name"), "store.name") if store is not None else None
     if store_name and len(stores) > 1:
         name = f"{store_name} — {name}"
+    country = as_text(store.get("country"), "store.country") if store is not None else None
     address = _address(
         address1=as_text(record.get("address_1"), "store_location.address_1"),
         address2=as_text(record.get("address_2"), "store_location.address_2"),
         city=as_text(record.get("city"), "store_location.city"),
         state_or_province=as_text(record.get("non_us_state"), "store_location.non_us_state"),
-        zip_code_or_postal_code=as_text(record.get("zip_code"), "store_location.zip_code"),
-        country=as_text(store.get("country"), "store.country") if store is not None else None,
+        zip_code_or_postal_code=as_postal_code(
+            record.get("zip_code"), country, "store_location.zip_code"
+        ),
+        country=country,
         phone=as_text(record.get("phone"), "store_location.phone"),
     )
     return build_model(

@@ -11,8 +11,10 @@ them in. Decisions a reader of the hub should know:
   already counts them is undocumented; the store's `subtotal` and `grand_total` are kept as sent.
 - Kit children (`parent_order_item_id` set) stay lines of their own.
 - An address id with no record in `addresses` (deleted since?) maps to no address rather than
-  failing the order. `postal_code` may be a JSON integer: it becomes its decimal text, so a
-  leading zero Cart.com dropped (`02134` -> `2134`) stays dropped; we do not guess it back.
+  failing the order. `postal_code` is typed as an integer, so a US ZIP loses its leading
+  zeros (`02134` -> `2134`); `addresses.normalize_postal_code` gives them back for addresses
+  in places that use US ZIP codes (and for a number with no country), and keeps every other
+  country's code as sent.
 - `shippedQuantity` is summed from the shipments' items when shipments came expanded *with*
   their items; otherwise it is left unknown (`None`) rather than reported as 0.
 - `orderNote` joins the customer's `special_instructions` and the store's `public_comments`.
@@ -29,6 +31,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from orderhub.connectors.cartcom.mapping.addresses import as_postal_code
 from orderhub.connectors.cartcom.mapping.common import (
     INVALID_RECORD,
     MISSING_ITEMS,
@@ -316,6 +319,7 @@ def _order_address(
         values = (as_text(record.get(name), f"{where}: {name}") for name in names)
         return next((value for value in values if value is not None), None)
 
+    country = text("country_code", "country")
     return build_model(
         Address,
         where,
@@ -326,8 +330,10 @@ def _order_address(
         address2=text("address_line_2"),
         city=text("city"),
         state_or_province=text("state_code", "state"),
-        zip_code_or_postal_code=text("postal_code"),
-        country=text("country_code", "country"),
+        zip_code_or_postal_code=as_postal_code(
+            record.get("postal_code"), country, f"{where}: postal_code"
+        ),
+        country=country,
         phone=text("phone"),
     )
 

@@ -21,17 +21,15 @@ __all__ = ["compile_renderer"]
 Renderer = Callable[[int], dict[str, Any]]
 
 
-def _postal(raw: Any) -> Any:
-    return int(raw) if isinstance(raw, str) and raw.isdigit() else raw
-
-
 def compile_renderer(table: Table, names: tuple[str, ...]) -> Renderer:
     env: dict[str, Any] = {
         "ids": table.ids,
         "NULL": NULL_INT,
         "fmt": format_ms,
         "FC": FORMATTED,
-        "postal": _postal,
+        # Bound to the table, so a change of its `postal_form` switch applies to renderers
+        # already compiled.
+        "postal": table.postal_json,
     }
     items: list[str] = []
     for i, name in enumerate(names):

@@ -7,11 +7,19 @@ in a sparse dict of overrides, or are derived from the row (an IP address from a
 
 `Kind` names the wire type, including the Cart.com quirks: money as JSON numbers with decimals,
 `""` for a missing `approved_at`, integer `postal_code` where it is all digits, 0/1 int flags.
+
+`postal` is the one kind whose wire type is a realism switch (`PostalForm`): acapi.yaml types
+`order_addresses.postal_code` as an integer, and the docs never show a leading-zero ZIP, so
+whether a real store sends `2187` or `"02187"` is open. `"integer"` (the default, the spec's
+type) sends every code that can be a number as one: all digits, or a US ZIP+4, whose nine
+digits are what an integer column can hold (`"02187-1234"` -> `21871234`); `"string"` sends
+the stored text.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,17 +29,20 @@ from .timefmt import TimeParseError, format_ms, grid_ms, parse_time_us
 
 __all__ = [
     "NULL_INT",
+    "POSTAL_FORMS",
     "Column",
     "DenseFloat",
     "DenseInt",
     "DenseObj",
     "Kind",
+    "PostalForm",
     "Sparse",
     "Storage",
     "ValueError409",
     "decode_body_value",
     "make_storage",
     "parse_filter_value",
+    "postal_json",
     "to_json",
 ]
 
@@ -39,6 +50,9 @@ Kind = Literal[
     "int", "nint", "money", "nmoney", "bool", "flag", "str", "time", "time_empty", "postal", "json"
 ]
 Derive = Callable[[int, int], Any]  # (seed, record id) -> raw value
+PostalForm = Literal["integer", "string"]
+POSTAL_FORMS: tuple[PostalForm, ...] = ("integer", "string")
+_ZIP_PLUS_4 = re.compile(r"[0-9]{5}[- ][0-9]{4}")
 
 NULL_INT = -(2**63)
 _INT_KINDS = ("int", "nint", "flag", "time", "time_empty")
@@ -188,14 +202,28 @@ def make_storage(column: Column, seed: int, ids: array[int]) -> Storage:
     return DenseObj()
 
 
-def to_json(kind: Kind, raw: Any) -> Any:
+def postal_json(raw: Any, form: PostalForm = "integer") -> Any:
+    """A stored postal code as the store sends it under the `form` switch (module docstring).
+
+    Text that cannot be a number (`"K1A 0B1"`, `"SW1A 2AA"`, `""`) is text in both forms.
+    """
+    if form == "string" or not isinstance(raw, str) or not raw.isascii():
+        return raw
+    if raw.isdigit():
+        return int(raw)
+    if _ZIP_PLUS_4.fullmatch(raw):
+        return int(raw[:5] + raw[6:])
+    return raw
+
+
+def to_json(kind: Kind, raw: Any, postal_form: PostalForm = "integer") -> Any:
     """Stored value -> the JSON value Cart.com would send."""
     if kind == "time":
         return None if raw is None else format_ms(raw)
     if kind == "time_empty":
         return "" if raw is None else format_ms(raw)
     if kind == "postal":
-        return int(raw) if isinstance(raw, str) and raw.isdigit() else raw
+        return postal_json(raw, postal_form)
     return raw
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from orderhub.clock import Clock
 
+from .columns import POSTAL_FORMS, PostalForm
 from .resources import RESOURCES, ResourceSpec
 from .table import ChildIndex, Table
 from .timefmt import datetime_to_ms, grid_ms
@@ -70,6 +71,7 @@ class DataStore:
         self.tables: dict[str, Table] = {n: Table(spec, seed) for n, spec in self.specs.items()}
         self.children: dict[tuple[str, str], ChildIndex] = {}
         self.lag_ms = 0
+        self._postal_form: PostalForm = "integer"
         self.pending: dict[str, dict[int, Pending]] = {}
         self.listeners: list[Callable[[Event], None]] = []
         self.factory: OrderFactory | None = None
@@ -247,6 +249,21 @@ class DataStore:
                     for row, pend in entries.items():
                         self.tables[name].release(row, pend.held_ms)
                 self.pending.clear()
+
+    @property
+    def postal_form(self) -> PostalForm:
+        """How `postal` columns are sent: `"integer"` (the spec's type) or `"string"`."""
+        return self._postal_form
+
+    def set_postal_form(self, form: str) -> None:
+        if form not in POSTAL_FORMS:
+            raise ValueError(
+                f"postal_code_as must be one of {', '.join(POSTAL_FORMS)}, not {form!r}"
+            )
+        with self.lock:
+            self._postal_form = form
+            for table in self.tables.values():
+                table.postal_form = form
 
     # -- reset ------------------------------------------------------------------------
     def reset(self) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from .catalog import Catalog, CatalogProduct, CatalogVariantRow
 from .datastore import DataStore
-from .people import address_values, customer_values, person
+from .people import Person, Place, address_values, at_place, customer_values, person
 from .seed_data import CARD_TYPES, ORDER_STATUSES, SHIPPING_METHODS
 from .timefmt import HOUR_MS, grid_ms, local_midnight
 
@@ -100,7 +100,10 @@ class OrderFactory:
         return order_id
 
     # -- one order --------------------------------------------------------------------
-    def build(self, t0: int, limit: int, target: int, customer_id: int) -> int:
+    def build(
+        self, t0: int, limit: int, target: int, customer_id: int, ship_to: Place | None = None
+    ) -> int:
+        """One order; `ship_to` forces its shipping address (the seed's showcase addresses)."""
         store, rng, seed = self.store, self.rng, self.seed
         orders = store.tables["orders"]
         order_id = orders.next_id
@@ -112,8 +115,13 @@ class OrderFactory:
         bill_id = store.tables["order_addresses"].ids[bill_row]
         ship_id = bill_id
         gift = rng.random() < 0.12
+        recipient: Person | None = None
         if gift or rng.random() < 0.15:
             recipient = person(seed, customer_id, salt=1 + rng.randrange(3))
+        if ship_to is not None:
+            # Draws nothing from `rng`, so every other order of the seed stays as it was.
+            recipient = at_place(recipient or buyer, ship_to)
+        if recipient is not None:
             ship_row = store.insert(
                 "order_addresses", address_values(recipient, customer_id, order_id, created)
             )

@@ -7,7 +7,7 @@ addresses can be produced on demand without keeping a second copy of every custo
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .resources import mix
@@ -21,7 +21,10 @@ from .seed_data import (
     US_PLACES,
 )
 
-__all__ = ["Person", "address_values", "customer_values", "person"]
+__all__ = ["Person", "Place", "address_values", "at_place", "customer_values", "person"]
+
+Place = tuple[str, str, str, str, str, str, str]
+"""(address_line_1, city, state, state_code, postal_code, country, country_code)"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,22 @@ def person(seed: int, key: int, salt: int = 0) -> Person:
         intern(postal),
         country,
         cc,
+    )
+
+
+def at_place(p: Person, place: Place) -> Person:
+    """`p` (name, company, phone, email) at another address, e.g. a showcase ship-to."""
+    line1, city, state, code, postal, country, cc = place
+    return replace(
+        p,
+        address_line_1=line1,
+        address_line_2="",
+        city=city,
+        state=state,
+        state_code=code,
+        postal_code=postal,
+        country=country,
+        country_code=cc,
     )
 
 

@@ -5,6 +5,10 @@
 - `visibility_lag_seconds`: a write stamped at T shows in list/filter results only at T+lag
   (until then lists show the previous version, or nothing for a new record); GET by id sees it
   at once. A cursor that advances to "now" loses such writes.
+- `postal_code_as`: `"integer"` (default) sends `order_addresses.postal_code` as acapi.yaml
+  types it, a JSON integer whenever the code can be one, so `02187` arrives as `2187` and the
+  ZIP+4 `02187-1234` as `21871234`; `"string"` sends the text as stored. The docs never show
+  a leading-zero ZIP, so both are plausible, and the connector is tested under each.
 """
 
 from __future__ import annotations
@@ -33,6 +37,14 @@ class Realism:
     def visibility_lag_seconds(self, seconds: float) -> None:
         self._store.set_lag(max(0.0, float(seconds)))
 
+    @property
+    def postal_code_as(self) -> str:
+        return self._store.postal_form
+
+    @postal_code_as.setter
+    def postal_code_as(self, form: str) -> None:
+        self._store.set_postal_form(form)
+
     def after_orders_page(self) -> None:
         """Update `mutate_while_paging` random orders (called after a list page of orders)."""
         n = self.mutate_while_paging
@@ -55,6 +67,7 @@ class Realism:
         return {
             "mutate_while_paging": self.mutate_while_paging,
             "visibility_lag_seconds": self.visibility_lag_seconds,
+            "postal_code_as": self.postal_code_as,
         }
 
     def update(self, changes: dict[str, Any]) -> None:
@@ -62,3 +75,5 @@ class Realism:
             self.mutate_while_paging = max(0, int(changes["mutate_while_paging"]))
         if "visibility_lag_seconds" in changes:
             self.visibility_lag_seconds = float(changes["visibility_lag_seconds"])
+        if "postal_code_as" in changes:
+            self.postal_code_as = str(changes["postal_code_as"])

@@ -47,7 +47,10 @@ class Renderer:
         else:
             cols = table.columns
             out = {
-                f: snapshot[f] if f == "id" else to_json(cols[f].kind, snapshot[f]) for f in plain
+                f: snapshot[f]
+                if f == "id"
+                else to_json(cols[f].kind, snapshot[f], table.postal_form)
+                for f in plain
             }
         record_id = table.ids[row]
         for nname in wanted_nested:

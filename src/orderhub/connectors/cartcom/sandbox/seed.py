@@ -1,5 +1,7 @@
 """The seeded store: deterministic by seed, a 90-day history ending at `start`.
 
+The first orders ship to `SHOWCASE_SHIP_TOS` (leading-zero ZIPs, a ZIP+4, foreign postcodes),
+so every seed, however small, has the addresses a sync client most often gets wrong.
 Orders run through realistic status paths (pending, processing, partial and full shipments,
 cancellations, declines, refunds, quotes) with payments and shipment items that match; events
 that would fall after `start` are cut, so recent orders are still open. Some groups of orders
@@ -16,7 +18,7 @@ from .catalog import Catalog, build_catalog
 from .datastore import DataStore
 from .order_factory import STATUS_TARGETS, STATUS_WEIGHTS, OrderFactory
 from .people import customer_values, person
-from .seed_data import ORDER_STATUSES
+from .seed_data import ORDER_STATUSES, SHOWCASE_SHIP_TOS
 from .timefmt import HOUR_MS, grid_ms
 
 __all__ = ["OrderFactory", "seed_store"]
@@ -99,8 +101,10 @@ def seed_store(
                 "customers", customer_values(person(seed, cid), created, visit, rng.random() < 0.2)
             )
         factory = OrderFactory(store, catalog, seed)
-        for t, cid in zip(times, picks, strict=True):
-            factory.build(t, start_ms, rng.choices(STATUS_TARGETS, STATUS_WEIGHTS)[0], cid)
+        for i, (t, cid) in enumerate(zip(times, picks, strict=True)):
+            target = rng.choices(STATUS_TARGETS, STATUS_WEIGHTS)[0]
+            ship_to = SHOWCASE_SHIP_TOS[i] if i < len(SHOWCASE_SHIP_TOS) else None
+            factory.build(t, start_ms, target, cid, ship_to)
         _bursts(store, rng, start_ms)
         store.factory = factory
         factory.reset()

@@ -17,6 +17,7 @@ __all__ = [
     "NOUNS",
     "ORDER_STATUSES",
     "SHIPPING_METHODS",
+    "SHOWCASE_SHIP_TOS",
     "STREETS",
     "US_PLACES",
     "VARIANT_GROUPS",
@@ -287,6 +288,21 @@ INTL_PLACES = (
     ("Monterrey", "Nuevo León", "NL", "64000", "Mexico", "MX", "+52 81"),
     ("Paris", "Île-de-France", "", "75008", "France", "FR", "+33 1"),
     ("Amsterdam", "Noord-Holland", "NH", "1012 JS", "Netherlands", "NL", "+31 20"),
+)
+
+# The ship-to addresses of the first seeded orders, whatever the seed: the postal codes a sync
+# client gets wrong (issue #12). ZIPs with leading zeros (New England, New Jersey, Puerto Rico,
+# a military APO), a ZIP+4, and postcodes that are not numbers. Sent with `postal_code_as:
+# "integer"`, the US ones lose their zeros (`2187`, `21871234`, `901`, `9021`).
+# (address_line_1, city, state, state_code, postal_code, country, country_code)
+SHOWCASE_SHIP_TOS = (
+    ("1 Federal St", "Boston", "Massachusetts", "MA", "02187", "United States", "US"),
+    ("100 Summer St", "Boston", "Massachusetts", "MA", "02187-1234", "United States", "US"),
+    ("1 Gateway Center", "Newark", "New Jersey", "NJ", "07102", "United States", "US"),
+    ("151 Calle San Francisco", "San Juan", "Puerto Rico", "PR", "00901", "Puerto Rico", "PR"),
+    ("Unit 2050 Box 4190", "APO", "Armed Forces Europe", "AE", "09021", "United States", "US"),
+    ("80 Wellington St", "Ottawa", "Ontario", "ON", "K1A 0B1", "Canada", "CA"),
+    ("10 Downing St", "London", "", "", "SW1A 2AA", "United Kingdom", "GB"),
 )
 
 ADJECTIVES = (

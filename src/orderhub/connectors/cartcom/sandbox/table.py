@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .codegen import compile_renderer
-from .columns import Column, Storage, make_storage, to_json
+from .columns import Column, PostalForm, Storage, make_storage, postal_json, to_json
 
 if TYPE_CHECKING:
     from .resources import ResourceSpec
@@ -82,6 +82,7 @@ class Table:
         self._undo: list[tuple[str, int, Any]] = []
         self.hold_index: set[int] = set()  # rows whose index entry waits for visibility lag
         self._renderers: dict[tuple[str, ...], Callable[[int], dict[str, Any]]] = {}
+        self.postal_form: PostalForm = "integer"  # a realism switch, set by the DataStore
 
     # -- size and ids -------------------------------------------------------------------
     def __len__(self) -> int:
@@ -129,9 +130,15 @@ class Table:
     def render_slow(self, row: int, names: list[str] | tuple[str, ...]) -> dict[str, Any]:
         """Reference implementation of `render` (tests compare the two)."""
         return {
-            n: self.ids[row] if n == "id" else to_json(self.columns[n].kind, self.get(row, n))
+            n: self.ids[row]
+            if n == "id"
+            else to_json(self.columns[n].kind, self.get(row, n), self.postal_form)
             for n in names
         }
+
+    def postal_json(self, raw: Any) -> Any:
+        """A stored postal code as this table's switch sends it (compiled renderers call it)."""
+        return postal_json(raw, self.postal_form)
 
     def snapshot(self, row: int) -> dict[str, Any]:
         """Every stored value of a row (for visibility lag)."""
