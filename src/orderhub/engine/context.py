@@ -25,6 +25,7 @@ from orderhub.engine.errors import redact
 from orderhub.engine.record_failures import FailureStreak
 from orderhub.store import exceptions as store_exceptions
 from orderhub.store import integrations as store_integrations
+from orderhub.store import runs as store_runs
 from orderhub.store.database import Database
 from orderhub.store.records import (
     EntityKind,
@@ -141,7 +142,8 @@ class FlowContext:
         When the transaction rolls back, the created/updated/unchanged/failed counts it added
         are taken back too, so the run row counts only what is really in the hub. In a dry run
         the transaction always rolls back (the counts stay: they say what would have happened),
-        so nothing a flow writes through the context can land.
+        so nothing a flow writes through the context can land. The run row's counts are kept
+        in the same transaction, so a run killed later reports what it had committed.
         """
         before = self.counts.model_copy()
         try:
@@ -151,6 +153,9 @@ class FlowContext:
                 return
             with self.db.session() as session:
                 yield session
+                store_runs.record_progress(
+                    session, self.run_id, counts=self.counts, api_calls=self.api_calls
+                )
         except BaseException:
             self.counts.created = before.created
             self.counts.updated = before.updated

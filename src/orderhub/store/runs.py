@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from orderhub.domain import FlowName, Run, RunCounts, RunStatus
@@ -18,7 +18,7 @@ from orderhub.store.dialect import utc
 from orderhub.store.errors import NotFoundError
 from orderhub.store.tables import RunRow
 
-__all__ = ["finish_run", "get_run", "list_runs", "start_run"]
+__all__ = ["finish_run", "get_run", "list_runs", "record_progress", "start_run"]
 
 
 def start_run(
@@ -73,6 +73,26 @@ def finish_run(
     row.rate_limit_wait_seconds = rate_limit_wait_seconds
     row.error = error
     session.flush()
+
+
+def record_progress(session: Session, run_id: str, *, counts: RunCounts, api_calls: int) -> None:
+    """Keep a running run's counts as of this transaction, which commits the work they count.
+
+    So a run whose process is killed reports what it committed, not zeros. A run id with no
+    row (a context built by hand in a test) updates nothing.
+    """
+    session.execute(
+        update(RunRow)
+        .where(RunRow.run_id == run_id, RunRow.status == RunStatus.RUNNING.value)
+        .values(
+            fetched=counts.fetched,
+            created=counts.created,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            failed=counts.failed,
+            api_calls=api_calls,
+        )
+    )
 
 
 def get_run(session: Session, run_id: str) -> Run | None:
