@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orderhub.errors import UsageError
+from orderhub.private_files import make_private_dir
 
 __all__ = ["CALL_BUDGET_SCOPES", "Settings", "call_budgets_shared", "load_or_create_secret_key"]
 
@@ -42,12 +43,14 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read the `ORDERHUB_HOME`, `_DATABASE_URL`, `_SECRET_KEY` and `_CALL_BUDGET` variables.
 
-        The home folder is created on demand; without a secret key one is generated into it
-        with mode 0600, so stored credentials survive restarts of the same home.
+        The home folder is created on demand, readable by its owner only (0700); without a
+        secret key one is generated into it with mode 0600, so stored credentials survive
+        restarts of the same home.
         """
         env = os.environ if env is None else env
-        home = Path(env.get("ORDERHUB_HOME") or ".orderhub").expanduser().resolve()
-        home.mkdir(parents=True, exist_ok=True)
+        home = make_private_dir(
+            Path(env.get("ORDERHUB_HOME") or ".orderhub").expanduser().resolve()
+        )
         database_url = env.get("ORDERHUB_DATABASE_URL") or f"sqlite:///{home / 'orderhub.db'}"
         secret_key = env.get("ORDERHUB_SECRET_KEY") or load_or_create_secret_key(home)
         call_budget = (env.get("ORDERHUB_CALL_BUDGET") or "auto").strip().lower()
