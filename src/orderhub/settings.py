@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from orderhub.errors import UsageError
 from orderhub.private_files import make_private_dir, tighten
+from orderhub.proxies import TrustedProxies
 
 __all__ = ["CALL_BUDGET_SCOPES", "KEY_FILE", "Settings", "call_budgets_shared", "read_key_file"]
 
@@ -30,6 +31,8 @@ class Settings:
     call_budget: str = "auto"
     """Where each store's call budget is kept: `process` (this process only), `database`
     (shared by every process on the database), or `auto` (`database` on PostgreSQL)."""
+    trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
+    """`ORDERHUB_TRUSTED_PROXIES`: the only peers whose `X-Forwarded-For`/`-Proto` are believed."""
 
     def __post_init__(self) -> None:
         if self.call_budget not in CALL_BUDGET_SCOPES:
@@ -48,7 +51,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read the `ORDERHUB_HOME`, `_DATABASE_URL`, `_SECRET_KEY` and `_CALL_BUDGET` variables.
+        """Read `ORDERHUB_HOME`, `_DATABASE_URL`, `_SECRET_KEY`, `_CALL_BUDGET`, `_TRUSTED_PROXIES`.
 
         The home folder is created on demand, readable by its owner only (0700). The secret
         key is read here but never made here: whether a new one is safe depends on the
@@ -62,7 +65,11 @@ class Settings:
         secret_key = env.get("ORDERHUB_SECRET_KEY") or read_key_file(home / KEY_FILE)
         call_budget = (env.get("ORDERHUB_CALL_BUDGET") or "auto").strip().lower()
         return cls(
-            home=home, database_url=database_url, secret_key=secret_key, call_budget=call_budget
+            home=home,
+            database_url=database_url,
+            secret_key=secret_key,
+            call_budget=call_budget,
+            trusted_proxies=TrustedProxies.parse(env.get("ORDERHUB_TRUSTED_PROXIES") or ""),
         )
 
 

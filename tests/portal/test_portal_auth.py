@@ -114,10 +114,17 @@ def test_sign_in_sets_a_hardened_cookie_and_sign_out_ends_the_session(portal: Po
     assert client.get("/runs").status_code == 303
 
 
-def test_the_cookie_is_secure_behind_https(portal: Portal) -> None:
-    client = portal.client()
+def test_the_cookie_is_secure_behind_https(proxied_portal: Portal) -> None:
+    client = proxied_portal.client()
     answer = client.get("/signin", headers={"X-Forwarded-Proto": "https"})
     assert "Secure" in answer.headers["set-cookie"]
+
+
+def test_a_forwarded_scheme_from_a_peer_that_is_no_trusted_proxy_is_ignored(
+    portal: Portal,
+) -> None:
+    answer = portal.client().get("/signin", headers={"X-Forwarded-Proto": "https"})
+    assert "Secure" not in answer.headers["set-cookie"]
 
 
 def test_a_tampered_cookie_signs_nobody_in(portal: Portal) -> None:
@@ -152,6 +159,38 @@ def test_sign_in_attempts_are_throttled_per_address_and_email(portal: Portal) ->
     other = post_form(
         client, "/signin", {"email": "other@example.com", "password": PASSWORD, "next": "/"}
     )
+    assert other.status_code == 303
+
+
+def test_a_forwarded_address_from_a_peer_that_is_no_trusted_proxy_is_ignored(
+    portal: Portal,
+) -> None:
+    """A client that writes a new X-Forwarded-For on each attempt is still one address."""
+    create_admin(portal.hub, email=EMAIL, password=PASSWORD)
+    client = portal.client()
+    for attempt in range(5):
+        client.headers["X-Forwarded-For"] = f"203.0.113.{attempt + 1}"
+        answer = post_form(client, "/signin", {"email": EMAIL, "password": "guess", "next": "/"})
+        assert answer.status_code == 400
+    client.headers["X-Forwarded-For"] = "203.0.113.99"
+    blocked = post_form(client, "/signin", {"email": EMAIL, "password": PASSWORD, "next": "/"})
+    assert blocked.status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_is_throttled_by_its_own_address(
+    proxied_portal: Portal,
+) -> None:
+    create_admin(proxied_portal.hub, email=EMAIL, password=PASSWORD)
+    client = proxied_portal.client()
+    client.headers["X-Forwarded-For"] = "203.0.113.7"
+    for _ in range(5):
+        answer = post_form(client, "/signin", {"email": EMAIL, "password": "guess", "next": "/"})
+        assert answer.status_code == 400
+    blocked = post_form(client, "/signin", {"email": EMAIL, "password": PASSWORD, "next": "/"})
+    assert blocked.status_code == 429
+    # Another client behind the same proxy is not blocked by the first one's failures.
+    client.headers["X-Forwarded-For"] = "203.0.113.8"
+    other = post_form(client, "/signin", {"email": EMAIL, "password": PASSWORD, "next": "/"})
     assert other.status_code == 303
 
 
