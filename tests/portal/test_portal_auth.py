@@ -8,11 +8,14 @@ from portal_helpers import EMAIL, PASSWORD, Portal, csrf_of, post_form
 from sqlalchemy import select
 
 from orderhub.clock import FakeClock
+from orderhub.hub import Hub, build_hub
 from orderhub.portal import demo_sign_in_link, setup_link
 from orderhub.portal.ratelimit import SignInLimiter
 from orderhub.services.users import authenticate, create_admin, user_count
+from orderhub.serving import serve_in_thread
 from orderhub.store import Database
 from orderhub.store.tables import SignInFailureRow
+from orderhub.web import create_web_app
 
 
 def path_of(link: str) -> str:
@@ -112,6 +115,39 @@ def test_sign_in_sets_a_hardened_cookie_and_sign_out_ends_the_session(portal: Po
 
     post_form(client, "/signout", {}, page="/runs")
     assert client.get("/runs").status_code == 303
+
+
+def test_a_session_cookie_captured_before_sign_out_no_longer_works(portal: Portal) -> None:
+    client = portal.signed_in()
+    captured = client.cookies["orderhub_session"]
+    assert client.get("/runs").status_code == 200
+    post_form(client, "/signout", {}, page="/runs")
+    thief = portal.client()
+    thief.cookies.set("orderhub_session", captured)
+    assert thief.get("/runs").status_code == 303
+    # The merchant can sign in again, and that new session works.
+    again = post_form(client, "/signin", {"email": EMAIL, "password": PASSWORD, "next": "/"})
+    assert again.status_code == 303
+    assert client.get("/runs").status_code == 200
+
+
+def test_sign_out_through_one_front_end_ends_the_session_on_another(
+    portal: Portal, hub: Hub
+) -> None:
+    """Two front ends share only the database: the revocation must live there."""
+    other_hub = build_hub(hub.settings, migrate=False)  # own engine, same database and key
+    try:
+        with serve_in_thread(create_web_app(other_hub)) as web:
+            other = Portal(hub=other_hub, url=web.url)
+            client = portal.signed_in()
+            elsewhere = other.client()
+            elsewhere.cookies.set("orderhub_session", client.cookies["orderhub_session"])
+            assert elsewhere.get("/runs").status_code == 200
+            post_form(client, "/signout", {}, page="/runs")
+            assert elsewhere.get("/runs").status_code == 303
+            other.close()
+    finally:
+        other_hub.close()
 
 
 def test_the_cookie_is_secure_behind_https(proxied_portal: Portal) -> None:

@@ -16,6 +16,7 @@ from orderhub.services.users import (
     UserInputError,
     authenticate,
     create_first_admin,
+    end_sessions,
     get_user,
     record_sign_in,
     user_count,
@@ -157,6 +158,10 @@ def auth_routes(ctx: PortalContext) -> list[Route]:
         return ctx.redirect(f"/signin?email={quote(email)}")
 
     async def signout(request: Request) -> Response:
+        user = request.state.user
+        if user is not None:
+            # Clearing this browser's cookie is not enough: a copy of it would still work.
+            end_sessions(hub, user.user_id)
         request.session.clear()
         ctx.flash(request, "Signed out.", "info")
         return ctx.redirect("/signin")
