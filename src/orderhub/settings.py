@@ -11,13 +11,23 @@ from orderhub.errors import UsageError
 from orderhub.private_files import make_private_dir, tighten
 from orderhub.proxies import TrustedProxies
 
-__all__ = ["CALL_BUDGET_SCOPES", "KEY_FILE", "Settings", "call_budgets_shared", "read_key_file"]
+__all__ = [
+    "CALL_BUDGET_SCOPES",
+    "DEFAULT_MAX_BODY_BYTES",
+    "KEY_FILE",
+    "Settings",
+    "call_budgets_shared",
+    "read_key_file",
+]
 
 KEY_FILE = "secret.key"
 """The generated secret key's file in the home (used when `ORDERHUB_SECRET_KEY` is unset)."""
 
 
 CALL_BUDGET_SCOPES = ("auto", "process", "database")
+
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+"""1 MiB: a thousand-line API write is a few hundred KiB; a portal form a few KiB."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,8 @@ class Settings:
     call_budget: str = "auto"
     """Where each store's call budget is kept: `process` (this process only), `database`
     (shared by every process on the database), or `auto` (`database` on PostgreSQL)."""
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    """`ORDERHUB_MAX_BODY_BYTES`: the largest request body the API and the portal read."""
     trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
     """`ORDERHUB_TRUSTED_PROXIES`: the only peers whose `X-Forwarded-For`/`-Proto` are believed."""
 
@@ -51,7 +63,8 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read `ORDERHUB_HOME`, `_DATABASE_URL`, `_SECRET_KEY`, `_CALL_BUDGET`, `_TRUSTED_PROXIES`.
+        """Read `ORDERHUB_HOME`, `_DATABASE_URL`, `_SECRET_KEY`, `_CALL_BUDGET`,
+        `_MAX_BODY_BYTES` and `_TRUSTED_PROXIES`.
 
         The home folder is created on demand, readable by its owner only (0700). The secret
         key is read here but never made here: whether a new one is safe depends on the
@@ -69,6 +82,7 @@ class Settings:
             database_url=database_url,
             secret_key=secret_key,
             call_budget=call_budget,
+            max_body_bytes=_positive_int(env, "ORDERHUB_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
             trusted_proxies=TrustedProxies.parse(env.get("ORDERHUB_TRUSTED_PROXIES") or ""),
         )
 
@@ -89,3 +103,14 @@ def read_key_file(path: Path) -> str:
         return ""
     tighten(path)
     return key
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = (env.get(name) or "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise UsageError(
+            f"{name} must be a whole number of bytes, such as {default}; not {value!r}"
+        )
+    return int(value)
