@@ -28,3 +28,11 @@ def test_a_home_left_open_by_an_older_version_is_tightened(tmp_path: Path) -> No
     home.chmod(0o755)
     Settings.from_env({"ORDERHUB_HOME": str(home)})
     assert mode(home) == 0o700
+
+
+def test_a_key_file_left_open_is_tightened_and_read(tmp_path: Path) -> None:
+    (tmp_path / "secret.key").write_text("the key\n")
+    (tmp_path / "secret.key").chmod(0o644)
+    settings = Settings.from_env({"ORDERHUB_HOME": str(tmp_path)})
+    assert settings.secret_key == "the key"
+    assert mode(tmp_path / "secret.key") == 0o600
