@@ -27,7 +27,8 @@ KEY_FILE = "secret.key"
 CALL_BUDGET_SCOPES = ("auto", "process", "database")
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-"""1 MiB: a thousand-line API write is a few hundred KiB; a portal form a few KiB."""
+"""1 MiB: an API write is one entity (a product, a fulfillment and its lines) of a few KiB at
+most, and a portal form smaller still; large enough to never get in their way."""
 
 
 @dataclass(frozen=True)

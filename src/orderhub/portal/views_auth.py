@@ -55,6 +55,8 @@ def auth_routes(ctx: PortalContext) -> list[Route]:
         email = str(form.get("email", "")).strip()
         password = str(form.get("password", ""))
         target = _safe_next(form.get("next"))
+        # The socket's peer, or the client a trusted proxy names (`orderhub.proxies`): never
+        # an address the client chose, or a new one per attempt would dodge the throttle.
         address = request.client.host if request.client else "unknown"
         values = {"next": target, "email": email, "no_users": False}
         wait = ctx.limiter.retry_after(address, email)
