@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -98,7 +98,7 @@ def test_every_command_that_opens_the_hub_refuses_in_one_line(
 
 
 @pytest.fixture
-def wrong_key_hub(home: Path) -> Callable[[], tuple[Hub, str]]:
+def wrong_key_hub(home: Path) -> Iterator[Callable[[], tuple[Hub, str]]]:
     opened: list[Hub] = []
 
     def make() -> tuple[Hub, str]:
