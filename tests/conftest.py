@@ -194,3 +194,14 @@ def database(database_url: str) -> Iterator[Database]:
 def serve_store() -> Iterator[StartStore]:
     """Start sandbox Cart.com stores on free loopback ports; all are stopped after the test."""
     yield from serving_stores()
+
+
+@pytest.fixture
+def loose_umask() -> Iterator[None]:
+    """The common 022 umask (new files 0644, folders 0755) for the test's duration, so a file
+    is private because the hub made it so, not because the machine's umask happens to be 077."""
+    previous = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(previous)

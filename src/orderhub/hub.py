@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from orderhub.clock import Clock, SystemClock
 from orderhub.connectors.cartcom.flows import register_cartcom_flows
 from orderhub.engine import FlowRegistry, FlowRunner
+from orderhub.secret_key import choose_secret_key
 from orderhub.secrets import SecretBox
 from orderhub.settings import Settings
 from orderhub.store.database import Database
@@ -47,11 +48,21 @@ class Hub:
 
 
 def build_hub(settings: Settings | None = None, *, migrate: bool = True) -> Hub:
-    """Settings from the environment unless given; the schema is upgraded unless told not to."""
+    """Settings from the environment unless given; the schema is upgraded unless told not to.
+
+    Without a secret key one is made, unless the database holds tokens encrypted with the
+    missing one: then `MissingSecretKeyError` (one line) instead of a hub that cannot sync.
+    """
     settings = settings or Settings.from_env()
+    db = Database.from_url(settings.database_url, migrate=migrate)
+    try:
+        settings = choose_secret_key(settings, db)
+    except BaseException:
+        db.dispose()
+        raise
     return Hub(
         settings=settings,
-        db=Database.from_url(settings.database_url, migrate=migrate),
+        db=db,
         box=SecretBox(settings.secret_key),
         registry=default_registry(),
     )

@@ -14,6 +14,8 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from orderhub.errors import HubError
+
 __all__ = ["SecretBox", "SecretDecryptError", "mask_secret"]
 
 _HKDF_SALT = b"orderhub.secretbox"
@@ -23,8 +25,12 @@ _REVEALED = 4
 _MIN_LENGTH_TO_REVEAL = 12
 
 
-class SecretDecryptError(Exception):
-    """A stored secret could not be decrypted: wrong `ORDERHUB_SECRET_KEY`, or a damaged value."""
+class SecretDecryptError(HubError):
+    """A stored secret could not be decrypted: wrong `ORDERHUB_SECRET_KEY`, or a damaged value.
+
+    A `HubError`: its message is the merchant's one line wherever the token is used (a run,
+    a connection test, the CLI), saying which key is meant and the two ways out.
+    """
 
 
 class SecretBox:
@@ -51,7 +57,9 @@ class SecretBox:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeError) as exc:
             raise SecretDecryptError(
-                "the stored API token cannot be decrypted with this ORDERHUB_SECRET_KEY"
+                "The stored API token cannot be decrypted with this ORDERHUB_SECRET_KEY (or "
+                "secret.key in ORDERHUB_HOME): it was stored under another key. Restore that "
+                "key, or enter the store's API token again"
             ) from exc
 
     def __repr__(self) -> str:

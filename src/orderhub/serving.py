@@ -42,7 +42,11 @@ def serve_in_thread(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Iter
             f"Cannot listen on {host}:{port}: {problem.strerror}; choose another port"
         ) from None
     bound_port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from any loopback peer
+    # (FORWARDED_ALLOW_IPS); the hub's app decides whom to believe (`orderhub.proxies`).
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="off", proxy_headers=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

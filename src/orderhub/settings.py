@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from orderhub.errors import UsageError
+from orderhub.private_files import make_private_dir, tighten
+from orderhub.proxies import TrustedProxies
 
-__all__ = ["CALL_BUDGET_SCOPES", "Settings", "call_budgets_shared", "load_or_create_secret_key"]
+__all__ = [
+    "CALL_BUDGET_SCOPES",
+    "DEFAULT_MAX_BODY_BYTES",
+    "KEY_FILE",
+    "Settings",
+    "call_budgets_shared",
+    "read_key_file",
+]
 
-_KEY_FILE = "secret.key"
+KEY_FILE = "secret.key"
+"""The generated secret key's file in the home (used when `ORDERHUB_SECRET_KEY` is unset)."""
 
 
 CALL_BUDGET_SCOPES = ("auto", "process", "database")
+
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+"""1 MiB: an API write is one entity (a product, a fulfillment and its lines) of a few KiB at
+most, and a portal form smaller still; large enough to never get in their way."""
 
 
 @dataclass(frozen=True)
@@ -23,9 +36,16 @@ class Settings:
     home: Path
     database_url: str
     secret_key: str
+    """`ORDERHUB_SECRET_KEY`, else the home's key file; empty when there is neither yet, and
+    then `build_hub` makes the key file unless stored tokens need the missing key
+    (`orderhub.secret_key`)."""
     call_budget: str = "auto"
     """Where each store's call budget is kept: `process` (this process only), `database`
     (shared by every process on the database), or `auto` (`database` on PostgreSQL)."""
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    """`ORDERHUB_MAX_BODY_BYTES`: the largest request body the API and the portal read."""
+    trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
+    """`ORDERHUB_TRUSTED_PROXIES`: the only peers whose `X-Forwarded-For`/`-Proto` are believed."""
 
     def __post_init__(self) -> None:
         if self.call_budget not in CALL_BUDGET_SCOPES:
@@ -38,21 +58,33 @@ class Settings:
         """Whether runs keep store call budgets in the database (`dialect`: the database's)."""
         return call_budgets_shared(self.call_budget, dialect)
 
+    @property
+    def key_file(self) -> Path:
+        return self.home / KEY_FILE
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read the `ORDERHUB_HOME`, `_DATABASE_URL`, `_SECRET_KEY` and `_CALL_BUDGET` variables.
+        """Read `ORDERHUB_HOME`, `_DATABASE_URL`, `_SECRET_KEY`, `_CALL_BUDGET`,
+        `_MAX_BODY_BYTES` and `_TRUSTED_PROXIES`.
 
-        The home folder is created on demand; without a secret key one is generated into it
-        with mode 0600, so stored credentials survive restarts of the same home.
+        The home folder is created on demand, readable by its owner only (0700). The secret
+        key is read here but never made here: whether a new one is safe depends on the
+        database (`build_hub`).
         """
         env = os.environ if env is None else env
-        home = Path(env.get("ORDERHUB_HOME") or ".orderhub").expanduser().resolve()
-        home.mkdir(parents=True, exist_ok=True)
+        home = make_private_dir(
+            Path(env.get("ORDERHUB_HOME") or ".orderhub").expanduser().resolve()
+        )
         database_url = env.get("ORDERHUB_DATABASE_URL") or f"sqlite:///{home / 'orderhub.db'}"
-        secret_key = env.get("ORDERHUB_SECRET_KEY") or load_or_create_secret_key(home)
+        secret_key = env.get("ORDERHUB_SECRET_KEY") or read_key_file(home / KEY_FILE)
         call_budget = (env.get("ORDERHUB_CALL_BUDGET") or "auto").strip().lower()
         return cls(
-            home=home, database_url=database_url, secret_key=secret_key, call_budget=call_budget
+            home=home,
+            database_url=database_url,
+            secret_key=secret_key,
+            call_budget=call_budget,
+            max_body_bytes=_positive_int(env, "ORDERHUB_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+            trusted_proxies=TrustedProxies.parse(env.get("ORDERHUB_TRUSTED_PROXIES") or ""),
         )
 
 
@@ -64,12 +96,22 @@ def call_budgets_shared(scope: str, dialect: str) -> bool:
     return scope == "database"
 
 
-def load_or_create_secret_key(home: Path) -> str:
-    path = home / _KEY_FILE
-    if path.exists():
-        return path.read_text().strip()
-    key = secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key + "\n")
+def read_key_file(path: Path) -> str:
+    """The key in `path`, or "" when the file is missing or blank; tightened to 0600 if needed."""
+    try:
+        key = path.read_text().strip()
+    except FileNotFoundError:
+        return ""
+    tighten(path)
     return key
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = (env.get(name) or "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise UsageError(
+            f"{name} must be a whole number of bytes, such as {default}; not {value!r}"
+        )
+    return int(value)

@@ -13,6 +13,7 @@ from orderhub.api import create_app as create_api_app
 from orderhub.engine import EmbeddedScheduler
 from orderhub.hub import Hub
 from orderhub.portal import create_portal_app
+from orderhub.proxies import ForwardedHeadersMiddleware
 
 __all__ = ["API_PREFIX", "WebApp", "create_web_app"]
 
@@ -36,8 +37,13 @@ class WebApp:
         await self.portal(scope, receive, send)
 
 
-def create_web_app(hub: Hub, *, scheduler: EmbeddedScheduler | None = None) -> WebApp:
-    """The API and the portal over one hub; their long work goes to `scheduler` if given."""
-    return WebApp(
+def create_web_app(hub: Hub, *, scheduler: EmbeddedScheduler | None = None) -> ASGIApp:
+    """The API and the portal over one hub; their long work goes to `scheduler` if given.
+
+    In front of both, the client's address and scheme come from forwarding headers only when
+    a trusted proxy sent them (`orderhub.proxies`): the sign-in throttle counts per address.
+    """
+    app = WebApp(
         create_api_app(hub, scheduler=scheduler), create_portal_app(hub, scheduler=scheduler)
     )
+    return ForwardedHeadersMiddleware(app, proxies=hub.settings.trusted_proxies)

@@ -140,6 +140,15 @@ def test_a_portal_session_from_one_front_end_works_on_the_other(
     assert made.status_code == 200, made.text
     assert [k.name for k in list_api_keys(pg_hub)] == ["made through B"]
 
+    # Signing out through A ends the session on B too, even for a copy of the cookie.
+    cookie = browser.cookies["orderhub_session"]
+    signed_out = browser.post(
+        f"{a.url}/signout", data={"csrf_token": csrf_of(browser.get(f"{a.url}/apikeys").text)}
+    )
+    assert signed_out.status_code == 303, signed_out.text
+    browser.cookies.set("orderhub_session", cookie)
+    assert browser.get(f"{b.url}/apikeys").status_code == 303
+
 
 def test_front_ends_without_scheduler_never_run_a_flow(
     pg_hub: Hub,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from portal_helpers import Portal
 
 from orderhub.engine import EmbeddedScheduler
 from orderhub.hub import Hub, build_hub
+from orderhub.proxies import TrustedProxies
 from orderhub.serving import serve_in_thread
 from orderhub.settings import Settings
 from orderhub.web import create_web_app
@@ -54,6 +56,18 @@ def portal(hub: Hub) -> Iterator[Portal]:
 
 
 @pytest.fixture
+def proxied_portal(hub: Hub) -> Iterator[Portal]:
+    """The web app as served behind a proxy on loopback (`ORDERHUB_TRUSTED_PROXIES=127.0.0.1`):
+    the test's requests stand for the proxy's, forwarding headers and all."""
+    behind = replace(hub.settings, trusted_proxies=TrustedProxies.parse("127.0.0.1, ::1"))
+    proxied = Hub(settings=behind, db=hub.db, box=hub.box, registry=hub.registry, clock=hub.clock)
+    with serve_in_thread(create_web_app(proxied)) as web:
+        served = Portal(hub=proxied, url=web.url)
+        yield served
+        served.close()
+
+
+@pytest.fixture
 def scheduled_portal(hub: Hub) -> Iterator[tuple[Portal, EmbeddedScheduler]]:
     """The web app with an embedded scheduler that is NOT started: tests step it by hand."""
     scheduler = EmbeddedScheduler(hub.runner(), hub.db, tick_seconds=0.05)
@@ -63,8 +77,10 @@ def scheduled_portal(hub: Hub) -> Iterator[tuple[Portal, EmbeddedScheduler]]:
         served.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
+    # Module scope, not session: Playwright's sync API keeps an asyncio loop running in the main
+    # thread while it is open, and every later test calling `asyncio.run` would fail.
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing: `apt-get install -y chromium` to run browser tests")
     sync_api = pytest.importorskip(

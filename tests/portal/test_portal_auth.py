@@ -8,11 +8,14 @@ from portal_helpers import EMAIL, PASSWORD, Portal, csrf_of, post_form
 from sqlalchemy import select
 
 from orderhub.clock import FakeClock
+from orderhub.hub import Hub, build_hub
 from orderhub.portal import demo_sign_in_link, setup_link
 from orderhub.portal.ratelimit import SignInLimiter
 from orderhub.services.users import authenticate, create_admin, user_count
+from orderhub.serving import serve_in_thread
 from orderhub.store import Database
 from orderhub.store.tables import SignInFailureRow
+from orderhub.web import create_web_app
 
 
 def path_of(link: str) -> str:
@@ -114,10 +117,50 @@ def test_sign_in_sets_a_hardened_cookie_and_sign_out_ends_the_session(portal: Po
     assert client.get("/runs").status_code == 303
 
 
-def test_the_cookie_is_secure_behind_https(portal: Portal) -> None:
-    client = portal.client()
+def test_a_session_cookie_captured_before_sign_out_no_longer_works(portal: Portal) -> None:
+    client = portal.signed_in()
+    captured = client.cookies["orderhub_session"]
+    assert client.get("/runs").status_code == 200
+    post_form(client, "/signout", {}, page="/runs")
+    thief = portal.client()
+    thief.cookies.set("orderhub_session", captured)
+    assert thief.get("/runs").status_code == 303
+    # The merchant can sign in again, and that new session works.
+    again = post_form(client, "/signin", {"email": EMAIL, "password": PASSWORD, "next": "/"})
+    assert again.status_code == 303
+    assert client.get("/runs").status_code == 200
+
+
+def test_sign_out_through_one_front_end_ends_the_session_on_another(
+    portal: Portal, hub: Hub
+) -> None:
+    """Two front ends share only the database: the revocation must live there."""
+    other_hub = build_hub(hub.settings, migrate=False)  # own engine, same database and key
+    try:
+        with serve_in_thread(create_web_app(other_hub)) as web:
+            other = Portal(hub=other_hub, url=web.url)
+            client = portal.signed_in()
+            elsewhere = other.client()
+            elsewhere.cookies.set("orderhub_session", client.cookies["orderhub_session"])
+            assert elsewhere.get("/runs").status_code == 200
+            post_form(client, "/signout", {}, page="/runs")
+            assert elsewhere.get("/runs").status_code == 303
+            other.close()
+    finally:
+        other_hub.close()
+
+
+def test_the_cookie_is_secure_behind_https(proxied_portal: Portal) -> None:
+    client = proxied_portal.client()
     answer = client.get("/signin", headers={"X-Forwarded-Proto": "https"})
     assert "Secure" in answer.headers["set-cookie"]
+
+
+def test_a_forwarded_scheme_from_a_peer_that_is_no_trusted_proxy_is_ignored(
+    portal: Portal,
+) -> None:
+    answer = portal.client().get("/signin", headers={"X-Forwarded-Proto": "https"})
+    assert "Secure" not in answer.headers["set-cookie"]
 
 
 def test_a_tampered_cookie_signs_nobody_in(portal: Portal) -> None:
@@ -152,6 +195,38 @@ def test_sign_in_attempts_are_throttled_per_address_and_email(portal: Portal) ->
     other = post_form(
         client, "/signin", {"email": "other@example.com", "password": PASSWORD, "next": "/"}
     )
+    assert other.status_code == 303
+
+
+def test_a_forwarded_address_from_a_peer_that_is_no_trusted_proxy_is_ignored(
+    portal: Portal,
+) -> None:
+    """A client that writes a new X-Forwarded-For on each attempt is still one address."""
+    create_admin(portal.hub, email=EMAIL, password=PASSWORD)
+    client = portal.client()
+    for attempt in range(5):
+        client.headers["X-Forwarded-For"] = f"203.0.113.{attempt + 1}"
+        answer = post_form(client, "/signin", {"email": EMAIL, "password": "guess", "next": "/"})
+        assert answer.status_code == 400
+    client.headers["X-Forwarded-For"] = "203.0.113.99"
+    blocked = post_form(client, "/signin", {"email": EMAIL, "password": PASSWORD, "next": "/"})
+    assert blocked.status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_is_throttled_by_its_own_address(
+    proxied_portal: Portal,
+) -> None:
+    create_admin(proxied_portal.hub, email=EMAIL, password=PASSWORD)
+    client = proxied_portal.client()
+    client.headers["X-Forwarded-For"] = "203.0.113.7"
+    for _ in range(5):
+        answer = post_form(client, "/signin", {"email": EMAIL, "password": "guess", "next": "/"})
+        assert answer.status_code == 400
+    blocked = post_form(client, "/signin", {"email": EMAIL, "password": PASSWORD, "next": "/"})
+    assert blocked.status_code == 429
+    # Another client behind the same proxy is not blocked by the first one's failures.
+    client.headers["X-Forwarded-For"] = "203.0.113.8"
+    other = post_form(client, "/signin", {"email": EMAIL, "password": PASSWORD, "next": "/"})
     assert other.status_code == 303
 
 

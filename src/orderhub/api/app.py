@@ -15,18 +15,22 @@ from fastapi import FastAPI
 from starlette.responses import JSONResponse
 
 from orderhub.api.auth import auth_dependencies
+from orderhub.api.envelopes import error
 from orderhub.api.errors import install_error_handlers
+from orderhub.api.gate import ApiKeyGate
 from orderhub.api.integrations import integrations_router
 from orderhub.api.operations import operations_router
 from orderhub.api.records import records_router
 from orderhub.api.state import ApiState, ServiceResolver, import_service
 from orderhub.api.writes import writes_router
+from orderhub.body_limit import BodyLimitMiddleware
 from orderhub.engine import EmbeddedScheduler
 from orderhub.hub import Hub
 
 __all__ = ["API_PREFIX", "api_state", "attach_scheduler", "create_app"]
 
 API_PREFIX = "/api/v3"
+_PUBLIC = frozenset({API_PREFIX, f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/docs"})
 
 _DESCRIPTION = """\
 OrderHub's REST API, following Pipe17's v3 conventions: camelCase JSON, envelopes
@@ -36,7 +40,8 @@ and `integration` filters, and lookups by external id (`/orders/ext:#1001`). Err
 `{success: false, code, message}`.
 
 Send an API key (`orderhub apikeys create`) as `Authorization: Bearer <key>` or in
-`X-Pipe17-Key`. A `read` key can call every GET; writes need a `readwrite` key.
+`X-Pipe17-Key`. A `read` key can call every GET; writes need a `readwrite` key. The key is
+checked before the body is read; a body over the hub's cap (1 MiB by default) is 413.
 """
 
 
@@ -61,6 +66,12 @@ def create_app(
     )
     app.state.orderhub = state
     install_error_handlers(app)
+    # The last added runs first: the key is checked (from the headers alone), then the body
+    # is capped as it is read, and only then does FastAPI read it.
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=hub.settings.max_body_bytes, respond=_too_large
+    )
+    app.add_middleware(ApiKeyGate, hub=hub, public=_PUBLIC)
     auth = auth_dependencies(hub)
     app.include_router(records_router(state, auth.read), prefix=API_PREFIX)
     app.include_router(writes_router(state, auth.write), prefix=API_PREFIX)
@@ -79,6 +90,10 @@ def create_app(
         )
 
     return app
+
+
+def _too_large(message: str) -> JSONResponse:
+    return error(413, message)
 
 
 def api_state(app: FastAPI) -> ApiState:

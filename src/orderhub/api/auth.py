@@ -3,22 +3,29 @@
 No key or an unknown/revoked one is 401; a `read` key on a write is 403. Only the OpenAPI
 document and the interactive docs are public. Both header styles are declared in the OpenAPI
 document as alternative security schemes.
+
+The key is checked by `orderhub.api.gate` before the request body is read (FastAPI reads a
+body before it solves dependencies); the dependencies here take the key the gate found, and
+decide the scope.
 """
 
 # No `from __future__ import annotations` here: FastAPI reads `Depends(authenticate)`, a
 # local of `auth_dependencies`, from the annotations at runtime.
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated
 
-from fastapi import Depends, Security
+from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from orderhub.api.errors import ApiError
 from orderhub.hub import Hub
 from orderhub.services.apikeys import ApiKey, verify_api_key
 
-__all__ = ["AuthDependencies", "auth_dependencies"]
+__all__ = ["STATE_KEY", "AuthDependencies", "auth_dependencies", "authenticate_headers"]
+
+STATE_KEY = "api_key"
+"""Where the gate leaves the caller's `ApiKey` in the request state."""
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -42,24 +49,37 @@ class AuthDependencies:
         self.write = write
 
 
+def authenticate_headers(hub: Hub, headers: Mapping[str, str]) -> ApiKey:
+    """The active key these request headers present; `ApiError` 401 when there is none."""
+    scheme, _, credentials = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        plaintext = credentials.strip()
+    else:  # as FastAPI's HTTPBearer: another scheme counts as no bearer token
+        plaintext = headers.get("x-pipe17-key", "").strip()
+    if not plaintext:
+        raise ApiError(
+            401,
+            "Missing API key: send `Authorization: Bearer <key>` "
+            "(create one with `orderhub apikeys create`)",
+            _CHALLENGE,
+        )
+    key = verify_api_key(hub, plaintext)
+    if key is None:
+        raise ApiError(401, "Invalid or revoked API key", _CHALLENGE)
+    return key
+
+
 def auth_dependencies(hub: Hub) -> AuthDependencies:
     def authenticate(
-        bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
-        header_key: Annotated[str | None, Security(_pipe17_header)],
+        request: Request,
+        # Declared for the OpenAPI document's security schemes; the gate read the headers.
+        _bearer_token: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+        _pipe17_key: Annotated[str | None, Security(_pipe17_header)],
     ) -> ApiKey:
-        plaintext = bearer.credentials.strip() if bearer is not None else (header_key or "")
-        plaintext = plaintext.strip()
-        if not plaintext:
-            raise ApiError(
-                401,
-                "Missing API key: send `Authorization: Bearer <key>` "
-                "(create one with `orderhub apikeys create`)",
-                _CHALLENGE,
-            )
-        key = verify_api_key(hub, plaintext)
-        if key is None:
-            raise ApiError(401, "Invalid or revoked API key", _CHALLENGE)
-        return key
+        key = getattr(request.state, STATE_KEY, None)
+        if isinstance(key, ApiKey):
+            return key
+        return authenticate_headers(hub, request.headers)  # served without the gate
 
     def require_write(key: Annotated[ApiKey, Depends(authenticate)]) -> ApiKey:
         if not key.scope.can_write:

@@ -24,6 +24,7 @@ from orderhub.services.integrations import add_integration, enable_flow
 from orderhub.serving import serve_in_thread
 from orderhub.settings import Settings
 from orderhub.store import integrations as integration_store
+from orderhub.store.database import Database
 from orderhub.web import create_web_app
 
 __all__ = ["demo"]
@@ -94,12 +95,14 @@ def _start_fresh(settings: Settings) -> None:
     db_file = settings.home / "orderhub.db"
     if not settings.database_url.startswith("sqlite:///") or not db_file.exists():
         return
-    hub = build_hub(settings)
+    # The database alone, not the hub: naming what it holds needs no secret key, and a
+    # demo home whose key is gone is wiped below like any other demo home.
+    db = Database.from_url(settings.database_url)
     try:
-        with hub.db.session() as session:
+        with db.read_session() as session:
             names = {i.name for i in integration_store.list_integrations(session)}
     finally:
-        hub.close()
+        db.dispose()
     if names - {DEMO_NAME}:
         raise UsageError(
             f"{settings.home} holds integrations other than the demo's; "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 from typing import Annotated
@@ -10,7 +11,7 @@ from typing import Annotated
 import typer
 
 from orderhub.cli.app import app
-from orderhub.cli.output import console
+from orderhub.cli.output import console, err_console
 from orderhub.engine import EmbeddedScheduler
 from orderhub.hub import build_hub
 from orderhub.portal import setup_link
@@ -31,6 +32,13 @@ def serve(
 ) -> None:
     """Serve the portal and the REST API, and run the enabled flows on their schedule."""
     hub = build_hub()
+    if os.environ.get("FORWARDED_ALLOW_IPS") and not hub.settings.trusted_proxies:
+        # Older READMEs said to set uvicorn's variable; the hub no longer lets uvicorn decide.
+        err_console.print(
+            "FORWARDED_ALLOW_IPS is not read: set ORDERHUB_TRUSTED_PROXIES to the addresses of "
+            "your proxies, or clients are seen with the proxy's address",
+            markup=False,
+        )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     scheduler = None if no_scheduler else EmbeddedScheduler(hub.runner(), hub.db)

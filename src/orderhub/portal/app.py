@@ -7,10 +7,11 @@ from pathlib import Path
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from orderhub.body_limit import BodyLimitMiddleware
 from orderhub.engine import EmbeddedScheduler
 from orderhub.hub import Hub
 from orderhub.portal.context import PortalContext
@@ -51,7 +52,10 @@ def create_portal_app(
     ]
     signer = Signer(derive_key(hub.settings.secret_key, "session"))
     middleware = [
-        Middleware(SessionMiddleware, signer=signer, now=lambda: hub.clock.now().timestamp())
+        # Every form is a few KiB; there is no upload in the portal (CSV imports go through
+        # the CLI), so one cap serves: a bigger one for an upload route would go here.
+        Middleware(BodyLimitMiddleware, max_bytes=hub.settings.max_body_bytes, respond=_too_large),
+        Middleware(SessionMiddleware, signer=signer, now=lambda: hub.clock.now().timestamp()),
     ]
 
     async def not_found(request: Request, _problem: Exception) -> Response:
@@ -61,3 +65,8 @@ def create_portal_app(
     app = Starlette(routes=routes, middleware=middleware, exception_handlers={404: not_found})
     app.state.portal = ctx
     return app
+
+
+def _too_large(message: str) -> Response:
+    # Plain text, as Starlette answers the same 413 raised while a form is being read.
+    return PlainTextResponse(message, status_code=413)

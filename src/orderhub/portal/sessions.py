@@ -1,9 +1,14 @@
 """The portal's session: a signed cookie, and the CSRF token kept in it.
 
 The cookie holds a small signed JSON dict (`request.session`): the signed-in user, their
-password fingerprint (a password change ends older sessions), and the synchronizer CSRF token
-every form posts back. It is `HttpOnly` and `SameSite=Lax`, and `Secure` when the request came
-over https. It is re-signed whenever the session changes and expires 12 hours after that.
+session fingerprint, and the synchronizer CSRF token every form posts back. It is `HttpOnly`
+and `SameSite=Lax`, and `Secure` when the request came over https. It is re-signed whenever the
+session changes and expires 12 hours after that.
+
+The hub keeps no session rows (any front end on the database serves any request), so a cookie
+cannot be deleted server-side; instead it must match the user's fingerprint, which changes with
+the password and with each sign-out (a per-user epoch in the database, read with the user on
+every request): a copied cookie stops working everywhere once its user signs out.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from orderhub.services.users import (
     UserInputError,
     authenticate,
     create_first_admin,
+    end_sessions,
     get_user,
     record_sign_in,
     user_count,
@@ -54,6 +55,8 @@ def auth_routes(ctx: PortalContext) -> list[Route]:
         email = str(form.get("email", "")).strip()
         password = str(form.get("password", ""))
         target = _safe_next(form.get("next"))
+        # The socket's peer, or the client a trusted proxy names (`orderhub.proxies`): never
+        # an address the client chose, or a new one per attempt would dodge the throttle.
         address = request.client.host if request.client else "unknown"
         values = {"next": target, "email": email, "no_users": False}
         wait = ctx.limiter.retry_after(address, email)
@@ -157,6 +160,10 @@ def auth_routes(ctx: PortalContext) -> list[Route]:
         return ctx.redirect(f"/signin?email={quote(email)}")
 
     async def signout(request: Request) -> Response:
+        user = request.state.user
+        if user is not None:
+            # Clearing this browser's cookie is not enough: a copy of it would still work.
+            end_sessions(hub, user.user_id)
         request.session.clear()
         ctx.flash(request, "Signed out.", "info")
         return ctx.redirect("/signin")

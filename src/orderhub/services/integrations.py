@@ -13,6 +13,7 @@ from orderhub.connectors.cartcom.shared_limiter import SharedCallLimiter, shared
 from orderhub.domain import ConnectionReport, FlowName, FlowSetting, Integration
 from orderhub.errors import NotFoundError, UsageError
 from orderhub.hub import Hub
+from orderhub.secrets import SecretDecryptError
 from orderhub.store import integrations as store
 
 __all__ = [
@@ -70,7 +71,13 @@ def retest_integration(
 ) -> AddResult:
     with hub.db.session() as session:
         integration = require_integration(session, integration_id)
-        token = store.get_api_token(session, integration_id, hub.box)
+        try:
+            token = store.get_api_token(session, integration_id, hub.box)
+        except SecretDecryptError as problem:
+            # Nothing can be tested without the token: the reason is the test's answer.
+            report = ConnectionReport(ok=False, summary=str(problem), checks=[])
+            integration = _apply_report(session, integration_id, report, hub.clock.now())
+            return AddResult(integration=integration, report=report)
     report = check_connection(
         integration.api_url,
         token,

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from orderhub.errors import UsageError
@@ -31,11 +31,13 @@ __all__ = [
     "authenticate",
     "create_admin",
     "create_first_admin",
+    "end_sessions",
     "ensure_demo_admin",
     "get_user",
     "hash_password",
     "password_fingerprint",
     "record_sign_in",
+    "session_fingerprint",
     "user_count",
     "verify_password",
 ]
@@ -63,7 +65,8 @@ class User:
     created_at: datetime
     last_login_at: datetime | None
     fingerprint: str
-    """Changes when the password changes: sessions signed with an older one stop working."""
+    """Changes when the password changes or the user signs out: sessions issued with an older
+    one stop working (`session_fingerprint`)."""
 
 
 def hash_password(password: str) -> str:
@@ -80,6 +83,15 @@ def verify_password(password_hash: str, password: str) -> bool:
 def password_fingerprint(password_hash: str) -> str:
     """A short, non-secret tag of the hash (its last 12 characters of salt+digest)."""
     return password_hash[-12:]
+
+
+def session_fingerprint(password_hash: str, session_epoch: int) -> str:
+    """What a session must match to stay valid: the password's tag and the sign-out epoch.
+
+    Both come with the user row every signed-in request reads anyway, so checking that a
+    session was not ended costs no extra query.
+    """
+    return f"{password_fingerprint(password_hash)}.{session_epoch}"
 
 
 def user_count(hub: Hub) -> int:
@@ -144,6 +156,21 @@ def record_sign_in(hub: Hub, user_id: str) -> User:
         return _user(row)
 
 
+def end_sessions(hub: Hub, user_id: str) -> None:
+    """End every session of the user, on every front end (sign-out).
+
+    Sessions are signed cookies the hub does not keep, so a copy of one would work until it
+    expires; moving the user's epoch in the database makes every cookie issued before fail
+    the fingerprint check, wherever it is presented. All the user's browsers are signed out.
+    """
+    with hub.db.session() as session:
+        session.execute(
+            update(UserRow)
+            .where(UserRow.user_id == user_id)
+            .values(session_epoch=UserRow.session_epoch + 1)
+        )
+
+
 def _insert_admin(session: Session, email: str, password: str, now: datetime) -> User:
     if session.scalars(select(UserRow).where(UserRow.email == email)).one_or_none() is not None:
         raise UserInputError("email", f"A user with the email {email} exists already")
@@ -183,5 +210,5 @@ def _user(row: UserRow) -> User:
         is_admin=row.is_admin,
         created_at=row.created_at,
         last_login_at=row.last_login_at,
-        fingerprint=password_fingerprint(row.password_hash),
+        fingerprint=session_fingerprint(row.password_hash, row.session_epoch),
     )

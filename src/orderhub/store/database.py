@@ -3,7 +3,8 @@
 `make_engine` turns a URL into an engine tuned for its database; `upgrade` applies the Alembic
 migrations shipped inside this package; `Database` hands out sessions, one per unit of work.
 
-SQLite (the embedded default) is opened in WAL mode with foreign keys on and a 30 s busy
+SQLite (the embedded default) is a file only its owner may read (0600, `private_files`), opened
+in WAL mode with foreign keys on and a 30 s busy
 timeout, and every transaction starts with `BEGIN IMMEDIATE`: it takes the write lock up
 front, so two threads or processes that both read and then write queue up behind the busy
 timeout instead of one of them failing with "database is locked" half-way through (SQLite
@@ -23,6 +24,8 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
+
+from orderhub.private_files import SQLITE_SIBLINGS, make_private_dir, make_private_file, tighten
 
 __all__ = [
     "MIGRATIONS_DIR",
@@ -70,7 +73,7 @@ def _sqlite_engine(url: URL) -> Engine:
     database = url.database or ""
     in_memory = database in ("", ":memory:") or url.query.get("mode") == "memory"
     if not in_memory and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _private_database_file(Path(database).expanduser())
     # A small statement cache: page-at-a-time upserts make one SQL text per page size, and
     # sqlite3 keeps each prepared statement (with its bound parameters) per connection.
     engine = create_engine(
@@ -102,6 +105,16 @@ def _sqlite_engine(url: URL) -> Engine:
         connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _private_database_file(path: Path) -> None:
+    """Create the database file 0600 before SQLite does (SQLite gives its -wal, -shm and
+    -journal files the database's own mode), and tighten those an older version left open."""
+    if not path.parent.exists():
+        make_private_dir(path.parent)
+    make_private_file(path)
+    for suffix in SQLITE_SIBLINGS:
+        tighten(path.with_name(path.name + suffix))
 
 
 def upgrade(engine: Engine) -> None:

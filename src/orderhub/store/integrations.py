@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.orm import Session
 
 from orderhub.domain import Integration, IntegrationStatus
@@ -47,6 +47,7 @@ from orderhub.store.tables import ExceptionRow, FlowRow, IntegrationRow, LeaseRo
 __all__ = [
     "DEFAULT_INTERVAL_SECONDS",
     "FlowState",
+    "count_stored_tokens",
     "create_integration",
     "delete_integration",
     "disable_integration",
@@ -141,6 +142,13 @@ def delete_integration(session: Session, integration_id: str) -> bool:
         .execution_options(synchronize_session="fetch")
     )
     return True
+
+
+def count_stored_tokens(session: Session) -> int:
+    """How many API tokens are stored (encrypted); 0 on a database with no schema yet."""
+    if not inspect(session.connection()).has_table(IntegrationRow.__tablename__):
+        return 0
+    return session.scalar(select(func.count()).select_from(IntegrationRow)) or 0
 
 
 def get_api_token(session: Session, integration_id: str, box: SecretBox) -> str:

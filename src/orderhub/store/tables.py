@@ -326,3 +326,5 @@ class UserRow(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Moved by each sign-out: a session cookie carries the epoch it was issued in."""

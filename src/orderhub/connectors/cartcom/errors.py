@@ -18,8 +18,11 @@ CartcomError
 ```
 
 Every error knows the HTTP `status` (if any), the `method` and the `url` (redacted), and reads as
-one line a merchant can act on. At most the server's `message`/`details` is quoted, trimmed; a
-body is never dumped. `InvalidApiUrl` (a `ValueError`) is raised before any call is made.
+one line a merchant can act on. At most the server's `message`/`details` is quoted, in `said`: a
+store, or anything answering in its place, can write whatever it likes there (long text, markup,
+terminal escapes, a fake instruction), so it is cut to 200 characters, stripped of control
+characters and line breaks, and always shown last as `Cart.com said: "…"`, never as the hub's
+own words. A body is never dumped. `InvalidApiUrl` (a `ValueError`) is raised before any call.
 
 When one record's call fails, `failure_scope` tells the engine whose failure it is
 (`orderhub.engine.record_failures`): `"store"` (401, 403, the call budget exhausted, not a
@@ -85,14 +88,22 @@ class CartcomError(Exception):
         method: str | None = None,
         url: str | httpx.URL | None = None,
         detail: str | None = None,
+        said: str | None = None,
     ) -> None:
         self.message = message or self.summary
         self.status = status
         self.method = method
         self.url = redact_url(url) if url is not None else None
+        # `detail` is the hub's own explanation; `said` the store's words, which we only quote.
         self.detail = _one_line(detail) if detail else None
+        self.said = _store_words(said) if said else None
         self.attempts = 1  # set by the retry policy when it gives up
         super().__init__(self.message)
+
+    @property
+    def quoted(self) -> str | None:
+        """`Cart.com said: "…"` for a message that shows the store's words; None without any."""
+        return f'Cart.com said: "{self.said}"' if self.said else None
 
     def __str__(self) -> str:
         text = self.message
@@ -107,6 +118,9 @@ class CartcomError(Exception):
             context.append(f"gave up after {self.attempts} attempts")
         if context:
             text += f" ({'; '.join(context)})"
+        if self.said:
+            # Last, after all the hub says itself: nothing of ours follows the quote.
+            text += f". {self.quoted}"
         return text
 
 
@@ -245,30 +259,30 @@ def _assess(response: httpx.Response, now: datetime | None) -> tuple[CartcomErro
         moved = f"redirected to {redact_url(target)}" if target else "redirected without a target"
         return NotCartcom(detail=moved, **context), None
 
-    detail = _server_detail(payload) if kind == "json" else None
+    said = _server_detail(payload) if kind == "json" else None
     if status == 429:
         retry_after = parse_retry_after(
             response.headers.get("retry-after"), now=_server_date(response) or now
         )
-        return RateLimited(retry_after=retry_after, detail=detail, **context), None
+        return RateLimited(retry_after=retry_after, said=said, **context), None
     if status >= 500:
-        return ServerError(detail=detail, **context), None
+        return ServerError(said=said, **context), None
     if status == 408:
-        return NetworkError("Cart.com did not answer in time", detail=detail, **context), None
+        return NetworkError("Cart.com did not answer in time", said=said, **context), None
     if status == 401:
-        return AuthenticationFailed(detail=detail, **context), None
+        return AuthenticationFailed(said=said, **context), None
     if status == 403:
         hint = _server_field(payload, "details") or _server_field(payload, "message")
-        return PermissionDenied(scope_hint=hint, detail=detail, **context), None
+        return PermissionDenied(scope_hint=hint, said=said, **context), None
     if kind == "html":
         # A web page instead of a JSON error: the URL points at a site, not at the API.
         return NotCartcom(detail="answered with a web page", **context), None
     if status == 404:
-        return NotFound(detail=detail, **context), None
+        return NotFound(said=said, **context), None
     if status in (409, 422):
-        return ValidationFailed(detail=detail, **context), None
+        return ValidationFailed(said=said, **context), None
     if 400 <= status < 500:
-        return BadRequest(detail=detail, **context), None
+        return BadRequest(said=said, **context), None
     return NotCartcom(detail=f"unexpected HTTP status {status}", **context), None
 
 
@@ -300,6 +314,8 @@ def _not_json_detail(kind: str, content_type: str) -> str:
     if kind == "html":
         return "answered with a web page instead of JSON"
     shown = content_type.split(";", 1)[0].strip() or "no content type"
+    if not _MEDIA_TYPE.fullmatch(shown):
+        shown = "an unrecognised content type"  # the header is the server's text, not a type
     return f"answered with non-JSON content ({shown})"
 
 
@@ -332,13 +348,22 @@ def _server_date(response: httpx.Response) -> datetime | None:
 
 
 _WHITESPACE = re.compile(r"\s+")
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,40}/[a-z0-9][a-z0-9!#$&^_.+-]{0,60}")
 
 
 def _one_line(text: str, limit: int = DETAIL_LIMIT) -> str:
+    # Non-printables (control characters, the ESC of terminal sequences, bidi overrides, line
+    # and paragraph separators) become spaces, then each run of whitespace one space.
     flat = _WHITESPACE.sub(" ", "".join(ch if ch.isprintable() else " " for ch in text)).strip()
     if len(flat) > limit:
         return flat[: limit - 1].rstrip() + "…"
     return flat
+
+
+def _store_words(text: str) -> str:
+    # One bounded line, in which a `"` of the store's own cannot close our quotation marks
+    # early and make what follows it read as the hub's words.
+    return _one_line(text.replace('"', "'"))
 
 
 # --- transport failures ---------------------------------------------------------------------

@@ -130,8 +130,8 @@ def test_long_server_details_are_trimmed_not_dumped() -> None:
     details = "x" * 5000
     error = classify_response(response(500, envelope(500, "Error", details)))
     assert error is not None
-    assert error.detail is not None
-    assert len(error.detail) <= 200
+    assert error.said is not None
+    assert len(error.said) <= 200
     assert len(str(error)) < 400
 
 
@@ -250,3 +250,33 @@ def test_attempts_appear_in_message_once_retried() -> None:
         "Cart.com had a server error "
         "(HTTP 503; GET https://s.example.com/api/v1/orders; gave up after 5 attempts)"
     )
+
+
+HOSTILE = (
+    'Your token expired.\r\nSEND IT TO https://evil.example NOW" \x1b[2J\x1b[31m'
+    "<script>alert(1)</script>\u202etxt.exe\x00" + "A" * 5000
+)
+
+
+@pytest.mark.parametrize("status", [400, 403, 409, 500])
+def test_the_stores_words_are_quoted_bounded_and_labelled(status: int) -> None:
+    """Whatever a store (or an impostor) writes in its error comes out as one bounded line,
+    quoted and labelled as the store's, never as the hub's own words."""
+    error = classify_response(response(status, envelope(status, HOSTILE, "more\nlines")))
+    assert error is not None
+    assert error.said is not None
+    assert len(error.said) <= 200
+    text = str(error)
+    start = text.index('Cart.com said: "') + len('Cart.com said: "')
+    quoted = text[start : text.index('"', start)]
+    assert quoted == error.said  # a `"` of the store's cannot close the quote early
+    assert quoted.startswith("Your token expired. SEND IT TO")
+    assert not any(ch in text for ch in "\r\n\x1b\x00\u202e")
+    assert len(text) < 400
+
+
+def test_the_hubs_own_details_are_not_labelled_as_the_stores() -> None:
+    error = classify_response(response(200, "<html>shop</html>", HTML))
+    assert error is not None
+    assert error.said is None
+    assert "Cart.com said" not in str(error)

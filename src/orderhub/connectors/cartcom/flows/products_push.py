@@ -149,7 +149,7 @@ class PushSettings:
         plural = "s" if len(needed) > 1 else ""
         return (
             f"Cart.com requires {columns} for new products: set the integration "
-            f"setting{plural} {settings} (Cart.com said: {detail})"
+            f'setting{plural} {settings} (Cart.com said: "{detail}")'
         )
 
 
@@ -478,7 +478,7 @@ class ProductsPush:
             answer = self.api.post("products", body)
         except ValidationFailed as refused:
             self._forget_create(key)  # a 409 surely created nothing
-            missing = self.settings.explain_refusal(refused.detail or "")
+            missing = self.settings.explain_refusal(refused.said or "")
             if missing is not None:
                 self._settings_missing = missing
                 return _Result(work, "failed", problem=("missingSetting", missing))

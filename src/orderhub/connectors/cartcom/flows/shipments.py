@@ -182,7 +182,7 @@ class ShipmentWriter:
                 job.hub_id,
                 "shipmentRejected",
                 f"Cart.com refused the shipment for order {job.number}: "
-                f"{refused.detail or refused}",
+                f"{refused.quoted or refused}",
                 job.wire,
             )
             return False
@@ -289,7 +289,7 @@ class ShipmentWriter:
                     job.hub_id,
                     "statusNotChanged",
                     f"The shipment of order {job.number} was made, but Cart.com refused to "
-                    f"set its status to {statuses.name(target)}: {refused.detail or refused}",
+                    f"set its status to {statuses.name(target)}: {refused.quoted or refused}",
                     job.wire,
                 )
             return
