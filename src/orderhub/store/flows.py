@@ -21,11 +21,12 @@ transaction as the records the cursor covers.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from orderhub.domain import FlowName, FlowSetting, IntegrationStatus
@@ -39,6 +40,7 @@ __all__ = [
     "due_flows",
     "flow_setting",
     "get_flow_state",
+    "mark_due",
     "save_cursor",
     "set_flow_enabled",
     "set_flow_interval",
@@ -146,6 +148,36 @@ def set_flow_schedule(
     row.next_run_at = utc(next_run_at) if next_run_at is not None else None
     row.last_error = last_error
     session.flush()
+
+
+def mark_due(
+    session: Session, integration_id: str, flows: Iterable[FlowName], *, now: datetime
+) -> list[FlowName]:
+    """Make these flows of the integration due now (a trigger); the ones that moved.
+
+    Only enabled flows move, and only forward in time: a flow already due keeps its time, so a
+    burst of triggers is one run (coalesced). A run in progress claimed its next time when it
+    started; moving that earlier makes the next run start as soon as this one ends, so a
+    trigger during a run is never lost (engine/runner.py keeps the earlier of the two).
+    One UPDATE, in the caller's transaction.
+    """
+    names = [FlowName(flow).value for flow in flows]
+    if not names:
+        return []
+    moment = utc(now)
+    moved = session.execute(
+        update(FlowRow)
+        .where(
+            FlowRow.integration_id == integration_id,
+            FlowRow.flow.in_(names),
+            FlowRow.enabled.is_(True),
+            FlowRow.next_run_at.is_not(None),
+            FlowRow.next_run_at > moment,
+        )
+        .values(next_run_at=moment)
+        .returning(FlowRow.flow)
+    )
+    return [FlowName(flow) for flow in moved.scalars()]
 
 
 def due_flows(session: Session, *, now: datetime) -> list[tuple[str, FlowName]]:
