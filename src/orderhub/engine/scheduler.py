@@ -98,6 +98,10 @@ class EmbeddedScheduler:
             )
         self._wake.set()
 
+    def wake(self) -> None:
+        """Look for due flows now instead of at the next tick (a trigger just made one due)."""
+        self._wake.set()
+
     def start(self) -> None:
         """Start the background thread: every tick, due flows go to a small thread pool."""
         if self.running:
