@@ -22,11 +22,13 @@ from sqlalchemy.orm import Session
 from orderhub.clock import Clock, Sleep, SystemClock, utc_now
 from orderhub.domain import FlowName, Integration, RunCounts
 from orderhub.engine.errors import redact
+from orderhub.engine.hub_view import HubView
 from orderhub.engine.record_failures import FailureStreak
 from orderhub.store import exceptions as store_exceptions
 from orderhub.store import integrations as store_integrations
 from orderhub.store import runs as store_runs
 from orderhub.store.database import Database
+from orderhub.store.feed import add_timeline_note
 from orderhub.store.records import (
     EntityKind,
     Origin,
@@ -135,6 +137,21 @@ class FlowContext:
     def integration_id(self) -> str:
         return self.integration.integration_id
 
+    @property
+    def origin(self) -> Origin:
+        """Who this run's writes are stamped with: its integration, run and flow."""
+        return Origin(self.integration_id, run_id=self.run_id, flow=self.flow.value)
+
+    @contextmanager
+    def reading(self) -> Iterator[HubView]:
+        """A read-only transaction over the hub (records, change feed, exceptions)."""
+        with self.db.read_session() as session:
+            yield HubView(session)
+
+    def view(self, session: Session) -> HubView:
+        """Reads inside a unit of work, seeing what it wrote so far."""
+        return HubView(session)
+
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
         """One transaction: records, exceptions and the cursor of one page commit together.
@@ -182,7 +199,7 @@ class FlowContext:
             ext_id=ext_id,
             data=data,
             source_doc=source_doc,
-            origin=Origin(self.integration_id, run_id=self.run_id, flow=self.flow.value),
+            origin=self.origin,
             now=now,
         )
         self._count(result, entity_type or kind.value, ext_id)
@@ -215,7 +232,7 @@ class FlowContext:
             session,
             kind,
             items,
-            origin=Origin(self.integration_id, run_id=self.run_id, flow=self.flow.value),
+            origin=self.origin,
             now=now,
         )
         entity = entity_type or kind.value
@@ -223,6 +240,37 @@ class FlowContext:
             self._count(result, entity, item.ext_id)
         self._resolve(session, entity, [item.ext_id for item in items], now)
         return results
+
+    def keep_copy(
+        self,
+        session: Session,
+        kind: EntityKind,
+        *,
+        ext_id: str,
+        data: Mapping[str, Any],
+        source_doc: Mapping[str, Any] | None,
+    ) -> UpsertResult:
+        """Keep this integration's copy of a remote record (a baseline), without counting it.
+
+        A push flow that wrote a record keeps what the remote system now holds, so the next
+        pull finds it unchanged; the copy is bookkeeping, not the run's work.
+        """
+        return upsert_record(
+            session,
+            kind,
+            integration_id=self.integration_id,
+            ext_id=ext_id,
+            data=data,
+            source_doc=source_doc,
+            origin=self.origin,
+            now=self.clock.now(),
+        )
+
+    def note(self, session: Session, kind: EntityKind, hub_id: str, note: str) -> None:
+        """Add a line to a record's timeline, stamped with this run (not a change)."""
+        add_timeline_note(
+            session, kind, hub_id, note=note, origin=self.origin, now=self.clock.now()
+        )
 
     def plan(
         self,

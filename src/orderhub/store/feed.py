@@ -10,8 +10,8 @@ transaction inserts, not when it commits. A reader can therefore see seq 11 comm
 seq 10 is still in flight (and a rolled-back or lost-race transaction leaves a hole forever).
 A push flow that stores "last seq seen" must allow for this — e.g. re-read a window behind
 its position, or only advance past a gap once it is older than the longest transaction.
-SQLite serialises writers, so there the feed has no gaps. This module documents the issue;
-it does not solve it.
+SQLite serialises writers, so there the feed has no gaps. `settled_seq` is the one rule every
+feed reader follows: it never saves a position past a gap younger than `FEED_SETTLE_GRACE`.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from orderhub.store.errors import NotFoundError
 from orderhub.store.tables import Base, ChangeRow, RecordRow, TimelineRow
 
 __all__ = [
+    "FEED_SETTLE_GRACE",
     "Change",
     "TimelineEvent",
     "add_timeline_note",
@@ -45,6 +46,10 @@ __all__ = [
     "settled_seq",
     "timeline",
 ]
+
+FEED_SETTLE_GRACE = timedelta(minutes=2)
+"""How long a gap in the feed may be a transaction still in flight. Hub writes are short (a
+page of upserts, an API call, a 500-row import chunk); a gap older than this is a rollback."""
 
 _CHANGES = Base.metadata.tables["changes"]
 _EVENTS = Base.metadata.tables["timeline_events"]
@@ -313,7 +318,12 @@ def _add_event(
 
 
 def settled_seq(
-    session: Session, after_seq: int, upto_seq: int, *, now: datetime, grace: timedelta
+    session: Session,
+    after_seq: int,
+    upto_seq: int,
+    *,
+    now: datetime,
+    grace: timedelta = FEED_SETTLE_GRACE,
 ) -> int:
     """How far past `after_seq` (up to `upto_seq`) a feed reader may save its position safely.
 

@@ -74,14 +74,18 @@ __all__ = [
     "count_records",
     "get_record",
     "get_record_by_ext",
+    "get_records",
     "list_records",
     "new_hub_id",
+    "records_with_skus",
     "timeline",
     "upsert_record",
     "upsert_records",
 ]
 
 _NO_INTEGRATION = ""
+_IN_CHUNK = 500
+"""Ids per `IN (…)` list: well under SQLite's bound-parameter limit."""
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,34 @@ def get_record(session: Session, kind: EntityKind, hub_id: str) -> StoredRecord 
         _select_records().where(RecordRow.kind == kind.value, RecordRow.hub_id == hub_id)
     ).one_or_none()
     return _stored(row) if row is not None else None
+
+
+def get_records(session: Session, kind: EntityKind, hub_ids: Sequence[str]) -> list[StoredRecord]:
+    """The records with these hub ids (those that exist), in one query per 500 ids."""
+    found: list[StoredRecord] = []
+    wanted = list(dict.fromkeys(hub_ids))
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        rows = session.execute(
+            _select_records().where(RecordRow.kind == kind.value, RecordRow.hub_id.in_(chunk))
+        )
+        found.extend(_stored(row) for row in rows)
+    return found
+
+
+def records_with_skus(
+    session: Session, kind: EntityKind, skus: Sequence[str]
+) -> list[StoredRecord]:
+    """Every record of `kind` (products, inventory) whose SKU is one of `skus`, any integration."""
+    found: list[StoredRecord] = []
+    wanted = list(dict.fromkeys(skus))
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        rows = session.execute(
+            _select_records().where(RecordRow.kind == kind.value, RecordRow.sku.in_(chunk))
+        )
+        found.extend(_stored(row) for row in rows)
+    return found
 
 
 def get_record_by_ext(

@@ -21,47 +21,17 @@ Requests, in order:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from orderhub.clock import ensure_utc
 from orderhub.connectors.cartcom.errors import PaginationLoopError
 from orderhub.connectors.cartcom.timestamps import format_filter_time, parse_cartcom_time
+from orderhub.engine.cursors import UpdatedCursor
 
 __all__ = ["KeysetPaginator", "PaginationLoopError", "UpdatedCursor", "record_key"]
 
 _Mode = Literal["range", "tie", "after_tie"]
-
-
-@dataclass(frozen=True, order=True)
-class UpdatedCursor:
-    """A position in an `updated_at`-sorted list: an aware UTC time plus a tie-break id."""
-
-    updated_at: datetime
-    id: int
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.updated_at, datetime):
-            raise TypeError("updated_at must be a datetime")
-        if isinstance(self.id, bool) or not isinstance(self.id, int):
-            raise TypeError("id must be an int")
-        object.__setattr__(self, "updated_at", ensure_utc(self.updated_at))
-
-    def to_json(self) -> dict[str, object]:
-        """A JSON-ready dict (`updated_at` as ISO 8601 with `+00:00`) for the cursor table."""
-        return {"updated_at": self.updated_at.isoformat(), "id": self.id}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, object]) -> UpdatedCursor:
-        """Inverse of `to_json`; rejects naive times and non-integer ids."""
-        when = parse_cartcom_time(data.get("updated_at"))
-        if when is None:
-            raise ValueError("cursor has no updated_at")
-        raw_id = data.get("id", 0)
-        if isinstance(raw_id, bool) or not isinstance(raw_id, int | str):
-            raise ValueError(f"cursor id must be an integer, got {raw_id!r}")
-        return cls(when, int(raw_id))
 
 
 def record_key(record: object) -> UpdatedCursor | None:
