@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from orderhub.cli.app import app
-from orderhub.cli.output import console
+from orderhub.cli.output import console, shown
 from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
 from orderhub.connectors.cartcom.sandbox.live import start_live_activity
 from orderhub.domain import FlowName
@@ -147,7 +147,8 @@ def _final_sync(hub: Hub, integration_id: str) -> None:
         if flow in hub.registry.available("cartcom"):
             run = runner.run_flow(integration_id, flow, trigger="manual")
             console.print(
-                f"Final {flow.value}: {run.status.value}, {run.counts.created} created, "
-                f"{run.counts.updated} updated",
-                markup=False,
+                shown(
+                    f"Final {flow.value}: {run.status.value}, {run.counts.created} created, "
+                    f"{run.counts.updated} updated"
+                )
             )

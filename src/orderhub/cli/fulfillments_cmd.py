@@ -10,7 +10,7 @@ import typer
 
 from orderhub.cli.app import fulfillments_app
 from orderhub.cli.context import open_hub
-from orderhub.cli.output import console, print_json
+from orderhub.cli.output import console, print_json, shown
 from orderhub.domain import Fulfillment, FulfillmentLine
 from orderhub.errors import UsageError
 from orderhub.services.fulfillments import (
@@ -116,12 +116,15 @@ def create(
         return
     shipped = ", ".join(f"{line['sku']} x{line['quantity']}" for line in created["lineItems"])
     console.print(
-        f"Fulfillment {created['fulfillmentId']} of order #{created.get('extOrderId')}: {shipped}",
-        markup=False,
+        shown(
+            f"Fulfillment {created['fulfillmentId']} of order #{created.get('extOrderId')}: "
+            f"{shipped}"
+        )
     )
     if integration is not None:
         console.print(
-            "fulfillments.push sends it to the store on its next run "
-            f"(now: `orderhub sync {integration} fulfillments.push`).",
-            markup=False,
+            shown(
+                "fulfillments.push sends it to the store on its next run "
+                f"(now: `orderhub sync {integration} fulfillments.push`)."
+            )
         )

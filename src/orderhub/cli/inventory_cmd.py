@@ -13,7 +13,7 @@ import typer
 from orderhub.cli.app import inventory_app
 from orderhub.cli.context import open_hub
 from orderhub.cli.imports import read_csv_text, report_import
-from orderhub.cli.output import console, print_json
+from orderhub.cli.output import console, print_json, shown
 from orderhub.services.inventory import import_inventory_csv, set_inventory
 
 __all__ = ["import_csv", "set_stock"]
@@ -40,9 +40,10 @@ def set_stock(
         print_json(record)
         return
     console.print(
-        f"{record['sku']} at location {record['locationId']}: on hand {record['onHand']}, "
-        f"available {record['available']}",
-        markup=False,
+        shown(
+            f"{record['sku']} at location {record['locationId']}: on hand {record['onHand']}, "
+            f"available {record['available']}"
+        )
     )
 
 

@@ -9,7 +9,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from orderhub.cli.app import app
 from orderhub.cli.context import open_hub, parse_flow
-from orderhub.cli.output import console, err_console
+from orderhub.cli.output import console, err_console, shown, visible
 from orderhub.domain import FlowName, Run, RunStatus
 from orderhub.engine.context import PlannedChange
 from orderhub.engine.runner import DRY_RUN_TRIGGER, supports_dry_run
@@ -77,7 +77,7 @@ def _dry_runnable(
     if unable and (named or not able):
         raise UsageError(f"{', '.join(unable)} has no dry run; it can only run for real")
     if unable:
-        err_console.print(f"Skipped (no dry run): {', '.join(unable)}", markup=False)
+        err_console.print(shown(f"Skipped (no dry run): {', '.join(unable)}"))
     return able
 
 
@@ -92,13 +92,14 @@ def _run_with_progress(
     planned: list[PlannedChange] = []
     with Progress(
         SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        TextColumn("{task.fields[detail]}"),
+        # Not markup: a description or detail is data (`output.shown` says why).
+        TextColumn("{task.description}", style="bold", markup=False),
+        TextColumn("{task.fields[detail]}", markup=False),
         TimeElapsedColumn(),
         console=console,
         transient=True,
     ) as progress:
-        label = f"{flow.value} (dry run)" if dry_run else flow.value
+        label = visible(f"{flow.value} (dry run)" if dry_run else flow.value)
         task = progress.add_task(label, total=None, detail="starting…")
 
         def report(fields: dict[str, Any]) -> None:
@@ -106,7 +107,7 @@ def _run_with_progress(
             if isinstance(change, PlannedChange):
                 planned.append(change)
                 return
-            progress.update(task, detail=_detail(fields))
+            progress.update(task, detail=visible(_detail(fields)))
 
         result: Run = runner.run_flow(
             integration_id,
@@ -132,11 +133,11 @@ def _detail(fields: dict[str, Any]) -> str:
 
 def _print_plan(planned: list[PlannedChange]) -> None:
     if not planned:
-        console.print("  dry run: nothing would change", markup=False)
+        console.print("  dry run: nothing would change")
         return
-    console.print(f"  dry run: {len(planned)} change(s) would be made:", markup=False)
+    console.print(f"  dry run: {len(planned)} change(s) would be made:")
     for change in planned:
-        console.print(f"    {change.line()}", markup=False)
+        console.print(shown(f"    {change.line()}"))
 
 
 def _print_summary(run: Run) -> None:
@@ -149,11 +150,9 @@ def _print_summary(run: Run) -> None:
         f"{run.api_calls} API calls, rate-limit waits {run.rate_limit_wait_seconds:.1f}s"
     )
     if run.status is RunStatus.FAILED:
-        err_console.print(line, markup=False)
-        err_console.print(f"  error: {run.error}", markup=False)
+        err_console.print(shown(line))
+        err_console.print(shown(f"  error: {run.error}"))
     else:
-        console.print(line, markup=False)
+        console.print(shown(line))
     if c.failed:
-        console.print(
-            f"  {c.failed} record(s) failed: see `orderhub exceptions list`", markup=False
-        )
+        console.print(shown(f"  {c.failed} record(s) failed: see `orderhub exceptions list`"))
