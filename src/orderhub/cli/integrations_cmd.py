@@ -34,7 +34,10 @@ def add(
     name: Annotated[str | None, typer.Option("--name", help="A name for this integration.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Create a Cart.com integration (all flows off) and test its connection."""
+    """Test the connection to a Cart.com store, then create its integration (all flows off).
+
+    A store that cannot be reached or refuses the key is one error line, and nothing is created.
+    """
     if connector.lower() not in {"cartcom", "cart.com", "americommerce"}:
         raise UsageError(f"Unknown connector {connector!r}; only `cartcom` is available")
     with open_hub() as hub:
@@ -42,16 +45,13 @@ def add(
     integration, report = result.integration, result.report
     if as_json:
         print_json({"integrationId": integration.integration_id, "connection": report.to_wire()})
-    else:
-        console.print(shown(f"Integration {integration.integration_id} ({integration.name})"))
-        _print_report(report)
-        if report.connected:
-            console.print(
-                "Flows are off. Switch them on with "
-                f"`orderhub flows enable {integration.integration_id} orders.pull`."
-            )
-    if not report.connected:
-        raise typer.Exit(1)
+        return
+    console.print(shown(f"Integration {integration.integration_id} ({integration.name})"))
+    _print_report(report)
+    console.print(
+        "Flows are off. Switch them on with "
+        f"`orderhub flows enable {integration.integration_id} orders.pull`."
+    )
 
 
 @integrations_app.command("list")
