@@ -1,4 +1,8 @@
-"""`orderhub sync ID [FLOW …]`: run flows once now, with a progress display."""
+"""`orderhub sync ID [FLOW …]`: run flows once now, with a progress display.
+
+A flow that is running elsewhere already (a scheduler or a worker holds its lease) is skipped
+with one line, and the other flows still run: the run in progress covers the skipped one.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from orderhub.cli.context import open_hub, parse_flow
 from orderhub.cli.output import console, err_console, shown, visible
 from orderhub.domain import FlowName, Run, RunStatus
 from orderhub.engine.context import PlannedChange
+from orderhub.engine.errors import FlowBusy
 from orderhub.engine.runner import DRY_RUN_TRIGGER, supports_dry_run
 from orderhub.errors import UsageError
 from orderhub.hub import Hub
@@ -37,7 +42,8 @@ def sync(
     """Run the integration's enabled flows (or the named ones) once, now.
 
     Exits non-zero if a run failed; records that failed on their own become exceptions
-    (`orderhub exceptions list`) and do not fail the run. With `--dry-run` each flow reads as
+    (`orderhub exceptions list`) and do not fail the run. A flow already running in another
+    process is skipped, and does not fail the command. With `--dry-run` each flow reads as
     usual, prints the writes it would make, and writes nothing: no Cart.com write, no hub
     record, no exception, and its cursor stays where it was. A named flow that is off can be
     dry-run (to preview it before switching it on); flows without a dry run are refused.
@@ -59,12 +65,16 @@ def sync(
         if dry_run:
             chosen = _dry_runnable(hub, integration.connector, chosen, named=bool(flows))
         runner = hub.runner()
-        runs = [_run_with_progress(runner, integration_id, flow, dry_run) for flow in chosen]
-    for run, planned in runs:
+        outcomes = [_run_unless_busy(runner, integration_id, flow, dry_run) for flow in chosen]
+    for flow, outcome in zip(chosen, outcomes, strict=True):
+        if outcome is None:
+            console.print(shown(f"{flow.value} is already running (another process); skipped"))
+            continue
+        run, planned = outcome
         _print_summary(run)
         if dry_run:
             _print_plan(planned)
-    if any(run.status is RunStatus.FAILED for run, _planned in runs):
+    if any(o is not None and o[0].status is RunStatus.FAILED for o in outcomes):
         raise typer.Exit(1)
 
 
@@ -84,6 +94,16 @@ def _dry_runnable(
 def _has_dry_run(hub: Hub, connector: str, flow: FlowName) -> bool:
     factory = hub.registry.factory(connector, flow)
     return factory is not None and supports_dry_run(factory)
+
+
+def _run_unless_busy(
+    runner: Any, integration_id: str, flow: FlowName, dry_run: bool
+) -> tuple[Run, list[PlannedChange]] | None:
+    """The flow's run, or None when another process holds its lease (it is running there)."""
+    try:
+        return _run_with_progress(runner, integration_id, flow, dry_run)
+    except FlowBusy:
+        return None
 
 
 def _run_with_progress(
