@@ -22,7 +22,8 @@ __all__ = ["import_csv", "set_stock"]
 @inventory_app.command("set")
 def set_stock(
     sku: Annotated[str, typer.Argument(help="The SKU.")],
-    quantity: Annotated[int, typer.Argument(help="On-hand quantity (0 or more).")],
+    # Text, not `int`: click's int() reads "٣" as 3; the service accepts ASCII digits only.
+    quantity: Annotated[str, typer.Argument(help="On-hand quantity: 0 to 2,147,483,647.")],
     location: Annotated[
         str | None,
         typer.Option(
