@@ -58,18 +58,30 @@ def test_adding_an_integration_runs_the_connection_test_and_never_shows_the_key(
     )
 
 
-def test_a_wrong_key_is_reported_and_the_integration_is_kept_in_error(
+def test_a_wrong_key_is_refused_naming_the_key_and_creates_nothing(
     api: Api, serve_store: Callable[..., Store]
 ) -> None:
     store = serve_store(orders=1)
     wrong = "wrong-token-123456789"
-    response = api.writer.post(f"{API}/integrations", json={"apiUrl": store.url, "apiKey": wrong})
-    assert response.status_code == 201
-    body = response.json()
-    assert body["connection"]["connected"] is False
-    assert "rejected the API token" in body["connection"]["summary"]
-    assert body["integration"]["status"] == "error"
-    assert wrong not in response.text
+    for _attempt in range(2):
+        response = api.writer.post(
+            f"{API}/integrations", json={"apiUrl": store.url, "apiKey": wrong}
+        )
+        assert response.status_code == 422
+        body = response.json()
+        assert body["success"] is False
+        assert body["message"].startswith("apiKey: Cart.com rejected the API token")
+        assert wrong not in response.text
+    assert api.reader.get(f"{API}/integrations").json()["pagination"]["total"] == 0
+
+
+def test_an_unreachable_store_is_refused_naming_the_url_and_creates_nothing(api: Api) -> None:
+    response = api.writer.post(
+        f"{API}/integrations", json={"apiUrl": "http://127.0.0.1:9", "apiKey": "some-key"}
+    )
+    assert response.status_code == 422
+    assert response.json()["message"].startswith("apiUrl: Cannot reach http://127.0.0.1:9")
+    assert api.reader.get(f"{API}/integrations").json()["pagination"]["total"] == 0
 
 
 @pytest.mark.parametrize(

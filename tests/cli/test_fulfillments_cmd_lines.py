@@ -26,3 +26,19 @@ def test_a_line_is_sku_and_quantity(text: str, sku: str, quantity: int) -> None:
 def test_a_bad_line_says_what_it_should_look_like(text: str) -> None:
     with pytest.raises(UsageError, match=r"SKU:QUANTITY|1 or more"):
         parse_line(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        pytest.param("TEE:\u0663", "quantity: '\u0663' is not a whole number", id="arabic-three"),
+        pytest.param("TEE:2147483648", "must be at most 2,147,483,647", id="over-32-bits"),
+        pytest.param("TEE:99999999999999999999", "must be at most 2,147,483,647", id="over-64"),
+        pytest.param("T\x1bE:1", "sku: holds a control character (ESC", id="escape-in-sku"),
+    ],
+)
+def test_a_quantity_or_sku_outside_the_bounds_is_refused_naming_it(text: str, words: str) -> None:
+    with pytest.raises(UsageError) as refused:
+        parse_line(text)
+    assert words in str(refused.value)
+    assert "SKU:QUANTITY" in str(refused.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import time
 from collections.abc import Callable
 
@@ -10,7 +11,7 @@ import httpx
 import pytest
 from portal_helpers import Portal, post_form
 
-from orderhub.domain import FlowName, RunStatus
+from orderhub.domain import FlowName, IntegrationStatus, RunStatus
 from orderhub.engine import EmbeddedScheduler
 from orderhub.services.integrations import add_integration, enable_flow
 from orderhub.serving import serve_in_thread
@@ -67,6 +68,54 @@ def test_a_refused_key_leaves_nothing_behind_and_is_not_echoed(
     assert "rejected the API token" in answer.text
     assert "wrong-but-long-key" not in answer.text
     assert integrations(portal) == []
+
+
+def test_an_unreachable_store_leaves_nothing_and_shows_the_url_but_never_the_key(
+    portal: Portal,
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"  # closed once the block ends
+    client = portal.signed_in()
+    answer = post_form(client, CONNECT, {"api_url": url, "api_key": "a-key-that-stays-secret"})
+    assert answer.status_code == 400
+    error = re.search(r'<p class="error" id="e-api_url">([^<]*)</p>', answer.text)
+    assert error is not None
+    assert error.group(1).startswith(f"Cannot reach {url}")
+    assert f'value="{url}"' in answer.text
+    assert "a-key-that-stays-secret" not in answer.text
+    assert integrations(portal) == []
+
+
+def test_a_new_key_that_fails_is_not_saved_and_the_working_one_stays(
+    portal: Portal, serve_store: Callable[..., Store]
+) -> None:
+    store = serve_store(orders=2)
+    integration_id = add_integration(
+        portal.hub, api_url=store.url, api_key=store.token
+    ).integration.integration_id
+    client = portal.signed_in()
+    page = f"/integrations/{integration_id}"
+
+    answer = post_form(client, f"{page}/key", {"api_key": "revoked-key-0000"}, page=page)
+
+    assert answer.status_code == 400
+    error = re.search(r'<p class="error" id="e-api_key">([^<]*)</p>', answer.text)
+    assert error is not None
+    assert "The new key was not saved; the current key is still in use." in error.group(1)
+    assert "rejected the API token" in error.group(1)
+    assert "revoked-key-0000" not in answer.text
+    with portal.hub.db.read_session() as session:
+        assert integration_store.get_api_token(session, integration_id, portal.hub.box) == (
+            store.token
+        )
+        integration = integration_store.get_integration(session, integration_id)
+    assert integration is not None
+    assert integration.status is IntegrationStatus.CONNECTED
+
+    replaced = post_form(client, f"{page}/key", {"api_key": store.token}, page=page)
+    assert replaced.status_code == 303
+    assert "API key replaced." in client.get(replaced.headers["location"]).text
 
 
 def test_connect_switches_on_the_flows_chosen_in_the_first_step(

@@ -180,8 +180,15 @@ def test_locations_and_inventory_can_be_seen_and_stock_set(filled: Filled) -> No
         {"sku": "PORTAL-SKU", "location_id": location.hub_id, "on_hand": "-3"},
     )
     assert negative.status_code == 400
-    assert "The quantity cannot be negative." in negative.text
+    assert "The quantity must be 0 or more, got &#39;-3&#39;." in negative.text
     assert 'value="-3"' in negative.text  # what was typed is kept
+    arabic = post_form(
+        client,
+        "/inventory",
+        {"sku": "PORTAL-SKU", "location_id": location.hub_id, "on_hand": "\u0663"},
+    )
+    assert arabic.status_code == 400  # int() would read it as 3
+    assert "The quantity &#39;\u0663&#39; is not a whole number." in arabic.text
     with hub.db.read_session() as session:
         stored = list_records(session, EntityKind.INVENTORY, sku="PORTAL-SKU")
     assert [r.data["onHand"] for r in stored] == [7]
@@ -255,8 +262,11 @@ def test_a_test_fulfillment_rejects_bad_quantities(filled: Filled) -> None:
         filled.client, f"{path}/fulfill", {"qty-0": "-1", "tracking": "1ZKEEP"}, page=path
     )
     assert answer.status_code == 400
-    assert "The quantity cannot be negative." in answer.text
+    assert "The quantity must be 0 or more, got &#39;-1&#39;." in answer.text
     assert 'value="1ZKEEP"' in answer.text
+    arabic = post_form(filled.client, f"{path}/fulfill", {"qty-0": "\u0661"}, page=path)
+    assert arabic.status_code == 400  # int() would read it as 1
+    assert "The quantity &#39;\u0661&#39; is not a whole number." in arabic.text
     nothing = post_form(filled.client, f"{path}/fulfill", {"qty-0": "0"}, page=path)
     assert nothing.status_code == 400
     assert "Ship at least one unit" in nothing.text

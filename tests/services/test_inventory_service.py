@@ -196,3 +196,57 @@ def test_csv_without_the_needed_columns_lands_nothing(hub: Hub) -> None:
     assert [e.line for e in report.errors] == [1]
     assert "sku and quantity" in report.errors[0].message
     assert stock(hub) == {}
+
+
+def test_csv_rows_with_bad_numbers_or_a_nul_in_the_sku_are_refused_naming_the_field(
+    hub: Hub,
+) -> None:
+    text = (
+        "sku,quantity,location\n"
+        "A-1,\u0663,\n"  # an Arabic-Indic three: int() reads it as 3, no merchant means it
+        "A-2,2147483648,\n"
+        "A-3,99999999999999999999,\n"
+        "A\x00-4,1,\n"
+        "A-5,1,West\x00\n"
+        "A-6,2147483647,\n"
+    )
+
+    report = import_inventory_csv(hub, text, actor="cli")
+
+    assert [(e.line, e.message) for e in report.errors] == [
+        (2, "quantity: '\u0663' is not a whole number"),
+        (3, "quantity: must be at most 2,147,483,647, got '2147483648'"),
+        (4, "quantity: must be at most 2,147,483,647, got '99999999999999999999'"),
+        (5, "sku: holds a control character (NUL at position 2); remove it"),
+        (6, "location: holds a control character (NUL at position 5); remove it"),
+    ]
+    assert [(sku, on_hand) for (sku, _), (on_hand, _, _) in stock(hub).items()] == [
+        ("A-6", 2_147_483_647)
+    ]
+
+
+def test_a_field_over_the_csv_limit_refuses_its_row_and_the_others_land(hub: Hub) -> None:
+    long = "9" * 131_073
+    text = (
+        "sku,quantity,location\n"
+        "A-1,1,\n"
+        f'A-2,"{long}\n",\n'  # the long cell spans two lines: the next row is on line 5
+        "A-3,3,\n"
+    )
+
+    report = import_inventory_csv(hub, text, actor="cli")
+
+    assert [(e.line, e.message) for e in report.errors] == [
+        (3, "a field is longer than 131,072 characters (the quantity column)")
+    ]
+    assert sorted(sku for sku, _location in stock(hub)) == ["A-1", "A-3"]
+    assert report.created == 2
+
+
+def test_csv_rows_are_numbered_by_the_line_they_start_on(hub: Hub) -> None:
+    text = 'sku,quantity,location\n"A\n1",5,\nB-2,many,\n'
+
+    report = import_inventory_csv(hub, text, actor="cli")
+
+    # "A\n1" spans lines 2-3 and is refused for its line break; B-2 starts on line 4.
+    assert [e.line for e in report.errors] == [2, 4]

@@ -187,3 +187,37 @@ def test_a_row_for_a_sku_only_pulled_from_a_store_starts_from_that_copy(hub: Hub
     assert (native["name"], native["price"], native["cost"]) == ("Pulled lamp", 25.0, 12.0)
     assert "extProductId" not in native
     assert "integration" not in native
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("C\x00-1,Cup,1", "sku: holds a control character (NUL at position 2); remove it"),
+        ("C-1,Cup,\u0663", "price: '\u0663' is not a number"),
+        ("C-1,Cup,99999999999999999999", "price: '99999999999999999999' has more than 15 digits"),
+    ],
+)
+def test_cells_the_bounds_refuse_name_their_field(hub: Hub, row: str, message: str) -> None:
+    report = import_products_csv(hub, f"sku,name,price\n{row}\nD-1,Dish,2\n", actor="cli")
+
+    assert report.errors == [RowError(2, message)]
+    assert report.created == 1
+
+
+def test_a_field_over_the_csv_limit_refuses_its_row_and_the_others_land(hub: Hub) -> None:
+    text = (
+        "sku,name,description\n"
+        "L-1,Lamp,short\n"
+        f'L-2,Lamp two,"{"d" * 131_073}\nsecond line"\n'
+        "L-3,Lamp three,\n"
+    )
+
+    report = import_products_csv(hub, text, actor="cli")
+
+    assert report.errors == [
+        RowError(3, "a field is longer than 131,072 characters (the description column)")
+    ]
+    assert report.created == 2
+    assert held(hub, "L-1") is not None
+    assert held(hub, "L-2") is None
+    assert held(hub, "L-3") is not None

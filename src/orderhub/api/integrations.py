@@ -1,9 +1,11 @@
 """Integrations: list and read them, add one (runs the connection test), switch flows, sync.
 
-Adding one is the portal's Connect: the integration is created with every flow off and the
-connection test runs in the request (it takes seconds and its answer is what the caller
-needs). A sync never runs in the request: with a scheduler attached, its flows are made due
-now (`EmbeddedScheduler.trigger`); without one, a background thread runs them. Either way the
+Adding one is the portal's Connect: the connection test runs in the request (it takes seconds
+and its answer is what the caller needs), and only a store that connects is created, with every
+flow off; a failed test is a 422 naming the field to fix, and creates nothing.
+
+A sync never runs in the request: with a scheduler attached, its flows are made due now
+(`EmbeddedScheduler.trigger`); without one, a background thread runs them. Either way the
 answer is 202 and the runs appear under `/runs?integration=<id>`.
 """
 
@@ -31,7 +33,12 @@ from orderhub.api.params import Page, page_params
 from orderhub.api.present import integration_wire
 from orderhub.api.state import ApiState
 from orderhub.domain import ConnectionReport, FlowName, Integration, IntegrationStatus
-from orderhub.services.integrations import add_integration, disable_flow, enable_flow
+from orderhub.services.integrations import (
+    ConnectionFailed,
+    add_integration,
+    disable_flow,
+    enable_flow,
+)
 from orderhub.store import integrations as integration_store
 
 __all__ = [
@@ -143,9 +150,10 @@ def integrations_router(
         status_code=201,
         summary="Add a Cart.com integration and test its connection (flows start off)",
         description=(
-            "Creates the integration and runs the connection test, as the portal's Connect "
-            "does. A failed test still creates it, with status `error`: `connection` says "
-            "why (a rejected token, a missing permission in Cart.com's words)."
+            "Runs the connection test, as the portal's Connect does, and creates the "
+            "integration only if the store connects; `connection` lists what each permission "
+            "allows (a missing one in Cart.com's words). A store that cannot be reached or "
+            "refuses the token is a 422 naming `apiUrl` or `apiKey`, and creates nothing."
         ),
         dependencies=[Depends(write)],
         response_model=entity_envelope(
@@ -157,9 +165,13 @@ def integrations_router(
         responses=_ERRORS,
     )
     def add(body: Annotated[AddIntegrationBody, Body()]) -> JSONResponse:
-        result = add_integration(
-            hub, api_url=body.api_url, api_key=body.api_key.get_secret_value(), name=body.name
-        )
+        try:
+            result = add_integration(
+                hub, api_url=body.api_url, api_key=body.api_key.get_secret_value(), name=body.name
+            )
+        except ConnectionFailed as failed:
+            field = "apiKey" if failed.field == "api_key" else "apiUrl"
+            raise ApiError(422, f"{field}: {failed.report.summary}") from None
         return one(
             "integration",
             integration_wire(hub, result.integration),

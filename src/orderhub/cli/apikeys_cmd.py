@@ -11,7 +11,7 @@ import typer
 
 from orderhub.cli.app import app
 from orderhub.cli.context import open_hub
-from orderhub.cli.output import console, print_json, print_table
+from orderhub.cli.output import console, print_json, print_table, shown
 from orderhub.services.apikeys import (
     ApiKeyScope,
     create_api_key,
@@ -44,7 +44,7 @@ def create(
     if as_json:
         print_json({"keyId": key_id, "name": name, "scope": scope.value, "key": plaintext})
         return
-    console.print(f"API key {key_id} ({scope.value}) for {name}:", markup=False)
+    console.print(shown(f"API key {key_id} ({scope.value}) for {name}:"))
     console.print(plaintext, markup=False, soft_wrap=True)
     console.print("Shown only now. Send it as `Authorization: Bearer <key>`.", markup=False)
 
@@ -80,4 +80,4 @@ def revoke(key_id: Annotated[str, typer.Argument(help="Key id (see `apikeys list
     """Revoke a key at once: requests with it are refused from now on."""
     with open_hub() as hub:
         key = revoke_api_key(hub, key_id)
-    console.print(f"Revoked API key {key.key_id} ({key.name}).", markup=False)
+    console.print(shown(f"Revoked API key {key.key_id} ({key.name})."))

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
+
+from orderhub.cli.errors import explain
+from orderhub.cli.output import err_console, shown
 
 __all__ = [
     "app",
@@ -18,8 +25,29 @@ __all__ = [
     "runs_app",
 ]
 
+
+class _OneLineErrors(TyperGroup):
+    """Every error a command raises ends as one line on stderr and exit code 1.
+
+    Here rather than around `app()` in `main`, so a command run in-process (Typer's
+    `CliRunner`, as the tests do) fails exactly as the console script does.
+    """
+
+    def invoke(self, ctx: Any) -> Any:  # Any: Typer's Context class is private (typer._click)
+        try:
+            return super().invoke(ctx)
+        except (typer.TyperException, typer.Exit, typer.Abort):
+            raise  # Typer's own: usage errors, `typer.Exit(code)`, Ctrl-C at a prompt
+        except Exception as error:
+            if os.environ.get("ORDERHUB_DEBUG"):
+                raise
+            err_console.print(shown("Error: ", explain(error)), soft_wrap=True)  # one line
+            raise typer.Exit(1) from None
+
+
 app = typer.Typer(
     name="orderhub",
+    cls=_OneLineErrors,
     help="OrderHub: connect a Cart.com store to an order-operations hub.",
     no_args_is_help=True,
     add_completion=False,

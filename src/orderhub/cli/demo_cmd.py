@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from orderhub.cli.app import app
-from orderhub.cli.output import console
+from orderhub.cli.output import console, err_console, shown
 from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
 from orderhub.connectors.cartcom.sandbox.live import start_live_activity
 from orderhub.domain import FlowName
@@ -20,7 +20,7 @@ from orderhub.errors import UsageError
 from orderhub.hub import Hub, build_hub
 from orderhub.portal import demo_sign_in_link
 from orderhub.services.apikeys import create_api_key
-from orderhub.services.integrations import add_integration, enable_flow
+from orderhub.services.integrations import ConnectionFailed, add_integration, enable_flow
 from orderhub.serving import serve_in_thread
 from orderhub.settings import Settings
 from orderhub.store import integrations as integration_store
@@ -91,7 +91,12 @@ def demo(
 
 
 def _start_fresh(settings: Settings) -> None:
-    """The demo owns its home: refuse to wipe a database that holds a real integration."""
+    """The demo owns its home: refuse to wipe a database that holds a real integration.
+
+    An integration that never connected is not real: older versions kept one in the Error
+    state after every failed `integrations add`. It brought no data, so it is dropped with
+    the rest of the demo's database, with a note.
+    """
     db_file = settings.home / "orderhub.db"
     if not settings.database_url.startswith("sqlite:///") or not db_file.exists():
         return
@@ -100,22 +105,31 @@ def _start_fresh(settings: Settings) -> None:
     db = Database.from_url(settings.database_url)
     try:
         with db.read_session() as session:
-            names = {i.name for i in integration_store.list_integrations(session)}
+            others = [
+                i for i in integration_store.list_integrations(session) if i.name != DEMO_NAME
+            ]
     finally:
         db.dispose()
-    if names - {DEMO_NAME}:
+    if any(i.enabled_at is not None for i in others):
         raise UsageError(
             f"{settings.home} holds integrations other than the demo's; "
             "run the demo with another ORDERHUB_HOME"
+        )
+    if others:
+        names = ", ".join(f"{i.name} ({i.integration_id})" for i in others)
+        count = len(others)
+        err_console.print(
+            shown(f"Starting afresh without {count} integration(s) that never connected: {names}")
         )
     for suffix in ("", "-wal", "-shm"):
         (settings.home / f"orderhub.db{suffix}").unlink(missing_ok=True)
 
 
 def _connect(hub: Hub, store_url: str, token: str) -> str:
-    result = add_integration(hub, api_url=store_url, api_key=token, name=DEMO_NAME)
-    if not result.report.connected:
-        raise UsageError(f"The demo could not connect to its own sandbox: {result.report.summary}")
+    try:
+        result = add_integration(hub, api_url=store_url, api_key=token, name=DEMO_NAME)
+    except ConnectionFailed as failed:
+        raise UsageError(f"The demo could not connect to its own sandbox: {failed}") from None
     integration_id = result.integration.integration_id
     since = hub.clock.now() - HISTORY
     for flow in FlowName:
@@ -150,7 +164,8 @@ def _final_sync(hub: Hub, integration_id: str) -> None:
         if flow in hub.registry.available("cartcom"):
             run = runner.run_flow(integration_id, flow, trigger="manual")
             console.print(
-                f"Final {flow.value}: {run.status.value}, {run.counts.created} created, "
-                f"{run.counts.updated} updated",
-                markup=False,
+                shown(
+                    f"Final {flow.value}: {run.status.value}, {run.counts.created} created, "
+                    f"{run.counts.updated} updated"
+                )
             )

@@ -8,7 +8,7 @@ import typer
 
 from orderhub.cli.app import exceptions_app, runs_app
 from orderhub.cli.context import open_hub
-from orderhub.cli.output import console, print_json, print_table
+from orderhub.cli.output import console, print_json, print_table, shown
 from orderhub.domain import ExceptionStatus, RunStatus
 from orderhub.errors import NotFoundError, UsageError
 from orderhub.store import exceptions as exception_store
@@ -122,8 +122,9 @@ def retry(
             )
     for run in runs:
         console.print(
-            f"{run.flow.value}: {run.status.value} — retried, {run.counts.failed} still failing",
-            markup=False,
+            shown(
+                f"{run.flow.value}: {run.status.value} — retried, {run.counts.failed} still failing"
+            )
         )
     console.print(f"{still_open} exception(s) still open.")
     if any(run.status is RunStatus.FAILED for run in runs):

@@ -10,8 +10,9 @@ import typer
 
 from orderhub.cli.app import fulfillments_app
 from orderhub.cli.context import open_hub
-from orderhub.cli.output import console, print_json
+from orderhub.cli.output import console, print_json, shown
 from orderhub.domain import Fulfillment, FulfillmentLine
+from orderhub.domain.bounds import InvalidValue, Sku, check, parse_quantity
 from orderhub.errors import UsageError
 from orderhub.services.fulfillments import (
     EXT_PREFIX,
@@ -23,18 +24,25 @@ from orderhub.store.records import EntityKind, get_record
 
 __all__ = ["create", "parse_line"]
 
-_LINE = re.compile(r"^(?P<sku>.+?)\s*[:=]\s*(?P<quantity>\d+)$")
+# The quantity is whatever follows the last `:`/`=`, checked by `parse_quantity` (ASCII digits
+# only: `\d` and int() would read "٣" as 3).
+_LINE = re.compile(r"^(?P<sku>.+?)\s*[:=]\s*(?P<quantity>[^:=]+)$")
+_SHAPE = "should be SKU:QUANTITY, e.g. --line TEE-1094:2"
 
 
 def parse_line(text: str) -> FulfillmentLine:
     """`SKU:QTY` (or `SKU=QTY`) → a line; the last `:`/`=` splits, so a SKU may contain one."""
     match = _LINE.match(text.strip())
     if match is None:
-        raise UsageError(f"--line {text!r} should be SKU:QUANTITY, e.g. --line TEE-1094:2")
-    quantity = int(match["quantity"])
+        raise UsageError(f"--line {text!r} {_SHAPE}")
+    try:
+        sku: str = check(Sku, match["sku"], "sku")
+        quantity = parse_quantity(match["quantity"])
+    except InvalidValue as invalid:
+        raise UsageError(f"--line {text!r}: {invalid} ({_SHAPE})") from None
     if quantity < 1:
         raise UsageError(f"--line {text!r}: the quantity must be 1 or more")
-    return FulfillmentLine(sku=match["sku"].strip(), quantity=quantity)
+    return FulfillmentLine(sku=sku, quantity=quantity)
 
 
 def _parse_time(text: str) -> datetime:
@@ -116,12 +124,15 @@ def create(
         return
     shipped = ", ".join(f"{line['sku']} x{line['quantity']}" for line in created["lineItems"])
     console.print(
-        f"Fulfillment {created['fulfillmentId']} of order #{created.get('extOrderId')}: {shipped}",
-        markup=False,
+        shown(
+            f"Fulfillment {created['fulfillmentId']} of order #{created.get('extOrderId')}: "
+            f"{shipped}"
+        )
     )
     if integration is not None:
         console.print(
-            "fulfillments.push sends it to the store on its next run "
-            f"(now: `orderhub sync {integration} fulfillments.push`).",
-            markup=False,
+            shown(
+                "fulfillments.push sends it to the store on its next run "
+                f"(now: `orderhub sync {integration} fulfillments.push`)."
+            )
         )

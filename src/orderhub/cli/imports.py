@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from orderhub.cli.output import console, err_console, print_json
+from orderhub.cli.output import console, err_console, print_json, shown
 from orderhub.errors import UsageError
 from orderhub.services.results import ImportReport
 
@@ -36,11 +36,12 @@ def report_import(path: Path, report: ImportReport, *, as_json: bool = False) ->
         )
     else:
         console.print(
-            f"Imported {path.name}: {report.created} created, {report.updated} updated, "
-            f"{report.unchanged} unchanged, {len(report.errors)} refused",
-            markup=False,
+            shown(
+                f"Imported {path.name}: {report.created} created, {report.updated} updated, "
+                f"{report.unchanged} unchanged, {len(report.errors)} refused"
+            )
         )
         for error in report.errors:
-            err_console.print(f"  line {error.line}: {error.message}", markup=False)
+            err_console.print(shown(f"  line {error.line}: {error.message}"))
     if not report.ok:
         raise typer.Exit(1)

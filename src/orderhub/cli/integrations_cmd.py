@@ -8,7 +8,7 @@ import typer
 
 from orderhub.cli.app import integrations_app
 from orderhub.cli.context import open_hub
-from orderhub.cli.output import console, err_console, print_json, print_table
+from orderhub.cli.output import console, err_console, print_json, print_table, shown
 from orderhub.domain import ConnectionReport, Integration
 from orderhub.errors import UsageError
 from orderhub.services.integrations import add_integration, require_integration, retest_integration
@@ -34,7 +34,10 @@ def add(
     name: Annotated[str | None, typer.Option("--name", help="A name for this integration.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Create a Cart.com integration (all flows off) and test its connection."""
+    """Test the connection to a Cart.com store, then create its integration (all flows off).
+
+    A store that cannot be reached or refuses the key is one error line, and nothing is created.
+    """
     if connector.lower() not in {"cartcom", "cart.com", "americommerce"}:
         raise UsageError(f"Unknown connector {connector!r}; only `cartcom` is available")
     with open_hub() as hub:
@@ -42,16 +45,13 @@ def add(
     integration, report = result.integration, result.report
     if as_json:
         print_json({"integrationId": integration.integration_id, "connection": report.to_wire()})
-    else:
-        console.print(f"Integration {integration.integration_id} ({integration.name})")
-        _print_report(report)
-        if report.connected:
-            console.print(
-                "Flows are off. Switch them on with "
-                f"`orderhub flows enable {integration.integration_id} orders.pull`."
-            )
-    if not report.connected:
-        raise typer.Exit(1)
+        return
+    console.print(shown(f"Integration {integration.integration_id} ({integration.name})"))
+    _print_report(report)
+    console.print(
+        "Flows are off. Switch them on with "
+        f"`orderhub flows enable {integration.integration_id} orders.pull`."
+    )
 
 
 @integrations_app.command("list")
@@ -101,16 +101,16 @@ def remove(integration_id: Annotated[str, typer.Argument(help="Integration id.")
     with open_hub() as hub, hub.db.session() as session:
         require_integration(session, integration_id)
         store.delete_integration(session, integration_id)
-    console.print(f"Removed integration {integration_id}.")
+    console.print(shown(f"Removed integration {integration_id}."))
 
 
 def _print_report(report: ConnectionReport) -> None:
     out = console if report.connected else err_console
-    out.print(report.summary, markup=False)
+    out.print(shown(report.summary))
     for check in report.checks:
         mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
         console.print(f"  {mark} ", end="")
-        console.print(check.message, markup=False)
+        console.print(shown(check.message))
 
 
 def _status_label(integration: Integration) -> str:

@@ -13,7 +13,7 @@ import typer
 from orderhub.cli.app import inventory_app
 from orderhub.cli.context import open_hub
 from orderhub.cli.imports import read_csv_text, report_import
-from orderhub.cli.output import console, print_json
+from orderhub.cli.output import console, print_json, shown
 from orderhub.services.inventory import import_inventory_csv, set_inventory
 
 __all__ = ["import_csv", "set_stock"]
@@ -22,7 +22,8 @@ __all__ = ["import_csv", "set_stock"]
 @inventory_app.command("set")
 def set_stock(
     sku: Annotated[str, typer.Argument(help="The SKU.")],
-    quantity: Annotated[int, typer.Argument(help="On-hand quantity (0 or more).")],
+    # Text, not `int`: click's int() reads "٣" as 3; the service accepts ASCII digits only.
+    quantity: Annotated[str, typer.Argument(help="On-hand quantity: 0 to 2,147,483,647.")],
     location: Annotated[
         str | None,
         typer.Option(
@@ -40,9 +41,10 @@ def set_stock(
         print_json(record)
         return
     console.print(
-        f"{record['sku']} at location {record['locationId']}: on hand {record['onHand']}, "
-        f"available {record['available']}",
-        markup=False,
+        shown(
+            f"{record['sku']} at location {record['locationId']}: on hand {record['onHand']}, "
+            f"available {record['available']}"
+        )
     )
 
 

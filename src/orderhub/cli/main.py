@@ -1,4 +1,8 @@
-"""Entry point of the `orderhub` console script: every error is one clear line and exit code 1."""
+"""Entry point of the `orderhub` console script: every error is one clear line and exit code 1.
+
+Errors a command raises are turned into that line by the app itself (`cli.app`); this catches
+what happens outside any command, and Ctrl-C.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ from orderhub.cli import (  # noqa: F401  (importing registers the commands)
 )
 from orderhub.cli.app import app
 from orderhub.cli.errors import explain
-from orderhub.cli.output import err_console
+from orderhub.cli.output import err_console, shown
 
 __all__ = ["main"]
 
@@ -43,7 +47,7 @@ def main() -> None:
     except Exception as error:
         if os.environ.get("ORDERHUB_DEBUG"):
             raise
-        err_console.print(f"Error: {explain(error)}", markup=False)
+        err_console.print(shown("Error: ", explain(error)))
         sys.exit(1)
 
 

@@ -1,4 +1,8 @@
-"""`orderhub sync ID [FLOW …]`: run flows once now, with a progress display."""
+"""`orderhub sync ID [FLOW …]`: run flows once now, with a progress display.
+
+A flow that is running elsewhere already (a scheduler or a worker holds its lease) is skipped
+with one line, and the other flows still run: the run in progress covers the skipped one.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,10 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from orderhub.cli.app import app
 from orderhub.cli.context import open_hub, parse_flow
-from orderhub.cli.output import console, err_console
+from orderhub.cli.output import console, err_console, shown, visible
 from orderhub.domain import FlowName, Run, RunStatus
 from orderhub.engine.context import PlannedChange
+from orderhub.engine.errors import FlowBusy
 from orderhub.engine.runner import DRY_RUN_TRIGGER, supports_dry_run
 from orderhub.errors import UsageError
 from orderhub.hub import Hub
@@ -37,7 +42,8 @@ def sync(
     """Run the integration's enabled flows (or the named ones) once, now.
 
     Exits non-zero if a run failed; records that failed on their own become exceptions
-    (`orderhub exceptions list`) and do not fail the run. With `--dry-run` each flow reads as
+    (`orderhub exceptions list`) and do not fail the run. A flow already running in another
+    process is skipped, and does not fail the command. With `--dry-run` each flow reads as
     usual, prints the writes it would make, and writes nothing: no Cart.com write, no hub
     record, no exception, and its cursor stays where it was. A named flow that is off can be
     dry-run (to preview it before switching it on); flows without a dry run are refused.
@@ -59,12 +65,16 @@ def sync(
         if dry_run:
             chosen = _dry_runnable(hub, integration.connector, chosen, named=bool(flows))
         runner = hub.runner()
-        runs = [_run_with_progress(runner, integration_id, flow, dry_run) for flow in chosen]
-    for run, planned in runs:
+        outcomes = [_run_unless_busy(runner, integration_id, flow, dry_run) for flow in chosen]
+    for flow, outcome in zip(chosen, outcomes, strict=True):
+        if outcome is None:
+            console.print(shown(f"{flow.value} is already running (another process); skipped"))
+            continue
+        run, planned = outcome
         _print_summary(run)
         if dry_run:
             _print_plan(planned)
-    if any(run.status is RunStatus.FAILED for run, _planned in runs):
+    if any(o is not None and o[0].status is RunStatus.FAILED for o in outcomes):
         raise typer.Exit(1)
 
 
@@ -77,7 +87,7 @@ def _dry_runnable(
     if unable and (named or not able):
         raise UsageError(f"{', '.join(unable)} has no dry run; it can only run for real")
     if unable:
-        err_console.print(f"Skipped (no dry run): {', '.join(unable)}", markup=False)
+        err_console.print(shown(f"Skipped (no dry run): {', '.join(unable)}"))
     return able
 
 
@@ -86,19 +96,30 @@ def _has_dry_run(hub: Hub, connector: str, flow: FlowName) -> bool:
     return factory is not None and supports_dry_run(factory)
 
 
+def _run_unless_busy(
+    runner: Any, integration_id: str, flow: FlowName, dry_run: bool
+) -> tuple[Run, list[PlannedChange]] | None:
+    """The flow's run, or None when another process holds its lease (it is running there)."""
+    try:
+        return _run_with_progress(runner, integration_id, flow, dry_run)
+    except FlowBusy:
+        return None
+
+
 def _run_with_progress(
     runner: Any, integration_id: str, flow: FlowName, dry_run: bool
 ) -> tuple[Run, list[PlannedChange]]:
     planned: list[PlannedChange] = []
     with Progress(
         SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        TextColumn("{task.fields[detail]}"),
+        # Not markup: a description or detail is data (`output.shown` says why).
+        TextColumn("{task.description}", style="bold", markup=False),
+        TextColumn("{task.fields[detail]}", markup=False),
         TimeElapsedColumn(),
         console=console,
         transient=True,
     ) as progress:
-        label = f"{flow.value} (dry run)" if dry_run else flow.value
+        label = visible(f"{flow.value} (dry run)" if dry_run else flow.value)
         task = progress.add_task(label, total=None, detail="starting…")
 
         def report(fields: dict[str, Any]) -> None:
@@ -106,7 +127,7 @@ def _run_with_progress(
             if isinstance(change, PlannedChange):
                 planned.append(change)
                 return
-            progress.update(task, detail=_detail(fields))
+            progress.update(task, detail=visible(_detail(fields)))
 
         result: Run = runner.run_flow(
             integration_id,
@@ -132,11 +153,11 @@ def _detail(fields: dict[str, Any]) -> str:
 
 def _print_plan(planned: list[PlannedChange]) -> None:
     if not planned:
-        console.print("  dry run: nothing would change", markup=False)
+        console.print("  dry run: nothing would change")
         return
-    console.print(f"  dry run: {len(planned)} change(s) would be made:", markup=False)
+    console.print(f"  dry run: {len(planned)} change(s) would be made:")
     for change in planned:
-        console.print(f"    {change.line()}", markup=False)
+        console.print(shown(f"    {change.line()}"))
 
 
 def _print_summary(run: Run) -> None:
@@ -149,11 +170,9 @@ def _print_summary(run: Run) -> None:
         f"{run.api_calls} API calls, rate-limit waits {run.rate_limit_wait_seconds:.1f}s"
     )
     if run.status is RunStatus.FAILED:
-        err_console.print(line, markup=False)
-        err_console.print(f"  error: {run.error}", markup=False)
+        err_console.print(shown(line))
+        err_console.print(shown(f"  error: {run.error}"))
     else:
-        console.print(line, markup=False)
+        console.print(shown(line))
     if c.failed:
-        console.print(
-            f"  {c.failed} record(s) failed: see `orderhub exceptions list`", markup=False
-        )
+        console.print(shown(f"  {c.failed} record(s) failed: see `orderhub exceptions list`"))

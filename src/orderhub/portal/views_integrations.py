@@ -2,9 +2,11 @@
 
 The wizard follows the guide: Add Integration → Cart.com → Connection Flow Settings (six
 toggles, off) → Next → API URL and API Key (with the guide's help) → Connect. Connect runs the
-connection test; a store that refuses the key or cannot be reached leaves nothing behind (the
-form comes back with the reason next to the field), a connected one is kept with the test's
-per-permission results, which its page shows until the next test.
+connection test before anything is saved; a store that refuses the key or cannot be reached
+leaves nothing behind (the form comes back with the reason next to the field and the URL as
+typed, never the key), a connected one is created with the test's per-permission results,
+which its page shows until the next test. Replacing the key tests the new one first: one that
+does not connect is not saved, and the key in use stays.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from orderhub.connectors.cartcom.client import InvalidApiUrl, normalize_api_url
 from orderhub.connectors.cartcom.permissions import PERMISSIONS
 from orderhub.connectors.cartcom.shared_limiter import SharedCallLimiter
 from orderhub.domain import ConnectionReport, ExceptionStatus, FlowName, IntegrationStatus
-from orderhub.errors import HubError
+from orderhub.errors import HubError, NotFoundError
 from orderhub.portal.context import PortalContext, form_of
 from orderhub.services.integrations import (
+    ConnectionFailed,
     add_integration,
     disable_flow,
     enable_flow,
+    replace_api_key,
     retest_integration,
 )
 from orderhub.store import exceptions as exception_store
@@ -196,27 +200,26 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
             errors["api_key"] = "Paste the access token from Cart.com's API Token Manager."
         if len(values["name"]) > 200:
             errors["name"] = "Keep the name under 200 characters."
+        key = values.pop("api_key")  # a key is never sent back to the page
         if errors:
             return connect_form(request, flows=flows, values=values, errors=errors, status=400)
-        result = await run_in_threadpool(
-            add_integration,
-            hub,
-            api_url=values["api_url"],
-            api_key=values["api_key"],
-            name=values["name"] or None,
-        )
+        try:
+            result = await run_in_threadpool(
+                add_integration,
+                hub,
+                api_url=values["api_url"],
+                api_key=key,
+                name=values["name"] or None,
+            )
+        except ConnectionFailed as failed:
+            # Nothing was saved: the merchant fixes the field and connects again.
+            errors[failed.field] = failed.report.summary
+            return connect_form(request, flows=flows, values=values, errors=errors, status=400)
+        except HubError as problem:
+            errors["name"] = str(problem)  # the only input the connection test does not check
+            return connect_form(request, flows=flows, values=values, errors=errors, status=400)
         integration_id = result.integration.integration_id
         report = result.report
-        if not report.connected:
-            # Nothing half-made stays behind: the merchant fixes the field and connects again.
-            with hub.db.session() as session:
-                integration_store.delete_integration(session, integration_id)
-            if "API token" in report.summary:
-                errors["api_key"] = report.summary
-                values["api_key"] = ""  # a refused key is not sent back to the page
-            else:
-                errors["api_url"] = report.summary
-            return connect_form(request, flows=flows, values=values, errors=errors, status=400)
         now = hub.clock.now()
         with hub.db.session() as session:
             integration_store.update_integration_settings(
@@ -387,16 +390,16 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
             return ctx.redirect(f"/integrations/{integration_id}#flow-{flow.value}")
         return start_sync(request, integration_id, flow, f"Backfill since {day}: {flow.label}")
 
-    async def record_test(request: Request, integration_id: str) -> ConnectionReport:
-        result = await run_in_threadpool(retest_integration, hub, integration_id)
+    def keep_report(integration_id: str, report: ConnectionReport) -> None:
         now = hub.clock.now()
         with hub.db.session() as session:
             integration_store.update_integration_settings(
-                session,
-                integration_id,
-                {REPORT_SETTING: _report_setting(result.report, now)},
-                now=now,
+                session, integration_id, {REPORT_SETTING: _report_setting(report, now)}, now=now
             )
+
+    async def record_test(request: Request, integration_id: str) -> ConnectionReport:
+        result = await run_in_threadpool(retest_integration, hub, integration_id)
+        keep_report(integration_id, result.report)
         return result.report
 
     def report_flash(request: Request, report: ConnectionReport) -> None:
@@ -425,13 +428,23 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
                 errors={"api_key": "Paste the new access token from the API Token Manager."},
                 status=400,
             )
-        with hub.db.session() as session:
-            if integration_store.get_integration(session, integration_id) is None:
-                return ctx.not_found(request, "That integration")
-            integration_store.set_api_token(session, integration_id, key, hub.box)
-        report = await record_test(request, integration_id)
+        try:
+            result = await run_in_threadpool(replace_api_key, hub, integration_id, key)
+        except NotFoundError:
+            return ctx.not_found(request, "That integration")
+        except ConnectionFailed as failed:
+            return detail(
+                request,
+                integration_id,
+                errors={
+                    "api_key": "The new key was not saved; the current key is still in use. "
+                    + failed.report.summary
+                },
+                status=400,
+            )
+        keep_report(integration_id, result.report)
         ctx.flash(request, "API key replaced.", "ok")
-        report_flash(request, report)
+        report_flash(request, result.report)
         return ctx.redirect(f"/integrations/{integration_id}#connection")
 
     async def disable(request: Request) -> Response:

@@ -20,6 +20,7 @@ from orderhub.domain import (
     FulfillmentLine,
     OrderStatus,
 )
+from orderhub.domain.bounds import InvalidValue, parse_quantity
 from orderhub.errors import HubError
 from orderhub.portal import optional
 from orderhub.portal.context import PortalContext, form_of
@@ -40,6 +41,17 @@ def _page(request: Request) -> int:
         return max(1, int(request.query_params.get("page", "1")))
     except ValueError:
         return 1
+
+
+def _typed_quantity(text: str) -> int:
+    """A quantity typed in a form, or ValueError with the sentence to show next to it.
+
+    ASCII digits only, 0 to 2,147,483,647 (`parse_quantity`): int() would read "٣" as 3.
+    """
+    try:
+        return parse_quantity(text)
+    except InvalidValue as invalid:
+        raise ValueError(f"The quantity {invalid.reason}.") from None
 
 
 def _day(text: str | None, field: str, errors: dict[str, str]) -> date | None:
@@ -202,13 +214,11 @@ def record_routes(ctx: PortalContext) -> list[Route]:
         for index, line in enumerate(lines):
             text = values.get(f"qty-{index}", "0") or "0"
             try:
-                quantity = int(text)
-            except ValueError:
-                errors[f"qty-{index}"] = "Enter a whole number."
+                quantity = _typed_quantity(text)
+            except ValueError as problem:
+                errors[f"qty-{index}"] = str(problem)
                 continue
-            if quantity < 0:
-                errors[f"qty-{index}"] = "The quantity cannot be negative."
-            elif quantity > int(line.get("quantity") or 0):
+            if quantity > int(line.get("quantity") or 0):
                 errors[f"qty-{index}"] = f"At most {line.get('quantity')} were ordered."
             elif quantity:
                 chosen.append(
@@ -344,12 +354,10 @@ def record_routes(ctx: PortalContext) -> list[Route]:
         if not values["location_id"]:
             errors["location_id"] = "Pick a location."
         try:
-            on_hand = int(values["on_hand"])
-            if on_hand < 0:
-                errors["on_hand"] = "The quantity cannot be negative."
-        except ValueError:
+            on_hand = _typed_quantity(values["on_hand"])
+        except ValueError as problem:
             on_hand = 0
-            errors["on_hand"] = "Enter a whole number, 0 or more."
+            errors["on_hand"] = str(problem)
         if not errors and not optional.inventory_available():
             errors["on_hand"] = "Editing inventory is not available yet in this version."
         if errors:

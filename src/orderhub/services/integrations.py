@@ -1,16 +1,26 @@
-"""Adding, testing and switching integrations and their flows."""
+"""Adding, testing and switching integrations and their flows.
+
+Connecting is "test, then write": `add_integration` and `replace_api_key` run the connection
+test with the URL and key they were given before they write anything, and write only what
+connected. A failed Connect therefore leaves no integration behind (none in the Error state
+that each retry would add to, and that `orderhub demo` used to refuse to start over), and a
+new key that does not work never replaces one that does. The CLI, the REST API and the portal
+all call these two, and show `ConnectionFailed` in their own way.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 import httpx
 from sqlalchemy.orm import Session
 
-from orderhub.connectors.cartcom.connection import check_connection
+from orderhub.connectors.cartcom.connection import REFUSED_KEY_SUMMARY, check_connection
 from orderhub.connectors.cartcom.shared_limiter import SharedCallLimiter, shared_budget_for
 from orderhub.domain import ConnectionReport, FlowName, FlowSetting, Integration
+from orderhub.domain.bounds import InvalidValue, Name, check
 from orderhub.errors import NotFoundError, UsageError
 from orderhub.hub import Hub
 from orderhub.secrets import SecretDecryptError
@@ -18,9 +28,11 @@ from orderhub.store import integrations as store
 
 __all__ = [
     "AddResult",
+    "ConnectionFailed",
     "add_integration",
     "disable_flow",
     "enable_flow",
+    "replace_api_key",
     "require_integration",
     "retest_integration",
 ]
@@ -32,6 +44,18 @@ class AddResult:
     report: ConnectionReport
 
 
+class ConnectionFailed(UsageError):
+    """The connection test failed, so nothing was written; the message is the test's summary."""
+
+    def __init__(self, report: ConnectionReport) -> None:
+        super().__init__(report.summary)
+        self.report = report
+        self.field: Literal["api_url", "api_key"] = (
+            "api_key" if report.summary == REFUSED_KEY_SUMMARY else "api_url"
+        )
+        """The input the merchant should fix: the key when the store refused it, else the URL."""
+
+
 def add_integration(
     hub: Hub,
     *,
@@ -40,29 +64,49 @@ def add_integration(
     name: str | None = None,
     http: httpx.Client | None = None,
 ) -> AddResult:
-    """Create the integration (all flows off), then test the connection as Connect does."""
+    """Test the connection, then create the integration (connected, all flows off).
+
+    Raises `ConnectionFailed` and creates nothing when the store cannot be reached or refuses
+    the key. A store that connects with permissions missing is created: the report says which.
+    """
     api_url = api_url.strip()
-    api_key = api_key.strip()
     if not api_url:
         raise UsageError(
             "The API URL is empty; enter your store's URL, e.g. https://yourstore.americommerce.com"
         )
-    if not api_key:
-        raise UsageError("The API key is empty; paste the token from Cart.com's API Token Manager")
-    report = check_connection(
-        api_url, api_key, http=http, clock=hub.clock, limiter=_call_budget(hub, api_url)
-    )
+    api_key = _given_key(api_key)
+    name = _given_name(name) or _default_name(api_url)
+    report = _test(hub, api_url, api_key, http)
     now = hub.clock.now()
     with hub.db.session() as session:
         created = store.create_integration(
             session,
-            name=name or _default_name(api_url),
+            name=name,
             api_url=api_url.rstrip("/"),
             api_token=api_key,
             box=hub.box,
             now=now,
         )
-        integration = _apply_report(session, created.integration_id, report, now)
+        integration = store.mark_connected(session, created.integration_id, now=now)
+    return AddResult(integration=integration, report=report)
+
+
+def replace_api_key(
+    hub: Hub, integration_id: str, api_key: str, *, http: httpx.Client | None = None
+) -> AddResult:
+    """Test `api_key` against the integration's store, then store it in place of the old one.
+
+    Raises `ConnectionFailed` when the new key does not connect: the stored key, which may be
+    the one that works, and the integration's status stay as they were.
+    """
+    api_key = _given_key(api_key)
+    with hub.db.read_session() as session:
+        integration = require_integration(session, integration_id)
+    report = _test(hub, integration.api_url, api_key, http)
+    with hub.db.session() as session:
+        require_integration(session, integration_id)  # removed meanwhile: say so, store nothing
+        store.set_api_token(session, integration_id, api_key, hub.box)
+        integration = store.mark_connected(session, integration_id, now=hub.clock.now())
     return AddResult(integration=integration, report=report)
 
 
@@ -124,6 +168,32 @@ def _apply_report(
         return store.mark_connected(session, integration_id, now=now)
     store.mark_error(session, integration_id, report.summary, now=now)
     return require_integration(session, integration_id)
+
+
+def _given_key(api_key: str) -> str:
+    key = api_key.strip()
+    if not key:
+        raise UsageError("The API key is empty; paste the token from Cart.com's API Token Manager")
+    return key
+
+
+def _given_name(name: str | None) -> str | None:
+    if name is None or not name.strip():
+        return None
+    try:
+        checked: str = check(Name, name.strip(), "name")
+    except InvalidValue as invalid:
+        raise UsageError(str(invalid)) from None
+    return checked
+
+
+def _test(hub: Hub, api_url: str, api_key: str, http: httpx.Client | None) -> ConnectionReport:
+    report = check_connection(
+        api_url, api_key, http=http, clock=hub.clock, limiter=_call_budget(hub, api_url)
+    )
+    if not report.connected:
+        raise ConnectionFailed(report)
+    return report
 
 
 def _default_name(api_url: str) -> str:

@@ -17,8 +17,6 @@ the portal exists, through `orderhub inventory set|import` and the REST API). Ru
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -26,9 +24,10 @@ from typing import Any, Final
 from sqlalchemy.orm import Session
 
 from orderhub.domain import Inventory, Location, LocationStatus
-from orderhub.domain.bounds import InvalidValue, Sku, check, parse_quantity
+from orderhub.domain.bounds import Identifier, InvalidValue, Sku, check, parse_quantity
 from orderhub.errors import HubError, NotFoundError, UsageError
 from orderhub.hub import Hub
+from orderhub.services.csv_rows import CsvRow, read_csv
 from orderhub.services.results import ImportReport, RowError
 from orderhub.store.records import (
     EntityKind,
@@ -66,13 +65,16 @@ def set_inventory(
     hub: Hub,
     *,
     sku: str,
-    quantity: int,
+    quantity: int | str,
     location_id: str | None = None,
     actor: str,
 ) -> dict[str, Any]:
-    """Set a SKU's on-hand quantity at a location; returns the record as the API shows it."""
+    """Set a SKU's on-hand quantity at a location; returns the record as the API shows it.
+
+    `quantity` may be text as a person typed it (a CLI argument): ASCII digits only.
+    """
     clean_sku = _sku(sku)
-    amount = _quantity(quantity)
+    amount = _quantity_text(quantity) if isinstance(quantity, str) else _quantity(quantity)
     with hub.db.session() as session:
         setter = _Setter(session, hub.clock.now(), Origin(None, actor=actor))
         record, _outcome = setter.set(clean_sku, amount, location_id)
@@ -83,37 +85,45 @@ def import_inventory_csv(hub: Hub, text: str, *, actor: str) -> ImportReport:
     """Set stock from CSV text with columns `sku`, `quantity` and optionally `location`.
 
     Header names are case-insensitive (`onHand` or `qty` may stand for `quantity`). A bad row
-    is reported with its line number (the header is line 1) and skipped; the others land, in
-    one transaction.
+    is reported with the line it starts on (the header is line 1) and skipped; the others
+    land, in one transaction.
     """
     report = ImportReport()
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff")))
-    columns = {_column_key(name): name for name in reader.fieldnames or []}
+    table = read_csv(text)
+    header = table.header
+    if header is not None and header.problem:
+        report.errors.append(RowError(header.line, header.problem))
+        return report
+    names = header.cells if header is not None else []
+    columns = {_column_key(name): index for index, name in enumerate(names)}
     sku_column = _pick(columns, _SKU_COLUMNS)
     quantity_column = _pick(columns, _QUANTITY_COLUMNS)
     location_column = _pick(columns, _LOCATION_COLUMNS)
     if sku_column is None or quantity_column is None:
         missing = "sku" if sku_column is None else "quantity"
-        found = ", ".join(reader.fieldnames or []) or "none"
+        found = ", ".join(names) or "none"
         report.errors.append(
             RowError(
-                1, f"the header needs columns sku and quantity (missing {missing}; found: {found})"
+                header.line if header is not None else 1,
+                f"the header needs columns sku and quantity (missing {missing}; found: {found})",
             )
         )
         return report
     with hub.db.session() as session:
         setter = _Setter(session, hub.clock.now(), Origin(None, actor=actor))
-        for row in reader:
-            line = reader.line_num
+        for row in table.rows:
             try:
-                if None in row:
-                    raise UsageError(f"{len(row[None])} value(s) more than the header has columns")
-                sku = _sku(row.get(sku_column) or "")
-                amount = _quantity_text(row.get(quantity_column))
-                location = (row.get(location_column) or "").strip() if location_column else ""
+                if row.problem:
+                    raise UsageError(row.problem)
+                if len(row.cells) > len(names):
+                    extra = len(row.cells) - len(names)
+                    raise UsageError(f"{extra} value(s) more than the header has columns")
+                sku = _sku(_cell(row, sku_column))
+                amount = _quantity_text(_cell(row, quantity_column))
+                location = _cell(row, location_column).strip()
                 _record, outcome = setter.set(sku, amount, location or None)
             except HubError as problem:
-                report.errors.append(RowError(line, str(problem)))
+                report.errors.append(RowError(row.line, str(problem)))
                 continue
             if outcome == "created":
                 report.created += 1
@@ -130,7 +140,7 @@ def resolve_location(
     """The hub id of the location `reference` names (module docstring); may create "Default"."""
     if reference is None or not reference.strip():
         return _default_location(session, origin=origin, now=now)
-    wanted = reference.strip()
+    wanted = _location_reference(reference)
     record = get_record(session, EntityKind.LOCATION, wanted)
     if record is not None:
         return record.hub_id
@@ -227,6 +237,15 @@ def _sku(value: str) -> str:
     return sku
 
 
+def _location_reference(value: str) -> str:
+    # Checked before it is looked up: PostgreSQL refuses a query holding a NUL.
+    try:
+        reference: str = check(Identifier, value, "location")
+    except InvalidValue as invalid:
+        raise UsageError(str(invalid)) from None
+    return reference
+
+
 def _quantity(value: int) -> int:
     try:
         return parse_quantity(value)
@@ -248,5 +267,12 @@ def _column_key(name: str | None) -> str:
     return "".join(ch for ch in (name or "").casefold() if ch.isalnum())
 
 
-def _pick(columns: dict[str, str], names: tuple[str, ...]) -> str | None:
+def _pick(columns: dict[str, int], names: tuple[str, ...]) -> int | None:
     return next((columns[name] for name in names if name in columns), None)
+
+
+def _cell(row: CsvRow, column: int | None) -> str:
+    """The row's cell in `column`; blank when the column is absent or the row is short."""
+    if column is None or column >= len(row.cells):
+        return ""
+    return row.cells[column]

@@ -16,19 +16,18 @@ silently); a bad row is reported with its line number and the other rows still l
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from orderhub.domain.bounds import InvalidValue, describe_problem, parse_money
+from orderhub.domain.bounds import InvalidValue, Sku, check, describe_problem, parse_money
 from orderhub.domain.product import Product, ProductStatus, ProductType
 from orderhub.errors import UsageError
 from orderhub.hub import Hub
+from orderhub.services.csv_rows import read_csv
 from orderhub.services.results import ImportReport, RowError
 from orderhub.store.records import (
     EntityKind,
@@ -76,21 +75,27 @@ def upsert_hub_product(hub: Hub, product: Product, *, actor: str) -> dict[str, A
 def import_products_csv(hub: Hub, text: str, *, actor: str) -> ImportReport:
     """Create or update hub-native products from CSV text (see the module docstring)."""
     report = ImportReport()
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    header = next(reader, None)
+    table = read_csv(text)
+    header = table.header
     if header is None:
         report.errors.append(RowError(1, "The file is empty; the first line must name the columns"))
         return report
-    columns = _columns(header, report)
+    if header.problem:
+        report.errors.append(RowError(header.line, header.problem))
+        return report
+    columns = _columns(header.cells, header.line, report)
     if columns is None:
         return report
-    rows = list(_numbered_rows(reader))
+    rows = table.rows
     origin = Origin(None, actor=actor)
     for start in range(0, len(rows), _CHUNK):
         with hub.db.session() as session:
-            for line, cells in rows[start : start + _CHUNK]:
+            for row in rows[start : start + _CHUNK]:
+                line = row.line
                 try:
-                    changes = _parse_row(columns, cells)
+                    if row.problem:
+                        raise ValueError(row.problem)
+                    changes = _parse_row(columns, row.cells)
                     sku = changes.get("sku")
                     if not isinstance(sku, str) or not sku:
                         raise ValueError("sku is required")
@@ -122,6 +127,16 @@ def import_products_csv(hub: Hub, text: str, *, actor: str) -> ImportReport:
 
 def _text(value: str) -> str:
     return value
+
+
+def _sku(value: str) -> str:
+    # Checked as it is read, not only by the model: the SKU is looked up in the store first,
+    # and PostgreSQL refuses a query holding a NUL, which would stop the whole import.
+    try:
+        sku: str = check(Sku, value, "")
+    except InvalidValue as invalid:
+        raise ValueError(invalid.reason) from None
+    return sku
 
 
 def _money(value: str) -> Decimal:
@@ -163,7 +178,7 @@ def _types(value: str) -> list[str]:
 
 
 CSV_COLUMNS: Final[Mapping[str, tuple[str, Callable[[str], Any]]]] = {
-    "sku": ("sku", _text),
+    "sku": ("sku", _sku),
     "name": ("name", _text),
     "description": ("description", _text),
     "upc": ("upc", _text),
@@ -189,28 +204,19 @@ CSV_COLUMNS: Final[Mapping[str, tuple[str, Callable[[str], Any]]]] = {
 """Accepted column names (compared without case, `_` or spaces) -> field and cell parser."""
 
 
-def _columns(header: Sequence[str], report: ImportReport) -> list[str] | None:
+def _columns(header: Sequence[str], line: int, report: ImportReport) -> list[str] | None:
     names = [cell.strip().lower().replace("_", "").replace(" ", "") for cell in header]
     unknown = [raw for raw, name in zip(header, names, strict=True) if name not in CSV_COLUMNS]
     if unknown:
         known = ", ".join(sorted({field for field, _ in CSV_COLUMNS.values()}))
         report.errors.append(
-            RowError(1, f"Unknown column(s) {', '.join(map(repr, unknown))}; known: {known}")
+            RowError(line, f"Unknown column(s) {', '.join(map(repr, unknown))}; known: {known}")
         )
         return None
     if "sku" not in names:
-        report.errors.append(RowError(1, "The file has no sku column"))
+        report.errors.append(RowError(line, "The file has no sku column"))
         return None
     return names
-
-
-def _numbered_rows(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
-    """Each non-blank row with the line it starts on (a quoted cell may span lines)."""
-    line = getattr(reader, "line_num", 1) + 1
-    for cells in reader:
-        if any(cell.strip() for cell in cells):
-            yield line, cells
-        line = getattr(reader, "line_num", line) + 1
 
 
 def _parse_row(columns: Sequence[str], cells: Sequence[str]) -> dict[str, Any]:

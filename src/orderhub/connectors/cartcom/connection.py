@@ -31,10 +31,16 @@ from orderhub.connectors.cartcom.ratelimit import CallBudget
 from orderhub.connectors.cartcom.retry import RetryPolicy
 from orderhub.domain import ConnectionCheck, ConnectionReport, FlowName
 
-__all__ = ["check_connection"]
+__all__ = ["REFUSED_KEY_SUMMARY", "check_connection"]
 
 # A connection test should answer in seconds, not ride out a long outage.
 _QUICK_RETRY = RetryPolicy(max_attempts=2, base_delay=0.5, max_delay=2.0)
+
+REFUSED_KEY_SUMMARY = (
+    "Cart.com rejected the API token (401 Unauthorized). Check that it was copied whole "
+    "from Tools > Apps & Addons > API Token Manager and has not been revoked."
+)
+"""The summary of a test the token failed (every other failure is the URL's or the store's)."""
 
 
 def check_connection(
@@ -103,10 +109,7 @@ def _probe(client: CartcomClient, api_url: str) -> ConnectionReport:
         )
 
     if rejected == len(PERMISSIONS):
-        return _failed(
-            "Cart.com rejected the API token (401 Unauthorized). Check that it was copied whole "
-            "from Tools > Apps & Addons > API Token Manager and has not been revoked."
-        )
+        return _failed(REFUSED_KEY_SUMMARY)
     missing = [c for c in checks if not c.ok]
     if not missing:
         return ConnectionReport(
