@@ -60,7 +60,10 @@ class KeysetPaginator:
         page_size: int = 100,
         overlap: timedelta = timedelta(seconds=0),
         until: datetime | None = None,
+        exclusive: bool = False,
     ) -> None:
+        """`exclusive`: begin strictly after `start` (its time with a higher id, then later
+        times), with no overlap — to step past a record the store fails to give."""
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         if overlap < timedelta(0):
@@ -73,6 +76,10 @@ class KeysetPaginator:
         self._position = start  # what a flow saves: never behind start, never beyond until
         self._mode: _Mode = "range"
         self._tie_time: datetime | None = None
+        if exclusive:
+            self._scan = start
+            self._mode = "tie"
+            self._tie_time = start.updated_at
         self._has_next = True
         self._requested: set[tuple[tuple[str, str], ...]] = set()
         self._pending: dict[str, str] | None = None

@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 
-from orderhub.connectors.cartcom.flows.products_pull import PullCursor
 from orderhub.connectors.cartcom.flows.products_push import PushCursor, PushSettings
-from orderhub.connectors.cartcom.pagination import UpdatedCursor
+from orderhub.engine import PullCursor, UpdatedCursor
 from orderhub.errors import UsageError
 
 T = datetime(2026, 3, 1, 12, 0, 0, 123000, tzinfo=UTC)
@@ -79,7 +78,23 @@ def test_cursors_survive_a_json_round_trip() -> None:
     push = PushCursor(42, {"mug-1": T})
     assert PushCursor.from_json(push.to_json()) == push
     assert PushCursor.from_json({"seq": 7}) == PushCursor(7)
-    pull = PullCursor(UpdatedCursor(T, 5), UpdatedCursor(T, 9), None)
-    assert PullCursor.from_json(pull.to_json()) == pull
-    swept = PullCursor(UpdatedCursor(T, 5), UpdatedCursor(T, 9), T)
-    assert PullCursor.from_json(swept.to_json()) == swept
+    pull = PullCursor({"products": UpdatedCursor(T, 5), "variant_inventory": UpdatedCursor(T, 9)})
+    assert PullCursor.from_json(pull.to_json(), primary="products") == pull
+    swept = pull.marked("swept", T)
+    assert PullCursor.from_json(swept.to_json(), primary="products") == swept
+
+
+def test_a_products_cursor_saved_by_an_older_version_is_read_as_it_was() -> None:
+    older = {
+        "products": UpdatedCursor(T, 5).to_json(),
+        "variantInventory": UpdatedCursor(T, 9).to_json(),
+        "sweptAt": T.isoformat(),
+    }
+    assert PullCursor.from_json(older, primary="products") == PullCursor(
+        {"products": UpdatedCursor(T, 5), "variant_inventory": UpdatedCursor(T, 9)},
+        {"swept": T},
+    )
+    bare = UpdatedCursor(T, 5).to_json()  # an orders.pull cursor of an older version
+    assert PullCursor.from_json(bare, primary="orders") == PullCursor(
+        {"orders": UpdatedCursor(T, 5)}
+    )

@@ -29,14 +29,12 @@ from orderhub.connectors.cartcom.mapping.locations import (
     stores_by_id,
 )
 from orderhub.domain import FlowName, Location, LocationStatus
-from orderhub.engine import FlowContext
-from orderhub.store.records import EntityKind, list_records
+from orderhub.engine import EntityKind, FlowContext
 
 __all__ = ["LocationsPull"]
 
 ENTITY_TYPE = EntityKind.LOCATION.value
 PAGE_SIZE = 250
-_HELD_LIMIT = 100_000
 
 
 class LocationsPull:
@@ -112,14 +110,7 @@ class LocationsPull:
 
     def _deactivate_missing(self, session: Session, seen: set[str]) -> None:
         ctx = self.ctx
-        held = list_records(
-            session,
-            EntityKind.LOCATION,
-            integration_id=ctx.integration_id,
-            limit=_HELD_LIMIT,
-            newest_first=False,
-        )
-        for record in held:
+        for record in ctx.view(session).held_by(EntityKind.LOCATION, ctx.integration_id):
             if record.ext_id in seen or not record.ext_id.startswith(
                 (WAREHOUSE_PREFIX, STORE_LOCATION_PREFIX)
             ):

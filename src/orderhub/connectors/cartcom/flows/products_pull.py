@@ -1,7 +1,6 @@
 """products.pull: Cart.com products updated since the cursor -> hub products (SKUs).
 
-Three reads, each resumable, all positions in one cursor JSON committed with the records they
-cover (as orders.pull does):
+Two streams, each resumable, both positions in one cursor committed with the records they cover:
 
 1. Products by `updated_at` keyset, 100 per call, with `variants`, `variant_inventory`,
    `categories` and `pictures` expanded: a product becomes a simple SKU or a parent plus one
@@ -9,46 +8,40 @@ cover (as orders.pull does):
 2. Variant inventory rows by their own `updated_at` keyset (ids only, 250 per call): a row can
    change without its product's `updated_at` moving (API-NOTES §14), so the products of rows
    that changed, and that step 1 did not just read, are fetched again by `select_many`.
-3. Every `productsSweepHours` (integration setting, default 24; 0 turns it off) a full id
-   sweep of products and variant rows (`fields=id`, keyset by id, 250 per call): Cart.com
-   exposes no deletions, so a hub SKU whose product or row is gone turns `inactive`. The first
-   run only starts the clock (the hub holds nothing older yet); SKUs the hub wrote in the last
-   ten minutes are left alone (a product just created may not be listed yet), and a sweep that
-   lists no product at all is taken for a bad answer and marks nothing.
+
+Then, every `productsSweepHours` (integration setting, default 24; 0 turns it off), a full id
+sweep of products and variant rows (`fields=id`, keyset by id, 250 per call): Cart.com exposes
+no deletions, so a hub SKU whose product or row is gone turns `inactive`. The first run only
+starts the clock (the hub holds nothing older yet); SKUs the hub wrote in the last ten minutes
+are left alone (a product just created may not be listed yet), and a sweep that lists no
+product at all is taken for a bad answer and marks nothing.
 
 Per run, `product_statuses` and `variant_groups` are read once (two calls). So 100 products cost
-about one call plus a share of the row walk; a quiet store costs four calls.
-
-A product that cannot be mapped (no item number, unknown status, a malformed field) becomes an
-exception keyed by its Cart.com id and is fetched again on the next run; the others go on.
+about one call plus a share of the row walk; a quiet store costs four calls. The engine's pull
+kit does the paging, the cursor, retries and the rule that one bad product never blocks the
+others (an exception keyed by its Cart.com id, fetched again on a later run).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from typing import Any
-
-from sqlalchemy.orm import Session
+from datetime import timedelta
+from typing import Any, ClassVar
 
 from orderhub.connectors.cartcom.client import API_PATH, CartcomClient
-from orderhub.connectors.cartcom.flows.session import cartcom_client_for
-from orderhub.connectors.cartcom.mapping import CatalogBook, MappingError, map_product
+from orderhub.connectors.cartcom.flows.pull_source import CartcomPull, CartcomSource
+from orderhub.connectors.cartcom.mapping import CatalogBook, map_product
 from orderhub.connectors.cartcom.mapping.common import plain_id
-from orderhub.connectors.cartcom.pagination import KeysetPaginator, UpdatedCursor
-from orderhub.connectors.cartcom.timestamps import parse_cartcom_time
 from orderhub.domain import FlowName
 from orderhub.domain.product import Product
-from orderhub.engine import FlowContext
+from orderhub.engine import EntityKind, FlowContext, PullCursor
+from orderhub.engine.pull import PulledRecord, Stream
 from orderhub.errors import UsageError
-from orderhub.store.records import EntityKind, list_records
 
 __all__ = [
     "ENTITY_TYPE",
     "PRODUCT_EXPAND",
     "ProductsPull",
-    "PullCursor",
     "family_records",
     "load_catalog_book",
     "store_origin",
@@ -58,191 +51,62 @@ PRODUCT_EXPAND = "variants,variant_inventory,categories,pictures"
 ENTITY_TYPE = "product"
 SWEEP_SETTING = "productsSweepHours"
 DEFAULT_SWEEP_HOURS = 24.0
+SWEPT = "swept"
+"""The cursor's mark: when the last deletion sweep ran."""
 
 
-@dataclass(frozen=True)
-class PullCursor:
-    """Where each of the three reads stands; saved as one JSON object."""
-
-    products: UpdatedCursor
-    variant_inventory: UpdatedCursor
-    swept_at: datetime | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "products": self.products.to_json(),
-            "variantInventory": self.variant_inventory.to_json(),
-            "sweptAt": self.swept_at.isoformat() if self.swept_at else None,
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> PullCursor:
-        products = UpdatedCursor.from_json(data["products"])
-        rows = data.get("variantInventory")
-        return cls(
-            products,
-            UpdatedCursor.from_json(rows) if isinstance(rows, Mapping) else products,
-            parse_cartcom_time(data.get("sweptAt")),
-        )
+def _row_products(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    return [str(pid) for row in rows if (pid := plain_id(row.get("product_id"))) is not None]
 
 
-class ProductsPull:
+class ProductsPull(CartcomPull):
     name = FlowName.PRODUCTS_PULL
-    page_size = 100
-    row_page_size = 250
+    entity = EntityKind.PRODUCT
+    entity_type = ENTITY_TYPE
+    streams = (
+        Stream("products", "products", page_size=100, params={"expand": PRODUCT_EXPAND}),
+        Stream(
+            "variant_inventory",
+            "variant_inventory",
+            page_size=250,
+            params={"fields": "id,product_id,updated_at"},
+            leads_to=_row_products,
+        ),
+    )
+    fetch_params: ClassVar[Mapping[str, str]] = {"expand": PRODUCT_EXPAND}
     sweep_page_size = 250
-    select_chunk = 100
-    # Re-read this much before each cursor: a write can reach the lists a little after its
-    # updated_at, and an unchanged re-read costs no database write.
-    overlap = timedelta(seconds=60)
     sweep_grace = timedelta(minutes=10)
 
+    book: CatalogBook
+
     def __init__(self, ctx: FlowContext) -> None:
-        self.ctx = ctx
+        super().__init__(ctx)
         self.sweep_hours = _sweep_hours(ctx.integration.settings)
-        self._read: set[str] = set()  # Cart.com ids of the products this run has read
 
-    @classmethod
-    def from_context(cls, ctx: FlowContext) -> ProductsPull:
-        return cls(ctx)
+    def prepare(self, source: CartcomSource) -> None:
+        self.book = load_catalog_book(source.client, store_origin(source.client))
 
-    def run(self, ctx: FlowContext) -> None:
-        with cartcom_client_for(ctx) as client:
-            book = load_catalog_book(client, store_origin(client))
-            state = self._start()
-            if state.swept_at is None:
-                state = replace(state, swept_at=ctx.started_at)  # nothing older to sweep yet
-            if ctx.retry_ext_ids:
-                self._retry_failed(client, book, ctx.retry_ext_ids)
-            state = self._walk_products(client, book, state)
-            if not ctx.stopped_early:
-                state = self._walk_rows(client, book, state)
-            if not ctx.stopped_early and self._sweep_due(state):
-                self._sweep(client, state)
-
-    def _start(self) -> PullCursor:
-        if self.ctx.cursor:
-            return PullCursor.from_json(self.ctx.cursor)
-        if self.ctx.start_from is None:
-            raise RuntimeError("the integration has no enabled-at time; connect it first")
-        start = UpdatedCursor(self.ctx.start_from, 0)
-        return PullCursor(start, start, None)
-
-    def _paginator(self, start: UpdatedCursor, page_size: int) -> KeysetPaginator:
-        return KeysetPaginator(
-            start, page_size=page_size, overlap=self.overlap, until=self.ctx.started_at
-        )
-
-    def _walk_products(
-        self, client: CartcomClient, book: CatalogBook, state: PullCursor
-    ) -> PullCursor:
-        paginator = self._paginator(state.products, self.page_size)
-        pages = client.iter_updated("products", paginator, params={"expand": PRODUCT_EXPAND})
-        for products in pages:
-            state = replace(state, products=paginator.position)
-            self._store(book, products, cursor=state)
-            if self._page_done():
-                break
-        return state
-
-    def _walk_rows(self, client: CartcomClient, book: CatalogBook, state: PullCursor) -> PullCursor:
-        paginator = self._paginator(state.variant_inventory, self.row_page_size)
-        pages = client.iter_updated(
-            "variant_inventory", paginator, params={"fields": "id,product_id,updated_at"}
-        )
-        for rows in pages:
-            state = replace(state, variant_inventory=paginator.position)
-            wanted = {plain_id(row.get("product_id")) or 0 for row in rows}
-            products = client.select_many(
-                "products",
-                sorted(i for i in wanted if i and str(i) not in self._read),
-                params={"expand": PRODUCT_EXPAND},
-                chunk_size=self.select_chunk,
-            )
-            self._store(book, products, cursor=state)
-            if self._page_done():
-                break
-        return state
-
-    def _page_done(self) -> bool:
-        self.ctx.heartbeat()
-        return self.ctx.should_stop()
-
-    def _retry_failed(
-        self, client: CartcomClient, book: CatalogBook, ext_ids: Sequence[str]
-    ) -> None:
-        ids = [int(ext_id) for ext_id in ext_ids if ext_id.isdigit()]
-        products = client.select_many(
-            "products", ids, params={"expand": PRODUCT_EXPAND}, chunk_size=self.select_chunk
-        )
-        self._store(book, products, cursor=None)
-        found = {str(p.get("id")) for p in products}
-        with self.ctx.unit_of_work() as session:
-            for ext_id in ext_ids:
-                if ext_id not in found:  # deleted in Cart.com since: nothing left to fix
-                    self.ctx.resolve_record(session, entity_type=ENTITY_TYPE, ext_id=ext_id)
-
-    def _store(
-        self,
-        book: CatalogBook,
-        products: Sequence[Mapping[str, Any]],
-        *,
-        cursor: PullCursor | None,
-    ) -> None:
-        ctx = self.ctx
-        ctx.counts.fetched += len(products)
-        with ctx.unit_of_work() as session:
-            for raw in products:
-                ext_id = str(raw.get("id"))
-                first_read = ext_id not in self._read
-                self._read.add(ext_id)
-                try:
-                    family = map_product(raw, book)
-                except MappingError as problem:
-                    if not first_read:
-                        continue  # failed already in this run (the row walk read it again)
-                    ctx.fail_record(
-                        session,
-                        entity_type=ENTITY_TYPE,
-                        ext_id=ext_id,
-                        exception_type=problem.exception_type,
-                        message=str(problem),
-                        raw=dict(raw),
-                    )
-                    continue
-                for record_ext_id, data, source_doc in family_records(raw, family):
-                    ctx.upsert(
-                        session,
-                        EntityKind.PRODUCT,
-                        ext_id=record_ext_id,
-                        data=data,
-                        source_doc=source_doc,
-                        entity_type=ENTITY_TYPE,
-                    )
-            if cursor is not None:
-                ctx.save_cursor(session, cursor.to_json())
-        ctx.progress(
-            fetched=ctx.counts.fetched,
-            created=ctx.counts.created,
-            updated=ctx.counts.updated,
-            failed=ctx.counts.failed,
-        )
+    def records(self, raw: Mapping[str, Any], enrichment: Any) -> list[PulledRecord]:
+        family = map_product(raw, self.book)
+        return [PulledRecord(*record) for record in family_records(raw, family)]
 
     # --- the deletion sweep ---------------------------------------------------------------
 
-    def _sweep_due(self, state: PullCursor) -> bool:
-        if self.sweep_hours <= 0 or state.swept_at is None:
-            return False
-        return self.ctx.started_at - state.swept_at >= timedelta(hours=self.sweep_hours)
-
-    def _sweep(self, client: CartcomClient, state: PullCursor) -> None:
+    def finish(self, source: CartcomSource, cursor: PullCursor) -> PullCursor:
         ctx = self.ctx
-        product_ids = self._all_ids(client, "products")
-        row_ids = self._all_ids(client, "variant_inventory")
+        swept = cursor.marks.get(SWEPT)
+        if swept is None:  # the first run only starts the clock: the hub holds nothing older
+            return cursor.marked(SWEPT, ctx.started_at)
+        due = self.sweep_hours > 0 and ctx.started_at - swept >= timedelta(hours=self.sweep_hours)
+        if not due:
+            return cursor
+        product_ids = self._all_ids(source.client, "products")
+        row_ids = self._all_ids(source.client, "variant_inventory")
         recent = ctx.started_at - self.sweep_grace
+        done = cursor.marked(SWEPT, ctx.started_at)
         with ctx.unit_of_work() as session:
-            if product_ids:
-                for record in _held_products(session, ctx.integration_id):
+            if product_ids:  # a sweep that lists nothing is a bad answer: mark nothing
+                for record in ctx.view(session).held_by(EntityKind.PRODUCT, ctx.integration_id):
                     data = record.data
                     if data.get("status") == "inactive" or record.updated_at > recent:
                         continue
@@ -255,7 +119,8 @@ class ProductsPull:
                             source_doc=record.source_doc,
                             entity_type=ENTITY_TYPE,
                         )
-            ctx.save_cursor(session, replace(state, swept_at=ctx.started_at).to_json())
+            self.save_cursor(session, done)
+        return done
 
     def _all_ids(self, client: CartcomClient, resource: str) -> set[int]:
         """Every id of a resource, walked by id keyset (page numbers skip under deletions)."""
@@ -313,12 +178,6 @@ def family_records(
 
 def _is_map(value: object) -> bool:
     return isinstance(value, Mapping)
-
-
-def _held_products(session: Session, integration_id: str) -> list[Any]:
-    return list_records(
-        session, EntityKind.PRODUCT, integration_id=integration_id, limit=10_000_000
-    )
 
 
 def _gone(ext_id: str, product_ids: set[int], row_ids: set[int]) -> bool:
