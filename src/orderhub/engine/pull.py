@@ -86,11 +86,9 @@ class PullSource(Protocol):
         or strictly after `start` when `exclusive`), each with the position after it."""
         ...
 
-    def keys_after(
-        self, stream: Stream, start: UpdatedCursor, count: int
-    ) -> tuple[Sequence[Raw], UpdatedCursor]:
-        """The next `count` rows strictly after `start`, with their ids and pointers only,
-        and the position after them."""
+    def keys_after(self, stream: Stream, count: int) -> tuple[Sequence[Raw], UpdatedCursor]:
+        """The page the stream's walk failed to get, listed by id and pointers alone (the next
+        `count` rows from where its failed request began), and the position after them."""
         ...
 
     def fetch(self, ext_ids: Sequence[str]) -> Sequence[Raw]:
@@ -209,7 +207,8 @@ class IncrementalPull(ABC, Generic[S]):
         pages = self._pages(source, stream, self._start_of(stream, cursor))
         with Prefetch(pages) as ahead:
             for page in ahead:
-                cursor = cursor.moved(stream.name, page.position)
+                held = cursor.positions.get(stream.name, page.position)
+                cursor = cursor.moved(stream.name, max(page.position, held))  # never backwards
                 if page.broken is None:
                     self._store(page.raws, page.enrichment, cursor)
                 else:
@@ -238,7 +237,7 @@ class IncrementalPull(ABC, Generic[S]):
                 if failure_scope(error) not in ("transient", "record"):
                     raise
                 try:  # the page by id alone; if even that fails, the store is down
-                    rows, after = source.keys_after(stream, position, stream.page_size)
+                    rows, after = source.keys_after(stream, stream.page_size)
                 except Exception:
                     raise error from None
                 if not rows:

@@ -96,6 +96,11 @@ class KeysetPaginator:
         return self._position
 
     @property
+    def frontier(self) -> UpdatedCursor:
+        """Where the walk's next request starts: every record up to it has been returned."""
+        return self._scan
+
+    @property
     def page_size(self) -> int:
         return self._page_size
 

@@ -41,6 +41,7 @@ class CartcomSource:
         self.resource = resource
         self.fetch_params = dict(fetch_params)
         self.select_chunk = select_chunk
+        self._walks: dict[str, KeysetPaginator] = {}
 
     def walk(
         self,
@@ -58,18 +59,24 @@ class CartcomSource:
             until=until,
             exclusive=exclusive,
         )
+        self._walks[stream.name] = paginator
         for records in self.client.iter_updated(stream.resource, paginator, params=stream.params):
             # Read right after the page came in, before the next is asked for: its position.
             yield records, paginator.position
 
-    def keys_after(
-        self, stream: Stream, start: UpdatedCursor, count: int
-    ) -> tuple[Sequence[Raw], UpdatedCursor]:
-        paginator = KeysetPaginator(start, page_size=count, exclusive=True)
+    def keys_after(self, stream: Stream, count: int) -> tuple[Sequence[Raw], UpdatedCursor]:
+        walk = self._walks.get(stream.name)
+        if walk is None:
+            raise RuntimeError(f"no walk of {stream.name} has started")
+        paginator = KeysetPaginator(walk.frontier, page_size=count, exclusive=True)
         fields = stream.params.get("fields") or _KEY_FIELDS  # a row stream's pointers ride along
-        page = self.client.list_page(stream.resource, {**paginator.next_params(), "fields": fields})
-        paginator.update(page.records, total_count=page.total_count)
-        return page.records, paginator.position
+        rows: list[Raw] = []
+        # The first request only finishes `start`'s own timestamp; go on until a page's worth.
+        while paginator.has_next and len(rows) < count:
+            query = {**paginator.next_params(), "fields": fields}
+            page = self.client.list_page(stream.resource, query)
+            rows.extend(paginator.update(page.records, total_count=page.total_count))
+        return rows, paginator.position
 
     def fetch(self, ext_ids: Sequence[str]) -> Sequence[Raw]:
         ids = [int(i) for i in ext_ids if i.isdigit()]

@@ -3,7 +3,9 @@
 A poisoned record makes every call that touches it fail, as a real store fails when one
 record trips a bug on its side: a write addressed to it (its id in the path, or in the body as
 `id` or any `…_id`), a read asking for it (`ids=` of select_many, a filter such as
-`order_id=eq:7`, its id in the path) and a list whose answer holds it. The other records'
+`order_id=eq:7`, its id in the path) and a list whose answer holds it in full. A list asked
+for its keys alone (`fields=id,updated_at`, pointers such as `product_id`) still answers: the
+trouble is taken to lie in rendering the record, as a real store's would. The other records'
 calls go through, so a test can check that one bad record blocks nothing else.
 """
 
@@ -14,7 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["answer_ids", "request_ids"]
+__all__ = ["answer_ids", "keys_only", "request_ids"]
 
 _INT = re.compile(r"(?<![\w.])-?\d+(?![\w.])")
 
@@ -51,6 +53,17 @@ def answer_ids(data: Any) -> set[int]:
                     if isinstance(rid, int) and not isinstance(rid, bool):
                         found.add(rid)
     return found
+
+
+def keys_only(query: Iterable[tuple[str, str]]) -> bool:
+    """Whether a list asks only for ids, `updated_at` and `…_id` pointers (`fields=`)."""
+    for key, value in query:
+        if key == "fields":
+            names = [name.strip() for name in value.split(",") if name.strip()]
+            return bool(names) and all(
+                name in ("id", "updated_at") or name.endswith("_id") for name in names
+            )
+    return False
 
 
 def _body_ids(data: Mapping[str, Any]) -> set[int]:
