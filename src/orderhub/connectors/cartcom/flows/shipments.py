@@ -14,8 +14,8 @@ back by name, and sent again only if it is not there (or differs). In a dry run
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
 from orderhub.connectors.cartcom.client import CartcomClient
 from orderhub.connectors.cartcom.errors import TransientError, ValidationFailed
@@ -32,14 +32,13 @@ from orderhub.connectors.cartcom.mapping import (
 from orderhub.connectors.cartcom.mapping.common import plain_id
 from orderhub.domain import Order
 from orderhub.engine import FlowContext
+from orderhub.engine.push import PageResult
 
-__all__ = ["ORDER_FIELDS", "Outcome", "PageResult", "ShipmentJob", "ShipmentWriter"]
+__all__ = ["ORDER_FIELDS", "ShipmentJob", "ShipmentWriter"]
 
 ORDER_FIELDS = "id,order_status_id,items"
 LOOKUP_CHUNK = 100
 """Orders per select_many call and per `order_id=eq:A+OR+eq:B…` filter."""
-
-Outcome = Literal["created", "updated", "unchanged"]
 
 
 @dataclass
@@ -62,19 +61,6 @@ class ShipmentJob:
     def sku_of(self, item_id: int) -> str:
         line = next((x for x in self.order.line_items if x.unique_id == str(item_id)), None)
         return line.sku if line is not None else f"order item {item_id}"
-
-
-@dataclass
-class PageResult:
-    """What one page did: outcomes and failures by fulfillment, written in one transaction."""
-
-    done: dict[str, tuple[Outcome, str]] = field(default_factory=dict)
-    failed: dict[str, tuple[str, str, dict[str, Any] | None]] = field(default_factory=dict)
-    passed: list[str] = field(default_factory=list)
-
-    def fail(self, hub_id: str, kind: str, message: str, raw: dict[str, Any] | None) -> None:
-        self.done.pop(hub_id, None)
-        self.failed[hub_id] = (kind, message, raw)
 
 
 class ShipmentWriter:
