@@ -276,7 +276,6 @@ def test_an_unknown_sku_becomes_an_exception_and_resolves_once_cartcom_has_it(
     setup.set(b.sku, b.quantity + 1)  # the retry rides along with the next change
 
     again, calls = setup.measured_push()
-
     assert calls[SET] == 2
     assert setup.shop.quantity("NO-SUCH-SKU") == 5
     assert setup.open_exceptions() == {}
@@ -319,11 +318,12 @@ class CrashAfterWrites(InventoryPush):
 
     crashes = 1
 
-    def _settle(self, outcome: Any, cursor: Any) -> None:
+    def settle(self, session: Any, page: Any, result: Any) -> None:
+        # The kit's last hook inside the page's transaction: raising rolls the record back.
         if CrashAfterWrites.crashes:
             CrashAfterWrites.crashes -= 1
             raise RuntimeError("the process died")
-        super()._settle(outcome, cursor)
+        super().settle(session, page, result)
 
 
 class SmallPages(InventoryPush):
@@ -372,12 +372,12 @@ def test_pages_move_the_cursor_one_page_at_a_time(setup: Setup) -> None:
         setup.set(item.sku, item.quantity + 1)
     seen: list[dict[str, Any] | None] = []
 
-    class Watching(SmallPages):
-        def _settle(self, outcome: Any, cursor: Any) -> None:
-            super()._settle(outcome, cursor)
+    def watch(progress: dict[str, Any]) -> None:
+        if "fetched" in progress:  # told after each page's transaction committed
             seen.append(setup.cursor())
 
-    run = runner_with(setup, Watching).run_flow(setup.integration_id, PUSH)
+    runner = runner_with(setup, SmallPages)
+    run = runner.run_flow(setup.integration_id, PUSH, progress=watch)
 
     assert run.status is RunStatus.SUCCEEDED, run.error
     assert len(seen) == 3  # 5 SKUs in pages of 2

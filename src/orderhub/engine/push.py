@@ -116,6 +116,9 @@ class FeedPush(ABC, Generic[T, J]):
         """What the first cursor keeps beside its position."""
         return {}
 
+    def begin(self, view: HubView) -> None:
+        """Hub reads made once per run before any page, retries included (rules, settings)."""
+
     def settle(self, session: Any, page: FeedPage, result: PageResult) -> None:
         """More hub writes in the page's transaction (copies of what was written)."""
 
@@ -168,14 +171,14 @@ class FeedPush(ABC, Generic[T, J]):
 
     def _start(self) -> FeedCursor:
         ctx = self.ctx
-        if ctx.cursor:
-            return FeedCursor.from_json(ctx.cursor)
-        if ctx.start_from is None:
-            raise RuntimeError("the integration has no enabled-at time; connect it first")
         with ctx.reading() as view:
-            return FeedCursor(
-                view.feed_position_at(self.feed, ctx.start_from), self.first_extra(view)
-            )
+            self.begin(view)
+            if ctx.cursor:
+                return FeedCursor.from_json(ctx.cursor)
+            if ctx.start_from is None:
+                raise RuntimeError("the integration has no enabled-at time; connect it first")
+            position = view.feed_position_at(self.feed, ctx.start_from)
+            return FeedCursor(position, self.first_extra(view))
 
     def _push(self, target: T, page: FeedPage) -> None:
         """Load, write, then record the outcomes and the position in one transaction."""

@@ -21,9 +21,8 @@ filtered when that costs no more. So a run costs the pages read plus one `POST /
 per SKU that changed. Measured on a 10,000-product sandbox (22,000 stock rows): 100 changed
 SKUs, 4 reads + 100 writes; 900, 2 + 22 reads; 9,000, the whole catalog in 93 reads.
 
-Open exceptions (SKUs that failed before) are tried again whenever the run has other SKUs to
-push (they share its reads) and on `orderhub exceptions retry`; a run with nothing else to do
-makes no call at all.
+Open exceptions (SKUs that failed before) are tried again when their backoff is due (they come
+first, in a page of their own) and on `orderhub exceptions retry`.
 
 Writes are `POST /inventory/set {"product_id"|"variant_inventory_id": id, "quantity": q}`:
 addressed by id (never ambiguous) and absolute, so repeating one is harmless; never add/remove.
@@ -34,6 +33,10 @@ writes only what is left. A SKU Cart.com does not know (or holds twice) becomes 
 other integrations' product (another store of the merchant, another channel): a store need
 not sell every SKU the merchant stocks, so that one is skipped without an exception (and an
 older exception on it is resolved).
+
+The engine's push kit runs it: the retry of open exceptions first, then this flow's plan of
+pages (`pages`), each page's hub side read in two queries (its SKUs' inventory records and, for
+SKUs Cart.com lacks, their products), one transaction per page for the outcome and position.
 
 A dry run (`ctx.dry_run`) reads both sides as usual and reports each `set` it would send, and
 each SKU that would fail, through `ctx.plan`; it writes nothing and its transactions roll back.
@@ -51,12 +54,10 @@ recomputes their SKUs (no write when Cart.com already holds the value).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
-
-from sqlalchemy.orm import Session
 
 from orderhub.connectors.cartcom.client import CartcomClient
 from orderhub.connectors.cartcom.errors import BadRequest, NotFound, ValidationFailed
@@ -74,9 +75,8 @@ from orderhub.connectors.cartcom.mapping.inventory import (
     stock_row_from_variant,
 )
 from orderhub.domain import FlowName
-from orderhub.engine import FlowContext
-from orderhub.store.feed import feed_position_at, settled_seq
-from orderhub.store.records import EntityKind, changes_since, get_record, list_records
+from orderhub.engine import EntityKind, FlowContext, HubView
+from orderhub.engine.push import FeedPage, FeedPush, PageResult
 
 __all__ = ["InventoryPush"]
 
@@ -85,161 +85,94 @@ PRODUCT_FIELDS = "id,item_number,quantity_on_hand,use_variant_inventory,is_non_i
 VARIANT_FIELDS = "id,product_id,item_number,inventory"
 REJECTED = "rejectedByCartcom"
 WRITE_FAILED = "writeFailed"
-_MANY = 1_000_000
+FINGERPRINT = "fingerprint"
+CATALOG_PAGES = "catalogPages"
 
 
 @dataclass(frozen=True)
-class _Cursor:
-    seq: int
-    fingerprint: str
-    catalog_pages: int | None = None
+class _Job:
+    """One SKU: the quantity the hub says Cart.com should hold, and whether the hub knows it
+    only as another integration's product (a store need not sell every SKU)."""
 
-    @classmethod
-    def from_json(cls, raw: Mapping[str, Any]) -> _Cursor:
-        pages = raw.get("catalogPages")
-        return cls(
-            seq=int(raw["seq"]),
-            fingerprint=str(raw.get("fingerprint") or ""),
-            catalog_pages=int(pages) if isinstance(pages, int) else None,
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"seq": self.seq, "fingerprint": self.fingerprint}
-        if self.catalog_pages is not None:
-            data["catalogPages"] = self.catalog_pages
-        return data
+    sku: str
+    quantity: int
+    elsewhere: bool
 
 
-@dataclass
-class _Page:
-    skus: list[str]
-    cursor: _Cursor | None
-    """Saved with the page's outcome; None leaves the cursor where it is (mid full recompute)."""
-
-
-@dataclass
-class _Plan:
-    start: _Cursor
-    end: _Cursor
-    counted: frozenset[str]
-    full: bool
-    pages: list[_Page] = field(default_factory=list)
-
-    @property
-    def skus(self) -> list[str]:
-        return [sku for page in self.pages for sku in page.skus]
-
-
-@dataclass
-class _Outcome:
-    written: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    not_sold: list[str] = field(default_factory=list)
-    """Other integrations' products, which this store does not list."""
-    failed: list[tuple[str, str, str, dict[str, Any]]] = field(default_factory=list)
-
-
-class InventoryPush:
+class InventoryPush(FeedPush["_StockWriter", _Job]):
     name = FlowName.INVENTORY_PUSH
-    supports_dry_run = True
+    feed = EntityKind.INVENTORY
+    entity_type = ENTITY_TYPE
+    notes_on_feed_records = False  # units are SKUs, not inventory records
     sku_page = 250
-    """SKUs per page: the cursor moves after each page's writes."""
+    """SKUs per page: the position moves after each page's writes."""
     catalog_page = 250
     """Rows per call of a full read (the sandbox's and, we assume, Cart.com's largest page)."""
     probe_above = 4
     """Filtered reads costing more calls than this, with the catalog's size unknown, first ask
     Cart.com how big the catalog is (2 calls, remembered in the cursor) to choose."""
     feed_batch = 1000
-    feed_grace = timedelta(seconds=60)
-    """How long a gap in the change feed may be a transaction still in flight (`settled_seq`)."""
 
     def __init__(self, ctx: FlowContext) -> None:
-        self.ctx = ctx
-        self._maybe_open: set[str] = set(ctx.retry_ext_ids) | ctx.open_ext_ids
+        super().__init__(ctx)
+        self.rules: InventoryRules = parse_inventory_rules(ctx.integration.settings)
+        self.counted: frozenset[str] = frozenset()
+        self.fingerprint = ""
+        self.planned: list[FeedPage] = []
 
-    @classmethod
-    def from_context(cls, ctx: FlowContext) -> InventoryPush:
-        return cls(ctx)
-
-    def run(self, ctx: FlowContext) -> None:
-        rules = parse_inventory_rules(ctx.integration.settings)
-        plan = self._plan(rules)
-        if not plan.pages:
-            if ctx.cursor is None or plan.end != plan.start:
-                with ctx.unit_of_work() as session:
-                    ctx.save_cursor(session, plan.end.to_json())
-            return
+    @contextmanager
+    def connect(self, ctx: FlowContext) -> Iterator[_StockWriter]:
         with cartcom_client_for(ctx) as client:
-            reader = _StockReader(client, page_size=self.catalog_page)
-            reader.full = self._read_in_full(plan, reader)
-            for page in plan.pages:
-                index = reader.index_for(page.skus)
-                wanted = self._quantities(page.skus, rules, plan.counted)
-                outcome = self._push(client, index, wanted)
-                cursor = page.cursor
-                if cursor is not None and reader.catalog_pages is not None:
-                    cursor = replace(cursor, catalog_pages=reader.catalog_pages)
-                self._settle(outcome, cursor)
-                ctx.heartbeat()
-                if ctx.should_stop():
-                    break
+            yield _StockWriter(self, client)
 
-    # -- planning (hub side only) ------------------------------------------------------------
+    def begin(self, view: HubView) -> None:
+        locations = view.all_records(EntityKind.LOCATION)
+        self.counted = counted_locations(
+            self.rules, ((r.hub_id, r.data.get("status")) for r in locations)
+        )
+        self.fingerprint = rules_fingerprint(self.rules, self.counted)
 
-    def _plan(self, rules: InventoryRules) -> _Plan:
+    def first_extra(self, view: HubView) -> dict[str, Any]:
+        # The rules as they are now are the baseline: a first run pushes changes, not everything.
+        return {FINGERPRINT: self.fingerprint}
+
+    # -- the plan (hub side only) -------------------------------------------------------------
+
+    def pages(self) -> Iterator[FeedPage]:
+        """Every pending change, cut into pages of distinct SKUs; all SKUs if the rules moved."""
         ctx = self.ctx
-        with ctx.db.read_session() as session:
-            locations = list_records(session, EntityKind.LOCATION, limit=_MANY)
-            counted = counted_locations(
-                rules, ((r.hub_id, r.data.get("status")) for r in locations)
-            )
-            fingerprint = rules_fingerprint(rules, counted)
-            start = self._start(session, fingerprint)
-            changes = self._pending_changes(session, start.seq)
-            newest = changes[-1][0] if changes else start.seq
+        fingerprint = self.fingerprint
+        with ctx.reading() as view:
+            start = self.saved.seq
+            changes = self._pending(view, start)
+            newest = changes[-1][0] if changes else start
             # Never save a position past a gap in the feed that may still fill (PostgreSQL):
             # the changes after it are read again next run, which only recomputes them.
-            safe = settled_seq(
-                session, start.seq, newest, now=ctx.clock.now(), grace=self.feed_grace
-            )
-            end = _Cursor(newest, fingerprint, start.catalog_pages)
-            plan = _Plan(start, end, counted, full=start.fingerprint != fingerprint)
-            # Open exceptions ride along when there is something to push anyway (they share
-            # its filtered reads) or when retried on purpose; an idle run costs no call.
-            retry = list(dict.fromkeys(ctx.retry_ext_ids))
-            if not changes and ctx.trigger != "retry":
-                retry = []
-            if plan.full:
-                everything = sorted(set(_all_skus(session)) | set(retry))
-                chunks = _chunks(everything, self.sku_page)
-                plan.pages = [
-                    _Page(chunk, end if i == len(chunks) - 1 else None)
-                    for i, chunk in enumerate(chunks)
-                ]
+            safe = view.settled(start, newest, now=ctx.clock.now())
+            full = self.saved.extra.get(FINGERPRINT) != fingerprint
+            if full:
+                self.planned = self._everything(view, safe)
             else:
-                plan.pages = self._incremental_pages(session, changes, retry, end)
-            for page in plan.pages:
-                if page.cursor is not None and page.cursor.seq > safe:
-                    page.cursor = replace(page.cursor, seq=safe)
-        ctx.counts.fetched += len(plan.skus)
-        return plan
+                self.planned = self._incremental(view, changes, safe)
+        self.extra[FINGERPRINT] = fingerprint
+        if not self.planned and (ctx.cursor is None or newest != start or full):
+            self.planned = [FeedPage([], safe)]  # nothing to push: the position still moves
+        yield from self.planned
 
-    def _start(self, session: Session, fingerprint: str) -> _Cursor:
-        ctx = self.ctx
-        if ctx.cursor:
-            return _Cursor.from_json(ctx.cursor)
-        if ctx.start_from is None:
-            raise RuntimeError("the integration has no enabled-at time; connect it first")
-        # The rules as they are now are the baseline: a first run pushes changes, not everything.
-        return _Cursor(feed_position_at(session, EntityKind.INVENTORY, ctx.start_from), fingerprint)
+    def _everything(self, view: HubView, safe: int) -> list[FeedPage]:
+        """Every SKU with hub stock (the rules changed); the position moves with the last page."""
+        records = view.all_records(EntityKind.INVENTORY)
+        skus = sorted({sku for r in records if (sku := _sku(r.data))})
+        chunks = [skus[i : i + self.sku_page] for i in range(0, len(skus), self.sku_page)]
+        last = len(chunks) - 1
+        return [FeedPage(chunk, safe if i == last else None) for i, chunk in enumerate(chunks)]
 
-    def _pending_changes(self, session: Session, after_seq: int) -> list[tuple[int, str]]:
+    def _pending(self, view: HubView, after_seq: int) -> list[tuple[int, str]]:
         """(seq, hub id) of every inventory change after `after_seq` not made by us, in order."""
         found: list[tuple[int, str]] = []
         position = after_seq
         while True:
-            batch = changes_since(
-                session,
+            batch = view.changes(
                 EntityKind.INVENTORY,
                 position,
                 exclude_integration=self.ctx.integration_id,
@@ -250,102 +183,81 @@ class InventoryPush:
                 return found
             position = batch[-1].seq
 
-    def _incremental_pages(
-        self,
-        session: Session,
-        changes: Sequence[tuple[int, str]],
-        retry: Sequence[str],
-        end: _Cursor,
-    ) -> list[_Page]:
-        """Changes in feed order, cut into pages of distinct SKUs; each page's cursor is the
-        seq of its last change. A SKU is planned once: its page pushes the hub's latest state."""
-        sku_of: dict[str, str | None] = {}
-        planned: set[str] = set()
-        pages: list[_Page] = []
+    def _incremental(
+        self, view: HubView, changes: Sequence[tuple[int, str]], safe: int
+    ) -> list[FeedPage]:
+        """Changes in feed order, cut into pages of distinct SKUs; each page's position is the
+        seq of its last change (at most `safe`). A SKU is planned once: its page pushes the
+        hub's latest state. The SKUs of a batch of changes are read in one query."""
+        records = view.records(EntityKind.INVENTORY, list(dict.fromkeys(h for _, h in changes)))
+        pages: list[FeedPage] = []
         current: list[str] = []
-        for retried in retry:
-            if retried not in planned:
-                planned.add(retried)
-                current.append(retried)
+        planned: set[str] = set(self.ctx.retry_ext_ids)  # the kit's retry page has them
         last_seq: int | None = None
         for seq, hub_id in changes:
-            if hub_id not in sku_of:
-                record = get_record(session, EntityKind.INVENTORY, hub_id)
-                value = record.data.get("sku") if record is not None else None
-                sku_of[hub_id] = value if isinstance(value, str) and value else None
-            sku = sku_of[hub_id]
+            record = records.get(hub_id)
+            sku = _sku(record.data) if record is not None else None
             if sku is not None and sku not in planned:
                 if len(current) >= self.sku_page and last_seq is not None:
-                    pages.append(_Page(current, replace(end, seq=last_seq)))
+                    pages.append(FeedPage(current, min(last_seq, safe)))
                     current = []
                 planned.add(sku)
                 current.append(sku)
             last_seq = seq
         if current or changes:
-            # The last page ends at the last change (changes without a SKU only move the cursor).
-            pages.append(_Page(current, end))
+            # The last page ends at the last change (changes without a SKU only move it).
+            pages.append(FeedPage(current, safe))
         return pages
 
-    def _read_in_full(self, plan: _Plan, reader: _StockReader) -> bool:
-        """Whether reading the whole catalog costs fewer calls than filtered reads."""
-        skus = plan.skus
-        if not all(filterable_sku(sku) for sku in skus):
-            return True
-        filtered_calls = 2 * sum(len(item_number_filters(page.skus)) for page in plan.pages)
-        catalog_pages = plan.start.catalog_pages
-        if catalog_pages is None:
-            if filtered_calls <= self.probe_above:
-                return False
-            catalog_pages = reader.measure_catalog()
-        return filtered_calls > catalog_pages
+    # -- a page: the hub side, then Cart.com -----------------------------------------------------
 
-    def _quantities(
-        self, skus: Sequence[str], rules: InventoryRules, counted: frozenset[str]
-    ) -> dict[str, int]:
+    def load(self, view: HubView, page: FeedPage, result: PageResult) -> list[_Job]:
         """Each SKU's quantity for Cart.com from the hub's records as they are now."""
-        with self.ctx.db.read_session() as session:
-            return {
-                sku: cartcom_quantity(
-                    sku,
-                    (
-                        r.to_wire()
-                        for r in list_records(session, EntityKind.INVENTORY, sku=sku, limit=_MANY)
-                    ),
-                    counted,
-                    rules,
-                )
-                for sku in skus
-            }
+        stock = view.records_with_skus(EntityKind.INVENTORY, page.keys)
+        products = view.records_with_skus(EntityKind.PRODUCT, page.keys)
+        mine = {None, self.ctx.integration_id}
+        jobs: list[_Job] = []
+        for sku in page.keys:
+            records = (r.to_wire() for r in stock.get(sku, []))
+            sources = {r.integration_id for r in products.get(sku, [])}
+            quantity = cartcom_quantity(sku, records, self.counted, self.rules)
+            jobs.append(_Job(sku, quantity, bool(sources) and not sources & mine))
+        return jobs
 
-    def _only_elsewhere(self, sku: str) -> bool:
-        """Whether the hub knows `sku` only as other integrations' product (another store's or
-        channel's). Asked only of SKUs Cart.com lacks, so a normal page costs no query."""
-        with self.ctx.db.read_session() as session:
-            products = list_records(session, EntityKind.PRODUCT, sku=sku, limit=_MANY)
-        sources = {r.integration_id for r in products}
-        return bool(sources) and not sources & {None, self.ctx.integration_id}
+    def write(self, target: _StockWriter, jobs: Sequence[_Job], result: PageResult) -> None:
+        target.push(jobs, result)
 
-    # -- writing (Cart.com, then the hub) ---------------------------------------------------
 
-    def _push(
-        self, client: CartcomClient, index: StockIndex, wanted: Mapping[str, int]
-    ) -> _Outcome:
-        ctx = self.ctx
-        outcome = _Outcome()
-        for sku, quantity in wanted.items():
+class _StockWriter:
+    """Cart.com's stock for a page's SKUs, and one absolute `set` per SKU that differs."""
+
+    def __init__(self, flow: InventoryPush, client: CartcomClient) -> None:
+        self.flow = flow
+        self.client = client
+        self.reader = _StockReader(client, page_size=flow.catalog_page)
+        self._decided = False
+
+    def push(self, jobs: Sequence[_Job], result: PageResult) -> None:
+        ctx = self.flow.ctx
+        if not self._decided:
+            self.reader.full = self._read_in_full()
+            self._decided = True
+        index = self.reader.index_for([job.sku for job in jobs])
+        for job in jobs:
+            sku, quantity = job.sku, job.quantity
             raw = {"sku": sku, "quantity": quantity}
             try:
                 row = index.lookup(sku)
             except MappingError as problem:
-                if problem.exception_type == SKU_NOT_FOUND and self._only_elsewhere(sku):
+                if problem.exception_type == SKU_NOT_FOUND and job.elsewhere:
                     # Another store's or channel's product that this store does not sell: a
                     # store need not list every SKU the merchant stocks. Not an error.
-                    outcome.not_sold.append(sku)
+                    result.passed.append(sku)
                     continue
-                outcome.failed.append((sku, problem.exception_type, str(problem), raw))
+                result.fail(sku, problem.exception_type, str(problem), raw)
                 continue
             if row is None or row.quantity == quantity:
-                outcome.unchanged.append(sku)
+                result.done[sku] = ("unchanged", "")
                 continue
             if ctx.dry_run:
                 ctx.plan(
@@ -355,56 +267,42 @@ class InventoryPush:
                     summary=f"{row.quantity} -> {quantity} ({row.describe()})",
                     data={"from": row.quantity, "to": quantity, **row.set_body(quantity)},
                 )
-                outcome.written.append(sku)
+                result.done[sku] = ("updated", "")
                 continue
             try:
-                client.post("inventory/set", row.set_body(quantity), idempotent=True)
+                self.client.post("inventory/set", row.set_body(quantity), idempotent=True)
             except NotFound as problem:
-                outcome.failed.append((sku, SKU_NOT_FOUND, _gone(sku, row, problem), raw))
+                result.fail(sku, SKU_NOT_FOUND, _gone(sku, row, problem), raw)
                 continue
             except (ValidationFailed, BadRequest) as problem:
                 message = f"Cart.com refused stock {quantity} for SKU {sku}: {problem}"
-                outcome.failed.append((sku, REJECTED, message, raw))
+                result.fail(sku, REJECTED, message, raw)
                 continue
             except Exception as problem:  # this SKU's write failed; the others go on
                 ctx.failures.failed(sku, problem)  # raises if the store itself is down
                 message = f"Setting stock {quantity} for SKU {sku} failed ({problem}); tried again"
-                outcome.failed.append((sku, WRITE_FAILED, message, raw))
+                result.fail(sku, WRITE_FAILED, message, raw)
                 continue
             ctx.failures.succeeded()
             index.update(row, quantity)
-            outcome.written.append(sku)
-        return outcome
+            result.done[sku] = ("updated", "")
+        if self.reader.catalog_pages is not None:
+            self.flow.extra[CATALOG_PAGES] = self.reader.catalog_pages
 
-    def _settle(self, outcome: _Outcome, cursor: _Cursor | None) -> None:
-        """Record the page in the hub: exceptions, resolutions, counts and the cursor together."""
-        ctx = self.ctx
-        with ctx.unit_of_work() as session:
-            for sku, exception_type, message, raw in outcome.failed:
-                if ctx.dry_run:
-                    ctx.plan("fail", ENTITY_TYPE, sku, summary=message)
-                ctx.fail_record(
-                    session,
-                    entity_type=ENTITY_TYPE,
-                    ext_id=sku,
-                    exception_type=exception_type,
-                    message=message,
-                    raw=raw,
-                )
-                self._maybe_open.add(sku)
-            for sku in (*outcome.written, *outcome.unchanged, *outcome.not_sold):
-                if sku in self._maybe_open:
-                    ctx.resolve_record(session, entity_type=ENTITY_TYPE, ext_id=sku)
-                    self._maybe_open.discard(sku)
-            ctx.counts.updated += len(outcome.written)
-            ctx.counts.unchanged += len(outcome.unchanged)
-            if cursor is not None:
-                ctx.save_cursor(session, cursor.to_json())
-        ctx.progress(
-            fetched=ctx.counts.fetched,
-            updated=ctx.counts.updated,
-            failed=ctx.counts.failed,
-        )
+    def _read_in_full(self) -> bool:
+        """Whether reading the whole catalog costs fewer calls than filtered reads."""
+        flow = self.flow
+        pages = [page.keys for page in flow.planned] + [list(flow.ctx.retry_ext_ids)]
+        skus = [sku for keys in pages for sku in keys]
+        if not all(filterable_sku(sku) for sku in skus):
+            return True
+        filtered_calls = 2 * sum(len(item_number_filters(keys)) for keys in pages if keys)
+        catalog_pages = flow.saved.extra.get(CATALOG_PAGES)
+        if not isinstance(catalog_pages, int):
+            if filtered_calls <= flow.probe_above:
+                return False
+            catalog_pages = self.reader.measure_catalog()
+        return filtered_calls > catalog_pages
 
 
 class _StockReader:
@@ -467,16 +365,9 @@ class _StockReader:
         return rows
 
 
-def _all_skus(session: Session) -> list[str]:
-    skus = {
-        record.data.get("sku")
-        for record in list_records(session, EntityKind.INVENTORY, limit=_MANY, newest_first=False)
-    }
-    return [sku for sku in skus if isinstance(sku, str) and sku]
-
-
-def _chunks(items: Sequence[str], size: int) -> list[list[str]]:
-    return [list(items[i : i + size]) for i in range(0, len(items), size)] or [[]]
+def _sku(data: Mapping[str, Any]) -> str | None:
+    value = data.get("sku")
+    return value if isinstance(value, str) and value else None
 
 
 def _gone(sku: str, row: StockRow, problem: NotFound) -> str:
