@@ -57,12 +57,20 @@ class FeedPage:
 class PageResult:
     """What one page did, by unit: written in one transaction with the page's position."""
 
-    done: dict[str, tuple[Outcome, str]] = field(default_factory=dict)
-    """Outcome and a timeline note (empty: none) per unit that went through."""
+    done: dict[str, Outcome] = field(default_factory=dict)
+    """The outcome per unit that went through."""
     failed: dict[str, tuple[str, str, dict[str, Any] | None]] = field(default_factory=dict)
     """Exception type, message and the data kept with it, per unit that failed."""
     passed: list[str] = field(default_factory=list)
     """Units with nothing to do any more (not ours to push): an old exception goes away."""
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    """Lines for a unit's timeline (what was written where; a conflict settled)."""
+
+    def ok(self, key: str, outcome: Outcome, note: str = "") -> None:
+        self.failed.pop(key, None)
+        self.done[key] = outcome
+        if note:
+            self.notes.setdefault(key, []).append(note)
 
     def fail(self, key: str, kind: str, message: str, raw: dict[str, Any] | None) -> None:
         self.done.pop(key, None)
@@ -203,11 +211,13 @@ class FeedPush(ABC, Generic[T, J]):
                     message=message,
                     raw=raw,
                 )
-            for key, (outcome, note) in result.done.items():
+            for key, outcome in result.done.items():
                 setattr(ctx.counts, outcome, getattr(ctx.counts, outcome) + 1)
-                if note and self.notes_on_feed_records:
-                    ctx.note(session, self.feed, key, note)
                 ctx.resolve_record(session, entity_type=self.entity_type, ext_id=key)
+            if self.notes_on_feed_records:
+                for key, lines in result.notes.items():
+                    for line in lines:
+                        ctx.note(session, self.feed, key, line)
             for key in result.passed:
                 ctx.resolve_record(session, entity_type=self.entity_type, ext_id=key)
             self.settle(session, page, result)

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from orderhub.connectors.cartcom.flows.products_push import PushCursor, PushSettings
-from orderhub.engine import PullCursor, UpdatedCursor
+from orderhub.connectors.cartcom.flows.products_push import CREATING, PushSettings
+from orderhub.engine import FeedCursor, PullCursor, UpdatedCursor
 from orderhub.errors import UsageError
 
 T = datetime(2026, 3, 1, 12, 0, 0, 123000, tzinfo=UTC)
@@ -75,9 +75,9 @@ def test_a_refused_create_names_the_settings_to_set(
 
 
 def test_cursors_survive_a_json_round_trip() -> None:
-    push = PushCursor(42, {"mug-1": T})
-    assert PushCursor.from_json(push.to_json()) == push
-    assert PushCursor.from_json({"seq": 7}) == PushCursor(7)
+    push = FeedCursor(42, {CREATING: {"mug-1": T.isoformat()}})
+    assert FeedCursor.from_json(push.to_json()) == push
+    assert FeedCursor.from_json({"seq": 7}) == FeedCursor(7)
     pull = PullCursor({"products": UpdatedCursor(T, 5), "variant_inventory": UpdatedCursor(T, 9)})
     assert PullCursor.from_json(pull.to_json(), primary="products") == pull
     swept = pull.marked("swept", T)

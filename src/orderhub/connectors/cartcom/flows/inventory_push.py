@@ -257,7 +257,7 @@ class _StockWriter:
                 result.fail(sku, problem.exception_type, str(problem), raw)
                 continue
             if row is None or row.quantity == quantity:
-                result.done[sku] = ("unchanged", "")
+                result.ok(sku, "unchanged")
                 continue
             if ctx.dry_run:
                 ctx.plan(
@@ -267,7 +267,7 @@ class _StockWriter:
                     summary=f"{row.quantity} -> {quantity} ({row.describe()})",
                     data={"from": row.quantity, "to": quantity, **row.set_body(quantity)},
                 )
-                result.done[sku] = ("updated", "")
+                result.ok(sku, "updated")
                 continue
             try:
                 self.client.post("inventory/set", row.set_body(quantity), idempotent=True)
@@ -285,7 +285,7 @@ class _StockWriter:
                 continue
             ctx.failures.succeeded()
             index.update(row, quantity)
-            result.done[sku] = ("updated", "")
+            result.ok(sku, "updated")
         if self.reader.catalog_pages is not None:
             self.flow.extra[CATALOG_PAGES] = self.reader.catalog_pages
 

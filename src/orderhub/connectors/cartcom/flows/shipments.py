@@ -143,7 +143,8 @@ class ShipmentWriter:
                     }
                 )
                 self.ctx.failures.succeeded()
-                page.done[job.hub_id] = (
+                page.ok(
+                    job.hub_id,
                     "created",
                     f"Shipped in Cart.com as shipment {made.get('id')} ({body['shipment_name']}) "
                     f"of order {job.number}",
@@ -151,13 +152,14 @@ class ShipmentWriter:
                 return True
             update = shipment_update(existing, body)
             if update is None:
-                page.done[job.hub_id] = ("unchanged", "")
+                page.ok(job.hub_id, "unchanged")
                 return True
             self._write(update)
             self.ctx.failures.succeeded()
             existing.update({key: value for key, value in body.items() if key != "items"})
             existing["items"] = body["items"]
-            page.done[job.hub_id] = (
+            page.ok(
+                job.hub_id,
                 "updated",
                 f"Updated Cart.com shipment {existing.get('id')} ({body['shipment_name']}) "
                 f"of order {job.number}",
