@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -57,7 +57,7 @@ from orderhub.engine.errors import (
 )
 from orderhub.engine.lease import RunLease
 from orderhub.hub import Hub
-from orderhub.secrets import SecretBox
+from orderhub.secrets import SecretBox, SecretDecryptError
 from orderhub.services.verification_gaps import (
     StoreHubView,
     record_gaps,
@@ -75,7 +75,6 @@ __all__ = [
     "Verifier",
     "VerifyBusy",
     "pull_flows_to_verify",
-    "verify_all",
     "verify_window",
 ]
 
@@ -189,7 +188,12 @@ class Verifier:
         try:
             with self.db.session() as session:
                 store_verifications.close_abandoned(session, integration_id, now=self.clock.now())
-                token = store_integrations.get_api_token(session, integration_id, self.box)
+            try:
+                with self.db.read_session() as session:
+                    token = store_integrations.get_api_token(session, integration_id, self.box)
+            except SecretDecryptError as problem:
+                # Nothing can be checked without it; recorded, so a daily check waits a day.
+                return [self._failed(integration_id, flow, trigger, str(problem)) for flow in flows]
             return [
                 self._verify_flow(integration, token, flow, trigger, repair, stop, progress)
                 for flow in flows
@@ -325,6 +329,29 @@ class Verifier:
                 now=self.clock.now(),
             )
 
+    def _failed(
+        self, integration_id: str, flow: FlowName, trigger: str, error: str
+    ) -> Verification:
+        now = self.clock.now()
+        with self.db.session() as session:
+            verification_id = store_verifications.start_verification(
+                session,
+                integration_id=integration_id,
+                flow=flow,
+                trigger=trigger,
+                since=None,
+                checked_until=None,
+                now=now,
+            )
+            return store_verifications.finish_verification(
+                session,
+                verification_id,
+                status=VerificationStatus.FAILED,
+                counts=VerificationCounts(),
+                error=error,
+                now=now,
+            )
+
     def _connected(self, integration_id: str) -> Integration:
         with self.db.read_session() as session:
             integration = store_integrations.get_integration(session, integration_id)
@@ -359,12 +386,3 @@ def _stopper(stop: threading.Event | None) -> Callable[[], bool]:
 def _tell(progress: ProgressCallback | None, **fields: Any) -> None:
     if progress is not None:
         progress(dict(fields))
-
-
-def verify_all(verifier: Verifier, integration_ids: Sequence[str], **options: Any) -> None:
-    """Verify several integrations one after the other; a refusal is logged, not raised."""
-    for integration_id in integration_ids:
-        try:
-            verifier.verify(integration_id, **options)
-        except EngineError as refused:
-            log.info("verification of %s not run: %s", integration_id, refused)

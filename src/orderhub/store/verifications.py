@@ -16,16 +16,17 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from orderhub.domain import FlowName, Verification, VerificationStatus
+from orderhub.domain import FlowName, IntegrationStatus, Verification, VerificationStatus
 from orderhub.domain.verification import MAX_GAP_TEXT, MAX_GAPS_SHOWN
-from orderhub.store.dialect import rowcount, utc
+from orderhub.store.dialect import UtcDateTime, rowcount, utc
 from orderhub.store.errors import NotFoundError
-from orderhub.store.tables import VerificationRow
+from orderhub.store.tables import FlowRow, IntegrationRow, VerificationRow
 
 __all__ = [
     "VerificationCounts",
     "close_abandoned",
     "count_verifications",
+    "due_for_verification",
     "finish_verification",
     "get_verification",
     "last_started",
@@ -187,6 +188,49 @@ def last_started(session: Session, integration_ids: Sequence[str]) -> dict[str, 
         .group_by(VerificationRow.integration_id)
     )
     return {integration_id: utc(started) for integration_id, started in rows if started}
+
+
+def due_for_verification(
+    session: Session,
+    *,
+    cutoff: datetime,
+    flows: Sequence[FlowName],
+    limit: int,
+) -> list[str]:
+    """Connected integrations with one of `flows` on, last verified (else connected) at or
+    before `cutoff`: the longest-waiting first, at most `limit`. One query."""
+    last = (
+        select(
+            VerificationRow.integration_id.label("integration_id"),
+            func.max(VerificationRow.started_at).label("started_at"),
+        )
+        .group_by(VerificationRow.integration_id)
+        .subquery()
+    )
+    pull_on = (
+        select(FlowRow.integration_id)
+        .where(
+            FlowRow.integration_id == IntegrationRow.integration_id,
+            FlowRow.enabled.is_(True),
+            FlowRow.flow.in_([FlowName(flow).value for flow in flows]),
+        )
+        .exists()
+    )
+    # Typed, so SQLite compares it with `cutoff` as stored (UTC text), not as a raw string.
+    reference = func.coalesce(last.c.started_at, IntegrationRow.enabled_at, type_=UtcDateTime)
+    rows = session.execute(
+        select(IntegrationRow.integration_id)
+        .outerjoin(last, last.c.integration_id == IntegrationRow.integration_id)
+        .where(
+            IntegrationRow.status == IntegrationStatus.CONNECTED.value,
+            IntegrationRow.enabled_at.is_not(None),
+            pull_on,
+            reference <= cutoff,
+        )
+        .order_by(reference, IntegrationRow.integration_id)
+        .limit(limit)
+    )
+    return [str(integration_id) for (integration_id,) in rows]
 
 
 def _row(session: Session, verification_id: str) -> VerificationRow:
