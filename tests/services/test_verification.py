@@ -41,7 +41,7 @@ def test_a_complete_hub_verifies_clean(world: VerifyWorld) -> None:
     assert result.status is VerificationStatus.COMPLETE
     assert (result.missing, result.stale, result.refetched) == (0, 0, 0)
     assert result.checked == held_orders(world)
-    assert result.summary().startswith("orders.pull: 0 missing, 0 stale since 2000-01-01 00:00 UTC")
+    assert result.summary.startswith("orders.pull: 0 missing, 0 stale since 2000-01-01 00:00 UTC")
 
 
 def test_orders_the_cursor_passed_are_found_refetched_and_then_verify_says_zero(
@@ -60,7 +60,7 @@ def test_orders_the_cursor_passed_are_found_refetched_and_then_verify_says_zero(
     assert first.refetched == 3
     assert first.remaining == 0
     assert {line.split(":")[0] for line in first.gaps} == labels
-    assert first.summary().endswith(f"({first.checked} checked); re-fetched 3, now 0 missing")
+    assert first.summary.endswith(f"({first.checked} checked); re-fetched 3, now 0 missing")
     assert held_orders(world) == before + 3
     with world.hub.db.read_session() as session:
         opened = exception_store.list_exceptions(session, integration_id=world.integration_id)
@@ -99,7 +99,7 @@ def test_a_gap_the_flow_cannot_map_stays_open_with_the_flows_reason(world: Verif
 
     assert (result.stale, result.refetched, result.remaining) == (1, 0, 1)
     assert result.status is VerificationStatus.GAPS
-    assert result.summary().endswith("; 1 still open")
+    assert result.summary.endswith("; 1 still open")
     with world.hub.db.read_session() as session:
         [still] = exception_store.list_exceptions(session, status=ExceptionStatus.OPEN)
     assert (still.ext_entity_id, still.exception_type) == (str(order_id), "unknownStatus")

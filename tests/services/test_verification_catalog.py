@@ -49,7 +49,7 @@ def test_the_pulled_catalog_verifies_with_only_the_products_that_cannot_be_mappe
     assert all(line.endswith("still open: missingSku") for line in products.gaps)
     locations = found[LOCATIONS]
     assert locations.status is VerificationStatus.COMPLETE
-    assert locations.summary().endswith("checked, everything the store lists)")
+    assert locations.summary.endswith("checked, everything the store lists)")
 
 
 def test_a_lost_variant_sku_is_named_and_refetched_with_its_product(catalog: VerifyWorld) -> None:

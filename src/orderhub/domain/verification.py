@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, computed_field
 
 from orderhub.domain.base import HubModel, UtcDatetime
 from orderhub.domain.integration import FlowName
@@ -66,6 +66,7 @@ class Verification(HubModel):
     api_calls: int = 0
     error: str | None = None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def more_gaps(self) -> int:
         """Gaps found beyond the ones described in `gaps`."""
@@ -76,6 +77,8 @@ class Verification(HubModel):
         """Nothing is missing or stale any more (now, after any re-fetch)."""
         return self.status in (VerificationStatus.COMPLETE, VerificationStatus.REPAIRED)
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
     def summary(self) -> str:
         """One line: `orders.pull: 0 missing, 0 stale since … (1,234 checked)` and the repair."""
         name = self.flow.value
