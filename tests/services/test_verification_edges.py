@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -48,6 +49,18 @@ def test_a_store_that_keeps_failing_is_a_failed_verification_without_the_token(
     assert "503" in result.summary
     assert world.sandbox.full_token not in result.summary
     assert not result.complete
+
+
+def test_a_stop_ends_the_check_at_a_page_and_says_so(world: VerifyWorld) -> None:
+    stop = threading.Event()
+    stop.set()
+
+    [result] = world.verifier.verify(world.integration_id, stop=stop)
+
+    assert result.status is VerificationStatus.FAILED
+    assert result.summary == (
+        "orders.pull: verification failed: stopped before the end: OrderHub was stopping"
+    )
 
 
 class BusyRunner:

@@ -25,7 +25,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -136,7 +136,6 @@ class Verifier:
     busy_tries: int = 6
     """How often the re-fetch run is tried while a run of the flow holds its lease."""
     busy_wait_seconds: float = 5.0
-    _owner: str = field(default_factory=store_leases.lease_owner_id, init=False)
 
     @classmethod
     def for_hub(
@@ -178,7 +177,9 @@ class Verifier:
         lease = RunLease(
             self.db,
             store_leases.flow_lease_key(integration_id, VERIFY_LEASE),
-            f"{self._owner}:{threading.get_ident()}",
+            # A new owner per call: the lease is re-entrant for its owner, and two calls in
+            # one process must still exclude each other.
+            store_leases.lease_owner_id(),
             self.lease_ttl_seconds,
             self.clock,
         )
@@ -194,8 +195,16 @@ class Verifier:
             except SecretDecryptError as problem:
                 # Nothing can be checked without it; recorded, so a daily check waits a day.
                 return [self._failed(integration_id, flow, trigger, str(problem)) for flow in flows]
+
+            def should_stop() -> bool:
+                # Stopping, or the lease was lost (this process stalled past its TTL and
+                # another may verify now): end at the next page.
+                return (stop is not None and stop.is_set()) or lease.lost
+
             return [
-                self._verify_flow(integration, token, flow, trigger, repair, stop, progress)
+                self._verify_flow(
+                    integration, token, flow, trigger, repair, stop, should_stop, progress
+                )
                 for flow in flows
             ]
         finally:
@@ -211,6 +220,7 @@ class Verifier:
         trigger: str,
         repair: bool,
         stop: threading.Event | None,
+        should_stop: Callable[[], bool],
         progress: ProgressCallback | None,
     ) -> Verification:
         integration_id = integration.integration_id
@@ -241,7 +251,7 @@ class Verifier:
         repaired: _Repair | None = None
         error: str | None = None
         try:
-            window = CheckWindow(since, until, _stopper(stop))
+            window = CheckWindow(since, until, should_stop)
             http = self.http_factory(integration) if self.http_factory else None
             with verify_client(
                 self.db,
@@ -377,10 +387,6 @@ def _shown(gap: Gap, open_now: dict[tuple[str, str], str]) -> str:
     """A gap's line; after a re-fetch that did not land it, with its exception's type."""
     still = open_now.get((gap.entity_type, gap.ext_id))
     return f"{gap.describe()} — still open: {still}" if still else gap.describe()
-
-
-def _stopper(stop: threading.Event | None) -> Callable[[], bool]:
-    return (lambda: False) if stop is None else stop.is_set
 
 
 def _tell(progress: ProgressCallback | None, **fields: Any) -> None:

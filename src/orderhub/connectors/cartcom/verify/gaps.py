@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from orderhub.domain.verification import format_utc_minute
+from orderhub.errors import HubError
 from orderhub.store.entities import EntityKind
 from orderhub.store.record_versions import HeldVersion
 
@@ -29,7 +30,7 @@ _MAX_LABEL = 120
 GapKind = Literal["missing", "stale"]
 
 
-class CheckStopped(Exception):
+class CheckStopped(HubError):
     """The process is stopping: the check ends at a page boundary, unfinished."""
 
 
@@ -55,7 +56,7 @@ class CheckWindow:
 
     def stop_if_asked(self) -> None:
         if self.should_stop():
-            raise CheckStopped("the process is stopping")
+            raise CheckStopped("stopped before the end: OrderHub was stopping")
 
 
 @dataclass(frozen=True)
