@@ -15,14 +15,13 @@ import httpx
 import pytest
 
 from orderhub.api import create_app
-from orderhub.connectors.cartcom.pagination import UpdatedCursor
 from orderhub.connectors.cartcom.sandbox import SandboxTransport
 from orderhub.domain import FlowName
 from orderhub.hub import Hub
 from orderhub.services.apikeys import create_api_key
 from orderhub.services.integrations import add_integration, enable_flow
-from orderhub.store import integrations as integration_store
 from support.stores import StartStore, Store
+from support.verify_world import pull_position
 
 from .conftest import API, add_integration_row
 
@@ -52,12 +51,7 @@ def connect(hub: Hub, store: Store) -> str:
 
 
 def forge(hub: Hub, store: Store, integration_id: str, count: int) -> None:
-    with hub.db.read_session() as session:
-        cursor = integration_store.get_flow_state(
-            session, integration_id, FlowName.ORDERS_PULL
-        ).cursor
-    assert cursor is not None
-    behind = UpdatedCursor.from_json(cursor).updated_at - timedelta(minutes=5)
+    behind = pull_position(hub, integration_id, FlowName.ORDERS_PULL) - timedelta(minutes=5)
     store.sandbox.store.burst_orders(count, updated_at=behind)
 
 

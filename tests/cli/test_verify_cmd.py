@@ -17,14 +17,13 @@ import pytest
 from typer.testing import CliRunner
 
 from orderhub.cli.main import app
-from orderhub.connectors.cartcom.pagination import UpdatedCursor
 from orderhub.connectors.cartcom.sandbox.timefmt import datetime_to_ms, grid_ms
 from orderhub.domain import FlowName
 from orderhub.hub import Hub, build_hub
 from orderhub.services.integrations import add_integration, enable_flow
 from orderhub.settings import Settings
-from orderhub.store import integrations as integration_store
 from support.stores import StartStore, Store
+from support.verify_world import pull_position
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -42,12 +41,8 @@ class Connected:
 
     def behind_cursor(self) -> datetime:
         """A time the pull's cursor has passed already: the next run never reads it."""
-        with self.hub.db.read_session() as session:
-            state = integration_store.get_flow_state(
-                session, self.integration_id, FlowName.ORDERS_PULL
-            )
-        assert state.cursor is not None
-        return UpdatedCursor.from_json(state.cursor).updated_at - timedelta(minutes=5)
+        position = pull_position(self.hub, self.integration_id, FlowName.ORDERS_PULL)
+        return position - timedelta(minutes=5)
 
     def forge_behind_cursor(self, count: int) -> list[int]:
         return self.store.sandbox.store.burst_orders(count, updated_at=self.behind_cursor())

@@ -15,16 +15,15 @@ import httpx
 import pytest
 from portal_helpers import EMAIL, PASSWORD, csrf_of
 
-from orderhub.connectors.cartcom.pagination import UpdatedCursor
 from orderhub.connectors.cartcom.sandbox import SandboxTransport
 from orderhub.connectors.cartcom.sandbox.timefmt import datetime_to_ms, grid_ms
 from orderhub.domain import FlowName
 from orderhub.hub import Hub
 from orderhub.services.integrations import add_integration, enable_flow
 from orderhub.services.users import create_admin
-from orderhub.store import integrations as integration_store
 from orderhub.web import create_web_app
 from support.stores import StartStore, Store
+from support.verify_world import pull_position
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -60,12 +59,7 @@ def connected(hub: Hub, store: Store) -> str:
 
 def lose_an_order(hub: Hub, store: Store, integration_id: str, number: str) -> None:
     """An order the pull's cursor has passed already: the hub never gets it by itself."""
-    with hub.db.read_session() as session:
-        cursor = integration_store.get_flow_state(
-            session, integration_id, FlowName.ORDERS_PULL
-        ).cursor
-    assert cursor is not None
-    behind = UpdatedCursor.from_json(cursor).updated_at - timedelta(minutes=5)
+    behind = pull_position(hub, integration_id, FlowName.ORDERS_PULL) - timedelta(minutes=5)
     data = store.sandbox.store
     [order_id] = data.burst_orders(1)
     data.update_order(order_id, order_number=number)

@@ -93,7 +93,7 @@ def test_a_product_changed_behind_the_cursor_is_stale_then_refetched(
     row = store.table("products").row_of(product_id)
     assert row is not None
     store.update("products", row, {"price": 123.45})
-    behind = catalog.cursor_time(PRODUCTS, "products") - timedelta(minutes=5)
+    behind = catalog.cursor_time(PRODUCTS) - timedelta(minutes=5)
     catalog.touch("products", product_id, behind)
 
     first = catalog.verify()[PRODUCTS]

@@ -16,11 +16,11 @@ from typing import Any
 import httpx
 from sqlalchemy import delete
 
-from orderhub.connectors.cartcom.pagination import UpdatedCursor
 from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, SandboxTransport
 from orderhub.connectors.cartcom.sandbox.timefmt import datetime_to_ms, grid_ms
 from orderhub.domain import FlowName, Run, RunStatus, Verification
 from orderhub.engine import FlowRunner
+from orderhub.engine.cursors import PullCursor
 from orderhub.hub import Hub, default_registry
 from orderhub.secrets import SecretBox
 from orderhub.services.integrations import add_integration, enable_flow
@@ -58,11 +58,10 @@ class VerifyWorld:
         found = self.verifier.verify(self.integration_id, **options)
         return {verification.flow: verification for verification in found}
 
-    def cursor_time(self, flow: FlowName, part: str | None = None) -> datetime:
-        with self.hub.db.read_session() as session:
-            cursor = integration_store.get_flow_state(session, self.integration_id, flow).cursor
-        assert cursor is not None
-        return UpdatedCursor.from_json(cursor[part] if part else cursor).updated_at
+    def cursor_time(self, flow: FlowName, stream: str | None = None) -> datetime:
+        """Where the flow's cursor stands on `stream` (orders.pull: `orders`, products.pull:
+        `products` or `variant_inventory`)."""
+        return pull_position(self.hub, self.integration_id, flow, stream)
 
     def touch(self, table: str, record_id: int, when: datetime) -> None:
         """Set a store record's `updated_at` (as if it had changed then)."""
@@ -85,6 +84,17 @@ class VerifyWorld:
 
     def calls(self, endpoint: str) -> int:
         return int(self.sandbox.calls()["byEndpoint"].get(endpoint, 0))
+
+
+def pull_position(
+    hub: Hub, integration_id: str, flow: FlowName, stream: str | None = None
+) -> datetime:
+    """Where a pull flow's saved cursor stands on one stream: before it, the flow never reads."""
+    name = stream or flow.value.split(".", 1)[0]
+    with hub.db.read_session() as session:
+        saved = integration_store.get_flow_state(session, integration_id, flow).cursor
+    assert saved is not None
+    return PullCursor.from_json(saved, primary=name).positions[name].updated_at
 
 
 def make_world(

@@ -8,7 +8,7 @@ import typer
 
 from orderhub.cli.app import integrations_app
 from orderhub.cli.context import open_hub
-from orderhub.cli.output import console, err_console, print_json
+from orderhub.cli.output import console, err_console, print_json, shown
 from orderhub.domain import Verification, VerificationStatus
 from orderhub.services.verification import Verifier
 
@@ -43,7 +43,7 @@ def verify(
     if as_json:
         print_json([verification.to_wire() for verification in found])
     elif not found:
-        console.print(f"No pull flow of {integration_id} is on: nothing to verify.", markup=False)
+        console.print(shown(f"No pull flow of {integration_id} is on: nothing to verify."))
     else:
         for verification in found:
             _print(verification)
@@ -52,9 +52,10 @@ def verify(
 
 
 def _print(verification: Verification) -> None:
-    # Order numbers, SKUs and errors come from the store: never read as Rich markup.
-    console.print(verification.summary, markup=False, soft_wrap=True)
+    # Order numbers, SKUs and errors come from the store: printed as text (`shown`), never
+    # read as Rich markup, control characters escaped.
+    console.print(shown(verification.summary), soft_wrap=True)
     for line in verification.gap_lines():
-        console.print(f"  {line}", markup=False, soft_wrap=True)
+        console.print(shown("  ", line), soft_wrap=True)
     if verification.error and verification.status is not VerificationStatus.FAILED:
-        console.print(f"  {verification.error}", markup=False, soft_wrap=True)
+        console.print(shown("  ", verification.error), soft_wrap=True)

@@ -59,7 +59,7 @@ from orderhub.engine.lease import RunLease
 from orderhub.hub import Hub
 from orderhub.secrets import SecretBox, SecretDecryptError
 from orderhub.services.verification_gaps import (
-    StoreHubView,
+    StoreHoldings,
     record_gaps,
     refetch,
     still_open,
@@ -263,7 +263,7 @@ class Verifier:
                 http=http,
             ) as client:
                 try:
-                    found = CHECKS[flow](client, StoreHubView(self.db, integration_id), window)
+                    found = CHECKS[flow](client, StoreHoldings(self.db, integration_id), window)
                 finally:
                     calls = client.calls
             if found.gaps and repair:

@@ -27,7 +27,7 @@ __all__ = [
     "MAX_REFETCH",
     "MISSING_IN_HUB",
     "STALE_IN_HUB",
-    "StoreHubView",
+    "StoreHoldings",
     "record_gaps",
     "refetch",
     "still_open",
@@ -42,8 +42,8 @@ MAX_REFETCH = 1_000
 behind, not a few lost records: its own runs catch up, and the next verification goes on."""
 
 
-class StoreHubView:
-    """The hub's side of a check, a read transaction per page (`HubView`)."""
+class StoreHoldings:
+    """The hub's side of a check, a read transaction per page (`HubHoldings`)."""
 
     def __init__(self, db: Database, integration_id: str) -> None:
         self._db = db

@@ -17,7 +17,7 @@ from orderhub.connectors.cartcom.verify.gaps import (
     CheckWindow,
     FlowCheck,
     Gap,
-    HubView,
+    HubHoldings,
 )
 from orderhub.connectors.cartcom.verify.locations import check_locations
 from orderhub.connectors.cartcom.verify.orders import check_orders
@@ -33,11 +33,11 @@ __all__ = [
     "CheckWindow",
     "FlowCheck",
     "Gap",
-    "HubView",
+    "HubHoldings",
     "verify_client",
 ]
 
-Check = Callable[[CartcomClient, HubView, CheckWindow], FlowCheck]
+Check = Callable[[CartcomClient, HubHoldings, CheckWindow], FlowCheck]
 
 CHECKS: dict[FlowName, Check] = {
     FlowName.ORDERS_PULL: check_orders,

@@ -19,7 +19,7 @@ __all__ = [
     "FlowCheck",
     "Gap",
     "GapKind",
-    "HubView",
+    "HubHoldings",
 ]
 
 MAX_GAPS_KEPT = 10_000
@@ -34,7 +34,7 @@ class CheckStopped(HubError):
     """The process is stopping: the check ends at a page boundary, unfinished."""
 
 
-class HubView(Protocol):
+class HubHoldings(Protocol):
     """The hub's side of a check: what it holds of a page of external ids."""
 
     def versions(

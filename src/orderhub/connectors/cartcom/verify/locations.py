@@ -15,7 +15,7 @@ from typing import Any
 from orderhub.connectors.cartcom.client import CartcomClient
 from orderhub.connectors.cartcom.mapping.common import plain_id
 from orderhub.connectors.cartcom.mapping.locations import STORE_LOCATION_PREFIX, WAREHOUSE_PREFIX
-from orderhub.connectors.cartcom.verify.gaps import CheckWindow, FlowCheck, Gap, HubView
+from orderhub.connectors.cartcom.verify.gaps import CheckWindow, FlowCheck, Gap, HubHoldings
 from orderhub.domain import LocationStatus
 from orderhub.store.entities import EntityKind
 
@@ -25,7 +25,7 @@ _PAGE = 250
 _ENTITY = EntityKind.LOCATION.value
 
 
-def check_locations(client: CartcomClient, hub: HubView, window: CheckWindow) -> FlowCheck:
+def check_locations(client: CartcomClient, hub: HubHoldings, window: CheckWindow) -> FlowCheck:
     """Compare the ids of every listed warehouse and store location with the hub's locations."""
     listed: dict[str, str] = {}
     for resource, prefix, what in (

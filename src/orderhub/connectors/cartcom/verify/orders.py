@@ -11,7 +11,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from orderhub.connectors.cartcom.client import CartcomClient
-from orderhub.connectors.cartcom.verify.gaps import CheckWindow, FlowCheck, Gap, GapKind, HubView
+from orderhub.connectors.cartcom.verify.gaps import (
+    CheckWindow,
+    FlowCheck,
+    Gap,
+    GapKind,
+    HubHoldings,
+)
 from orderhub.connectors.cartcom.verify.listing import Listed, walk_listing
 from orderhub.store.entities import EntityKind
 
@@ -21,7 +27,7 @@ ORDER_FIELDS = "id,order_number,updated_at"
 _ENTITY = EntityKind.ORDER.value
 
 
-def check_orders(client: CartcomClient, hub: HubView, window: CheckWindow) -> FlowCheck:
+def check_orders(client: CartcomClient, hub: HubHoldings, window: CheckWindow) -> FlowCheck:
     """Compare the store's orders of the window with the hub's, a page at a time."""
     result = FlowCheck()
     for page in walk_listing(client, "orders", fields=ORDER_FIELDS, window=window):

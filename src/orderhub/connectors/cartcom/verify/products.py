@@ -38,7 +38,7 @@ from orderhub.connectors.cartcom.verify.gaps import (
     FlowCheck,
     Gap,
     GapKind,
-    HubView,
+    HubHoldings,
 )
 from orderhub.connectors.cartcom.verify.listing import Listed, walk_listing
 from orderhub.store.entities import EntityKind
@@ -58,7 +58,7 @@ _SELECT_CHUNK = 100
 _Candidate = tuple[str, str, datetime, datetime | None]
 
 
-def check_products(client: CartcomClient, hub: HubView, window: CheckWindow) -> FlowCheck:
+def check_products(client: CartcomClient, hub: HubHoldings, window: CheckWindow) -> FlowCheck:
     """Compare the store's products and variant rows of the window with the hub's SKUs."""
     result = FlowCheck()
     candidates: dict[int, list[_Candidate]] = {}
@@ -104,7 +104,7 @@ def _compare(
 
 def _confirm(
     client: CartcomClient,
-    hub: HubView,
+    hub: HubHoldings,
     candidates: dict[int, list[_Candidate]],
     result: FlowCheck,
 ) -> None:
