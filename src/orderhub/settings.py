@@ -14,6 +14,7 @@ from orderhub.proxies import TrustedProxies
 __all__ = [
     "CALL_BUDGET_SCOPES",
     "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_VERIFY_EVERY_HOURS",
     "KEY_FILE",
     "Settings",
     "call_budgets_shared",
@@ -25,6 +26,10 @@ KEY_FILE = "secret.key"
 
 
 CALL_BUDGET_SCOPES = ("auto", "process", "database")
+
+DEFAULT_VERIFY_EVERY_HOURS = 24.0
+"""How often each connected integration's pull flows are verified (`integrations verify`)."""
+_MAX_VERIFY_EVERY_HOURS = 24.0 * 366
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 """1 MiB: an API write is one entity (a product, a fulfillment and its lines) of a few KiB at
@@ -46,6 +51,9 @@ class Settings:
     """`ORDERHUB_MAX_BODY_BYTES`: the largest request body the API and the portal read."""
     trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
     """`ORDERHUB_TRUSTED_PROXIES`: the only peers whose `X-Forwarded-For`/`-Proto` are believed."""
+    verify_every_hours: float = DEFAULT_VERIFY_EVERY_HOURS
+    """`ORDERHUB_VERIFY_EVERY_HOURS`: verify each integration when its last verification is
+    older than this (0: never on a schedule; `integrations verify` still works)."""
 
     def __post_init__(self) -> None:
         if self.call_budget not in CALL_BUDGET_SCOPES:
@@ -65,7 +73,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read `ORDERHUB_HOME`, `_DATABASE_URL`, `_SECRET_KEY`, `_CALL_BUDGET`,
-        `_MAX_BODY_BYTES` and `_TRUSTED_PROXIES`.
+        `_MAX_BODY_BYTES`, `_TRUSTED_PROXIES` and `_VERIFY_EVERY_HOURS`.
 
         The home folder is created on demand, readable by its owner only (0700). The secret
         key is read here but never made here: whether a new one is safe depends on the
@@ -85,6 +93,7 @@ class Settings:
             call_budget=call_budget,
             max_body_bytes=_positive_int(env, "ORDERHUB_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
             trusted_proxies=TrustedProxies.parse(env.get("ORDERHUB_TRUSTED_PROXIES") or ""),
+            verify_every_hours=_hours(env, "ORDERHUB_VERIFY_EVERY_HOURS"),
         )
 
 
@@ -115,3 +124,19 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
             f"{name} must be a whole number of bytes, such as {default}; not {value!r}"
         )
     return int(value)
+
+
+def _hours(env: Mapping[str, str], name: str) -> float:
+    value = (env.get(name) or "").strip()
+    if not value:
+        return DEFAULT_VERIFY_EVERY_HOURS
+    try:
+        hours = float(value)
+    except ValueError:
+        hours = -1.0
+    if not 0 <= hours <= _MAX_VERIFY_EVERY_HOURS:  # also refuses nan and inf
+        raise UsageError(
+            f"{name} must be a number of hours from 0 (never) to {_MAX_VERIFY_EVERY_HOURS:.0f}, "
+            f"such as {DEFAULT_VERIFY_EVERY_HOURS:.0f}; not {value!r}"
+        )
+    return hours

@@ -62,6 +62,8 @@ OPERATIONS = {
     ("get", "/api/v3/integrations/{integration_id}"),
     ("put", "/api/v3/integrations/{integration_id}"),
     ("post", "/api/v3/integrations/{integration_id}/sync"),
+    ("post", "/api/v3/integrations/{integration_id}/verify"),
+    ("get", "/api/v3/integrations/{integration_id}/verifications"),
     ("get", "/api/v3/exceptions"),
     ("post", "/api/v3/exceptions/retry"),
     ("get", "/api/v3/exceptions/{exception_id}"),

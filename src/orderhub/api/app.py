@@ -22,6 +22,7 @@ from orderhub.api.integrations import integrations_router
 from orderhub.api.operations import operations_router
 from orderhub.api.records import records_router
 from orderhub.api.state import ApiState, ServiceResolver, import_service
+from orderhub.api.verifications import verifications_router
 from orderhub.api.writes import writes_router
 from orderhub.body_limit import BodyLimitMiddleware
 from orderhub.engine import EmbeddedScheduler
@@ -77,6 +78,7 @@ def create_app(
     app.include_router(writes_router(state, auth.write), prefix=API_PREFIX)
     app.include_router(integrations_router(state, auth.read, auth.write), prefix=API_PREFIX)
     app.include_router(operations_router(state, auth.read, auth.write), prefix=API_PREFIX)
+    app.include_router(verifications_router(state, auth.read, auth.write), prefix=API_PREFIX)
 
     @app.get(API_PREFIX, include_in_schema=False)
     def index() -> JSONResponse:

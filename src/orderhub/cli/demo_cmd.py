@@ -20,6 +20,7 @@ from orderhub.errors import UsageError
 from orderhub.hub import Hub, build_hub
 from orderhub.portal import demo_sign_in_link
 from orderhub.services.apikeys import create_api_key
+from orderhub.services.daily_verification import verify_ticker
 from orderhub.services.integrations import ConnectionFailed, add_integration, enable_flow
 from orderhub.serving import serve_in_thread
 from orderhub.settings import Settings
@@ -60,7 +61,9 @@ def demo(
     try:
         with serve_sandbox(sandbox, host="127.0.0.1", port=sandbox_port) as store:
             integration_id = _connect(hub, store.url, sandbox.full_token)
-            scheduler = EmbeddedScheduler(hub.runner(), hub.db, tick_seconds=1.0)
+            runner = hub.runner()
+            daily = verify_ticker(hub, runner)
+            scheduler = EmbeddedScheduler(runner, hub.db, tick_seconds=1.0, on_tick=daily)
             with serve_in_thread(create_web_app(hub, scheduler=scheduler), port=port) as web:
                 console.print(
                     f"Simulated Cart.com store: {store.url}  (token {sandbox.full_token})",
@@ -85,6 +88,8 @@ def demo(
                 stop.set()
                 live.join(timeout=10)
                 scheduler.stop()
+                if daily is not None:
+                    daily.join(timeout=30.0)
                 _final_sync(hub, integration_id)
     finally:
         hub.close()

@@ -23,6 +23,7 @@ from orderhub.cli import (  # noqa: F401  (importing registers the commands)
     sandbox_cmd,
     serve_cmd,
     sync_cmd,
+    verify_cmd,
     worker_cmd,
 )
 from orderhub.cli.app import app

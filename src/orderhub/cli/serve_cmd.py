@@ -15,6 +15,7 @@ from orderhub.cli.output import console, err_console
 from orderhub.engine import EmbeddedScheduler
 from orderhub.hub import build_hub
 from orderhub.portal import setup_link
+from orderhub.services.daily_verification import verify_ticker
 from orderhub.serving import serve_in_thread
 from orderhub.web import create_web_app
 
@@ -41,7 +42,9 @@ def serve(
         )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    scheduler = None if no_scheduler else EmbeddedScheduler(hub.runner(), hub.db)
+    runner = hub.runner()
+    daily = None if no_scheduler else verify_ticker(hub, runner)
+    scheduler = None if no_scheduler else EmbeddedScheduler(runner, hub.db, on_tick=daily)
     try:
         app = create_web_app(hub, scheduler=scheduler)
         with serve_in_thread(app, host=host, port=port) as web:
@@ -60,4 +63,6 @@ def serve(
     finally:
         if scheduler is not None:
             scheduler.stop()
+        if daily is not None:
+            daily.join(timeout=30.0)  # a verification in progress stops at its next page
         hub.close()

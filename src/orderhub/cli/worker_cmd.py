@@ -33,6 +33,7 @@ from orderhub.engine.distributed import (
     libpq_conninfo,
 )
 from orderhub.hub import build_hub
+from orderhub.services.daily_verification import daily_verifications
 from orderhub.settings import Settings
 
 __all__ = ["worker"]
@@ -72,7 +73,13 @@ def worker(
     try:
         runner = hub.runner()
         queue = build_procrastinate_app(
-            conninfo, runner, hub.db, options=options, stop=stop, clock=hub.clock
+            conninfo,
+            runner,
+            hub.db,
+            options=options,
+            stop=stop,
+            clock=hub.clock,
+            verifications=daily_verifications(hub, runner),
         )
         name = f"{socket.gethostname()}:{os.getpid()}"
         err_console.print(f"Worker {name} running (concurrency {concurrency}).", markup=False)

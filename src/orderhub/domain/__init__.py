@@ -25,6 +25,7 @@ from orderhub.domain.order import (
 )
 from orderhub.domain.product import Product, ProductStatus, ProductType
 from orderhub.domain.run import Run, RunCounts, RunStatus
+from orderhub.domain.verification import Verification, VerificationStatus
 
 __all__ = [
     "Address",
@@ -57,4 +58,6 @@ __all__ = [
     "RunStatus",
     "SyncException",
     "UtcDatetime",
+    "Verification",
+    "VerificationStatus",
 ]

@@ -56,6 +56,8 @@ from orderhub.engine.errors import (
 )
 from orderhub.engine.lease import flow_lease_key, locked_flow_state
 from orderhub.engine.runner import FlowRunner
+from orderhub.engine.verify_jobs import add_verify_task
+from orderhub.engine.verify_schedule import VerifySchedule
 from orderhub.errors import UsageError
 from orderhub.store import integrations as store_integrations
 from orderhub.store.database import Database
@@ -134,11 +136,13 @@ def build_procrastinate_app(
     options: DistributedOptions | None = None,
     stop: threading.Event | None = None,
     clock: Clock | None = None,
+    verifications: VerifySchedule | None = None,
 ) -> procrastinate.App:
     """A Procrastinate app whose tasks run this process's flows through `runner`.
 
     `stop` is the shutdown signal runs see through `ctx.should_stop()`; `clock` decides
-    which flows are due (the runner's own clock re-checks under the lease).
+    which flows are due (the runner's own clock re-checks under the lease). `verifications`:
+    the dispatch also defers the daily verifications that are due (engine/verify_jobs.py).
     """
     opts = options or DistributedOptions()
     now_clock: Clock = clock or SystemClock()
@@ -149,6 +153,11 @@ def build_procrastinate_app(
             "stalled_worker_timeout": opts.stalled_after_seconds,
             "delete_jobs": "successful",
         },
+    )
+    defer_verifications = (
+        add_verify_task(app, verifications, db, now_clock, queue=FLOWS_QUEUE, stop=stop)
+        if verifications is not None
+        else None
     )
 
     @app.task(name=RUN_FLOW_TASK, queue=FLOWS_QUEUE)
@@ -181,6 +190,8 @@ def build_procrastinate_app(
                 outcome["refused"] += 1
                 continue
             outcome["deferred"] += 1
+        if defer_verifications is not None:
+            outcome["verifications"] = await defer_verifications()
         return outcome
 
     return app

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from datetime import timedelta
@@ -48,7 +49,10 @@ class EmbeddedScheduler:
         clock: Clock | None = None,
         tick_seconds: float = 1.0,
         max_workers: int = 4,
+        on_tick: Callable[[threading.Event], None] | None = None,
     ) -> None:
+        """`on_tick(stop)` is called after each tick's dispatch, on the scheduler's thread (the
+        daily verification, engine/verify_schedule.py); it must return at once."""
         if tick_seconds <= 0:
             raise ValueError("tick_seconds must be positive")
         self._runner = runner
@@ -62,6 +66,7 @@ class EmbeddedScheduler:
         self._pool: ThreadPoolExecutor | None = None
         self._inflight: dict[_Key, Future[Run | None]] = {}
         self._inflight_lock = threading.Lock()
+        self._on_tick = on_tick
 
     @property
     def running(self) -> bool:
@@ -156,6 +161,8 @@ class EmbeddedScheduler:
                 )
                 self._inflight[key] = future
             future.add_done_callback(functools.partial(self._forget, key))
+        if self._on_tick is not None and not self._stopping.is_set():
+            self._on_tick(self._stopping)
 
     def _forget(self, key: _Key, _future: Future[Run | None]) -> None:
         with self._inflight_lock:

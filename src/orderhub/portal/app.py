@@ -24,6 +24,7 @@ from orderhub.portal.views_auth import auth_routes
 from orderhub.portal.views_integrations import integration_routes
 from orderhub.portal.views_ops import ops_routes
 from orderhub.portal.views_records import record_routes
+from orderhub.portal.views_verify import verify_routes
 
 __all__ = ["create_portal_app"]
 
@@ -46,6 +47,7 @@ def create_portal_app(
         *ops_routes(ctx),
         *auth_routes(ctx),
         *integration_routes(ctx),
+        *verify_routes(ctx),
         *record_routes(ctx),
         *apikey_routes(ctx),
         Mount("/static", app=StaticFiles(directory=_STATIC), name="static"),

@@ -29,10 +29,11 @@ from typing import Any, Literal
 
 from sqlalchemy import func, select
 
-from orderhub.domain import FlowName, Run, RunStatus
+from orderhub.domain import FlowName, Run, RunStatus, VerificationStatus
 from orderhub.engine import EmbeddedScheduler, FlowRunner
 from orderhub.errors import HubError
 from orderhub.hub import Hub
+from orderhub.services.verification import Verifier
 from orderhub.store import exceptions as exception_store
 from orderhub.store import runs as run_store
 from orderhub.store.tables import ChangeRow
@@ -58,6 +59,8 @@ class Job:
     runs: list[Run] = field(default_factory=list)
     message: str | None = None
     back_url: str = "/"
+    lines: list[str] = field(default_factory=list)
+    """What the job found, one line each (a verification's summaries and gaps)."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class JobView:
     progress: dict[str, Any]
     runs: list[Run]
     message: str | None
+    lines: list[str] = field(default_factory=list)
 
     @property
     def finished(self) -> bool:
@@ -82,6 +86,7 @@ class JobBoard:
         self._runner: FlowRunner = hub.runner()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
+        self._verifier_made: Verifier | None = None
 
     @property
     def uses_scheduler(self) -> bool:
@@ -112,6 +117,22 @@ class JobBoard:
         self._start(job, lambda _progress: [self._runner.retry_exception(exception_id)])
         return job
 
+    def verify(self, integration_id: str, *, title: str, back_url: str) -> Job:
+        """Verify the integration's pull flows on a thread; the job's lines say what it found."""
+        job = self._new(title, integration_id, None, "thread", back_url)
+
+        def work(progress: Callable[[dict[str, Any]], None]) -> list[Run]:
+            found = self._verifier().verify(integration_id, trigger="portal", progress=progress)
+            lines = [line for v in found for line in (v.summary, *_indented(v.gap_lines()))]
+            with self._lock:
+                job.lines = lines or ["No pull flow is on: nothing to verify."]
+                if any(v.status is VerificationStatus.FAILED for v in found):
+                    job.message = "A check could not finish; see its line below."
+            return []
+
+        self._start(job, work, nothing_message=None)
+        return job
+
     def retry_all(self, *, title: str, back_url: str) -> Job:
         job = self._new(title, None, None, "thread", back_url)
         self._start(job, lambda _progress: self._runner.retry_all())
@@ -131,9 +152,17 @@ class JobBoard:
         if job.mode == "scheduler":
             return self._scheduler_view(job)
         with self._lock:
-            return JobView(job, job.state, dict(job.progress), list(job.runs), job.message)
+            return JobView(
+                job, job.state, dict(job.progress), list(job.runs), job.message, list(job.lines)
+            )
 
     # -- internals -------------------------------------------------------------------------
+
+    def _verifier(self) -> Verifier:
+        with self._lock:
+            if self._verifier_made is None:
+                self._verifier_made = Verifier.for_hub(self._hub, runner=self._runner)
+            return self._verifier_made
 
     def _new(
         self,
@@ -162,7 +191,11 @@ class JobBoard:
         return job
 
     def _start(
-        self, job: Job, work: Callable[[Callable[[dict[str, Any]], None]], list[Run]]
+        self,
+        job: Job,
+        work: Callable[[Callable[[dict[str, Any]], None]], list[Run]],
+        *,
+        nothing_message: str | None = "Nothing to retry: no open exceptions.",
     ) -> None:
         def progress(update: dict[str, Any]) -> None:
             with self._lock:
@@ -188,8 +221,8 @@ class JobBoard:
                 job.state = "failed" if failed else "done"
                 if failed:
                     job.message = failed[0].error
-                elif not runs:
-                    job.message = "Nothing to retry: no open exceptions."
+                elif not runs and nothing_message is not None:
+                    job.message = nothing_message
 
         threading.Thread(target=main, name=f"portal-job-{job.job_id}", daemon=True).start()
 
@@ -219,6 +252,10 @@ class JobBoard:
             return JobView(job, "running", {"written": written}, [run], None)
         state: JobState = "failed" if run.status is RunStatus.FAILED else "done"
         return JobView(job, state, {}, [run], run.error)
+
+
+def _indented(lines: list[str]) -> list[str]:
+    return [f"  {line}" for line in lines]
 
 
 _ID_SEPARATOR = "~"

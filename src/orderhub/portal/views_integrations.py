@@ -25,6 +25,7 @@ from orderhub.connectors.cartcom.shared_limiter import SharedCallLimiter
 from orderhub.domain import ConnectionReport, ExceptionStatus, FlowName, IntegrationStatus
 from orderhub.errors import HubError, NotFoundError
 from orderhub.portal.context import PortalContext, form_of
+from orderhub.portal.views_verify import verify_panel
 from orderhub.services.integrations import (
     ConnectionFailed,
     add_integration,
@@ -272,6 +273,7 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
             open_exceptions = exception_store.list_exceptions(
                 session, status=ExceptionStatus.OPEN, integration_id=integration_id, limit=1000
             )
+            panel = verify_panel(session, integration, available(), hub.settings.verify_every_hours)
         tested_at, report = _stored_report(integration.settings)
         budget = (
             SharedCallLimiter(hub.db, integration.api_url).reading()
@@ -292,6 +294,7 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
                 "values": values or {},
                 "connected": integration.status is IntegrationStatus.CONNECTED,
                 "today": hub.clock.now().date().isoformat(),
+                "panel": panel,
             },
             status=status,
         )

@@ -29,6 +29,7 @@ __all__ = [
     "list_exceptions",
     "open_exception_attempts",
     "open_exception_ids",
+    "open_exception_types",
     "raise_exception",
     "resolve_exception",
     "resolve_exceptions",
@@ -190,6 +191,23 @@ def open_exception_attempts(
         .order_by(ExceptionRow.id)
     ).all()
     return [(ext_id, attempts, updated_at) for ext_id, attempts, updated_at in rows]
+
+
+def open_exception_types(
+    session: Session, integration_id: str, flow: FlowName, entity_types: Sequence[str]
+) -> dict[tuple[str, str], str]:
+    """`(entity type, external id) -> exception type` of every open exception of these types."""
+    rows = session.execute(
+        select(ExceptionRow.entity_type, ExceptionRow.ext_entity_id, ExceptionRow.exception_type)
+        .where(
+            ExceptionRow.status == ExceptionStatus.OPEN.value,
+            ExceptionRow.integration_id == integration_id,
+            ExceptionRow.flow == FlowName(flow).value,
+            ExceptionRow.entity_type.in_(list(entity_types)),
+        )
+        .order_by(ExceptionRow.id)
+    ).all()
+    return {(entity_type, ext_id): kind for entity_type, ext_id, kind in rows}
 
 
 def _resolved_values(now: datetime) -> dict[str, Any]:

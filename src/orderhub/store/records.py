@@ -77,6 +77,7 @@ __all__ = [
     "get_records",
     "list_records",
     "new_hub_id",
+    "record_hash",
     "records_with_skus",
     "timeline",
     "upsert_record",
@@ -137,6 +138,14 @@ def new_hub_id() -> str:
 def content_hash(data: Mapping[str, Any]) -> str:
     """SHA-256 of the canonical JSON of `data` (sorted keys, no whitespace)."""
     return hashlib.sha256(_canonical_json(data).encode("utf-8")).hexdigest()
+
+
+def record_hash(kind: EntityKind, data: Mapping[str, Any]) -> str:
+    """The content hash an upsert of `data` would store (hub fields dropped, as it does).
+
+    Compared with a stored record's hash, it says whether writing `data` would change it.
+    """
+    return content_hash(_without_hub_fields(kind, data))
 
 
 def upsert_record(

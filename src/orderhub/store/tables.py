@@ -42,6 +42,7 @@ __all__ = [
     "RunRow",
     "TimelineRow",
     "UserRow",
+    "VerificationRow",
 ]
 
 NAMING_CONVENTION = {
@@ -328,3 +329,39 @@ class UserRow(Base):
     last_login_at: Mapped[datetime | None]
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Moved by each sign-out: a session cookie carries the epoch it was issued in."""
+
+
+class VerificationRow(Base):
+    """One completeness check of one pull flow (`orderhub integrations verify`, daily).
+
+    `gaps` holds at most a few short descriptions (order numbers, SKUs); the counts say how
+    many there were in all.
+    """
+
+    __tablename__ = "verifications"
+    __table_args__ = (
+        Index(None, "integration_id", "flow", "id"),
+        Index(None, "integration_id", "started_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(SerialId, primary_key=True, autoincrement=True)
+    verification_id: Mapped[str] = mapped_column(String(16), unique=True)
+    integration_id: Mapped[str] = mapped_column(
+        String(16), ForeignKey("integrations.integration_id", ondelete="CASCADE")
+    )
+    flow: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    trigger: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    since: Mapped[datetime | None]
+    checked_until: Mapped[datetime | None]
+    checked: Mapped[int] = mapped_column(Integer)
+    missing: Mapped[int] = mapped_column(Integer)
+    stale: Mapped[int] = mapped_column(Integer)
+    refetched: Mapped[int] = mapped_column(Integer)
+    remaining: Mapped[int] = mapped_column(Integer)
+    api_calls: Mapped[int] = mapped_column(Integer)
+    gaps: Mapped[list[str]]
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,54 @@
+"""locations.pull's check: every warehouse and store location Cart.com lists is an active hub
+location.
+
+locations.pull reads both lists whole on every run (store locations have no timestamps), so
+there is no window: the check lists them the same way (one call each, 250 a page) and compares
+ids. A location the hub holds as inactive while Cart.com still lists it counts as missing.
+Content is not compared: every run of the flow rewrites whatever changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from orderhub.connectors.cartcom.client import CartcomClient
+from orderhub.connectors.cartcom.mapping.common import plain_id
+from orderhub.connectors.cartcom.mapping.locations import STORE_LOCATION_PREFIX, WAREHOUSE_PREFIX
+from orderhub.connectors.cartcom.verify.gaps import CheckWindow, FlowCheck, Gap, HubHoldings
+from orderhub.domain import LocationStatus
+from orderhub.store.entities import EntityKind
+
+__all__ = ["check_locations"]
+
+_PAGE = 250
+_ENTITY = EntityKind.LOCATION.value
+
+
+def check_locations(client: CartcomClient, hub: HubHoldings, window: CheckWindow) -> FlowCheck:
+    """Compare the ids of every listed warehouse and store location with the hub's locations."""
+    listed: dict[str, str] = {}
+    for resource, prefix, what in (
+        ("warehouses", WAREHOUSE_PREFIX, "warehouse"),
+        ("store_locations", STORE_LOCATION_PREFIX, "store location"),
+    ):
+        for raw in client.list_all(resource, page_size=_PAGE):
+            record_id = plain_id(raw.get("id"))
+            if record_id is not None:
+                listed[f"{prefix}{record_id}"] = _label(what, record_id, raw)
+        window.stop_if_asked()
+    result = FlowCheck(checked=len(listed))
+    held = hub.versions(EntityKind.LOCATION, list(listed))
+    for ext_id, label in listed.items():
+        copy = held.get(ext_id)
+        if copy is None:
+            result.add(Gap("missing", _ENTITY, ext_id, ext_id, label))
+        elif copy.status == LocationStatus.INACTIVE.value:
+            result.add(Gap("missing", _ENTITY, ext_id, ext_id, label, note="inactive in the hub"))
+    return result
+
+
+def _label(what: str, record_id: int, raw: Mapping[str, Any]) -> str:
+    name = raw.get("name")
+    shown = name.strip() if isinstance(name, str) else ""
+    return f"{what} {shown!r}" if shown else f"{what} {record_id}"
