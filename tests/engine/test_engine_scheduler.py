@@ -88,16 +88,40 @@ def test_run_due_once_runs_enabled_flows_on_their_intervals(
     assert [r.flow for r in scheduler.run_due_once()] == [OTHER]
 
 
-def test_the_default_interval_is_a_minute(
+def test_the_default_interval_is_a_minute_while_runs_bring_changes(
     database: Database, box: SecretBox, clock: FakeClock, source: FakeSource
 ) -> None:
     add_integration(database, box)
     scheduler = make_scheduler(database, box, source, clock)
+    source.pages.append([location("L1")])
     assert len(scheduler.run_due_once()) == 1
+    source.pages.append([location("L2")])  # the store keeps changing
     clock.advance(59)
     assert scheduler.run_due_once() == []
     clock.advance(1)
     assert len(scheduler.run_due_once()) == 1
+
+
+def test_a_quiet_pull_polls_less_and_less_often_then_at_once_again_on_activity(
+    database: Database, box: SecretBox, clock: FakeClock, source: FakeSource
+) -> None:
+    integration_id = add_integration(database, box)
+    scheduler = make_scheduler(database, box, source, clock)
+    runs_at: list[float] = []
+    for second in range(0, 70 * 60):  # 70 minutes of a store where nothing happens
+        if scheduler.run_due_once():
+            runs_at.append(second)
+        clock.advance(1)
+    gaps = [b - a for a, b in zip(runs_at, runs_at[1:], strict=False)]
+    assert gaps[:4] == [120, 240, 480, 900]  # doubling from the minute...
+    assert set(gaps[4:]) == {900}  # ...up to the 15-minute ceiling
+
+    source.pages.append([location("L9")])  # something happens; a webhook says so
+    with database.session() as session:
+        store_integrations.mark_due(session, integration_id, [FLOW], now=clock.now())
+    assert len(scheduler.run_due_once()) == 1
+    clock.advance(60)
+    assert len(scheduler.run_due_once()) == 1  # back to the minute after a run with changes
 
 
 def test_flows_of_integrations_that_are_not_connected_are_not_run(

@@ -29,6 +29,7 @@ __all__ = [
     "RETRIED_ENTITY_TYPES",
     "RETRY_FIRST_WAIT",
     "RETRY_LONGEST_WAIT",
+    "earliest_retry",
     "flows_with_open_exceptions",
     "next_retry_at",
     "records_to_retry",
@@ -68,6 +69,19 @@ def records_to_retry(
         if every or next_retry_at(attempts, failed_at) <= now:
             due.setdefault(ext_id, None)
     return list(due), frozenset(every_open)
+
+
+def earliest_retry(session: Session, integration_id: str, flow: FlowName) -> datetime | None:
+    """When the flow's next open exception is due for a retry (None: it has none)."""
+    return min(
+        (
+            next_retry_at(attempts, failed_at)
+            for _ext_id, attempts, failed_at in store_exceptions.open_exception_attempts(
+                session, integration_id, flow, RETRIED_ENTITY_TYPES
+            )
+        ),
+        default=None,
+    )
 
 
 def flows_with_open_exceptions(

@@ -34,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -46,6 +47,7 @@ from sqlalchemy.engine import make_url
 
 from orderhub.clock import Clock, SystemClock
 from orderhub.domain import FlowName
+from orderhub.engine.cadence import feed_watches
 from orderhub.engine.errors import (
     FlowBusy,
     FlowDisabled,
@@ -61,6 +63,7 @@ from orderhub.engine.verify_schedule import VerifySchedule
 from orderhub.errors import UsageError
 from orderhub.store import integrations as store_integrations
 from orderhub.store.database import Database
+from orderhub.store.flows import FeedWatch
 
 __all__ = [
     "DISPATCH_QUEUE",
@@ -91,7 +94,7 @@ _NOT_POSTGRES = (
 class DistributedOptions:
     """Timings of the distributed engine (seconds); the defaults suit production."""
 
-    dispatch_every_seconds: int = 5
+    dispatch_every_seconds: int = 1
     heartbeat_seconds: float = 5.0
     stalled_after_seconds: float = 30.0
 
@@ -160,6 +163,8 @@ def build_procrastinate_app(
         else None
     )
 
+    feeds = feed_watches(runner.registry)
+
     @app.task(name=RUN_FLOW_TASK, queue=FLOWS_QUEUE)
     def run_flow(integration_id: str, flow: str) -> str:
         """One scheduled run; a refusal is an outcome, not an error of the job."""
@@ -174,7 +179,7 @@ def build_procrastinate_app(
         already) and `refused` (deferred meanwhile by someone else: the queueing lock said no).
         """
         await _fail_stalled_jobs(app, opts.stalled_after_seconds)
-        due = await asyncio.to_thread(_due, db, now_clock)
+        due = await asyncio.to_thread(_due, db, now_clock, feeds)
         pending = await _pending_flow_jobs(app) if due else set()
         outcome = {"deferred": 0, "pending": 0, "refused": 0}
         for integration_id, flow in due:
@@ -197,12 +202,14 @@ def build_procrastinate_app(
     return app
 
 
-def _due(db: Database, clock: Clock) -> list[tuple[str, FlowName]]:
+def _due(
+    db: Database, clock: Clock, feeds: Mapping[FlowName, Sequence[FeedWatch]]
+) -> list[tuple[str, FlowName]]:
     with db.read_session() as session:
         now = clock.now()
         return [
             (integration_id, FlowName(flow))
-            for integration_id, flow in store_integrations.due_flows(session, now=now)
+            for integration_id, flow in store_integrations.due_flows(session, now=now, feeds=feeds)
         ]
 
 

@@ -8,6 +8,7 @@ HubError (orderhub.errors: a message for the merchant, printed as is)
     │   ├── FlowNotAvailable          no code for this flow yet ("not available yet")
     │   ├── FlowDisabled              the flow is switched off (retries bypass this)
     │   ├── FlowNotDue                a scheduled run found another worker had just run it
+    │   │   └── NothingToDo               a scheduled push found nothing new to push
     │   ├── IntegrationNotConnected   the integration is not configured or is disabled
     │   │   └── IntegrationNotFound     no such integration (also a NotFoundError)
     │   └── SyncExceptionNotFound     `exceptions retry ID` with an unknown id
@@ -37,6 +38,7 @@ __all__ = [
     "IntegrationNotConnected",
     "IntegrationNotFound",
     "LeaseLost",
+    "NothingToDo",
     "RunRefused",
     "SyncExceptionNotFound",
     "describe_error",
@@ -68,6 +70,10 @@ class FlowDisabled(RunRefused, UsageError):
 
 class FlowNotDue(RunRefused):
     """A run asked for "only if still due" found the flow's next run is not yet due."""
+
+
+class NothingToDo(FlowNotDue):
+    """A scheduled push found nothing new for it: no run was started (no lease, no call)."""
 
 
 class IntegrationNotConnected(RunRefused):

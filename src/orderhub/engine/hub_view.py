@@ -87,6 +87,18 @@ class HubView:
         fields = store_feed.changed_fields_of(self.session, kind, changes)
         return {seq: set(names) for seq, names in fields.items()}
 
+    def feed_head(self, kind: EntityKind) -> int:
+        """The newest seq of `kind` in the feed (0 for none)."""
+        return store_feed.feed_head(self.session, kind)
+
+    def has_changes_after(
+        self, kind: EntityKind, after_seq: int, *, exclude_integration: str | None
+    ) -> bool:
+        """Whether a change of `kind` waits after `after_seq` (not by that integration)."""
+        return store_feed.has_changes_after(
+            self.session, kind, after_seq, exclude_integration=exclude_integration
+        )
+
     def feed_position_at(self, kind: EntityKind, at: datetime) -> int:
         """The position from which the feed lists the changes of `kind` made at or after `at`."""
         return store_feed.feed_position_at(self.session, kind, at)

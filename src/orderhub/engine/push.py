@@ -24,12 +24,13 @@ page; `save_extra` saves it at once, before a write whose intent must survive a 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar, Generic, Literal, TypeVar
 
-from orderhub.domain import FlowName
+from orderhub.domain import FlowName, Integration
 from orderhub.engine.context import FlowContext
 from orderhub.engine.cursors import FeedCursor
 from orderhub.engine.hub_view import HubView
@@ -91,6 +92,9 @@ class FeedPush(ABC, Generic[T, J]):
     supports_dry_run: ClassVar[bool] = True
     notes_on_feed_records: ClassVar[bool] = True
     """Units are hub ids of `feed` records, whose timelines get the outcome notes."""
+    also_watches: ClassVar[tuple[tuple[EntityKind, bool], ...]] = ()
+    """Other feed kinds whose changes may give this flow work, and whether the integration's
+    own changes count (inventory.push: a location pulled by this very integration)."""
 
     def __init__(self, ctx: FlowContext) -> None:
         self.ctx = ctx
@@ -100,6 +104,45 @@ class FeedPush(ABC, Generic[T, J]):
     @classmethod
     def from_context(cls, ctx: FlowContext) -> FeedPush[T, J]:
         return cls(ctx)
+
+    # --- before any run: is there work? ---------------------------------------------------
+
+    @classmethod
+    def feed_watches(cls) -> tuple[tuple[EntityKind, bool], ...]:
+        """The feed kinds whose changes may make work, with "own changes count"."""
+        return ((cls.feed, False), *cls.also_watches)
+
+    @classmethod
+    def has_work(
+        cls,
+        view: HubView,
+        integration: Integration,
+        cursor: Mapping[str, Any] | None,
+        now: datetime,
+    ) -> tuple[bool, int | None]:
+        """Whether a scheduled run would find anything to do, asked before any run starts (no
+        lease, no run row, no call); and if not, the position it may skip to: past changes it
+        need not read (its own, or ones that change nothing for it), never past one in flight.
+        """
+        if not cursor:
+            return True, None  # the first run keeps its first position
+        seq = FeedCursor.from_json(cursor).seq
+        own_id = integration.integration_id
+        if view.has_changes_after(cls.feed, seq, exclude_integration=own_id):
+            return True, None
+        if cls.other_work(view, integration, cursor):
+            return True, None
+        return False, cls._skip_to(view, seq, now)
+
+    @classmethod
+    def other_work(cls, view: HubView, integration: Integration, cursor: Mapping[str, Any]) -> bool:
+        """Work besides the feed's changes (inventory.push: rules that moved); none by default."""
+        return False
+
+    @classmethod
+    def _skip_to(cls, view: HubView, seq: int, now: datetime) -> int:
+        head = max(view.feed_head(kind) for kind, _own in cls.feed_watches())
+        return view.settled(seq, head, now=now)
 
     # --- hooks ------------------------------------------------------------------------------
 
@@ -144,8 +187,14 @@ class FeedPush(ABC, Generic[T, J]):
                     limit=self.feed_page,
                 )
                 if not changes:
-                    if first:  # keep the first position, so later runs need not look for it
-                        yield FeedPage([], self.saved.seq)
+                    # Nothing more for this flow: step past the feed's head (its own changes,
+                    # which it never reads), so the next look starts there; never past a
+                    # change in flight. A first run keeps its first position the same way.
+                    head = view.settled(
+                        self.saved.seq, view.feed_head(self.feed), now=ctx.clock.now()
+                    )
+                    if first or head > self.saved.seq:
+                        yield FeedPage([], max(head, self.saved.seq))
                     return
                 page = self.keys_of(view, changes)
                 page.seq = view.settled(self.saved.seq, changes[-1].seq, now=ctx.clock.now())

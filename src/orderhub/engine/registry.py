@@ -38,6 +38,10 @@ class FlowRegistry:
         """The factory for this flow, or None when the flow is not available yet."""
         return self._factories.get((connector, FlowName(flow)))
 
+    def factories(self) -> list[tuple[FlowName, FlowFactory]]:
+        """Every registered (flow, factory), whatever the connector."""
+        return [(flow, factory) for (_connector, flow), factory in self._factories.items()]
+
     def available(self, connector: str) -> frozenset[FlowName]:
         """Flows of `connector` that have code behind them."""
         return frozenset(name for (conn, name) in self._factories if conn == connector)

@@ -32,7 +32,19 @@ from sqlalchemy.orm import Session
 
 from orderhub.clock import Clock, Sleep, SystemClock
 from orderhub.domain import FlowName, Integration, IntegrationStatus, Run, RunCounts, RunStatus
-from orderhub.engine.backoff import flows_with_open_exceptions, records_to_retry, wait_after_failure
+from orderhub.engine.backoff import (
+    earliest_retry,
+    flows_with_open_exceptions,
+    records_to_retry,
+    wait_after_failure,
+)
+from orderhub.engine.cadence import (
+    PUSH_SAFETY,
+    WorkCheck,
+    next_pull_wait,
+    next_push_wait,
+    work_check,
+)
 from orderhub.engine.context import FlowContext, ProgressCallback
 from orderhub.engine.errors import (
     FlowBusy,
@@ -42,9 +54,11 @@ from orderhub.engine.errors import (
     IntegrationNotConnected,
     IntegrationNotFound,
     LeaseLost,
+    NothingToDo,
     SyncExceptionNotFound,
     describe_error,
 )
+from orderhub.engine.hub_view import HubView
 from orderhub.engine.lease import RunLease, flow_lease_key, locked_flow_state
 from orderhub.engine.registry import FlowFactory, FlowRegistry
 from orderhub.secrets import SecretBox
@@ -128,6 +142,10 @@ class FlowRunner:
     def owner(self) -> str:
         return self._owner
 
+    @property
+    def registry(self) -> FlowRegistry:
+        return self._registry
+
     def run_flow(
         self,
         integration_id: str,
@@ -157,6 +175,11 @@ class FlowRunner:
             if not supports_dry_run(factory):
                 raise FlowNotAvailable(f"{flow.value} has no dry run: it can only run for real")
             trigger = DRY_RUN_TRIGGER
+        check = work_check(factory) if only_if_due and not dry_run else None
+        if check is not None:
+            if not self._worth_running(integration_id, flow, check):
+                raise NothingToDo(f"{flow.value} of integration {integration_id} has nothing new")
+            only_if_due = False  # due because its feed holds work, whatever its timer says
         key = flow_lease_key(integration_id, flow)
         busy = FlowBusy(f"{flow.value} of integration {integration_id} is already running")
         with self._active_lock:
@@ -184,6 +207,53 @@ class FlowRunner:
         finally:
             with self._active_lock:
                 self._running_keys.discard(key)
+
+    def _worth_running(self, integration_id: str, flow: FlowName, check: WorkCheck) -> bool:
+        """Whether a scheduled push would find work; if not, set its next look, skip it past
+        what it need not read, and start nothing (no lease, no run row, no call)."""
+        now = self._clock.now()
+        with self._db.read_session() as session:
+            integration = store_integrations.get_integration(session, integration_id)
+            if integration is None:
+                raise IntegrationNotFound(f"No integration with id {integration_id!r}")
+            state = store_integrations.get_flow_state(session, integration_id, flow)
+            retries, _open = records_to_retry(session, integration_id, flow, now=now, every=False)
+            if retries:
+                return True
+            work, skip_to = check(HubView(session), integration, state.cursor, now)
+        if work:
+            return True
+        with (
+            self._db.session() as session,
+            locked_flow_state(session, integration_id, flow, now=now) as locked,
+        ):
+            if locked.next_run_at is None or locked.next_run_at <= now:
+                retry = earliest_retry(session, integration_id, flow)
+                interval = timedelta(seconds=locked.interval_seconds)
+                store_integrations.set_flow_schedule(
+                    session,
+                    integration_id,
+                    flow,
+                    last_run_at=locked.last_run_at,
+                    next_run_at=now + next_push_wait(interval, retry, now),
+                    last_error=locked.last_error,
+                )
+            cursor = locked.cursor
+            seq = cursor.get("seq") if cursor else None
+            # Past changes it need not read (its own), but only while no run holds the flow:
+            # a run takes this mutex after its lease, so it then reads the moved cursor.
+            key = flow_lease_key(integration_id, flow)
+            if (
+                cursor is not None
+                and isinstance(seq, int)
+                and skip_to is not None
+                and skip_to > seq
+                and store_leases.holder(session, key=key) is None
+            ):
+                store_integrations.save_cursor(
+                    session, integration_id, flow, {**cursor, "seq": skip_to}
+                )
+        return False
 
     def retry_exception(self, exception_id: str) -> Run:
         """Run that exception's flow now (even if the flow is off): it re-fetches the record."""
@@ -270,9 +340,10 @@ class FlowRunner:
                 session, integration_id=integration_id, flow=flow, trigger=trigger, now=started_at
             )
             interval = timedelta(seconds=state.interval_seconds)
+            is_push = work_check(factory) is not None
             # Claim the next slot now; a trigger during the run moves it earlier, and the
             # finish keeps that earlier time (a webhook during a run is not lost).
-            claimed_next = started_at + interval
+            claimed_next = started_at + (max(interval, PUSH_SAFETY) if is_push else interval)
             if not dry_run:
                 store_integrations.set_flow_schedule(
                     session,
@@ -335,7 +406,15 @@ class FlowRunner:
                     self._active.discard(ctx)
 
         run = self._finish(
-            integration_id, flow, run_id, ctx, error, claimed_next, interval, dry_run=dry_run
+            integration_id,
+            flow,
+            run_id,
+            ctx,
+            error,
+            claimed_next,
+            interval,
+            dry_run=dry_run,
+            is_push=is_push,
         )
         if interrupt is not None:
             raise interrupt
@@ -352,14 +431,25 @@ class FlowRunner:
         interval: timedelta,
         *,
         dry_run: bool = False,
+        is_push: bool = False,
     ) -> Run:
         finished_at = self._clock.now()
         with self._db.session() as session:
             # Raises IntegrationNotFound if it was removed while it ran (its runs went with it).
             with locked_flow_state(session, integration_id, flow, now=finished_at) as state:
                 if not dry_run:  # a dry run leaves the schedule as the real runs set it
-                    if error is None:
-                        next_run_at = finished_at + interval
+                    idle_runs: int | None = None
+                    if error is None and is_push:
+                        retry = earliest_retry(session, integration_id, flow)
+                        next_run_at = finished_at + next_push_wait(interval, retry, finished_at)
+                    elif error is None:
+                        wait, idle_runs = next_pull_wait(
+                            ctx.counts if ctx else RunCounts(),
+                            idle_runs=state.idle_runs,
+                            interval=interval,
+                            longest=timedelta(seconds=state.max_interval_seconds),
+                        )
+                        next_run_at = finished_at + wait
                     else:
                         next_run_at = finished_at + wait_after_failure(
                             session, integration_id, flow, run_id, interval
@@ -374,6 +464,7 @@ class FlowRunner:
                         last_run_at=finished_at,
                         next_run_at=next_run_at,
                         last_error=error,
+                        idle_runs=idle_runs,
                     )
             store_runs.finish_run(
                 session,

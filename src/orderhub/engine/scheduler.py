@@ -18,6 +18,7 @@ from datetime import timedelta
 
 from orderhub.clock import Clock, SystemClock
 from orderhub.domain import FlowName, Run
+from orderhub.engine.cadence import feed_watches
 from orderhub.engine.errors import (
     FlowBusy,
     FlowDisabled,
@@ -67,6 +68,7 @@ class EmbeddedScheduler:
         self._inflight: dict[_Key, Future[Run | None]] = {}
         self._inflight_lock = threading.Lock()
         self._on_tick = on_tick
+        self._feeds = feed_watches(runner.registry)
 
     @property
     def running(self) -> bool:
@@ -171,7 +173,7 @@ class EmbeddedScheduler:
     def _due(self) -> list[_Key]:
         now = self._clock.now()
         with self._db.read_session() as session:
-            due = store_integrations.due_flows(session, now=now)
+            due = store_integrations.due_flows(session, now=now, feeds=self._feeds)
         return [(integration_id, FlowName(flow)) for integration_id, flow in due]
 
     def _run_one(

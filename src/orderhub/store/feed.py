@@ -38,7 +38,9 @@ __all__ = [
     "changes_since",
     "discard_change",
     "discard_changes",
+    "feed_head",
     "feed_position_at",
+    "has_changes_after",
     "record_change",
     "record_changes",
     "record_event",
@@ -119,6 +121,24 @@ def changes_since(
         )
         for row in rows
     ]
+
+
+def feed_head(session: Session, kind: EntityKind) -> int:
+    """The newest seq of `kind` in the feed (0 for none)."""
+    newest = session.scalar(select(func.max(ChangeRow.seq)).where(ChangeRow.kind == kind.value))
+    return int(newest or 0)
+
+
+def has_changes_after(
+    session: Session, kind: EntityKind, after_seq: int, *, exclude_integration: str | None
+) -> bool:
+    """Whether the feed holds a change of `kind` after `after_seq` (not by that integration)."""
+    query = select(ChangeRow.seq).where(ChangeRow.kind == kind.value, ChangeRow.seq > after_seq)
+    if exclude_integration is not None:
+        query = query.where(
+            ChangeRow.integration_id.is_(None) | (ChangeRow.integration_id != exclude_integration)
+        )
+    return session.scalar(query.limit(1)) is not None
 
 
 def feed_position_at(session: Session, kind: EntityKind, at: datetime) -> int:

@@ -21,21 +21,23 @@ transaction as the records the cursor covers.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, exists, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from orderhub.domain import FlowName, FlowSetting, IntegrationStatus
 from orderhub.store.dialect import utc
 from orderhub.store.errors import NotFoundError
-from orderhub.store.tables import FlowRow, IntegrationRow
+from orderhub.store.tables import ChangeRow, FlowRow, IntegrationRow
 
 __all__ = [
     "DEFAULT_INTERVAL_SECONDS",
+    "DEFAULT_MAX_INTERVAL_SECONDS",
+    "FeedWatch",
     "FlowState",
     "due_flows",
     "flow_setting",
@@ -48,6 +50,8 @@ __all__ = [
 ]
 
 DEFAULT_INTERVAL_SECONDS = 60
+DEFAULT_MAX_INTERVAL_SECONDS = 900
+"""A quiet pull flow's polling stretches from its interval up to this (15 minutes)."""
 _FLOW_ORDER = {flow.value: index for index, flow in enumerate(FlowName)}
 
 
@@ -62,6 +66,8 @@ class FlowState:
     interval_seconds: int
     last_run_at: datetime | None
     last_error: str | None
+    idle_runs: int = 0
+    max_interval_seconds: int = DEFAULT_MAX_INTERVAL_SECONDS
 
 
 def get_flow_state(session: Session, integration_id: str, flow: FlowName) -> FlowState:
@@ -80,6 +86,8 @@ def get_flow_state(session: Session, integration_id: str, flow: FlowName) -> Flo
         interval_seconds=row.interval_seconds,
         last_run_at=row.last_run_at,
         last_error=row.last_error,
+        idle_runs=row.idle_runs or 0,
+        max_interval_seconds=row.max_interval_seconds or DEFAULT_MAX_INTERVAL_SECONDS,
     )
 
 
@@ -108,6 +116,7 @@ def set_flow_enabled(
         if since is not None:
             row.since = utc(since)
             row.cursor = None
+            row.feed_seq = None
             row.next_run_at = None
     else:
         row.enabled = False
@@ -128,8 +137,15 @@ def set_flow_interval(
 def save_cursor(
     session: Session, integration_id: str, flow: FlowName, cursor: dict[str, Any]
 ) -> None:
-    """Store a flow's cursor (a JSON-ready dict) in the caller's transaction."""
-    _flow_row(session, integration_id, flow).cursor = copy.deepcopy(cursor)
+    """Store a flow's cursor (a JSON-ready dict) in the caller's transaction.
+
+    A push flow's position (`seq`) is kept in a column too, for the dispatcher's question
+    "which push flows have changes waiting" (`due_flows`).
+    """
+    row = _flow_row(session, integration_id, flow)
+    row.cursor = copy.deepcopy(cursor)
+    seq = cursor.get("seq")
+    row.feed_seq = seq if isinstance(seq, int) and not isinstance(seq, bool) else None
     session.flush()
 
 
@@ -141,12 +157,18 @@ def set_flow_schedule(
     last_run_at: datetime | None,
     next_run_at: datetime | None,
     last_error: str | None,
+    idle_runs: int | None = None,
 ) -> None:
-    """Record when the flow last ran, when it runs next, and the last run's error (or None)."""
+    """Record when the flow last ran, when it runs next, and the last run's error (or None).
+
+    `idle_runs` (when given): the pull runs in a row that found nothing new.
+    """
     row = _flow_row(session, integration_id, flow)
     row.last_run_at = utc(last_run_at) if last_run_at is not None else None
     row.next_run_at = utc(next_run_at) if next_run_at is not None else None
     row.last_error = last_error
+    if idle_runs is not None:
+        row.idle_runs = idle_runs
     session.flush()
 
 
@@ -180,23 +202,50 @@ def mark_due(
     return [FlowName(flow) for flow in moved.scalars()]
 
 
-def due_flows(session: Session, *, now: datetime) -> list[tuple[str, FlowName]]:
-    """Enabled flows of connected integrations whose `next_run_at` is unset or has come.
+FeedWatch = tuple[str, bool]
+"""A change feed kind a push flow reads, and whether its integration's own changes count."""
 
-    Ordered with the longest-waiting first (never-scheduled flows before all others).
+
+def due_flows(
+    session: Session,
+    *,
+    now: datetime,
+    feeds: Mapping[FlowName, Sequence[FeedWatch]] | None = None,
+) -> list[tuple[str, FlowName]]:
+    """Enabled flows of connected integrations that should run now.
+
+    A flow is due when its `next_run_at` is unset or has come (a pull's polling interval, a
+    trigger, a retry's backoff, a push's safety net). A push flow named in `feeds` is due
+    besides as soon as the change feed holds a change it reads after its position (one
+    indexed EXISTS per flow kind): hub changes reach the store within a dispatcher tick, and
+    a push with nothing new is never started. Ordered with the longest-waiting first.
     """
     now = utc(now)
-    rows = list(
-        session.execute(
-            select(FlowRow.integration_id, FlowRow.flow, FlowRow.next_run_at)
-            .join(IntegrationRow, IntegrationRow.integration_id == FlowRow.integration_id)
-            .where(
-                IntegrationRow.status == IntegrationStatus.CONNECTED.value,
-                FlowRow.enabled.is_(True),
-                FlowRow.next_run_at.is_(None) | (FlowRow.next_run_at <= now),
-            )
+    base = (
+        select(FlowRow.integration_id, FlowRow.flow, FlowRow.next_run_at)
+        .join(IntegrationRow, IntegrationRow.integration_id == FlowRow.integration_id)
+        .where(
+            IntegrationRow.status == IntegrationStatus.CONNECTED.value,
+            FlowRow.enabled.is_(True),
         )
     )
+    rows = list(
+        session.execute(base.where(FlowRow.next_run_at.is_(None) | (FlowRow.next_run_at <= now)))
+    )
+    for flow, watches in (feeds or {}).items():
+        waiting = [_waiting_change(kind, include_own) for kind, include_own in watches]
+        if not waiting:
+            continue
+        rows.extend(
+            session.execute(
+                base.where(
+                    FlowRow.flow == FlowName(flow).value,
+                    FlowRow.feed_seq.is_not(None),
+                    FlowRow.next_run_at > now,
+                    or_(*waiting),
+                )
+            )
+        )
     rows.sort(
         key=lambda row: (
             row.next_run_at is not None,
@@ -206,6 +255,16 @@ def due_flows(session: Session, *, now: datetime) -> list[tuple[str, FlowName]]:
         )
     )
     return [(row.integration_id, FlowName(row.flow)) for row in rows]
+
+
+def _waiting_change(kind: str, include_own: bool) -> ColumnElement[bool]:
+    change = aliased(ChangeRow)
+    found = exists().where(change.kind == kind, change.seq > FlowRow.feed_seq)
+    if not include_own:
+        found = found.where(
+            change.integration_id.is_(None) | (change.integration_id != FlowRow.integration_id)
+        )
+    return found
 
 
 def flow_setting(row: FlowRow) -> FlowSetting:

@@ -178,6 +178,7 @@ def mark_connected(session: Session, integration_id: str, *, now: datetime) -> I
     if row.disabled_at is not None:
         for flow in flows:
             flow.cursor = None
+            flow.feed_seq = None
             flow.since = None
             flow.next_run_at = None
         row.enabled_at = now

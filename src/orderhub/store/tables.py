@@ -191,6 +191,11 @@ class FlowRow(Base):
     interval_seconds: Mapped[int] = mapped_column(Integer)
     since: Mapped[datetime | None]
     cursor: Mapped[dict[str, Any] | None]
+    feed_seq: Mapped[int | None] = mapped_column(BigInteger)
+    """A push flow's position in the change feed (its cursor's `seq`), for the dispatcher."""
+    idle_runs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """A pull flow's runs in a row that found nothing new: they stretch its polling interval."""
+    max_interval_seconds: Mapped[int] = mapped_column(Integer, default=900, server_default="900")
     next_run_at: Mapped[datetime | None]
     last_run_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -74,7 +74,7 @@ from orderhub.connectors.cartcom.mapping.inventory import (
     stock_row_from_product,
     stock_row_from_variant,
 )
-from orderhub.domain import FlowName
+from orderhub.domain import FlowName, Integration
 from orderhub.engine import EntityKind, FlowContext, HubView
 from orderhub.engine.push import FeedPage, FeedPush, PageResult
 
@@ -112,6 +112,7 @@ class InventoryPush(FeedPush["_StockWriter", _Job]):
     """Filtered reads costing more calls than this, with the catalog's size unknown, first ask
     Cart.com how big the catalog is (2 calls, remembered in the cursor) to choose."""
     feed_batch = 1000
+    also_watches = ((EntityKind.LOCATION, True),)  # a location's status moves the quantities
 
     def __init__(self, ctx: FlowContext) -> None:
         super().__init__(ctx)
@@ -120,16 +121,20 @@ class InventoryPush(FeedPush["_StockWriter", _Job]):
         self.fingerprint = ""
         self.planned: list[FeedPage] = []
 
+    @classmethod
+    def other_work(cls, view: HubView, integration: Integration, cursor: Mapping[str, Any]) -> bool:
+        """The rules (buffers, counted locations, their statuses) moved since the last run."""
+        rules = parse_inventory_rules(integration.settings)
+        counted = _counted(view, rules)
+        return cursor.get(FINGERPRINT) != rules_fingerprint(rules, counted)
+
     @contextmanager
     def connect(self, ctx: FlowContext) -> Iterator[_StockWriter]:
         with cartcom_client_for(ctx) as client:
             yield _StockWriter(self, client)
 
     def begin(self, view: HubView) -> None:
-        locations = view.all_records(EntityKind.LOCATION)
-        self.counted = counted_locations(
-            self.rules, ((r.hub_id, r.data.get("status")) for r in locations)
-        )
+        self.counted = _counted(view, self.rules)
         self.fingerprint = rules_fingerprint(self.rules, self.counted)
 
     def first_extra(self, view: HubView) -> dict[str, Any]:
@@ -363,6 +368,11 @@ class _StockReader:
             if row is not None:
                 rows.append(row)
         return rows
+
+
+def _counted(view: HubView, rules: InventoryRules) -> frozenset[str]:
+    locations = view.all_records(EntityKind.LOCATION)
+    return counted_locations(rules, ((r.hub_id, r.data.get("status")) for r in locations))
 
 
 def _sku(data: Mapping[str, Any]) -> str | None:

@@ -1,0 +1,112 @@
+"""A push flow runs when its feed holds something for it, and only then (issue #11).
+
+No timer wakes it: with nothing new in the feed it starts no run (no lease, no run row, no
+call); a hub change makes it due at the next dispatcher tick; its own integration's changes
+never do; its safety net looks without starting anything when there is nothing to do.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from orderhub.domain import FlowName
+from orderhub.engine import EmbeddedScheduler, FlowRunner
+from orderhub.services.integrations import enable_flow
+from orderhub.services.inventory import set_inventory
+from orderhub.store import integrations as integration_store
+from orderhub.store import runs as run_store
+from orderhub.store.feed import feed_head
+from orderhub.store.records import EntityKind
+
+from .conftest import LONG_AGO, World
+
+
+def _scheduler(world: World) -> EmbeddedScheduler:
+    runner = FlowRunner(
+        world.hub.db,
+        world.hub.box,
+        world.hub.registry,
+        http_factory=lambda _integration: world.http,
+        sleep=lambda _seconds: None,
+    )
+    return EmbeddedScheduler(runner, world.hub.db)
+
+
+def _runs(world: World, flow: FlowName) -> int:
+    with world.hub.db.read_session() as session:
+        return len(run_store.list_runs(session, integration_id=world.integration_id, flow=flow))
+
+
+def _a_sku(world: World) -> str:
+    products = world.api("products", use_variant_inventory="false", fields="id,item_number")
+    return str(next(p["item_number"] for p in products["products"] if p["item_number"]))
+
+
+def test_an_empty_feed_starts_no_run_and_a_hub_change_starts_one_at_the_next_tick(
+    world: World,
+) -> None:
+    enable_flow(world.hub, world.integration_id, FlowName.INVENTORY_PUSH)
+    scheduler = _scheduler(world)
+    scheduler.run_due_once()  # the first run keeps its first position
+    runs = _runs(world, FlowName.INVENTORY_PUSH)
+    calls = world.sandbox.calls()["total"]
+
+    for _ in range(5):
+        assert scheduler.run_due_once() == []
+
+    assert _runs(world, FlowName.INVENTORY_PUSH) == runs  # no run row
+    assert world.sandbox.calls()["total"] == calls  # no call
+    set_inventory(world.hub, sku=_a_sku(world), quantity=4321, actor="api")
+
+    [run] = scheduler.run_due_once()
+
+    assert (run.flow, run.trigger, run.counts.updated) == (FlowName.INVENTORY_PUSH, "schedule", 1)
+    assert world.calls("POST /inventory/set") == 1
+    assert scheduler.run_due_once() == []
+
+
+def test_the_integrations_own_changes_never_make_its_push_due(world: World) -> None:
+    enable_flow(world.hub, world.integration_id, FlowName.PRODUCTS_PUSH)
+    enable_flow(world.hub, world.integration_id, FlowName.PRODUCTS_PULL, since=LONG_AGO)
+    scheduler = _scheduler(world)
+    scheduler.run_due_once()  # products.pull brings the catalog; products.push its position
+    pushes = _runs(world, FlowName.PRODUCTS_PUSH)
+
+    for _ in range(3):
+        assert [r.flow for r in scheduler.run_due_once()] == []
+
+    assert _runs(world, FlowName.PRODUCTS_PUSH) == pushes
+    with world.hub.db.read_session() as session:
+        state = integration_store.get_flow_state(
+            session, world.integration_id, FlowName.PRODUCTS_PUSH
+        )
+        head = feed_head(session, EntityKind.PRODUCT)
+    assert state.cursor is not None
+    assert state.cursor["seq"] == head  # stepped past what the pull wrote: nothing to scan
+
+
+def test_the_safety_net_looks_without_starting_a_run(world: World) -> None:
+    enable_flow(world.hub, world.integration_id, FlowName.FULFILLMENTS_PUSH)
+    scheduler = _scheduler(world)
+    scheduler.run_due_once()
+    runs = _runs(world, FlowName.FULFILLMENTS_PUSH)
+    now = world.hub.clock.now()
+    with world.hub.db.session() as session:  # its safety net comes due
+        integration_store.set_flow_schedule(
+            session,
+            world.integration_id,
+            FlowName.FULFILLMENTS_PUSH,
+            last_run_at=None,
+            next_run_at=now - timedelta(seconds=1),
+            last_error=None,
+        )
+
+    assert scheduler.run_due_once() == []
+
+    assert _runs(world, FlowName.FULFILLMENTS_PUSH) == runs
+    with world.hub.db.read_session() as session:
+        state = integration_store.get_flow_state(
+            session, world.integration_id, FlowName.FULFILLMENTS_PUSH
+        )
+    assert state.next_run_at is not None
+    assert state.next_run_at - now >= timedelta(minutes=14)
