@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable
@@ -112,7 +113,7 @@ def test_a_quiet_pull_polls_less_and_less_often_then_at_once_again_on_activity(
         if scheduler.run_due_once():
             runs_at.append(second)
         clock.advance(1)
-    gaps = [b - a for a, b in zip(runs_at, runs_at[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(runs_at)]
     assert gaps[:4] == [120, 240, 480, 900]  # doubling from the minute...
     assert set(gaps[4:]) == {900}  # ...up to the 15-minute ceiling
 
