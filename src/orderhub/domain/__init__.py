@@ -10,6 +10,10 @@ from orderhub.domain.integration import (
     FlowSetting,
     Integration,
     IntegrationStatus,
+    IntegrationWebhooks,
+    SubscriptionCheck,
+    WebhookFlowHealth,
+    WebhookMode,
 )
 from orderhub.domain.inventory import Inventory
 from orderhub.domain.location import Location, LocationStatus
@@ -40,6 +44,7 @@ __all__ = [
     "HubModel",
     "Integration",
     "IntegrationStatus",
+    "IntegrationWebhooks",
     "Inventory",
     "LineItem",
     "Location",
@@ -55,6 +60,9 @@ __all__ = [
     "Run",
     "RunCounts",
     "RunStatus",
+    "SubscriptionCheck",
     "SyncException",
     "UtcDatetime",
+    "WebhookFlowHealth",
+    "WebhookMode",
 ]
