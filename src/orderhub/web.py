@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from orderhub.api import create_app as create_api_app
 from orderhub.engine import EmbeddedScheduler
-from orderhub.hooks import DEFAULT_DEBOUNCE_SECONDS, CartcomHookReceiver, SchedulerWake, Waker
+from orderhub.hooks import CartcomHookReceiver, Debounce, SchedulerWake, Waker
 from orderhub.hub import Hub
 from orderhub.portal import create_portal_app
 from orderhub.proxies import ForwardedHeadersMiddleware
@@ -52,7 +52,7 @@ def create_web_app(
     *,
     scheduler: EmbeddedScheduler | None = None,
     waker: Waker | None = None,
-    debounce_seconds: float = DEFAULT_DEBOUNCE_SECONDS,
+    debounce: Debounce | None = None,
 ) -> ASGIApp:
     """The API, the portal and the webhook receiver over one hub.
 
@@ -62,8 +62,8 @@ def create_web_app(
     a trusted proxy sent them (`orderhub.proxies`): the sign-in throttle counts per address.
     """
     if waker is None and scheduler is not None:
-        waker = SchedulerWake(scheduler, delay_seconds=debounce_seconds)
-    hooks = CartcomHookReceiver(hub, waker=waker, debounce_seconds=debounce_seconds)
+        waker = SchedulerWake(scheduler)
+    hooks = CartcomHookReceiver(hub, waker=waker, debounce=debounce)
     app = WebApp(
         create_api_app(hub, scheduler=scheduler),
         create_portal_app(hub, scheduler=scheduler),

@@ -15,7 +15,7 @@ import pytest
 from orderhub.clock import FakeClock
 from orderhub.connectors.cartcom.sandbox import SandboxTransport
 from orderhub.domain import FlowName
-from orderhub.hooks import CartcomHookReceiver
+from orderhub.hooks import CartcomHookReceiver, Debounce
 from orderhub.hub import Hub, default_registry
 from orderhub.secrets import SecretBox
 from orderhub.settings import Settings
@@ -31,10 +31,10 @@ HUB_URL = "http://hub.test"
 
 @dataclass
 class Wakes:
-    calls: list[tuple[str, list[FlowName]]] = field(default_factory=list)
+    calls: list[tuple[str, list[FlowName], float]] = field(default_factory=list)
 
-    def __call__(self, integration_id: str, flows: list[FlowName]) -> None:
-        self.calls.append((integration_id, flows))
+    def __call__(self, integration_id: str, flows: list[FlowName], delay: float) -> None:
+        self.calls.append((integration_id, flows, delay))
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def wakes() -> Wakes:
 
 @pytest.fixture
 def receiver(hub: Hub, wakes: Wakes) -> CartcomHookReceiver:
-    return CartcomHookReceiver(hub, waker=wakes, debounce_seconds=0.5)
+    return CartcomHookReceiver(hub, waker=wakes, debounce=Debounce(quiet=0.5, busy=2.0))
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ def test_a_delivery_is_stored_and_makes_its_flow_due_after_the_debounce(
     due = T0.replace(microsecond=500_000)
     assert _next_run(hub, integration_id, FlowName.ORDERS_PULL) == due
     assert _next_run(hub, integration_id, FlowName.PRODUCTS_PULL) == LATER
-    assert wakes.calls == [(integration_id, [FlowName.ORDERS_PULL])]  # once per burst
+    assert wakes.calls == [(integration_id, [FlowName.ORDERS_PULL], 0.5)]  # once per burst
     with hub.db.read_session() as session:
         health = webhook_store.flow_health(session, [integration_id])[integration_id]
     assert health[FlowName.ORDERS_PULL].last_delivery_at == T0
@@ -69,7 +69,7 @@ def test_product_and_customer_events(
         ("ProductStatusChanged", FlowName.PRODUCTS_PULL, "7"),
     ]
     assert _next_run(hub, integration_id, FlowName.ORDERS_PULL) == LATER  # customers wake nothing
-    assert wakes.calls == [(integration_id, [FlowName.PRODUCTS_PULL])]
+    assert wakes.calls == [(integration_id, [FlowName.PRODUCTS_PULL], 0.5)]
 
 
 def _undeclared(request: httpx.Request) -> httpx.Request:

@@ -12,11 +12,12 @@ refusal stores nothing:
 - 413: a body over `MAX_BODY_BYTES` (declared or counted while reading, `orderhub.body_limit`);
 - 400: a body that is not JSON, or an event the hub does not know.
 
-A burst is coalesced: the flow is made due `debounce` after the delivery, and a later
-delivery never moves that time (`mark_due` only moves a flow earlier), so the deliveries of
-one change (NewOrder, NewValidOrder, OrderPlaced…) and of a burst of changes are one run.
-After the commit, `waker` is told which flows moved, so the process that runs flows can look
-at once (`orderhub.hooks.wakers`).
+A burst is coalesced: the flow is made due a moment after the delivery (`Debounce`: half a
+second after a quiet spell, longer while deliveries keep coming), and a later delivery never
+moves that time (`mark_due` only moves a flow earlier), so the deliveries of one change
+(NewOrder, NewValidOrder, OrderPlaced…) are one run, and a burst of a thousand a few. After
+the commit, `waker` is told which flows moved and when they are due, so the process that runs
+flows looks then instead of at its next tick (`orderhub.hooks.wakers`).
 """
 
 from __future__ import annotations
@@ -43,24 +44,23 @@ from orderhub.connectors.cartcom.webhook_events import (
     read_delivery,
 )
 from orderhub.domain import FlowName
+from orderhub.hooks.debounce import Debounce
 from orderhub.hub import Hub
 from orderhub.store import webhooks as webhook_store
 from orderhub.store.flows import mark_due
 
-__all__ = ["DEFAULT_DEBOUNCE_SECONDS", "MAX_BODY_BYTES", "CartcomHookReceiver", "Waker"]
+__all__ = ["MAX_BODY_BYTES", "CartcomHookReceiver", "Waker"]
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 256 * 1024
 """An order with a few hundred lines is tens of KiB; four times that is room enough."""
-DEFAULT_DEBOUNCE_SECONDS = 0.5
-"""How long after a delivery its flow becomes due: the other deliveries of the same change
-arrive within it, and the change is visible in Cart.com's lists by then."""
 PRUNE_EVERY = 1000
 """Deliveries between two prunings of the inbox (a bounded batch each time)."""
 
-Waker = Callable[[str, list[FlowName]], None]
-"""Told after the commit which flows of which integration a delivery made due."""
+Waker = Callable[[str, list[FlowName], float], None]
+"""Told after the commit which flows of which integration a delivery made due, in how many
+seconds."""
 
 _PATH = re.compile(re.escape(HOOK_PATH) + r"/([0-9A-Za-z]{1,32})/([0-9A-Za-z_-]{1,128})/?")
 _STATE_KEY = "orderhub.hook_integration"
@@ -74,14 +74,12 @@ class CartcomHookReceiver:
         hub: Hub,
         *,
         waker: Waker | None = None,
-        debounce_seconds: float = DEFAULT_DEBOUNCE_SECONDS,
+        debounce: Debounce | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
     ) -> None:
-        if debounce_seconds < 0:
-            raise ValueError("debounce_seconds must not be negative")
         self.hub = hub
         self.waker = waker
-        self.debounce = timedelta(seconds=debounce_seconds)
+        self.debounce = debounce or Debounce()
         self._with_body = BodyLimitMiddleware(
             self._deliver, max_bytes=max_body_bytes, respond=lambda m: _answer(413, m)
         )
@@ -118,14 +116,15 @@ class CartcomHookReceiver:
         except UnknownEvent as problem:
             await _answer(400, str(problem))(scope, receive, send)
             return
-        moved = await run_in_threadpool(self._store, integration_id, announcement, len(body))
-        if moved is None:
+        stored = await run_in_threadpool(self._store, integration_id, announcement, len(body))
+        if stored is None:
             await _answer(404, "Not found")(scope, receive, send)
             return
         await JSONResponse({"received": True})(scope, receive, send)
+        moved, delay = stored
         if moved and self.waker is not None:
             try:
-                self.waker(integration_id, moved)
+                self.waker(integration_id, moved, delay.total_seconds())
             except Exception:  # the delivery is stored and due; the tick will find it
                 log.exception("waking the flows of integration %s failed", integration_id)
 
@@ -135,8 +134,9 @@ class CartcomHookReceiver:
 
     def _store(
         self, integration_id: str, announcement: Announcement, body_bytes: int
-    ) -> list[FlowName] | None:
-        """Inbox row and trigger in one transaction; None if the integration went meanwhile."""
+    ) -> tuple[list[FlowName], timedelta] | None:
+        """Inbox row and trigger in one transaction: the flows it moved, due after the delay;
+        None if the integration went meanwhile."""
         now = self.hub.clock.now()
         delivery = webhook_store.Delivery(
             event_type=announcement.event_type,
@@ -146,9 +146,10 @@ class CartcomHookReceiver:
         )
         try:
             with self.hub.db.session() as session:
-                webhook_store.record_delivery(session, integration_id, delivery, now=now)
+                previous = webhook_store.record_delivery(session, integration_id, delivery, now=now)
+                delay = self.debounce.delay(previous, now)
                 moved = (
-                    mark_due(session, integration_id, [announcement.flow], now=now + self.debounce)
+                    mark_due(session, integration_id, [announcement.flow], now=now + delay)
                     if announcement.flow is not None
                     else []
                 )
@@ -158,7 +159,7 @@ class CartcomHookReceiver:
             "integration %s: %s for %s", integration_id, announcement.event_type, announcement.flow
         )
         self._maybe_prune()
-        return moved
+        return moved, delay
 
     def _maybe_prune(self) -> None:
         with self._count_lock:

@@ -1,10 +1,10 @@
 """After a delivery made flows due: tell whoever runs flows, so they need not wait a tick.
 
 - Embedded (`orderhub serve`, `orderhub demo`): `SchedulerWake` wakes the `EmbeddedScheduler`
-  of the same process once the receiver's debounce has passed (one timer per burst).
+  of the same process when the flow becomes due (one timer at a time).
 - Distributed (`serve --no-scheduler` beside `orderhub worker`s on PostgreSQL): `QueueWake`
   defers the flow's Procrastinate job at once, with the same `lock` and `queueing_lock` as
-  the workers' dispatch, scheduled after the debounce; a job queued already
+  the workers' dispatch, scheduled for when the flow becomes due; a job queued already
   (`AlreadyEnqueued`) covers it. Without it, the workers' dispatch tick (every 5 s by default)
   finds the due flow: latency, never loss, since the trigger is in the database.
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import procrastinate
 from procrastinate import exceptions as procrastinate_errors
@@ -33,20 +34,24 @@ _SETTLE_SECONDS = 0.05
 
 
 class SchedulerWake:
-    """Wakes an embedded scheduler `delay_seconds` after the first delivery of a burst."""
+    """Wakes an embedded scheduler when a flow a delivery moved becomes due."""
 
-    def __init__(self, scheduler: EmbeddedScheduler, *, delay_seconds: float) -> None:
+    def __init__(self, scheduler: EmbeddedScheduler) -> None:
         self._scheduler = scheduler
-        self._delay = max(0.0, delay_seconds) + _SETTLE_SECONDS
         self._timer: threading.Timer | None = None
+        self._fires_at = 0.0
         self._lock = threading.Lock()
 
-    def __call__(self, integration_id: str, flows: list[FlowName]) -> None:
+    def __call__(self, integration_id: str, flows: list[FlowName], delay: float) -> None:
+        fires_at = time.monotonic() + max(0.0, delay) + _SETTLE_SECONDS
         with self._lock:
             if self._timer is not None and self._timer.is_alive():
-                return  # this burst's wake is set already
-            self._timer = threading.Timer(self._delay, self._scheduler.wake)
+                if self._fires_at <= fires_at:
+                    return  # an earlier wake is set: that look finds this flow too
+                self._timer.cancel()
+            self._timer = threading.Timer(fires_at - time.monotonic(), self._scheduler.wake)
             self._timer.daemon = True
+            self._fires_at = fires_at
             self._timer.start()
 
     def close(self) -> None:
@@ -58,16 +63,16 @@ class SchedulerWake:
 class QueueWake:
     """Defers `run_flow` jobs on the workers' Procrastinate queue (PostgreSQL)."""
 
-    def __init__(self, conninfo: str, *, delay_seconds: float) -> None:
+    def __init__(self, conninfo: str) -> None:
         self._app = procrastinate.App(
             connector=procrastinate.SyncPsycopgConnector(conninfo=conninfo, min_size=0, max_size=2)
         )
-        self._delay = max(0.0, delay_seconds) + _SETTLE_SECONDS
         self._opened = False
         self._lock = threading.Lock()
 
-    def __call__(self, integration_id: str, flows: list[FlowName]) -> None:
+    def __call__(self, integration_id: str, flows: list[FlowName], delay: float) -> None:
         self._open()
+        seconds = max(0.0, delay) + _SETTLE_SECONDS
         for flow in flows:
             key = flow_lease_key(integration_id, flow)
             deferrer = self._app.configure_task(
@@ -75,7 +80,7 @@ class QueueWake:
                 queue=FLOWS_QUEUE,
                 lock=key,
                 queueing_lock=key,
-                schedule_in={"seconds": self._delay},
+                schedule_in={"seconds": seconds},
             )
             try:
                 deferrer.defer(integration_id=integration_id, flow=FlowName(flow).value)

@@ -70,9 +70,21 @@ class StoredDelivery:
 
 def record_delivery(
     session: Session, integration_id: str, delivery: Delivery, *, now: datetime
-) -> None:
-    """Insert the delivery, and move its flow's last delivery time (at most once a second)."""
+) -> datetime | None:
+    """Insert the delivery, and move its flow's last delivery time (at most once a second).
+
+    Returns the flow's last delivery time before this one (None: none, or no flow), which
+    tells a delivery in a burst from one after a quiet spell.
+    """
     now = utc(now)
+    previous = None
+    if delivery.flow is not None:
+        previous = session.scalar(
+            select(WebhookFlowRow.last_delivery_at).where(
+                WebhookFlowRow.integration_id == integration_id,
+                WebhookFlowRow.flow == delivery.flow.value,
+            )
+        )
     session.add(
         WebhookInboxRow(
             integration_id=integration_id,
@@ -105,6 +117,7 @@ def record_delivery(
             )
         )
     session.flush()
+    return previous
 
 
 def announced(
