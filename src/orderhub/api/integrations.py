@@ -32,6 +32,7 @@ from orderhub.api.present import integration_wire
 from orderhub.api.state import ApiState
 from orderhub.domain import ConnectionReport, FlowName, Integration, IntegrationStatus
 from orderhub.services.integrations import add_integration, disable_flow, enable_flow
+from orderhub.services.webhook_view import webhook_views
 from orderhub.store import integrations as integration_store
 
 __all__ = [
@@ -125,7 +126,8 @@ def integrations_router(
         if status:
             items = [i for i in items if i.status in status]
         chosen = items[page.skip : page.skip + page.count]
-        values = [integration_wire(hub, i) for i in chosen]
+        hooks = webhook_views(hub, chosen)
+        values = [integration_wire(hub, i, hooks[i.integration_id]) for i in chosen]
         return many("integrations", values, skip=page.skip, count=page.count, total=len(items))
 
     @router.get(
