@@ -9,15 +9,12 @@ import httpx
 
 from orderhub.connectors.cartcom.client import CartcomClient
 from orderhub.connectors.cartcom.http import new_http_client
-from orderhub.connectors.cartcom.retry import RetryPolicy
+from orderhub.connectors.cartcom.retry import QUICK_RETRY
 from orderhub.connectors.cartcom.shared_limiter import SharedCallLimiter, shared_budget_for
 from orderhub.domain import Integration
 from orderhub.hub import Hub
 
-__all__ = ["QUICK_RETRY", "call_budget", "store_client"]
-
-QUICK_RETRY = RetryPolicy(max_attempts=2, base_delay=0.5, max_delay=2.0)
-"""A merchant waits on these calls (a switch, a test): answer in seconds, not after an outage."""
+__all__ = ["call_budget", "store_client"]
 
 
 def call_budget(hub: Hub, api_url: str) -> SharedCallLimiter | None:

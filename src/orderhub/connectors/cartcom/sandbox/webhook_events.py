@@ -20,7 +20,12 @@ Event kinds starting with `_` are the store's own, never delivered.
 
 from __future__ import annotations
 
-__all__ = ["EVENT_TYPES", "canonical_event"]
+from typing import Any
+
+from .errors import ApiError
+from .table import Table
+
+__all__ = ["EVENT_TYPES", "canonical_event", "check_subscription", "status_events"]
 
 EVENT_TYPES = (
     "NewOrder",
@@ -46,3 +51,26 @@ _FOLDED = {event.casefold(): event for event in EVENT_TYPES}
 def canonical_event(name: object) -> str | None:
     """The documented spelling of an event type (compared without case), or None."""
     return _FOLDED.get(name.strip().casefold()) if isinstance(name, str) else None
+
+
+def check_subscription(body: dict[str, Any]) -> None:
+    """A subscription must name a documented event (the docs' own curl sample misspells
+    OrderPlaced as "OrderPlace": a store that kept it would never deliver anything)."""
+    event = body.get("event_type")
+    if canonical_event(event) is None:
+        shown = str(event)[:64] if event is not None else "nothing"
+        raise ApiError(400, f"Unknown event_type {shown!r}; one of {', '.join(EVENT_TYPES)}")
+
+
+def status_events(statuses: Table, old: int | None, new: int) -> list[str]:
+    """What a status change announces besides OrderStatusChanged (webhook_events.py)."""
+    if statuses.get(new, "is_shipped"):
+        return ["OrderShipped"]
+    if statuses.get(new, "is_cancelled"):
+        return ["OrderCanceled"]
+    if statuses.get(new, "is_declined"):
+        return ["OrderDeclined"]
+    was_open = old is not None and statuses.get(old, "is_open")
+    if was_open and not statuses.get(new, "is_open") and not statuses.get(new, "is_quote_status"):
+        return ["OrderApproved"]
+    return []

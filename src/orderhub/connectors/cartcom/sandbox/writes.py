@@ -23,7 +23,7 @@ from .listing import get_one
 from .seed_data import SHIPPING_METHODS
 from .table import Table
 from .timefmt import local_midnight
-from .webhook_events import EVENT_TYPES, canonical_event
+from .webhook_events import canonical_event, check_subscription, status_events
 
 __all__ = ["create_or_update", "decode_changes", "delete", "set_order_status", "update"]
 
@@ -93,7 +93,7 @@ def create_or_update(store: DataStore, table: Table, body: Any) -> tuple[int, di
     if missing:
         raise ApiError(409, f"Validation failed: {', '.join(missing)} is required")
     if table.name == "webhooks":
-        _check_subscription(body)
+        check_subscription(body)
         values["event_type"] = canonical_event(values["event_type"])
     _check_fks(store, table, values)
     params: dict[str, str] = {}
@@ -106,15 +106,6 @@ def create_or_update(store: DataStore, table: Table, body: Any) -> tuple[int, di
     row = store.insert(table.name, values)
     _after_insert(store, table, row)
     return 201, get_one(store, table, table.ids[row], params)
-
-
-def _check_subscription(body: dict[str, Any]) -> None:
-    """A subscription must name a documented event (the docs' own curl sample misspells
-    OrderPlaced as "OrderPlace": a store that kept it would never deliver anything)."""
-    event = body.get("event_type")
-    if canonical_event(event) is None:
-        shown = str(event)[:64] if event is not None else "nothing"
-        raise ApiError(400, f"Unknown event_type {shown!r}; one of {', '.join(EVENT_TYPES)}")
 
 
 def _combination(store: DataStore, product_id: int, variants: Any) -> dict[str, Any]:
@@ -151,7 +142,7 @@ def update(store: DataStore, table: Table, record_id: int, body: Any) -> dict[st
     values = decode_changes(table, body)
     _check_fks(store, table, values)
     if table.name == "webhooks" and "event_type" in body:
-        _check_subscription(body)
+        check_subscription(body)
         values["event_type"] = canonical_event(values["event_type"])
     before = {column: table.get(row, column) for column in _WATCHED.get(table.name, ())}
     if not store.update(table.name, row, values):
@@ -194,24 +185,10 @@ def set_order_status(store: DataStore, order_id: int, body: Any) -> dict[str, An
             },
         )
         store.emit("OrderStatusChanged", "orders", order_id, old_status=old, new_status=status)
-        for event in _status_events(statuses, statuses.row_of(old), srow):
+        for event in status_events(statuses, statuses.row_of(old), srow):
             store.emit(event, "orders", order_id)
         store.emit("OrderUpdated", "orders", order_id)
     return get_one(store, orders, order_id, {})
-
-
-def _status_events(statuses: Table, old: int | None, new: int) -> list[str]:
-    """What a status change announces besides OrderStatusChanged (webhook_events.py)."""
-    if statuses.get(new, "is_shipped"):
-        return ["OrderShipped"]
-    if statuses.get(new, "is_cancelled"):
-        return ["OrderCanceled"]
-    if statuses.get(new, "is_declined"):
-        return ["OrderDeclined"]
-    was_open = old is not None and statuses.get(old, "is_open")
-    if was_open and not statuses.get(new, "is_open") and not statuses.get(new, "is_quote_status"):
-        return ["OrderApproved"]
-    return []
 
 
 def _after_insert(store: DataStore, table: Table, row: int) -> None:
