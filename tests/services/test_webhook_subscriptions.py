@@ -18,6 +18,7 @@ from orderhub.services.integrations import (
     retest_integration,
 )
 from orderhub.services.webhooks import POLLING_ONLY, last_check
+from orderhub.store import integrations as integration_store
 from orderhub.store import webhooks as webhook_store
 from support.webhook_world import HUB_URL, WebhookWorld, webhook_world
 
@@ -157,3 +158,13 @@ def test_without_the_system_permission_the_flows_poll_and_the_check_says_why(
     assert report.webhooks.missing_permission == "Other: Perform system tasks"
     assert '"Other: Perform system tasks"' in report.webhooks.message
     assert "polling" in report.webhooks.message
+
+
+def test_removing_a_disabled_integration_still_deletes_its_webhooks(world: WebhookWorld) -> None:
+    enable_flow(world.hub, world.integration_id, PRODUCTS)
+    with world.hub.db.session() as session:
+        integration_store.disable_integration(
+            session, world.integration_id, now=world.hub.clock.now()
+        )
+    assert remove_integration(world.hub, world.integration_id) is None
+    assert world.subscriptions() == []

@@ -31,13 +31,7 @@ from orderhub.connectors.cartcom.webhooks import (
     mask_hook_url,
     plan_subscriptions,
 )
-from orderhub.domain import (
-    ConnectionReport,
-    FlowName,
-    Integration,
-    IntegrationStatus,
-    SubscriptionCheck,
-)
+from orderhub.domain import ConnectionReport, FlowName, Integration, SubscriptionCheck
 from orderhub.hub import Hub
 from orderhub.secrets import SecretDecryptError
 from orderhub.services.cartcom import store_client
@@ -145,11 +139,12 @@ def unsubscribe_all(
     hub: Hub, integration: Integration, *, http: httpx.Client | None = None
 ) -> str | None:
     """Delete every subscription of the integration's (the integration is being removed);
-    one line if some could not be deleted, else None. Runs with or without a public URL."""
-    if integration.status is not IntegrationStatus.CONNECTED:
-        return None
+    one line if some could not be deleted, else None. Runs with or without a public URL, and
+    for a disabled integration too; one that never subscribed costs no call."""
     with hub.db.read_session() as session:
         try:
+            if webhook_store.endpoint_secret(session, integration.integration_id, hub.box) is None:
+                return None
             token = integration_store.get_api_token(session, integration.integration_id, hub.box)
         except SecretDecryptError as problem:
             return str(problem)
