@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import httpx
 
 from orderhub.clock import Clock, SystemClock
 from orderhub.connectors.cartcom.flows import register_cartcom_flows
+from orderhub.domain import Integration
 from orderhub.engine import FlowRegistry, FlowRunner
 from orderhub.secret_key import choose_secret_key
 from orderhub.secrets import SecretBox
@@ -28,6 +32,9 @@ class Hub:
     box: SecretBox
     registry: FlowRegistry
     clock: Clock = field(default_factory=SystemClock)
+    http_factory: Callable[[Integration], httpx.Client] | None = None
+    """The HTTP client for calls to an integration's store (flow runs, webhook subscriptions);
+    None: a new client per use. Tests inject the sandbox in process; the caller closes it."""
 
     @property
     def shares_call_budgets(self) -> bool:
@@ -40,6 +47,7 @@ class Hub:
             self.box,
             self.registry,
             clock=self.clock,
+            http_factory=self.http_factory,
             share_call_budgets=self.shares_call_budgets,
         )
 

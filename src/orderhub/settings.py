@@ -10,6 +10,7 @@ from pathlib import Path
 from orderhub.errors import UsageError
 from orderhub.private_files import make_private_dir, tighten
 from orderhub.proxies import TrustedProxies
+from orderhub.public_url import normalize_public_url
 
 __all__ = [
     "CALL_BUDGET_SCOPES",
@@ -54,6 +55,9 @@ class Settings:
     verify_every_hours: float = DEFAULT_VERIFY_EVERY_HOURS
     """`ORDERHUB_VERIFY_EVERY_HOURS`: verify each integration when its last verification is
     older than this (0: never on a schedule; `integrations verify` still works)."""
+    public_url: str | None = None
+    """`ORDERHUB_PUBLIC_URL` (or `serve --public-url`): where Cart.com can reach this hub, for
+    webhooks; None: no webhooks, the flows poll (`orderhub.public_url` says what is valid)."""
 
     def __post_init__(self) -> None:
         if self.call_budget not in CALL_BUDGET_SCOPES:
@@ -61,6 +65,9 @@ class Settings:
                 f"ORDERHUB_CALL_BUDGET must be one of {', '.join(CALL_BUDGET_SCOPES)}, "
                 f"not {self.call_budget!r}"
             )
+        if self.public_url is not None:
+            # Frozen: the one normal form is kept, so every process builds the same URLs.
+            object.__setattr__(self, "public_url", normalize_public_url(self.public_url))
 
     def shares_call_budgets(self, dialect: str) -> bool:
         """Whether runs keep store call budgets in the database (`dialect`: the database's)."""
@@ -73,7 +80,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read `ORDERHUB_HOME`, `_DATABASE_URL`, `_SECRET_KEY`, `_CALL_BUDGET`,
-        `_MAX_BODY_BYTES`, `_TRUSTED_PROXIES` and `_VERIFY_EVERY_HOURS`.
+        `_MAX_BODY_BYTES`, `_TRUSTED_PROXIES` `_VERIFY_EVERY_HOURS` and `_PUBLIC_URL`.
 
         The home folder is created on demand, readable by its owner only (0700). The secret
         key is read here but never made here: whether a new one is safe depends on the
@@ -94,6 +101,7 @@ class Settings:
             max_body_bytes=_positive_int(env, "ORDERHUB_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
             trusted_proxies=TrustedProxies.parse(env.get("ORDERHUB_TRUSTED_PROXIES") or ""),
             verify_every_hours=_hours(env, "ORDERHUB_VERIFY_EVERY_HOURS"),
+            public_url=(env.get("ORDERHUB_PUBLIC_URL") or "").strip() or None,
         )
 
 

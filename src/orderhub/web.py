@@ -1,8 +1,9 @@
-"""The hub's web application: the REST API under /api/v3 and the portal everywhere else.
+"""The hub's web application: the REST API under /api/v3, Cart.com's webhook deliveries
+under /hooks, and the portal everywhere else.
 
 Built per process from a `Hub` (no import-time app), served by `orderhub serve` and `orderhub
-demo`. The API app routes full paths (`/api/v3/...`), so requests are dispatched by prefix
-rather than mounted (a mount would strip the prefix).
+demo`. The API app and the receiver route full paths (`/api/v3/...`, `/hooks/cartcom/...`), so
+requests are dispatched by prefix rather than mounted (a mount would strip the prefix).
 """
 
 from __future__ import annotations
@@ -11,39 +12,61 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from orderhub.api import create_app as create_api_app
 from orderhub.engine import EmbeddedScheduler
+from orderhub.hooks import CartcomHookReceiver, Debounce, SchedulerWake, Waker
 from orderhub.hub import Hub
 from orderhub.portal import create_portal_app
 from orderhub.proxies import ForwardedHeadersMiddleware
 
-__all__ = ["API_PREFIX", "WebApp", "create_web_app"]
+__all__ = ["API_PREFIX", "HOOKS_PREFIX", "WebApp", "create_web_app"]
 
 API_PREFIX = "/api/v3"
+HOOKS_PREFIX = "/hooks"
 
 
 class WebApp:
-    """Sends `/api/v3` and everything under it to the API, the rest to the portal."""
+    """Sends `/api/v3` to the API, `/hooks` to the webhook receiver, the rest to the portal."""
 
-    def __init__(self, api: ASGIApp, portal: ASGIApp) -> None:
+    def __init__(self, api: ASGIApp, portal: ASGIApp, hooks: ASGIApp | None = None) -> None:
         self.api = api
         self.portal = portal
+        self.hooks = hooks
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", ""))
-        if scope["type"] in ("http", "websocket") and (
-            path == API_PREFIX or path.startswith(API_PREFIX + "/")
-        ):
-            await self.api(scope, receive, send)
-            return
+        if scope["type"] in ("http", "websocket"):
+            if _under(path, API_PREFIX):
+                await self.api(scope, receive, send)
+                return
+            if self.hooks is not None and _under(path, HOOKS_PREFIX):
+                await self.hooks(scope, receive, send)
+                return
         await self.portal(scope, receive, send)
 
 
-def create_web_app(hub: Hub, *, scheduler: EmbeddedScheduler | None = None) -> ASGIApp:
-    """The API and the portal over one hub; their long work goes to `scheduler` if given.
+def _under(path: str, prefix: str) -> bool:
+    return path == prefix or path.startswith(prefix + "/")
 
-    In front of both, the client's address and scheme come from forwarding headers only when
+
+def create_web_app(
+    hub: Hub,
+    *,
+    scheduler: EmbeddedScheduler | None = None,
+    waker: Waker | None = None,
+    debounce: Debounce | None = None,
+) -> ASGIApp:
+    """The API, the portal and the webhook receiver over one hub.
+
+    Long work goes to `scheduler` if given, and a webhook delivery wakes it (`waker`, when
+    given, is told instead: `QueueWake` for a front end beside distributed workers).
+    In front of all, the client's address and scheme come from forwarding headers only when
     a trusted proxy sent them (`orderhub.proxies`): the sign-in throttle counts per address.
     """
+    if waker is None and scheduler is not None:
+        waker = SchedulerWake(scheduler)
+    hooks = CartcomHookReceiver(hub, waker=waker, debounce=debounce)
     app = WebApp(
-        create_api_app(hub, scheduler=scheduler), create_portal_app(hub, scheduler=scheduler)
+        create_api_app(hub, scheduler=scheduler),
+        create_portal_app(hub, scheduler=scheduler),
+        hooks,
     )
     return ForwardedHeadersMiddleware(app, proxies=hub.settings.trusted_proxies)

@@ -54,7 +54,13 @@ def connect_stores(
         for flow in wanted:
             enable_flow(hub, integration_id, flow, since=LONG_AGO)
             with hub.db.session() as session:
-                set_flow_interval(session, integration_id, flow, interval_seconds)
+                set_flow_interval(
+                    session,
+                    integration_id,
+                    flow,
+                    interval_seconds,
+                    max_interval_seconds=interval_seconds,  # a test store polls steadily
+                )
         by_integration[integration_id] = store
     return by_integration
 

@@ -26,10 +26,14 @@ def _all(
         page += 1
 
 
-def expected_orders(store_url: str, token: str) -> dict[str, dict[str, Any]]:
-    """extOrderApiId → the hub order's wire form, as a full read of the store says it should be."""
+def expected_orders(
+    store_url: str, token: str, *, transport: httpx.BaseTransport | None = None
+) -> dict[str, dict[str, Any]]:
+    """extOrderApiId → the hub order's wire form, as a full read of the store says it should be.
+
+    `transport`: the store in process (`SandboxTransport`) instead of over the network."""
     headers = {"X-AC-Auth-Token": token, "Cache-Control": "no-cache"}
-    with httpx.Client(base_url=store_url, headers=headers, timeout=60) as http:
+    with httpx.Client(base_url=store_url, headers=headers, timeout=60, transport=transport) as http:
         statuses = StatusBook.from_records(_all(http, "order_statuses"))
         addresses = {a["id"]: a for a in _all(http, "order_addresses")}
         customers = {c["id"]: c for c in _all(http, "customers")}

@@ -39,6 +39,7 @@ from orderhub.services.integrations import (
     disable_flow,
     enable_flow,
 )
+from orderhub.services.webhook_view import webhook_views
 from orderhub.store import integrations as integration_store
 
 __all__ = [
@@ -132,7 +133,8 @@ def integrations_router(
         if status:
             items = [i for i in items if i.status in status]
         chosen = items[page.skip : page.skip + page.count]
-        values = [integration_wire(hub, i) for i in chosen]
+        hooks = webhook_views(hub, chosen)
+        values = [integration_wire(hub, i, hooks[i.integration_id]) for i in chosen]
         return many("integrations", values, skip=page.skip, count=page.count, total=len(items))
 
     @router.get(

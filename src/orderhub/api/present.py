@@ -9,21 +9,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from orderhub.domain import Integration
+from orderhub.domain import Integration, IntegrationWebhooks
 from orderhub.hub import Hub
 from orderhub.secrets import mask_secret
+from orderhub.services.webhook_view import webhook_views
 
 __all__ = ["integration_wire", "mask_settings"]
 
 _SECRET_WORDS = ("key", "secret", "token", "password", "credential")
 
 
-def integration_wire(hub: Hub, integration: Integration) -> dict[str, Any]:
-    """The integration as the API shows it: flows marked available or not, secrets masked."""
+def integration_wire(
+    hub: Hub, integration: Integration, webhooks: IntegrationWebhooks | None = None
+) -> dict[str, Any]:
+    """The integration as the API shows it: flows marked available or not, secrets masked,
+    its webhooks (`webhooks`: read already, for a list; else read here)."""
     available = hub.registry.available(integration.connector)
     flows = [f.model_copy(update={"available": f.flow in available}) for f in integration.flows]
+    if webhooks is None:
+        webhooks = webhook_views(hub, [integration])[integration.integration_id]
     shown = integration.model_copy(
-        update={"flows": flows, "settings": mask_settings(integration.settings)}
+        update={
+            "flows": flows,
+            "settings": mask_settings(integration.settings),
+            "webhooks": webhooks,
+        }
     )
     return shown.to_wire()
 

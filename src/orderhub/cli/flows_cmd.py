@@ -9,9 +9,13 @@ import typer
 
 from orderhub.cli.app import flows_app
 from orderhub.cli.context import open_hub, parse_flow
-from orderhub.cli.output import console, print_json, print_table
+from orderhub.cli.output import console, err_console, print_json, print_table
+from orderhub.connectors.cartcom.webhook_events import WATCHED_FLOWS
+from orderhub.domain import FlowName
 from orderhub.errors import UsageError
+from orderhub.hub import Hub
 from orderhub.services.integrations import disable_flow, enable_flow, require_integration
+from orderhub.services.webhooks import POLLING_ONLY, last_check
 
 __all__ = ["disable", "enable", "list_flows"]
 
@@ -64,12 +68,13 @@ def enable(
     since_at = _parse_since(since) if since else None
     with open_hub() as hub:
         setting = enable_flow(hub, integration_id, name, since=since_at)
-    start = (
-        f"from {since_at.isoformat()} (backfill)"
-        if since_at
-        else "from when the integration was enabled"
-    )
-    console.print(f"{setting.flow.value} is on; it syncs updates {start}.")
+        start = (
+            f"from {since_at.isoformat()} (backfill)"
+            if since_at
+            else "from when the integration was enabled"
+        )
+        console.print(f"{setting.flow.value} is on; it syncs updates {start}.")
+        _print_webhooks(hub, integration_id, name)
 
 
 @flows_app.command("disable")
@@ -81,7 +86,20 @@ def disable(
     name = parse_flow(flow)
     with open_hub() as hub:
         disable_flow(hub, integration_id, name)
-    console.print(f"{name.value} is off.")
+        console.print(f"{name.value} is off.")
+        _print_webhooks(hub, integration_id, name)
+
+
+def _print_webhooks(hub: Hub, integration_id: str, flow: FlowName) -> None:
+    """What switching a pull flow did to the store's webhooks."""
+    if flow not in WATCHED_FLOWS:
+        return
+    if hub.settings.public_url is None:
+        console.print(POLLING_ONLY, markup=False)
+        return
+    check = last_check(hub, integration_id)
+    if check is not None:
+        (console if check.ok else err_console).print(check.message, markup=False)
 
 
 def _parse_since(text: str) -> datetime:

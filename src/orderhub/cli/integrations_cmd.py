@@ -11,7 +11,11 @@ from orderhub.cli.context import open_hub
 from orderhub.cli.output import console, err_console, print_json, print_table, shown
 from orderhub.domain import ConnectionReport, Integration
 from orderhub.errors import UsageError
-from orderhub.services.integrations import add_integration, require_integration, retest_integration
+from orderhub.services.integrations import (
+    add_integration,
+    remove_integration,
+    retest_integration,
+)
 from orderhub.store import integrations as store
 
 __all__ = ["add", "list_integrations", "remove", "retest"]
@@ -97,11 +101,12 @@ def retest(
 
 @integrations_app.command("remove")
 def remove(integration_id: Annotated[str, typer.Argument(help="Integration id.")]) -> None:
-    """Remove an integration and its flows (records it brought stay in the hub)."""
-    with open_hub() as hub, hub.db.session() as session:
-        require_integration(session, integration_id)
-        store.delete_integration(session, integration_id)
+    """Remove an integration, its flows and its Cart.com webhooks (records stay in the hub)."""
+    with open_hub() as hub:
+        problem = remove_integration(hub, integration_id)
     console.print(shown(f"Removed integration {integration_id}."))
+    if problem:
+        err_console.print(shown(problem))
 
 
 def _print_report(report: ConnectionReport) -> None:
@@ -111,6 +116,15 @@ def _print_report(report: ConnectionReport) -> None:
         mark = "[green]✓[/]" if check.ok else "[red]✗[/]"
         console.print(f"  {mark} ", end="")
         console.print(shown(check.message))
+    hooks = report.webhooks
+    if hooks is not None:
+        mark = "[green]✓[/]" if hooks.ok else "[yellow]![/]"
+        console.print(f"  {mark} ", end="")
+        console.print(shown(hooks.message))
+        if hooks.url:
+            console.print(shown(f"    Delivery URL: {hooks.url}"))
+        for stale in hooks.foreign:
+            console.print(shown(f"    Foreign (deleted): {stale}"))
 
 
 def _status_label(integration: Integration) -> str:

@@ -1,4 +1,9 @@
-"""`orderhub serve`: portal + API + embedded scheduler on ORDERHUB_DATABASE_URL."""
+"""`orderhub serve`: portal + API + Cart.com webhook receiver + embedded scheduler on
+ORDERHUB_DATABASE_URL.
+
+With `--no-scheduler` on PostgreSQL (front ends beside `orderhub worker`s), a webhook defers
+the flow's job on the workers' queue at once (`orderhub.hooks.QueueWake`) rather than waiting
+for their next dispatch."""
 
 from __future__ import annotations
 
@@ -6,17 +11,23 @@ import contextlib
 import os
 import signal
 import threading
+from dataclasses import replace
 from typing import Annotated
 
 import typer
 
 from orderhub.cli.app import app
 from orderhub.cli.output import console, err_console
+from orderhub.connectors.cartcom.webhook_events import HOOK_PATH
 from orderhub.engine import EmbeddedScheduler
+from orderhub.engine.distributed import libpq_conninfo
+from orderhub.hooks import QueueWake
 from orderhub.hub import build_hub
 from orderhub.portal import setup_link
 from orderhub.services.daily_verification import verify_ticker
+from orderhub.services.webhooks import POLLING_ONLY
 from orderhub.serving import serve_in_thread
+from orderhub.settings import Settings
 from orderhub.web import create_web_app
 
 __all__ = ["serve"]
@@ -30,9 +41,20 @@ def serve(
         bool,
         typer.Option("--no-scheduler", help="Serve only; let other processes run the flows."),
     ] = False,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            "--public-url",
+            help="The URL at which Cart.com reaches this hub, for webhooks "
+            "(default: ORDERHUB_PUBLIC_URL; none: the flows poll).",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the portal and the REST API, and run the enabled flows on their schedule."""
-    hub = build_hub()
+    """Serve the portal, the REST API and the webhook receiver, and run the enabled flows."""
+    settings = Settings.from_env()
+    if public_url is not None:
+        settings = replace(settings, public_url=public_url)  # checked in Settings
+    hub = build_hub(settings)
     if os.environ.get("FORWARDED_ALLOW_IPS") and not hub.settings.trusted_proxies:
         # Older READMEs said to set uvicorn's variable; the hub no longer lets uvicorn decide.
         err_console.print(
@@ -45,10 +67,20 @@ def serve(
     runner = hub.runner()
     daily = None if no_scheduler else verify_ticker(hub, runner)
     scheduler = None if no_scheduler else EmbeddedScheduler(runner, hub.db, on_tick=daily)
+    waker = None
+    if scheduler is None and hub.db.engine.dialect.name == "postgresql":
+        waker = QueueWake(libpq_conninfo(hub.settings.database_url))
     try:
-        app = create_web_app(hub, scheduler=scheduler)
+        app = create_web_app(hub, scheduler=scheduler, waker=waker)
         with serve_in_thread(app, host=host, port=port) as web:
             console.print(f"OrderHub at {web.url}/  (API: {web.url}/api/v3)", markup=False)
+            if hub.settings.public_url:
+                console.print(
+                    f"Webhooks: Cart.com delivers to {hub.settings.public_url}{HOOK_PATH}/…",
+                    markup=False,
+                )
+            else:
+                console.print(POLLING_ONLY, markup=False, soft_wrap=True)
             link = setup_link(hub, web.url)
             if link is not None:
                 console.print(
@@ -65,4 +97,6 @@ def serve(
             scheduler.stop()
         if daily is not None:
             daily.join(timeout=30.0)  # a verification in progress stops at its next page
+        if waker is not None:
+            waker.close()
         hub.close()

@@ -10,6 +10,10 @@ from orderhub.domain.integration import (
     FlowSetting,
     Integration,
     IntegrationStatus,
+    IntegrationWebhooks,
+    SubscriptionCheck,
+    WebhookFlowHealth,
+    WebhookMode,
 )
 from orderhub.domain.inventory import Inventory
 from orderhub.domain.location import Location, LocationStatus
@@ -41,6 +45,7 @@ __all__ = [
     "HubModel",
     "Integration",
     "IntegrationStatus",
+    "IntegrationWebhooks",
     "Inventory",
     "LineItem",
     "Location",
@@ -56,8 +61,11 @@ __all__ = [
     "Run",
     "RunCounts",
     "RunStatus",
+    "SubscriptionCheck",
     "SyncException",
     "UtcDatetime",
     "Verification",
     "VerificationStatus",
+    "WebhookFlowHealth",
+    "WebhookMode",
 ]

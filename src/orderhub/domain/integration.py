@@ -16,6 +16,10 @@ __all__ = [
     "FlowSetting",
     "Integration",
     "IntegrationStatus",
+    "IntegrationWebhooks",
+    "SubscriptionCheck",
+    "WebhookFlowHealth",
+    "WebhookMode",
 ]
 
 
@@ -59,6 +63,60 @@ class FlowSetting(HubModel):
     last_error: str | None = None
 
 
+class WebhookMode(StrEnum):
+    ON = "on"
+    """The hub has a public URL: Cart.com's webhooks make the pull flows due at once."""
+    POLLING_ONLY = "pollingOnly"
+    """No public URL: Cart.com cannot reach the hub, so the flows poll on their interval."""
+
+
+class SubscriptionCheck(HubModel):
+    """The last look at an integration's Cart.com webhook subscriptions, and what it repaired.
+
+    `missing` and `foreign` are what the look found (foreign: subscriptions to this
+    integration's hook path with a stale secret or an old public URL); `created` and `deleted`
+    what it did about them; `ok`: afterwards every wanted subscription is in place.
+    """
+
+    checked_at: UtcDatetime
+    ok: bool
+    message: str
+    url: str | None = None
+    """The delivery URL with its secret masked."""
+    subscribed: list[str] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)
+    foreign: list[str] = Field(default_factory=list)
+    created: int = 0
+    deleted: int = 0
+    missing_permission: str | None = None
+    """In Cart.com's words, when the token may not manage webhooks."""
+
+
+class WebhookFlowHealth(HubModel):
+    """One pull flow's webhooks: the last delivery, and whether polls find what they missed."""
+
+    flow: FlowName
+    expected: bool = False
+    last_delivery_at: UtcDatetime | None = None
+    last_poll_at: UtcDatetime | None = None
+    last_poll_changed: int = 0
+    last_poll_unannounced: int = 0
+    looks_broken: bool = False
+    broken_since: UtcDatetime | None = None
+
+
+class IntegrationWebhooks(HubModel):
+    """What the hub knows of an integration's Cart.com webhooks (its page, the API)."""
+
+    mode: WebhookMode
+    message: str
+    url: str | None = None
+    """The delivery URL with its secret masked; None without a public URL or a secret yet."""
+    subscriptions: SubscriptionCheck | None = None
+    flows: list[WebhookFlowHealth] = Field(default_factory=list)
+    looks_broken: bool = False
+
+
 class Integration(HubModel):
     """A connected store; its API token is kept encrypted by the store, never in this model."""
 
@@ -72,6 +130,8 @@ class Integration(HubModel):
     enabled_at: UtcDatetime | None = None
     settings: dict[str, Any] = Field(default_factory=dict)
     flows: list[FlowSetting] = Field(default_factory=list)
+    webhooks: IntegrationWebhooks | None = None
+    """Filled where it is shown (the API, the portal); the store leaves it None."""
     created_at: UtcDatetime | None = None
     updated_at: UtcDatetime | None = None
 
@@ -93,3 +153,5 @@ class ConnectionReport(HubModel):
     summary: str
     checks: list[ConnectionCheck] = Field(default_factory=list)
     store_name: str | None = None
+    webhooks: SubscriptionCheck | None = None
+    """The webhook subscriptions the test checked and repaired (None: not checked)."""

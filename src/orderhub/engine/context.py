@@ -27,6 +27,7 @@ from orderhub.engine.record_failures import FailureStreak
 from orderhub.store import exceptions as store_exceptions
 from orderhub.store import integrations as store_integrations
 from orderhub.store import runs as store_runs
+from orderhub.store import webhooks as store_webhooks
 from orderhub.store.database import Database
 from orderhub.store.feed import add_timeline_note
 from orderhub.store.records import (
@@ -270,6 +271,13 @@ class FlowContext:
         """Add a line to a record's timeline, stamped with this run (not a change)."""
         add_timeline_note(
             session, kind, hub_id, note=note, origin=self.origin, now=self.clock.now()
+        )
+
+    def webhooks_missed(self, session: Session, ext_ids: Sequence[str], *, since: datetime) -> None:
+        """Tell the webhook health what a poll found changed, so missing webhooks show: the
+        ids no webhook announced since `since` count toward "webhooks look broken"."""
+        store_webhooks.check_poll(
+            session, self.integration_id, self.flow, ext_ids, since=since, now=self.clock.now()
         )
 
     def plan(

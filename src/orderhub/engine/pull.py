@@ -43,6 +43,8 @@ __all__ = ["UNREADABLE", "IncrementalPull", "PullSource", "PulledRecord", "Strea
 Raw = Mapping[str, Any]
 UNREADABLE = "unreadable"
 """Exception type of a record the source failed to give."""
+WEBHOOK_WINDOW = timedelta(minutes=30)
+"""A change found by a run counts as announced if a webhook named it this long before."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,8 @@ class IncrementalPull(ABC, Generic[S]):
         self._read: set[str] = set()
         """External ids of the records this run has read (a row walk skips them)."""
         self._last_saved: PullCursor | None = None
+        self._changed: list[str] = []
+        """External ids of records this run created or changed in the hub."""
 
     @classmethod
     def from_context(cls, ctx: FlowContext) -> IncrementalPull[S]:
@@ -172,9 +176,12 @@ class IncrementalPull(ABC, Generic[S]):
                 if ctx.stopped_early:
                     return
             finished = self.finish(source, cursor)
-            if finished != self._last_saved:
-                with ctx.unit_of_work() as session:
+            with ctx.unit_of_work() as session:
+                if finished != self._last_saved:
                     self.save_cursor(session, finished)
+                # A change a poll finds that no webhook announced counts against the webhooks.
+                since = ctx.started_at - WEBHOOK_WINDOW
+                ctx.webhooks_missed(session, self._changed, since=since)
 
     def save_cursor(self, session: Any, cursor: PullCursor) -> None:
         """Keep `cursor` in the unit of work `session` (with the records it covers)."""
@@ -335,6 +342,7 @@ class IncrementalPull(ABC, Generic[S]):
         ctx.counts.fetched += len(raws)
         with ctx.unit_of_work() as session:
             items: list[UpsertItem] = []
+            source_of: list[str] = []
             for raw in raws:
                 ext_id = self.ext_id(raw) if isinstance(raw, Mapping) else "?"
                 first_read = ext_id not in self._read
@@ -357,9 +365,14 @@ class IncrementalPull(ABC, Generic[S]):
                 items.extend(
                     UpsertItem(ctx.integration_id, r.ext_id, r.data, r.source_doc) for r in made
                 )
-            ctx.upsert_many(session, self.entity, items, entity_type=self.entity_type)
+                source_of.extend(ext_id for _ in made)
+            results = ctx.upsert_many(session, self.entity, items, entity_type=self.entity_type)
+            changed = {
+                e for e, r in zip(source_of, results, strict=True) if r.outcome != "unchanged"
+            }
             if cursor is not None:
                 self.save_cursor(session, cursor)
+        self._changed.extend(sorted(changed))
         ctx.progress(
             fetched=ctx.counts.fetched,
             created=ctx.counts.created,

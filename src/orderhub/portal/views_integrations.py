@@ -31,9 +31,11 @@ from orderhub.services.integrations import (
     add_integration,
     disable_flow,
     enable_flow,
+    remove_integration,
     replace_api_key,
     retest_integration,
 )
+from orderhub.services.webhook_view import webhook_views
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
 from orderhub.store import runs as run_store
@@ -229,7 +231,8 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
         switched = []
         for flow in flows:
             if flow in available():
-                enable_flow(hub, integration_id, flow)
+                # A pull flow subscribes its webhooks: calls to Cart.com, off the event loop.
+                await run_in_threadpool(enable_flow, hub, integration_id, flow)
                 switched.append(flow.label)
         message = (
             "Connected to Cart.com."
@@ -275,6 +278,7 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
             )
             panel = verify_panel(session, integration, available(), hub.settings.verify_every_hours)
         tested_at, report = _stored_report(integration.settings)
+        webhooks = webhook_views(hub, [integration])[integration_id]
         budget = (
             SharedCallLimiter(hub.db, integration.api_url).reading()
             if hub.shares_call_budgets
@@ -289,6 +293,7 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
                 "report": report,
                 "tested_at": tested_at,
                 "open_exceptions": len(open_exceptions),
+                "webhooks": webhooks,
                 "budget": budget,
                 "errors": errors or {},
                 "values": values or {},
@@ -316,10 +321,10 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
         turn_on = form_of(request).get("enabled") == "on"
         try:
             if turn_on:
-                enable_flow(hub, integration_id, flow)
+                await run_in_threadpool(enable_flow, hub, integration_id, flow)
                 ctx.flash(request, f"{flow.label}: on.")
             else:
-                disable_flow(hub, integration_id, flow)
+                await run_in_threadpool(disable_flow, hub, integration_id, flow)
                 ctx.flash(
                     request, f"{flow.label}: off. Switching it on again resumes where it stopped."
                 )
@@ -379,7 +384,7 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
             )
         since = datetime.combine(day, time.min, tzinfo=UTC)
         try:
-            enable_flow(hub, integration_id, flow, since=since)
+            await run_in_threadpool(enable_flow, hub, integration_id, flow, since=since)
         except HubError as problem:
             ctx.flash(request, str(problem), "error")
             return ctx.redirect(f"/integrations/{integration_id}#flow-{flow.value}")
@@ -473,11 +478,13 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
                 errors={"confirm": "Tick the box to confirm the removal."},
                 status=400,
             )
-        with hub.db.session() as session:
-            removed = integration_store.delete_integration(session, integration_id)
-        if not removed:
+        try:
+            problem = await run_in_threadpool(remove_integration, hub, integration_id)
+        except HubError:
             return ctx.not_found(request, "That integration")
         ctx.flash(request, "Integration removed. The records it brought stay in the hub.", "info")
+        if problem:
+            ctx.flash(request, problem, "warn")
         return ctx.redirect("/integrations")
 
     base = "/integrations/{integration_id:str}"

@@ -1,4 +1,4 @@
-"""Adding, testing and switching integrations and their flows.
+"""Adding, testing, switching and removing integrations and their flows.
 
 Connecting is "test, then write": `add_integration` and `replace_api_key` run the connection
 test with the URL and key they were given before they write anything, and write only what
@@ -6,6 +6,10 @@ connected. A failed Connect therefore leaves no integration behind (none in the 
 that each retry would add to, and that `orderhub demo` used to refuse to start over), and a
 new key that does not work never replaces one that does. The CLI, the REST API and the portal
 all call these two, and show `ConnectionFailed` in their own way.
+
+Each of these also keeps the store's Cart.com webhook subscriptions in step
+(`orderhub.services.webhooks`): connecting and testing check and repair them, switching a
+pull flow subscribes or unsubscribes its events, removing deletes them.
 """
 
 from __future__ import annotations
@@ -18,12 +22,20 @@ import httpx
 from sqlalchemy.orm import Session
 
 from orderhub.connectors.cartcom.connection import REFUSED_KEY_SUMMARY, check_connection
-from orderhub.connectors.cartcom.shared_limiter import SharedCallLimiter, shared_budget_for
-from orderhub.domain import ConnectionReport, FlowName, FlowSetting, Integration
+from orderhub.connectors.cartcom.webhook_events import WATCHED_FLOWS
+from orderhub.domain import (
+    ConnectionReport,
+    FlowName,
+    FlowSetting,
+    Integration,
+    IntegrationStatus,
+)
 from orderhub.domain.bounds import InvalidValue, Name, check
 from orderhub.errors import NotFoundError, UsageError
 from orderhub.hub import Hub
 from orderhub.secrets import SecretDecryptError
+from orderhub.services.cartcom import call_budget
+from orderhub.services.webhooks import sync_subscriptions, unsubscribe_all
 from orderhub.store import integrations as store
 
 __all__ = [
@@ -32,6 +44,7 @@ __all__ = [
     "add_integration",
     "disable_flow",
     "enable_flow",
+    "remove_integration",
     "replace_api_key",
     "require_integration",
     "retest_integration",
@@ -88,6 +101,7 @@ def add_integration(
             now=now,
         )
         integration = store.mark_connected(session, created.integration_id, now=now)
+    report = _with_webhooks(hub, integration, report, http)
     return AddResult(integration=integration, report=report)
 
 
@@ -107,6 +121,7 @@ def replace_api_key(
         require_integration(session, integration_id)  # removed meanwhile: say so, store nothing
         store.set_api_token(session, integration_id, api_key, hub.box)
         integration = store.mark_connected(session, integration_id, now=hub.clock.now())
+    report = _with_webhooks(hub, integration, report, http)
     return AddResult(integration=integration, report=report)
 
 
@@ -122,34 +137,66 @@ def retest_integration(
             report = ConnectionReport(ok=False, summary=str(problem), checks=[])
             integration = _apply_report(session, integration_id, report, hub.clock.now())
             return AddResult(integration=integration, report=report)
+    if http is None and hub.http_factory is not None:
+        http = hub.http_factory(integration)
     report = check_connection(
         integration.api_url,
         token,
         http=http,
         clock=hub.clock,
-        limiter=_call_budget(hub, integration.api_url),
+        limiter=call_budget(hub, integration.api_url),
     )
     with hub.db.session() as session:
         integration = _apply_report(session, integration_id, report, hub.clock.now())
+    report = _with_webhooks(hub, integration, report, http)
     return AddResult(integration=integration, report=report)
 
 
 def enable_flow(
-    hub: Hub, integration_id: str, flow: FlowName, *, since: datetime | None = None
+    hub: Hub,
+    integration_id: str,
+    flow: FlowName,
+    *,
+    since: datetime | None = None,
+    http: httpx.Client | None = None,
 ) -> FlowSetting:
+    """Switch a flow on; a pull flow webhooks can wake subscribes its events."""
     if flow not in hub.registry.available("cartcom"):
         raise UsageError(f"{flow.value} is not available yet in this version of OrderHub")
     with hub.db.session() as session:
         require_integration(session, integration_id)
-        return store.set_flow_enabled(
+        setting = store.set_flow_enabled(
             session, integration_id, flow, True, now=hub.clock.now(), since=since
         )
+    _flow_switched(hub, integration_id, flow, http)
+    return setting
 
 
-def disable_flow(hub: Hub, integration_id: str, flow: FlowName) -> FlowSetting:
+def disable_flow(
+    hub: Hub, integration_id: str, flow: FlowName, *, http: httpx.Client | None = None
+) -> FlowSetting:
+    """Switch a flow off; a pull flow's webhook subscriptions are deleted."""
     with hub.db.session() as session:
         require_integration(session, integration_id)
-        return store.set_flow_enabled(session, integration_id, flow, False, now=hub.clock.now())
+        setting = store.set_flow_enabled(session, integration_id, flow, False, now=hub.clock.now())
+    _flow_switched(hub, integration_id, flow, http)
+    return setting
+
+
+def remove_integration(
+    hub: Hub, integration_id: str, *, http: httpx.Client | None = None
+) -> str | None:
+    """Delete the integration's Cart.com webhooks, then the integration (records stay).
+
+    Returns one line when some webhooks could not be deleted (the removal goes on: they
+    deliver to a URL that now answers 404).
+    """
+    with hub.db.read_session() as session:
+        integration = require_integration(session, integration_id)
+    problem = unsubscribe_all(hub, integration, http=http)
+    with hub.db.session() as session:
+        store.delete_integration(session, integration_id)
+    return problem
 
 
 def require_integration(session: Session, integration_id: str) -> Integration:
@@ -189,18 +236,35 @@ def _given_name(name: str | None) -> str | None:
 
 def _test(hub: Hub, api_url: str, api_key: str, http: httpx.Client | None) -> ConnectionReport:
     report = check_connection(
-        api_url, api_key, http=http, clock=hub.clock, limiter=_call_budget(hub, api_url)
+        api_url, api_key, http=http, clock=hub.clock, limiter=call_budget(hub, api_url)
     )
     if not report.connected:
         raise ConnectionFailed(report)
     return report
 
 
+def _with_webhooks(
+    hub: Hub, integration: Integration, report: ConnectionReport, http: httpx.Client | None
+) -> ConnectionReport:
+    """The report with the webhook subscriptions checked and repaired (when connected)."""
+    if not report.connected:
+        return report
+    hooks = sync_subscriptions(hub, integration.integration_id, http=http, report=report)
+    return report.model_copy(update={"webhooks": hooks})
+
+
+def _flow_switched(
+    hub: Hub, integration_id: str, flow: FlowName, http: httpx.Client | None
+) -> None:
+    if flow not in WATCHED_FLOWS:
+        return
+    with hub.db.read_session() as session:
+        integration = require_integration(session, integration_id)
+    if integration.status is IntegrationStatus.CONNECTED:
+        # Not connected: the connection test that connects it subscribes.
+        sync_subscriptions(hub, integration_id, http=http)
+
+
 def _default_name(api_url: str) -> str:
     host = httpx.URL(api_url).host if "://" in api_url else api_url
     return f"Cart.com {host}".strip()
-
-
-def _call_budget(hub: Hub, api_url: str) -> SharedCallLimiter | None:
-    """The store's shared budget when flows in other processes call it too."""
-    return shared_budget_for(hub.db, api_url, shared=hub.shares_call_budgets, clock=hub.clock)

@@ -125,12 +125,23 @@ def set_flow_enabled(
 
 
 def set_flow_interval(
-    session: Session, integration_id: str, flow: FlowName, interval_seconds: int
+    session: Session,
+    integration_id: str,
+    flow: FlowName,
+    interval_seconds: int,
+    *,
+    max_interval_seconds: int | None = None,
 ) -> None:
-    """Change how often the scheduler runs a flow."""
+    """Change how often the scheduler polls a flow: every `interval_seconds` while runs bring
+    changes, stretching up to `max_interval_seconds` while they do not (pull flows)."""
     if interval_seconds < 1:
         raise ValueError("a flow's interval is at least one second")
-    _flow_row(session, integration_id, flow).interval_seconds = interval_seconds
+    row = _flow_row(session, integration_id, flow)
+    row.interval_seconds = interval_seconds
+    if max_interval_seconds is not None:
+        if max_interval_seconds < interval_seconds:
+            raise ValueError("a flow's longest interval is at least its interval")
+        row.max_interval_seconds = max_interval_seconds
     session.flush()
 
 

@@ -6,9 +6,9 @@ connection first succeeded, moved again only when it is connected after having b
 status that was not preceded by a disable, keeps it — a failed connection test is not the
 merchant switching the integration off, so nothing in between is skipped.
 
-Deleting an integration deletes its flow settings, runs, sync exceptions and flow leases;
-the records it brought in stay, still carrying its (now dangling) integration id, so orders
-and their history never vanish with a connection.
+Deleting an integration deletes its flow settings, runs, sync exceptions, flow leases and
+webhook state; the records it brought in stay, still carrying its (now dangling) integration
+id, so orders and their history never vanish with a connection.
 
 The per-flow functions (`set_flow_enabled`, `get_flow_state`, `save_cursor`, …) live in
 `orderhub.store.flows` and are re-exported here. None of these functions commit.
@@ -43,7 +43,16 @@ from orderhub.store.flows import (
     set_flow_schedule,
 )
 from orderhub.store.leases import flow_lease_prefix
-from orderhub.store.tables import ExceptionRow, FlowRow, IntegrationRow, LeaseRow, RunRow
+from orderhub.store.tables import (
+    ExceptionRow,
+    FlowRow,
+    IntegrationRow,
+    LeaseRow,
+    RunRow,
+    WebhookEndpointRow,
+    WebhookFlowRow,
+    WebhookInboxRow,
+)
 
 __all__ = [
     "DEFAULT_INTERVAL_SECONDS",
@@ -124,10 +133,12 @@ def list_integrations(session: Session) -> list[Integration]:
 
 
 def delete_integration(session: Session, integration_id: str) -> bool:
-    """Delete an integration with its flows, runs, exceptions and leases; records stay."""
+    """Delete an integration with its flows, runs, exceptions, leases and webhook state
+    (endpoint secret, inbox, health); records stay."""
     if session.get(IntegrationRow, integration_id) is None:
         return False
-    for table in (FlowRow, RunRow, ExceptionRow):
+    tables = (FlowRow, RunRow, ExceptionRow, WebhookInboxRow, WebhookFlowRow, WebhookEndpointRow)
+    for table in tables:
         session.execute(
             delete(table)
             .where(table.integration_id == integration_id)

@@ -43,6 +43,9 @@ __all__ = [
     "TimelineRow",
     "UserRow",
     "VerificationRow",
+    "WebhookEndpointRow",
+    "WebhookFlowRow",
+    "WebhookInboxRow",
 ]
 
 NAMING_CONVENTION = {
@@ -370,3 +373,80 @@ class VerificationRow(Base):
     api_calls: Mapped[int] = mapped_column(Integer)
     gaps: Mapped[list[str]]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class WebhookEndpointRow(Base):
+    """An integration's webhook endpoint: the secret of its delivery URL, and the last check
+    of its Cart.com subscriptions.
+
+    The secret is kept twice: hashed (SHA-256), which is all the receiver needs to check a
+    delivery, and encrypted like the API token, because subscribing again (a flow switched on,
+    a repair) must write the same URL back to Cart.com.
+    """
+
+    __tablename__ = "webhook_endpoints"
+
+    integration_id: Mapped[str] = mapped_column(
+        String(16),
+        ForeignKey("integrations.integration_id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    secret_encrypted: Mapped[str] = mapped_column(Text)
+    subscriptions: Mapped[dict[str, Any] | None]
+    """The last subscription check (`store.webhook_endpoints.SubscriptionStatus`), or None."""
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class WebhookFlowRow(Base):
+    """Per integration and pull flow: the last webhook delivery, and what polls say of them.
+
+    `expected`: the flow's events were subscribed at the last check, so a change a poll finds
+    should have been announced; `unannounced_streak` counts polls in a row that found changes
+    no webhook announced, and past a few of them `broken_since` is set.
+    """
+
+    __tablename__ = "webhook_flows"
+
+    integration_id: Mapped[str] = mapped_column(
+        String(16),
+        ForeignKey("integrations.integration_id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    flow: Mapped[str] = mapped_column(String(32), primary_key=True)
+    expected: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_delivery_at: Mapped[datetime | None]
+    last_poll_at: Mapped[datetime | None]
+    last_poll_changed: Mapped[int] = mapped_column(Integer, default=0)
+    last_poll_unannounced: Mapped[int] = mapped_column(Integer, default=0)
+    unannounced_streak: Mapped[int] = mapped_column(Integer, default=0)
+    broken_since: Mapped[datetime | None]
+
+
+class WebhookInboxRow(Base):
+    """One accepted Cart.com webhook delivery: which event named which record, and when.
+
+    Only ids are kept, never the body: a delivery is a hint that marks a pull flow due, and
+    the run reads the record itself by its cursor. A copy of the body would be a second,
+    unvalidated copy of customer data (names, addresses, e-mails) with nothing reading it.
+    """
+
+    __tablename__ = "webhook_inbox"
+    __table_args__ = (
+        Index(None, "integration_id", "flow", "ext_id", "received_at"),
+        Index(None, "received_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(SerialId, primary_key=True, autoincrement=True)
+    integration_id: Mapped[str] = mapped_column(
+        String(16), ForeignKey("integrations.integration_id", ondelete="CASCADE")
+    )
+    event_type: Mapped[str] = mapped_column(String(32))
+    flow: Mapped[str | None] = mapped_column(String(32))
+    """The pull flow the event made due; None for events that trigger nothing (customers)."""
+    ext_id: Mapped[str | None] = mapped_column(String(64))
+    """The Cart.com id of the record the event names (order or product id), when it names one."""
+    body_bytes: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime]

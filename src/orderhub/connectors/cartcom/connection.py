@@ -28,13 +28,10 @@ from orderhub.connectors.cartcom.errors import (
 from orderhub.connectors.cartcom.http import new_http_client
 from orderhub.connectors.cartcom.permissions import PERMISSIONS, Permission
 from orderhub.connectors.cartcom.ratelimit import CallBudget
-from orderhub.connectors.cartcom.retry import RetryPolicy
+from orderhub.connectors.cartcom.retry import QUICK_RETRY
 from orderhub.domain import ConnectionCheck, ConnectionReport, FlowName
 
 __all__ = ["REFUSED_KEY_SUMMARY", "check_connection"]
-
-# A connection test should answer in seconds, not ride out a long outage.
-_QUICK_RETRY = RetryPolicy(max_attempts=2, base_delay=0.5, max_delay=2.0)
 
 REFUSED_KEY_SUMMARY = (
     "Cart.com rejected the API token (401 Unauthorized). Check that it was copied whole "
@@ -67,7 +64,7 @@ def check_connection(
                 clock=clock,
                 sleep=sleep,
                 limiter=limiter,
-                retry=_QUICK_RETRY,
+                retry=QUICK_RETRY,
             )
         except InvalidApiUrl as problem:
             return _failed(str(problem))

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from orderhub.domain import FlowName
 
-__all__ = ["PERMISSIONS", "Permission"]
+__all__ = ["PERMISSIONS", "WEBHOOK_SCOPES", "Permission", "labels_of"]
 
 
 @dataclass(frozen=True)
@@ -59,3 +59,12 @@ PERMISSIONS: tuple[Permission, ...] = (
         flows=(FlowName.LOCATIONS_PULL,),
     ),
 )
+
+WEBHOOK_SCOPES = ("orders", "system")
+"""What `/webhooks` needs (API-NOTES §2: docs/webhooks.md names both labels). Without them the
+hub cannot subscribe, and the flows work by polling alone."""
+
+
+def labels_of(scopes: tuple[str, ...]) -> list[str]:
+    """The API Token Manager's words for these scopes, in `PERMISSIONS` order."""
+    return [permission.label for permission in PERMISSIONS if permission.scope in scopes]

@@ -17,7 +17,7 @@ from typing import TypeVar
 from orderhub.clock import Sleep
 from orderhub.connectors.cartcom.errors import RateLimited, TransientError
 
-__all__ = ["RetryPolicy"]
+__all__ = ["QUICK_RETRY", "RetryPolicy"]
 
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
@@ -90,3 +90,8 @@ class RetryPolicy:
                 if on_retry is not None:
                     on_retry(attempt, error, delay)
                 sleep(delay)
+
+
+QUICK_RETRY = RetryPolicy(max_attempts=2, base_delay=0.5, max_delay=2.0)
+"""For calls a merchant waits on (a connection test, a flow switch that subscribes webhooks):
+an answer in seconds, not after riding out an outage."""

@@ -83,6 +83,11 @@ def control_routes(sb: Sandbox) -> list[Route]:
     async def deliveries(_: Request) -> Any:
         return {"deliveries": list(sb.webhooks.deliveries)}
 
+    async def webhook_switches(request: Request) -> Any:
+        if request.method == "POST":
+            sb.webhooks.switches.update(await _body(request))
+        return sb.webhooks.switches.to_dict()
+
     async def realism(request: Request) -> Any:
         if request.method == "POST":
             sb.realism.update(await _body(request))
@@ -97,5 +102,6 @@ def control_routes(sb: Sandbox) -> list[Route]:
         Route("/_sandbox/orders/{order_id:int}/touch", _guard(touch), methods=["POST"]),
         Route("/_sandbox/faults", _guard(faults), methods=["GET", "POST"]),
         Route("/_sandbox/realism", _guard(realism), methods=["GET", "POST"]),
+        Route("/_sandbox/webhooks", _guard(webhook_switches), methods=["GET", "POST"]),
         Route("/_sandbox/webhooks/deliveries", _guard(deliveries), methods=["GET"]),
     ]

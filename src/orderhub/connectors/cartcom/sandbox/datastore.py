@@ -292,7 +292,10 @@ class DataStore:
             return result
 
     def emit_new_order(self, order_id: int) -> None:
+        """The events of a new order: NewOrder, OrderPlaced, NewValidOrder (unless cancelled
+        or declined) and PaymentProcessed for each approved payment it came with."""
         self.emit("NewOrder", "orders", order_id)
+        self.emit("OrderPlaced", "orders", order_id)
         row = self.tables["orders"].row_of(order_id)
         statuses = self.tables["order_statuses"]
         if row is None:
@@ -302,6 +305,10 @@ class DataStore:
             statuses.get(srow, "is_cancelled") or statuses.get(srow, "is_declined")
         ):
             self.emit("NewValidOrder", "orders", order_id)
+        payments = self.tables["order_payments"]
+        for prow in self.child_rows("orders", "order_payments", order_id):
+            if payments.get(prow, "is_approved"):
+                self.emit("PaymentProcessed", "order_payments", payments.ids[prow])
 
     def update_order(self, order_id: int, **changes: Any) -> dict[str, Any]:
         """Change an order's fields (wire values, like a PUT body); bumps `updated_at`."""

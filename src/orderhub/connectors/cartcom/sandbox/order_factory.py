@@ -87,6 +87,7 @@ class OrderFactory:
             cid = customers.next_id
             p = person(self.seed, cid)
             store.insert("customers", customer_values(p, now, now, self.rng.random() < 0.2))
+            store.emit("CustomerCreated", "customers", cid)
         else:
             cid = customers.ids[self.rng.randrange(len(customers))]
         order_id = self.build(now, now, PP, cid)

@@ -58,7 +58,7 @@ class Sandbox:
         self.realism = Realism(self.store, cfg.seed)
         self.inventory_settings = InventorySettings()
         self.stock = StockKeeper(self.store, self.inventory_settings)
-        self.webhooks = WebhookDispatcher(self.store)
+        self.webhooks = WebhookDispatcher(self.store, seed=cfg.seed)
         self.special_routes: dict[str, SpecialRoute] = {"inventory": inventory_route}
         self.app: Starlette = build_app(self)
 

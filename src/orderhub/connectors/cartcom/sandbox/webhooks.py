@@ -1,55 +1,64 @@
 """Webhook deliveries: subscriptions are rows of `/webhooks`; events are POSTed to their URLs.
 
-Delivered events: NewOrder, NewValidOrder, OrderUpdated, OrderStatusChanged, OrderShipped,
-ProductCreated, ProductUpdated. The body is `{"order": {...}}` (the order as `GET /orders/{id}`
-without nested collections; our answer to an open question), `{"order", "old_status",
-"new_status"}` for OrderStatusChanged (both statuses as order_status objects) and
-`{"product": {...}}` for product events. A worker thread posts with a 3-second timeout, no
-signature and no retries; `failure_type: "Fallback"` posts once more to `fallback_url`.
+Every documented event is delivered (`webhook_events` says when each is sent, and
+`webhook_payloads` what its body is). One worker thread posts, in order, with a 3-second
+timeout, no signature and no retries; `failure_type: "Fallback"` posts once more to
+`fallback_url`. The realism switches (`webhook_switches`) drop, duplicate, delay or reorder a
+share of deliveries. `transport` (an httpx transport) replaces the network: tests deliver to
+an app in the same process.
 """
 
 from __future__ import annotations
 
-import queue
+import heapq
+import itertools
 import threading
+import time
 from collections import deque
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from .datastore import Event
-from .render import Renderer
+from .webhook_events import EVENT_TYPES
+from .webhook_payloads import payload
+from .webhook_switches import WebhookSwitches
 
 if TYPE_CHECKING:
     from .datastore import DataStore
 
 __all__ = ["DELIVERED_EVENTS", "WebhookDispatcher"]
 
-DELIVERED_EVENTS = frozenset(
-    {
-        "NewOrder",
-        "NewValidOrder",
-        "OrderUpdated",
-        "OrderStatusChanged",
-        "OrderShipped",
-        "ProductCreated",
-        "ProductUpdated",
-    }
-)
+DELIVERED_EVENTS = frozenset(EVENT_TYPES)
 
-_Job = tuple[str, str, str, str, dict[str, Any]]  # event, url, failure_type, fallback, body
+
+@dataclass(frozen=True)
+class _Job:
+    event: str
+    url: str
+    failure_type: str
+    fallback: str
+    body: dict[str, Any]
 
 
 class WebhookDispatcher:
     """Listens to store events and delivers matching subscriptions in the background."""
 
-    def __init__(self, store: DataStore, timeout: float = 3.0) -> None:
+    def __init__(self, store: DataStore, timeout: float = 3.0, seed: int = 1) -> None:
         self.store = store
         self.timeout = timeout
+        self.switches = WebhookSwitches(seed)
+        self.transport: httpx.BaseTransport | None = None
+        """Where deliveries go instead of the network (set before the first delivery)."""
         self.deliveries: deque[dict[str, Any]] = deque(maxlen=1000)
-        self._queue: queue.Queue[_Job | None] = queue.Queue()
+        self._due: list[tuple[float, int, _Job]] = []  # (monotonic due time, order, job)
+        self._held: list[tuple[float, int, _Job]] = []  # each held until a later one is sent
+        self._order = itertools.count()
+        self._pending = 0  # scheduled or held, not yet sent
+        self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+        self._closed = False
         store.listeners.append(self.on_event)
 
     def on_event(self, event: Event) -> None:
@@ -63,57 +72,83 @@ class WebhookDispatcher:
             if str(hooks.get(row, "event_type")).casefold() != event.kind.casefold():
                 continue
             if body is None:
-                body = self._payload(event)
+                body = payload(self.store, event, include_items=self.switches.include_items)
                 if body is None:
                     return
-            self._enqueue(
-                (
-                    event.kind,
-                    hooks.get(row, "url"),
-                    hooks.get(row, "failure_type"),
-                    hooks.get(row, "fallback_url"),
-                    body,
-                )
+            job = _Job(
+                event.kind,
+                hooks.get(row, "url"),
+                hooks.get(row, "failure_type"),
+                hooks.get(row, "fallback_url"),
+                body,
             )
+            self._schedule(job)
 
-    def _payload(self, event: Event) -> dict[str, Any] | None:
-        renderer = Renderer(self.store)
-        table = self.store.tables[event.table]
-        row = table.row_of(event.record_id)
-        if row is None:
-            return None
-        record = renderer.record(event.table, row, None, [])
-        key = "order" if event.table == "orders" else "product"
-        body: dict[str, Any] = {key: record}
-        if event.kind == "OrderStatusChanged":
-            statuses = self.store.tables["order_statuses"]
-            for name in ("old_status", "new_status"):
-                srow = statuses.row_of(event.extra.get(name, 0))
-                body[name] = (
-                    None if srow is None else renderer.record("order_statuses", srow, None, [])
-                )
-        return body
+    def _schedule(self, job: _Job) -> None:
+        plan = self.switches.plan()
+        if plan.dropped:
+            self.deliveries.append({"event_type": job.event, "url": job.url, "dropped": True})
+            return
+        now = time.monotonic()
+        with self._cond:
+            if self._closed:
+                return
+            self._start()
+            for _ in range(plan.copies):
+                self._pending += 1
+                order = next(self._order)
+                if plan.hold_back:
+                    self._held.append((now + self.switches.reorder_wait_seconds, order, job))
+                else:
+                    heapq.heappush(self._due, (now + plan.delay, order, job))
+            self._cond.notify_all()
 
-    def _enqueue(self, job: _Job) -> None:
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name="cartcom-webhooks", daemon=True
-                )
-                self._thread.start()
-        self._queue.put(job)
+    def _start(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="cartcom-webhooks", daemon=True)
+            self._thread.start()
 
     def _run(self) -> None:
-        with httpx.Client(timeout=self.timeout, follow_redirects=False) as client:
+        with httpx.Client(
+            timeout=self.timeout, follow_redirects=False, transport=self.transport
+        ) as client:
             while True:
-                job = self._queue.get()
-                if job is None:
+                jobs = self._next()
+                if not jobs:
                     return
-                event, url, failure_type, fallback, body = job
-                ok = self._post(client, event, url, body)
-                if not ok and failure_type == "Fallback" and fallback:
-                    self._post(client, event, fallback, body)
-                self._queue.task_done()
+                for job in jobs:
+                    self._send(client, job)
+
+    def _next(self) -> list[_Job]:
+        """The next job to send, followed by the held-back ones it overtook; [] when closed."""
+        with self._cond:
+            while True:
+                if self._closed:
+                    return []
+                now = time.monotonic()
+                if self._due and self._due[0][0] <= now:
+                    _due, order, job = heapq.heappop(self._due)
+                    overtaken = [held for held in self._held if held[1] < order]
+                    self._held = [held for held in self._held if held[1] > order]
+                    return [job, *(held[2] for held in overtaken)]
+                expired = [held for held in self._held if held[0] <= now]
+                if expired:
+                    first = min(expired, key=lambda held: held[1])
+                    self._held.remove(first)
+                    return [first[2]]  # nothing came after it in time: sent late instead
+                waits = [self._due[0][0] - now] if self._due else []
+                waits += [held[0] - now for held in self._held]
+                self._cond.wait(min(waits) if waits else None)
+
+    def _send(self, client: httpx.Client, job: _Job) -> None:
+        try:
+            ok = self._post(client, job.event, job.url, job.body)
+            if not ok and job.failure_type == "Fallback" and job.fallback:
+                self._post(client, job.event, job.fallback, job.body)
+        finally:
+            with self._cond:
+                self._pending -= 1
+                self._cond.notify_all()
 
     def _post(self, client: httpx.Client, event: str, url: str, body: dict[str, Any]) -> bool:
         record: dict[str, Any] = {"event_type": event, "url": url}
@@ -128,16 +163,21 @@ class WebhookDispatcher:
         return ok
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
-        """Block until queued deliveries are done (tests); False on timeout."""
-        done = threading.Event()
-
-        def waiter() -> None:
-            self._queue.join()
-            done.set()
-
-        threading.Thread(target=waiter, daemon=True).start()
-        return done.wait(timeout)
+        """Block until every scheduled delivery was sent (delayed ones too); False on timeout."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._pending > 0:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(left)
+        return True
 
     def close(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
-            self._queue.put(None)
+        """Stop the worker; deliveries not yet sent are abandoned."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout=self.timeout + 1)

@@ -23,6 +23,7 @@ from .listing import get_one
 from .seed_data import SHIPPING_METHODS
 from .table import Table
 from .timefmt import local_midnight
+from .webhook_events import canonical_event, check_subscription, status_events
 
 __all__ = ["create_or_update", "decode_changes", "delete", "set_order_status", "update"]
 
@@ -91,6 +92,9 @@ def create_or_update(store: DataStore, table: Table, body: Any) -> tuple[int, di
     missing = [f for f in table.spec.required if f not in values or values[f] in ("", None)]
     if missing:
         raise ApiError(409, f"Validation failed: {', '.join(missing)} is required")
+    if table.name == "webhooks":
+        check_subscription(body)
+        values["event_type"] = canonical_event(values["event_type"])
     _check_fks(store, table, values)
     params: dict[str, str] = {}
     now = store.now_ms()
@@ -137,9 +141,13 @@ def update(store: DataStore, table: Table, record_id: int, body: Any) -> dict[st
         return result
     values = decode_changes(table, body)
     _check_fks(store, table, values)
+    if table.name == "webhooks" and "event_type" in body:
+        check_subscription(body)
+        values["event_type"] = canonical_event(values["event_type"])
+    before = {column: table.get(row, column) for column in _WATCHED.get(table.name, ())}
     if not store.update(table.name, row, values):
         store.touch(table.name, row)
-    _after_update(store, table, row)
+    _after_update(store, table, row, before)
     return get_one(store, table, record_id, {})
 
 
@@ -177,8 +185,8 @@ def set_order_status(store: DataStore, order_id: int, body: Any) -> dict[str, An
             },
         )
         store.emit("OrderStatusChanged", "orders", order_id, old_status=old, new_status=status)
-        if statuses.get(srow, "is_shipped"):
-            store.emit("OrderShipped", "orders", order_id)
+        for event in status_events(statuses, statuses.row_of(old), srow):
+            store.emit(event, "orders", order_id)
         store.emit("OrderUpdated", "orders", order_id)
     return get_one(store, orders, order_id, {})
 
@@ -189,22 +197,47 @@ def _after_insert(store: DataStore, table: Table, row: int) -> None:
         store.emit_new_order(table.ids[row])
     elif table.name == "products":
         store.emit("ProductCreated", "products", table.ids[row])
+    elif table.name == "customers":
+        store.emit("CustomerCreated", "customers", table.ids[row])
     elif table.name in ("order_items", "order_payments"):
         store.emit("OrderUpdated", "orders", table.get(row, "order_id"))
+        if table.name == "order_payments" and table.get(row, "is_approved"):
+            store.emit("PaymentProcessed", "order_payments", table.ids[row])
     elif table.name in ("product_variants", "variant_inventory"):
         store.emit("ProductUpdated", "products", table.get(row, "product_id"))
 
 
-def _after_update(store: DataStore, table: Table, row: int) -> None:
+def _after_update(store: DataStore, table: Table, row: int, before: dict[str, Any]) -> None:
+    """The events of an update; `before`: the watched columns' values before it."""
     if table.name == "orders":
         _link_addresses(store, row)
         store.emit("OrderUpdated", "orders", table.ids[row])
     elif table.name == "products":
         store.emit("ProductUpdated", "products", table.ids[row])
+    elif table.name == "customers":
+        store.emit("CustomerUpdated", "customers", table.ids[row])
     elif table.name in ("order_items", "order_payments"):
         store.emit("OrderUpdated", "orders", table.get(row, "order_id"))
     elif table.name in ("product_variants", "variant_inventory"):
         store.emit("ProductUpdated", "products", table.get(row, "product_id"))
+    if table.name == "order_payments" and any(
+        table.get(row, flag) and not before.get(flag) for flag in ("is_approved", "is_captured")
+    ):
+        store.emit("PaymentProcessed", "order_payments", table.ids[row])
+    if "product_status_id" in before and table.get(row, "product_status_id") != before.get(
+        "product_status_id"
+    ):
+        is_variant = table.name == "variant_inventory"
+        product_id = table.get(row, "product_id") if is_variant else table.ids[row]
+        variant_id = table.ids[row] if is_variant else None
+        store.emit("ProductStatusChanged", "products", product_id, variant_inventory_id=variant_id)
+
+
+_WATCHED = {
+    "order_payments": ("is_approved", "is_captured"),
+    "products": ("product_status_id",),
+    "variant_inventory": ("product_status_id",),
+}
 
 
 def _link_addresses(store: DataStore, row: int) -> None:
