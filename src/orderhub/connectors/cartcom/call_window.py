@@ -36,25 +36,34 @@ When the window has room everyone goes at once; when it is nearly spent, two rul
   brim, so its next call goes at once. A caller with no higher priority around uses the whole
   window, and headroom never leaves anyone less than one share: it alone starves nobody.
 
-Only demand can hold a low caller for long, and only while higher ones keep waiting: that is
-the order asked for. Mixed versions sharing a row lose only the ordering: a version that does
-not know `waiting` and `recent` drops them when it saves, and its callers never wait for them.
+- **No starving.** Only demand can hold a low caller for long: while higher ones keep waiting
+  (an orders backfill on a steel store can keep the window full for an hour). A caller that has
+  waited `STARVE_WINDOWS` windows ranks second (`AGED_RANK`, orders.pull's rank) for that one
+  call: it takes turns with the second rank and goes before every rank below, never before
+  the first (fulfillments). So each starved flow still gets a call every few windows, and a
+  first-rank caller still never waits behind anyone lower.
+
+Mixed versions sharing a row lose only the ordering: a version that does not know `waiting`
+and `recent` drops them when it saves, and its callers never wait for them.
 """
 
 from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
+    "AGED_RANK",
     "ASSUMED_LIMIT",
     "DEFAULT_MARGIN",
     "DEMAND_GRACE",
     "DEMAND_POLL",
+    "STARVE_WINDOWS",
     "UNLIMITED_FROM",
     "WINDOW_SECONDS",
     "CallWindow",
+    "Claim",
 ]
 
 WINDOW_SECONDS = 10.0
@@ -68,9 +77,23 @@ DEMAND_GRACE = 1.0
 enough for a late thread or a slow database round trip, short enough for a dead process."""
 DEMAND_POLL = 0.05
 """How long after a higher caller's turn a lower one asks again: that one goes first."""
+STARVE_WINDOWS = 6
+"""After waiting this many windows (a minute on Cart.com), a caller ranks `AGED_RANK`."""
+AGED_RANK = 1
+"""The rank of a starved caller: the second (orders.pull's), never the first."""
 _HEADROOM_SHARE = 10
 """A present priority keeps limit / 10 calls (at least one) free from those below it."""
 _MIN_WAIT = 0.001
+
+
+class Claim(NamedTuple):
+    """A caller told to wait: it says when it will ask again, so others can give way."""
+
+    priority: int
+    at: float
+    """When it will ask again."""
+    since: float
+    """When it was first told to wait for this call."""
 
 
 @dataclass
@@ -83,8 +106,8 @@ class CallWindow:
     """When each call of the last `window + margin` seconds was sent, oldest first."""
     blocked_until: float = 0.0
     """Hard floor from a 429."""
-    waiting: dict[str, tuple[int, float]] = field(default_factory=dict)
-    """Callers told to wait: id -> (priority, when it said it would ask again)."""
+    waiting: dict[str, Claim] = field(default_factory=dict)
+    """Callers told to wait, by id."""
     recent: dict[int, float] = field(default_factory=dict)
     """Priority -> when a call of that priority was last sent (kept `window + margin`)."""
 
@@ -110,10 +133,14 @@ class CallWindow:
         yields to others but claims nothing (the window as it was before priorities).
         """
         self._expire(now, window=window, margin=margin, grace=grace)
-        wait = self._wait(now, priority, waiter, window=window, margin=margin)
+        claim = self.waiting.get(waiter) if waiter is not None else None
+        since = claim.since if claim is not None else now
+        starve_after = STARVE_WINDOWS * (window + margin)
+        rank = _rank(priority, since, now, starve_after)
+        wait = self._wait(now, rank, waiter, starve_after, window=window, margin=margin)
         if wait > 0:
             if waiter is not None:
-                self.waiting[waiter] = (priority, now + wait)
+                self.waiting[waiter] = Claim(priority, now + wait, since)
             return wait
         if waiter is not None:
             self.waiting.pop(waiter, None)
@@ -150,7 +177,7 @@ class CallWindow:
             "limit": self.limit,
             "sent": list(self.sent),
             "blocked_until": self.blocked_until,
-            "waiting": {who: [priority, at] for who, (priority, at) in self.waiting.items()},
+            "waiting": {who: list(claim) for who, claim in self.waiting.items()},
             "recent": {str(priority): at for priority, at in self.recent.items()},
         }
 
@@ -169,12 +196,19 @@ class CallWindow:
             limit=document.get("limit"),
             sent=list(document.get("sent") or []),
             blocked_until=document.get("blocked_until") or 0.0,
-            waiting={str(who): (int(entry[0]), entry[1]) for who, entry in waiting.items()},
+            waiting={str(who): _claim(entry) for who, entry in waiting.items()},
             recent={int(priority): at for priority, at in recent.items()},
         )
 
     def _wait(
-        self, now: float, priority: int, waiter: str | None, *, window: float, margin: float
+        self,
+        now: float,
+        rank: int,
+        waiter: str | None,
+        starve_after: float,
+        *,
+        window: float,
+        margin: float,
     ) -> float:
         if now < self.blocked_until:
             return self.blocked_until - now
@@ -183,11 +217,15 @@ class CallWindow:
         if cap is None:
             self.sent.clear()
             return 0.0
-        ahead = [at for who, (p, at) in self.waiting.items() if p < priority and who != waiter]
+        ahead = [
+            claim.at
+            for who, claim in self.waiting.items()
+            if who != waiter and _rank(claim.priority, claim.since, now, starve_after) < rank
+        ]
         if ahead:
             # Its turn comes first, even if the window has room now (it may be about to wake).
             return max(0.0, min(ahead) - now) + DEMAND_POLL
-        allowed = self._allowed(cap, priority)
+        allowed = self._allowed(cap, rank)
         if len(self.sent) >= allowed:
             oldest_that_counts = self.sent[len(self.sent) - allowed]
             return max(_MIN_WAIT, oldest_that_counts + window + margin - now)
@@ -204,7 +242,7 @@ class CallWindow:
         horizon = now - window - margin
         self._forget_before(horizon)
         self.waiting = {
-            who: entry for who, entry in self.waiting.items() if entry[1] + grace >= now
+            who: claim for who, claim in self.waiting.items() if claim.at + grace >= now
         }
         self.recent = {priority: at for priority, at in self.recent.items() if at > horizon}
 
@@ -219,3 +257,13 @@ class CallWindow:
         keep_from = bisect.bisect_right(self.sent, cutoff)
         if keep_from:
             del self.sent[:keep_from]
+
+
+def _rank(priority: int, since: float, now: float, starve_after: float) -> int:
+    """A caller's rank now: its priority, raised to `AGED_RANK` once it has starved."""
+    return min(priority, AGED_RANK) if now - since >= starve_after else priority
+
+
+def _claim(entry: list[Any]) -> Claim:
+    """A stored claim; one written without `since` counts from when it will ask again."""
+    return Claim(int(entry[0]), entry[1], entry[2] if len(entry) > 2 else entry[1])

@@ -10,14 +10,23 @@ import heapq
 import random
 from dataclasses import dataclass, field
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orderhub.connectors.cartcom.call_window import DEMAND_GRACE, DEMAND_POLL, CallWindow
+from orderhub.connectors.cartcom.call_window import (
+    AGED_RANK,
+    DEMAND_GRACE,
+    DEMAND_POLL,
+    STARVE_WINDOWS,
+    CallWindow,
+    Claim,
+)
 
 W = 10.0
 M = 0.25
 FULFILLMENTS, ORDERS, PRODUCTS, VERIFY = 0, 1, 5, 7
+STARVE = STARVE_WINDOWS * (W + M)
 
 
 def reserve(window: CallWindow, now: float, priority: int, waiter: str | None = None) -> float:
@@ -43,7 +52,7 @@ def test_a_waiting_higher_caller_goes_before_a_lower_one_that_asks_first() -> No
     # The window frees at W + M; the products caller happens to ask first, and gives way.
     assert reserve(window, W + M, PRODUCTS, "products") == DEMAND_POLL
     assert reserve(window, W + M, FULFILLMENTS, "fulfillment") == 0
-    assert window.waiting == {"products": (PRODUCTS, W + M + DEMAND_POLL)}
+    assert window.waiting == {"products": Claim(PRODUCTS, W + M + DEMAND_POLL, since=W + M)}
     assert reserve(window, W + M + DEMAND_POLL, PRODUCTS, "products") == 0
     assert window.waiting == {}
 
@@ -124,6 +133,37 @@ def test_an_unlimited_store_keeps_no_waiting_list() -> None:
     assert window.sent == []
 
 
+def test_a_starved_caller_takes_turns_with_orders_but_never_goes_before_a_fulfillment() -> None:
+    window = CallWindow(limit=1)
+    fill(window, 0.0, ORDERS, 1)
+    assert reserve(window, 0.5, PRODUCTS, "products") > 0
+    turn = W + M
+    # Orders waits for every turn too, so products gives way at every one...
+    while turn - 0.5 < STARVE:
+        assert reserve(window, turn - 0.01, ORDERS, "orders") == pytest.approx(0.01)
+        assert reserve(window, turn, PRODUCTS, "products") == DEMAND_POLL
+        assert reserve(window, turn, ORDERS, "orders") == 0
+        assert reserve(window, turn + DEMAND_POLL, PRODUCTS, "products") > 0  # until the next
+        turn += W + M
+    # ...until it has waited STARVE_WINDOWS windows: then it ranks with orders, and asking
+    # first, it goes first.
+    assert reserve(window, turn - 0.01, ORDERS, "orders") > 0
+    assert reserve(window, turn, PRODUCTS, "products") == 0
+    assert AGED_RANK == ORDERS
+    # A starved caller still gives way to a waiting fulfillment.
+    turn += W + M
+    assert reserve(window, turn - 0.01, FULFILLMENTS, "fulfillment") > 0
+    window.waiting["starved"] = Claim(PRODUCTS, turn, since=turn - 2 * STARVE)
+    assert reserve(window, turn, PRODUCTS, "starved") == DEMAND_POLL
+    assert reserve(window, turn, FULFILLMENTS, "fulfillment") == 0
+
+
+def test_a_claim_without_its_start_counts_from_its_turn() -> None:
+    """A document written before claims carried `since` (or by hand) still reads."""
+    window = CallWindow.from_document({"limit": 5, "waiting": {"x": [3, 12.5]}})
+    assert window.waiting == {"x": Claim(3, 12.5, 12.5)}
+
+
 @given(
     st.builds(
         CallWindow,
@@ -131,7 +171,8 @@ def test_an_unlimited_store_keeps_no_waiting_list() -> None:
         sent=st.lists(st.floats(0, 1e10), max_size=20).map(sorted),
         blocked_until=st.floats(0, 1e10),
         waiting=st.dictionaries(
-            st.text(min_size=1, max_size=8), st.tuples(st.integers(0, 7), st.floats(0, 1e10))
+            st.text(min_size=1, max_size=8),
+            st.builds(Claim, st.integers(0, 7), st.floats(0, 1e10), st.floats(0, 1e10)),
         ),
         recent=st.dictionaries(st.integers(0, 7), st.floats(0, 1e10)),
     )
@@ -170,8 +211,8 @@ class Simulation:
     max_late: float
     window: CallWindow = field(init=False)
     events: list[tuple[float, float, int]] = field(default_factory=list)
-    log: list[int] = field(default_factory=list)
-    """The priority of every call sent, in the order they went."""
+    log: list[tuple[int, bool]] = field(default_factory=list)
+    """(priority, had it starved) of every call sent, in the order they went."""
     times: list[float] = field(default_factory=list)
     """When each of them went."""
     violations: list[str] = field(default_factory=list)
@@ -208,21 +249,27 @@ class Simulation:
                 self.push(now + caller.gaps[caller.sent], index)
 
     def sent(self, caller: Caller, now: float) -> None:
+        starved = caller.asked is not None and now - caller.asked >= STARVE
         if caller.asked is not None:
-            # Nobody of a lower priority went while this caller was waiting.
-            overtaken = [p for p in self.log[caller.asked_at :] if p > caller.priority]
+            # Nobody of a lower priority went while this caller was waiting; but one that had
+            # starved may go before anyone below the first rank.
+            overtaken = [
+                p
+                for p, aged in self.log[caller.asked_at :]
+                if p > caller.priority and not (aged and caller.priority >= AGED_RANK)
+            ]
             if overtaken:
                 self.violations.append(f"{caller.name} overtaken by priorities {overtaken}")
             self.waits.append((caller.priority, now - caller.asked, caller.late))
         caller.asked = None
-        self.log.append(caller.priority)
+        self.log.append((caller.priority, starved))
         self.times.append(now)
 
 
 callers_strategy = st.lists(
     st.tuples(
         st.integers(0, 7),
-        st.lists(st.floats(0, 3), min_size=1, max_size=12),
+        st.lists(st.just(0.0) | st.floats(0, 3), min_size=1, max_size=40),  # 0: always busy
         st.booleans(),
     ),
     min_size=1,
@@ -261,13 +308,13 @@ def test_whatever_the_interleaving_the_limit_holds_and_nobody_waits_behind_a_low
     end = max(received)
     for start in [offset + k * W for k in range(-1, int(end // W) + 2)] + received:
         assert sum(1 for t in received if start <= t < start + W) <= limit
-    # A waiting caller never saw a lower priority go before it.
+    # A waiting caller never saw a lower priority go before it (but for starved ones).
     assert simulation.violations == []
-    # The most urgent caller waits at most one window (plus how late it woke, and the
-    # millisecond the window adds when float rounding lands a turn on its edge), unless a
-    # caller as urgent as it shares the window.
+    # A first-rank caller waits at most one window (plus how late it woke, and the
+    # millisecond the window adds when float rounding lands a turn on its edge), unless
+    # another first-rank caller shares the window.
     top = min(c.priority for c in callers)
-    if sum(1 for c in callers if c.priority == top) == 1:
+    if top == 0 and sum(1 for c in callers if c.priority == top) == 1:
         for priority, waited, late in simulation.waits:
             if priority == top:
                 assert waited <= W + M + late + 0.002

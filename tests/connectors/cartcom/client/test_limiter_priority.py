@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import event
 
 from orderhub.clock import FakeClock, Sleep
-from orderhub.connectors.cartcom.call_window import DEMAND_POLL, CallWindow
+from orderhub.connectors.cartcom.call_window import DEMAND_POLL, CallWindow, Claim
 from orderhub.connectors.cartcom.client import CartcomClient
 from orderhub.connectors.cartcom.connection import check_connection
 from orderhub.connectors.cartcom.ratelimit import CallLimiter
@@ -187,13 +187,13 @@ def test_shared_a_products_caller_in_another_process_gives_way_to_the_waiting_fu
 
     claims = list(seen["row"].waiting.values())
     if priorities:
-        assert [priority for priority, _ in claims] == [FULFILLMENT]
+        assert [claim.priority for claim in claims] == [FULFILLMENT]
         assert seen["products"] == pytest.approx(DEMAND_POLL)  # asks again just after its turn
         assert waited < 0.6
         left = read_row(database, fulfillments.key).waiting.values()
-        assert FULFILLMENT not in [priority for priority, _ in left]  # its claim went with it
+        assert FULFILLMENT not in [claim.priority for claim in left]  # its claim went with it
     else:
-        assert [priority for priority, _ in claims] == [0]  # everyone ranks alike
+        assert [claim.priority for claim in claims] == [0]  # everyone ranks alike
         assert seen["products"] == "took the slot"
         assert waited >= 0.7  # the fulfillment waited for the next slot
 
@@ -206,7 +206,7 @@ def test_shared_a_dead_processes_claim_holds_lower_callers_only_until_its_grace_
         now = call_budgets.server_epoch(session)
     # A fulfillment said it would ask again 0.8 s ago, then its process died: its claim holds
     # for the rest of its one-second grace, about 0.2 s.
-    write_row(database, products.key, frees_in=[], waiting={"dead": (0, now - 0.8)})
+    write_row(database, products.key, frees_in=[], waiting={"dead": Claim(0, now - 0.8, now - 1)})
 
     waited = products.before_call(priority=PRODUCTS)
 
