@@ -74,6 +74,10 @@ class BusyStoreRun:
     """429 answers among them."""
     seconds: float
     """How long that part took."""
+    push_calls: int
+    """Calls of the fulfillment pushes among them (the rest: the busy flows')."""
+    flow_calls: dict[str, int] = field(default_factory=dict)
+    """Calls of each busy flow's runs (a run cut short at the end counts what it made)."""
     errors: list[str] = field(default_factory=list)
     """Failed runs of the busy flows (the scenario is void if any)."""
 
@@ -123,10 +127,14 @@ def run_busy_store(
     busy: Sequence[FlowName] = ALL_BUSY,
     fulfillments: int = 3,
     warmup_windows: float = 2.0,
-    pause_windows: float = 0.5,
+    pause_windows: tuple[float, float] = (0.5, 0.5),
     seed: int = 11,
 ) -> BusyStoreRun:
-    """Run the scenario once on a fresh store (see the module docstring)."""
+    """Run the scenario once on a fresh store (see the module docstring).
+
+    Between two fulfillments the hub pauses a random number of windows in `pause_windows`:
+    past one window, the fulfillments' headroom has lapsed and the next one starts cold.
+    """
     sandbox = Sandbox(SandboxConfig(seed=seed, orders=20, products=40, rate_window_seconds=window))
     carts = [
         int(sandbox.store.create_order(order_status_id=PROCESSING)["id"])
@@ -141,6 +149,7 @@ def run_busy_store(
     )
     stop = threading.Event()
     errors: list[str] = []
+    flow_calls: dict[str, int] = {}
     threads: list[threading.Thread] = []
     try:
         integration_id = _connect(hub, runner, http, sandbox.full_token)
@@ -149,13 +158,18 @@ def run_busy_store(
         first = stamps.count()
         started = time.monotonic()
         for flow in busy:
-            threads.append(_thread(_keep_running, runner, integration_id, flow, stop, errors))
+            threads.append(
+                _thread(_keep_running, runner, integration_id, flow, stop, errors, flow_calls)
+            )
         threads.append(_thread(_merchant, hub, busy, window, stop, random.Random(seed)))
         time.sleep(warmup_windows * window)
-        latencies = []
+        pauses = random.Random(seed + 1)
+        latencies, push_calls = [], 0
         for cart_id in carts:
-            latencies.append(_fulfil_and_push(hub, runner, integration_id, cart_id, stamps))
-            time.sleep(pause_windows * window)
+            latency, calls = _fulfil_and_push(hub, runner, integration_id, cart_id, stamps)
+            latencies.append(latency)
+            push_calls += calls
+            time.sleep(pauses.uniform(*pause_windows) * window)
     finally:
         stop.set()
         for thread in threads:
@@ -168,6 +182,8 @@ def run_busy_store(
         calls=len(answers),
         rejected=sum(1 for a in answers if a.status == 429),
         seconds=time.monotonic() - started,
+        push_calls=push_calls,
+        flow_calls=dict(flow_calls),
         errors=errors,
     )
 
@@ -199,14 +215,17 @@ def _keep_running(
     flow: FlowName,
     stop: threading.Event,
     errors: list[str],
+    calls: dict[str, int],
 ) -> None:
     """Run `flow` back to back until told to stop: a flow that always has work."""
+    calls[flow.value] = 0
     while not stop.is_set():
         try:
             run = runner.run_flow(integration_id, flow, stop=stop)
         except RunRefused as refused:
             errors.append(f"{flow.value}: {refused}")
             return
+        calls[flow.value] += run.api_calls  # one thread per flow: no other writer of this key
         if run.status is RunStatus.FAILED and not stop.is_set():
             errors.append(f"{flow.value}: {run.error}")
         if run.api_calls == 0:
@@ -235,7 +254,8 @@ def _merchant(
 
 def _fulfil_and_push(
     hub: Hub, runner: FlowRunner, integration_id: str, cart_id: int, stamps: Stamps
-) -> float:
+) -> tuple[float, int]:
+    """Make one fulfillment in the hub, push it now: (seconds to its shipment, calls made)."""
     with hub.db.read_session() as session:
         orders = list_records(session, EntityKind.ORDER, limit=1000)
     order_id = next(r.hub_id for r in orders if r.ext_id == str(cart_id))
@@ -245,4 +265,4 @@ def _fulfil_and_push(
     run = runner.run_flow(integration_id, FlowName.FULFILLMENTS_PUSH)
     if run.status is not RunStatus.SUCCEEDED or run.counts.created != 1:
         raise RuntimeError(f"the fulfillment was not pushed: {run.error or run.counts}")
-    return stamps.shipped_at(f"OH-{made['fulfillmentId']}") - created
+    return stamps.shipped_at(f"OH-{made['fulfillmentId']}") - created, run.api_calls
