@@ -24,6 +24,7 @@ from orderhub.connectors.cartcom.client import CartcomClient
 from orderhub.connectors.cartcom.connection import check_connection
 from orderhub.connectors.cartcom.ratelimit import CallLimiter
 from orderhub.connectors.cartcom.shared_limiter import SharedCallLimiter
+from orderhub.connectors.cartcom.verify import verify_client
 from orderhub.domain import FlowName
 from orderhub.engine.priority import UNRANKED, CallPriority, priority_of
 from orderhub.store import call_budgets
@@ -102,6 +103,17 @@ def test_the_connection_test_draws_as_a_person_waiting_right_after_orders() -> N
     assert set(budget.priorities) == {CallPriority.CONNECTION_TEST}
     assert priority_of(FlowName.ORDERS_PULL) < CallPriority.CONNECTION_TEST
     assert priority_of(FlowName.INVENTORY_PUSH) > CallPriority.CONNECTION_TEST
+
+
+def test_a_completeness_check_draws_last(database: Database) -> None:
+    http = httpx.Client(
+        transport=httpx.MockTransport(lambda _request: httpx.Response(200, json={}))
+    )
+    clock = FakeClock()
+    with verify_client(
+        database, URL, "t", clock=clock, sleep=clock.sleep, share_call_budgets=False, http=http
+    ) as client:
+        assert client.priority == CallPriority.VERIFY == max(CallPriority)
 
 
 def test_flows_rank_in_the_order_of_issue_11() -> None:
