@@ -35,6 +35,10 @@ bench: $(STAMP) ## Run the benchmarks (~10 min, 2 cores): prints a table, writes
 bench-scale: $(STAMP) ## Scale-out benchmark: 20 stores, 3 workers on PostgreSQL (~2 min); prints per-run costs
 	$(BIN)/python bench/scale_out.py
 
+.PHONY: bench-priority
+bench-priority: $(STAMP) ## Priority benchmark: steel store, every flow busy; fulfillment latency with and without call priorities (~5 min)
+	$(BIN)/python bench/priority.py
+
 .PHONY: lint
 lint: $(STAMP) ## ruff (lint + format check) and mypy --strict on src/
 	$(BIN)/ruff check src tests
@@ -56,4 +60,4 @@ clean: ## Remove the virtualenv and caches
 
 .PHONY: help
 help: ## Show this help
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  %-15s %s\n", $$1, $$2}'

@@ -23,6 +23,7 @@ from orderhub.clock import Clock, Sleep, SystemClock, utc_now
 from orderhub.domain import FlowName, Integration, RunCounts
 from orderhub.engine.errors import redact
 from orderhub.engine.hub_view import HubView
+from orderhub.engine.priority import CallPriority, priority_of
 from orderhub.engine.record_failures import FailureStreak
 from orderhub.store import exceptions as store_exceptions
 from orderhub.store import integrations as store_integrations
@@ -137,6 +138,11 @@ class FlowContext:
     @property
     def integration_id(self) -> str:
         return self.integration.integration_id
+
+    @property
+    def call_priority(self) -> CallPriority:
+        """This run's place in its store's call budget (engine/priority.py)."""
+        return priority_of(self.flow)
 
     @property
     def origin(self) -> Origin:

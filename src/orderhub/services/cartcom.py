@@ -12,6 +12,7 @@ from orderhub.connectors.cartcom.http import new_http_client
 from orderhub.connectors.cartcom.retry import QUICK_RETRY
 from orderhub.connectors.cartcom.shared_limiter import SharedCallLimiter, shared_budget_for
 from orderhub.domain import Integration
+from orderhub.engine.priority import CallPriority
 from orderhub.hub import Hub
 
 __all__ = ["call_budget", "store_client"]
@@ -43,6 +44,8 @@ def store_client(
             clock=hub.clock,
             limiter=call_budget(hub, integration.api_url),
             retry=QUICK_RETRY,
+            # Subscriptions are kept in step while a person connects or switches a flow.
+            priority=CallPriority.CONNECTION_TEST,
         )
     finally:
         if owned:

@@ -43,6 +43,7 @@ from orderhub.connectors.cartcom.pagination import KeysetPaginator
 from orderhub.connectors.cartcom.ratelimit import CallBudget, CallLimiter, limiter_for
 from orderhub.connectors.cartcom.redaction import redact_url
 from orderhub.connectors.cartcom.retry import RetryPolicy
+from orderhub.engine.priority import UNRANKED, CallPriority
 
 __all__ = [
     "USER_AGENT",
@@ -158,9 +159,12 @@ class CartcomClient:
         clock: Clock | None = None,
         sleep: Callable[[float], None] | None = None,
         limiter: CallBudget | None = None,
+        priority: CallPriority = UNRANKED,
         retry: RetryPolicy | None = None,
         on_call: Callable[[CallRecord], None] | None = None,
     ) -> None:
+        """`priority`: this client's place in the store's call budget (a flow's, the
+        connection test's); a caller that does not say goes last."""
         self.base_url = normalize_api_url(api_url)
         clean_token = token.strip()
         if not clean_token:
@@ -178,6 +182,7 @@ class CartcomClient:
             else:
                 limiter = CallLimiter(clock=self._clock, sleep=self._sleep)
         self.limiter: CallBudget = limiter
+        self.priority = priority
         self.retry = retry if retry is not None else RetryPolicy()
         self._on_call = on_call
         self._lock = threading.Lock()
@@ -392,7 +397,7 @@ class CartcomClient:
 
     def _send(self, request: httpx.Request, template: str, attempt: int) -> httpx.Response:
         """One HTTP exchange, paced by the limiter and reported to `on_call`."""
-        waited = self.limiter.before_call(sleep=self._sleep)
+        waited = self.limiter.before_call(sleep=self._sleep, priority=self.priority)
         with self._lock:
             self.calls += 1
             self.rate_limit_wait_seconds += waited

@@ -30,6 +30,7 @@ from orderhub.connectors.cartcom.permissions import PERMISSIONS, Permission
 from orderhub.connectors.cartcom.ratelimit import CallBudget
 from orderhub.connectors.cartcom.retry import QUICK_RETRY
 from orderhub.domain import ConnectionCheck, ConnectionReport, FlowName
+from orderhub.engine.priority import CallPriority
 
 __all__ = ["REFUSED_KEY_SUMMARY", "check_connection"]
 
@@ -64,6 +65,7 @@ def check_connection(
                 clock=clock,
                 sleep=sleep,
                 limiter=limiter,
+                priority=CallPriority.CONNECTION_TEST,  # a person waits for the answer
                 retry=QUICK_RETRY,
             )
         except InvalidApiUrl as problem:

@@ -4,12 +4,17 @@ The window logic is `CallWindow` (see call_window.py). `CallLimiter` keeps it in
 every flow of one store in this process draws from one limiter (`limiter_for`), so it is
 thread-safe. Processes that share stores (distributed workers) use `SharedCallLimiter`, which
 keeps the same window in the database. This module also reads the two headers involved.
+
+Each call states its priority (`orderhub.engine.priority`); a limiter built with
+`priorities=False` treats every caller alike, first come first served (the control in tests
+and benchmarks).
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import secrets
 import threading
 import time
 from collections.abc import Mapping
@@ -21,17 +26,21 @@ import httpx
 
 from orderhub.clock import Clock, Sleep, SystemClock
 from orderhub.connectors.cartcom.call_window import DEFAULT_MARGIN, WINDOW_SECONDS, CallWindow
+from orderhub.engine.priority import UNRANKED, CallPriority
 
 __all__ = [
     "CALL_LIMIT_HEADER",
     "CallBudget",
     "CallLimiter",
     "header_value",
+    "install_limiter",
     "limiter_for",
     "parse_call_limit",
     "parse_retry_after",
+    "rank",
     "reset_limiters",
     "store_key",
+    "waiter_id",
 ]
 
 CALL_LIMIT_HEADER = "X-AC-Call-Limit"
@@ -89,10 +98,13 @@ class CallBudget(Protocol):
     """What the client asks of a store's call budget (one per store, in-process or shared).
 
     A reserved call that gets no answer (a network error) is not given back: it may have
-    reached the server, so it stays counted.
+    reached the server, so it stays counted. `priority` says who goes first when the window
+    is nearly spent.
     """
 
-    def before_call(self, *, sleep: Sleep | None = None) -> float: ...
+    def before_call(
+        self, *, sleep: Sleep | None = None, priority: CallPriority = UNRANKED
+    ) -> float: ...
 
     def after_response(
         self, headers: Mapping[str, str] | httpx.Headers, now: float | None = None
@@ -111,11 +123,13 @@ class CallLimiter:
         sleep: Sleep | None = None,
         window: float = WINDOW_SECONDS,
         margin: float = DEFAULT_MARGIN,
+        priorities: bool = True,
     ) -> None:
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._sleep: Sleep = sleep if sleep is not None else time.sleep
         self._window = window
         self._margin = margin
+        self._priorities = priorities
         self._lock = threading.Lock()
         self._state = CallWindow()
         self._waited = 0.0
@@ -138,18 +152,28 @@ class CallLimiter:
         with self._lock:
             return self._waited
 
-    def before_call(self, *, sleep: Sleep | None = None) -> float:
+    def before_call(
+        self, *, sleep: Sleep | None = None, priority: CallPriority = UNRANKED
+    ) -> float:
         """Wait until a call may be sent, reserve it, and return the seconds waited.
 
         `sleep` overrides the limiter's own for this call (a flow may sleep on an event that
-        a shutdown can interrupt).
+        a shutdown can interrupt). While it waits, lower priorities give way to it.
         """
         do_sleep = sleep if sleep is not None else self._sleep
+        level = rank(priority, enabled=self._priorities)
+        waiter = waiter_id()
         waited = 0.0
         while True:
             with self._lock:
                 now = self._clock.monotonic()
-                wait = self._state.reserve(now, window=self._window, margin=self._margin)
+                wait = self._state.reserve(
+                    now,
+                    window=self._window,
+                    margin=self._margin,
+                    priority=level,
+                    waiter=waiter,
+                )
                 if wait <= 0:
                     return waited
             _log.debug("call budget spent; waiting %.2fs", wait)
@@ -181,6 +205,16 @@ class CallLimiter:
                 window=self._window,
                 margin=self._margin,
             )
+
+
+def rank(priority: CallPriority, *, enabled: bool) -> int:
+    """The window's rank for a caller: its priority, or one rank for all when priorities are off."""
+    return int(priority) if enabled else 0
+
+
+def waiter_id() -> str:
+    """A name for one caller's turn, unique across processes (it may wait in a shared row)."""
+    return secrets.token_hex(6)
 
 
 def header_value(headers: Mapping[str, str] | httpx.Headers, name: str) -> str | None:
@@ -222,6 +256,16 @@ def limiter_for(api_url: str) -> CallLimiter:
         if limiter is None:
             limiter = _registry[key] = CallLimiter()
         return limiter
+
+
+def install_limiter(api_url: str, limiter: CallLimiter) -> None:
+    """Make `limiter` this process's budget of one store, in place of the default one.
+
+    For tests and benchmarks: a sandbox store on a shortened window, or priorities off.
+    `reset_limiters` forgets it.
+    """
+    with _registry_lock:
+        _registry[store_key(api_url)] = limiter
 
 
 def reset_limiters() -> None:

@@ -9,6 +9,11 @@ millisecond on a local PostgreSQL, against a Cart.com call of 100 ms or more.
 
 A caller that must wait sleeps outside any transaction and asks again: the wait is computed
 from the shared window, so callers in different processes wake for the same window end.
+
+Priorities work across processes the same way: a caller told to wait is noted in the row with
+its priority and the time it will ask again, in the same transaction that refused it, and a
+lower caller in any process gives way to it until it got its call (or its claim expired: a
+worker killed while waiting holds nobody up for long). Still one transaction per attempt.
 """
 
 from __future__ import annotations
@@ -29,8 +34,11 @@ from orderhub.connectors.cartcom.ratelimit import (
     CALL_LIMIT_HEADER,
     header_value,
     parse_call_limit,
+    rank,
     store_key,
+    waiter_id,
 )
+from orderhub.engine.priority import UNRANKED, CallPriority
 from orderhub.store import call_budgets
 from orderhub.store.database import Database
 
@@ -80,12 +88,14 @@ class SharedCallLimiter:
         sleep: Sleep | None = None,
         window: float = WINDOW_SECONDS,
         margin: float = DEFAULT_MARGIN,
+        priorities: bool = True,
     ) -> None:
         self._db = db
         self.key = budget_key(api_url)
         self._sleep: Sleep = sleep if sleep is not None else time.sleep
         self._window = window
         self._margin = margin
+        self._priorities = priorities
         self._lock = threading.Lock()
         self._known_limit: int | None = None
         """The limit the shared record held at our last look."""
@@ -107,9 +117,16 @@ class SharedCallLimiter:
             held_for=max(0.0, state.blocked_until - now),
         )
 
-    def before_call(self, *, sleep: Sleep | None = None) -> float:
-        """Wait until a call may be sent, reserve it, and return the seconds waited."""
+    def before_call(
+        self, *, sleep: Sleep | None = None, priority: CallPriority = UNRANKED
+    ) -> float:
+        """Wait until a call may be sent, reserve it, and return the seconds waited.
+
+        While it waits, lower priorities in every process give way to it.
+        """
         do_sleep = sleep if sleep is not None else self._sleep
+        level = rank(priority, enabled=self._priorities)
+        waiter = waiter_id()
         waited = 0.0
         while True:
             pending = self._take_pending()
@@ -118,7 +135,13 @@ class SharedCallLimiter:
                     used, limit, arrived = pending
                     at = now - max(0.0, time.monotonic() - arrived)
                     state.observe(used, limit, at, window=self._window, margin=self._margin)
-                wait = state.reserve(now, window=self._window, margin=self._margin)
+                wait = state.reserve(
+                    now,
+                    window=self._window,
+                    margin=self._margin,
+                    priority=level,
+                    waiter=waiter,
+                )
             with self._lock:
                 self._known_limit = state.limit
             if wait <= 0:

@@ -48,6 +48,7 @@ def cartcom_client_for(ctx: FlowContext) -> Iterator[CartcomClient]:
                 clock=ctx.clock,
                 sleep=ctx.sleep,
             ),
+            priority=ctx.call_priority,
             on_call=on_call,
         )
         yield client

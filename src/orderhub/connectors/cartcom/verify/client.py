@@ -16,11 +16,12 @@ from orderhub.clock import Clock, Sleep
 from orderhub.connectors.cartcom.client import CartcomClient
 from orderhub.connectors.cartcom.http import new_http_client
 from orderhub.connectors.cartcom.shared_limiter import shared_budget_for
+from orderhub.engine.priority import CallPriority
 from orderhub.store.database import Database
 
 __all__ = ["VERIFY_PRIORITY", "verify_client"]
 
-VERIFY_PRIORITY = "verify"
+VERIFY_PRIORITY = CallPriority.VERIFY
 """Completeness checks come last in the store's budget: after every flow (issue #11, part 3)."""
 
 _TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -41,13 +42,18 @@ def verify_client(
     owned = http is None
     client_http = http if http is not None else new_http_client(_TIMEOUT)
     try:
-        # TODO(call-budget priorities, issue #11 part 3): pass `priority=VERIFY_PRIORITY`
-        # here once the budget takes one. This is the only place a check's client is built.
+        # This is the only place a check's client is built.
         limiter = shared_budget_for(
             db, api_url, shared=share_call_budgets, clock=clock, sleep=sleep
         )
         yield CartcomClient(
-            api_url, token, http=client_http, clock=clock, sleep=sleep, limiter=limiter
+            api_url,
+            token,
+            http=client_http,
+            clock=clock,
+            sleep=sleep,
+            limiter=limiter,
+            priority=VERIFY_PRIORITY,
         )
     finally:
         if owned:
