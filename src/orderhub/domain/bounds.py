@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Final, TypeVar
 
@@ -105,24 +106,23 @@ def _char_name(char: str) -> str:
     return known if known is not None else unicodedata.name(char, f"U+{ord(char):04X}")
 
 
-def _no_control(value: str) -> str:
-    found = _ANY_CONTROL.search(value)
-    if found:
-        raise ValueError(
-            f"holds a control character ({_char_name(found.group())} at position "
-            f"{found.start() + 1}); remove it"
-        )
-    return value
+def _refusing(pattern: re.Pattern[str]) -> Callable[[str], str]:
+    """A validator refusing text where `pattern` finds a control character, naming it."""
+
+    def refuse(value: str) -> str:
+        found = pattern.search(value)
+        if found:
+            raise ValueError(
+                f"holds a control character ({_char_name(found.group())} at position "
+                f"{found.start() + 1}); remove it"
+            )
+        return value
+
+    return refuse
 
 
-def _no_control_but_lines(value: str) -> str:
-    found = _CONTROL_BUT_LINES.search(value)
-    if found:
-        raise ValueError(
-            f"holds a control character ({_char_name(found.group())} at position "
-            f"{found.start() + 1}); remove it"
-        )
-    return value
+_no_control = _refusing(_ANY_CONTROL)
+_no_control_but_lines = _refusing(_CONTROL_BUT_LINES)
 
 
 def _strip(value: Any) -> Any:
@@ -136,22 +136,22 @@ def _not_bool(value: Any) -> Any:
     return value
 
 
-def _ascii_number(value: Any) -> Any:
-    if isinstance(value, str):
-        text = value.strip()
-        if not _ASCII_DECIMAL.fullmatch(text):
-            raise ValueError(f"{_shown(value)} is not a number")
-        return text
-    return _not_bool(value)
+def _ascii(pattern: re.Pattern[str], what: str) -> Callable[[Any], Any]:
+    """A validator taking text only as ASCII digits (`int()` and `Decimal()` also read `٣`)."""
+
+    def check_text(value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if not pattern.fullmatch(text):
+                raise ValueError(f"{_shown(value)} is not {what}")
+            return text
+        return _not_bool(value)
+
+    return check_text
 
 
-def _ascii_integer(value: Any) -> Any:
-    if isinstance(value, str):
-        text = value.strip()
-        if not _ASCII_INTEGER.fullmatch(text):
-            raise ValueError(f"{_shown(value)} is not a whole number")
-        return text
-    return _not_bool(value)
+_ascii_number = _ascii(_ASCII_DECIMAL, "a number")
+_ascii_integer = _ascii(_ASCII_INTEGER, "a whole number")
 
 
 def _money_digits(value: Decimal) -> Decimal:

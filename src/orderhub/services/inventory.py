@@ -24,7 +24,7 @@ from typing import Any, Final
 from sqlalchemy.orm import Session
 
 from orderhub.domain import Inventory, Location, LocationStatus
-from orderhub.domain.bounds import Identifier, InvalidValue, Sku, check, parse_quantity
+from orderhub.domain.bounds import Identifier, InvalidValue, Quantity, Sku, check
 from orderhub.errors import HubError, NotFoundError, UsageError
 from orderhub.hub import Hub
 from orderhub.services.csv_rows import CsvRow, read_csv
@@ -229,38 +229,35 @@ def _default_location(session: Session, *, origin: Origin, now: datetime) -> str
     return result.hub_id
 
 
-def _sku(value: str) -> str:
+def _bounded(kind: Any, value: object, field: str) -> Any:
+    """`value` checked by the domain's bounds; a refusal is the merchant's one-line error."""
     try:
-        sku: str = check(Sku, value, "sku")
+        return check(kind, value, field)
     except InvalidValue as invalid:
         raise UsageError(str(invalid)) from None
+
+
+def _sku(value: str) -> str:
+    sku: str = _bounded(Sku, value, "sku")
     return sku
 
 
 def _location_reference(value: str) -> str:
     # Checked before it is looked up: PostgreSQL refuses a query holding a NUL.
-    try:
-        reference: str = check(Identifier, value, "location")
-    except InvalidValue as invalid:
-        raise UsageError(str(invalid)) from None
+    reference: str = _bounded(Identifier, value, "location")
     return reference
 
 
-def _quantity(value: int) -> int:
-    try:
-        return parse_quantity(value)
-    except InvalidValue as invalid:
-        raise UsageError(str(invalid)) from None
+def _quantity(value: int | str) -> int:
+    quantity: int = _bounded(Quantity, value, "quantity")
+    return quantity
 
 
 def _quantity_text(value: str | None) -> int:
     text = (value or "").strip()
     if not text:
         raise UsageError("the quantity is empty")
-    try:
-        return parse_quantity(text)
-    except InvalidValue as invalid:
-        raise UsageError(str(invalid)) from None
+    return _quantity(text)
 
 
 def _column_key(name: str | None) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import ColumnElement, select, text, update
 from sqlalchemy.orm import Session
 
 from orderhub.domain import ExceptionStatus, FlowName, SyncException
@@ -182,12 +182,7 @@ def open_exception_attempts(
     types, oldest first (one query, whatever the number of types)."""
     rows = session.execute(
         select(ExceptionRow.ext_entity_id, ExceptionRow.attempts, ExceptionRow.updated_at)
-        .where(
-            ExceptionRow.status == ExceptionStatus.OPEN.value,
-            ExceptionRow.integration_id == integration_id,
-            ExceptionRow.flow == FlowName(flow).value,
-            ExceptionRow.entity_type.in_(list(entity_types)),
-        )
+        .where(*_open_of(integration_id, flow, entity_types))
         .order_by(ExceptionRow.id)
     ).all()
     return [(ext_id, attempts, updated_at) for ext_id, attempts, updated_at in rows]
@@ -199,15 +194,22 @@ def open_exception_types(
     """`(entity type, external id) -> exception type` of every open exception of these types."""
     rows = session.execute(
         select(ExceptionRow.entity_type, ExceptionRow.ext_entity_id, ExceptionRow.exception_type)
-        .where(
-            ExceptionRow.status == ExceptionStatus.OPEN.value,
-            ExceptionRow.integration_id == integration_id,
-            ExceptionRow.flow == FlowName(flow).value,
-            ExceptionRow.entity_type.in_(list(entity_types)),
-        )
+        .where(*_open_of(integration_id, flow, entity_types))
         .order_by(ExceptionRow.id)
     ).all()
     return {(entity_type, ext_id): kind for entity_type, ext_id, kind in rows}
+
+
+def _open_of(
+    integration_id: str, flow: FlowName, entity_types: Sequence[str]
+) -> tuple[ColumnElement[bool], ...]:
+    """The open exceptions of one flow of one integration, of these entity types."""
+    return (
+        ExceptionRow.status == ExceptionStatus.OPEN.value,
+        ExceptionRow.integration_id == integration_id,
+        ExceptionRow.flow == FlowName(flow).value,
+        ExceptionRow.entity_type.in_(list(entity_types)),
+    )
 
 
 def _resolved_values(now: datetime) -> dict[str, Any]:

@@ -213,27 +213,25 @@ def get_record(session: Session, kind: EntityKind, hub_id: str) -> StoredRecord 
 
 def get_records(session: Session, kind: EntityKind, hub_ids: Sequence[str]) -> list[StoredRecord]:
     """The records with these hub ids (those that exist), in one query per 500 ids."""
-    found: list[StoredRecord] = []
-    wanted = list(dict.fromkeys(hub_ids))
-    for start in range(0, len(wanted), _IN_CHUNK):
-        chunk = wanted[start : start + _IN_CHUNK]
-        rows = session.execute(
-            _select_records().where(RecordRow.kind == kind.value, RecordRow.hub_id.in_(chunk))
-        )
-        found.extend(_stored(row) for row in rows)
-    return found
+    return _records_where_in(session, kind, RecordRow.hub_id, hub_ids)
 
 
 def records_with_skus(
     session: Session, kind: EntityKind, skus: Sequence[str]
 ) -> list[StoredRecord]:
     """Every record of `kind` (products, inventory) whose SKU is one of `skus`, any integration."""
+    return _records_where_in(session, kind, RecordRow.sku, skus)
+
+
+def _records_where_in(
+    session: Session, kind: EntityKind, column: Any, values: Sequence[str]
+) -> list[StoredRecord]:
     found: list[StoredRecord] = []
-    wanted = list(dict.fromkeys(skus))
+    wanted = list(dict.fromkeys(values))
     for start in range(0, len(wanted), _IN_CHUNK):
         chunk = wanted[start : start + _IN_CHUNK]
         rows = session.execute(
-            _select_records().where(RecordRow.kind == kind.value, RecordRow.sku.in_(chunk))
+            _select_records().where(RecordRow.kind == kind.value, column.in_(chunk))
         )
         found.extend(_stored(row) for row in rows)
     return found
