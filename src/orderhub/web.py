@@ -65,8 +65,8 @@ def create_web_app(
         waker = SchedulerWake(scheduler)
     hooks = CartcomHookReceiver(hub, waker=waker, debounce=debounce)
     app = WebApp(
-        create_api_app(hub, scheduler=scheduler),
-        create_portal_app(hub, scheduler=scheduler),
+        create_api_app(hub, scheduler=scheduler, waker=None if scheduler else waker),
+        create_portal_app(hub, scheduler=scheduler, waker=None if scheduler else waker),
         hooks,
     )
     return ForwardedHeadersMiddleware(app, proxies=hub.settings.trusted_proxies)

@@ -13,6 +13,7 @@ from orderhub.domain import FlowName
 from orderhub.engine import EmbeddedScheduler, FlowRunner
 from orderhub.services.integrations import enable_flow
 from orderhub.services.inventory import set_inventory
+from orderhub.services.sync import request_runs
 from orderhub.store import integrations as integration_store
 from orderhub.store import runs as run_store
 from orderhub.store.feed import feed_head
@@ -110,3 +111,43 @@ def test_the_safety_net_looks_without_starting_a_run(world: World) -> None:
         )
     assert state.next_run_at is not None
     assert state.next_run_at - now >= timedelta(minutes=14)
+
+
+def test_sync_now_runs_a_push_even_with_nothing_new_and_only_once(world: World) -> None:
+    enable_flow(world.hub, world.integration_id, FlowName.FULFILLMENTS_PUSH)
+    scheduler = _scheduler(world)
+    scheduler.run_due_once()
+    runs = _runs(world, FlowName.FULFILLMENTS_PUSH)
+
+    told = request_runs(
+        world.hub,
+        world.integration_id,
+        [FlowName.FULFILLMENTS_PUSH],
+        scheduler=scheduler,
+        waker=None,
+    )
+
+    assert told == "scheduler"
+    [run] = scheduler.run_due_once()  # asked for: it runs, though the feed is empty
+    assert run.flow is FlowName.FULFILLMENTS_PUSH
+    assert scheduler.run_due_once() == []  # the request is answered once
+    assert _runs(world, FlowName.FULFILLMENTS_PUSH) == runs + 1
+
+
+def test_sync_now_beside_workers_makes_the_flow_due_and_tells_the_queue(world: World) -> None:
+    enable_flow(world.hub, world.integration_id, FlowName.INVENTORY_PUSH)
+    _scheduler(world).run_due_once()
+    told: list[tuple[str, list[FlowName], float]] = []
+
+    answer = request_runs(
+        world.hub,
+        world.integration_id,
+        [FlowName.INVENTORY_PUSH],
+        scheduler=None,
+        waker=lambda integration, flows, delay: told.append((integration, flows, delay)),
+    )
+
+    assert answer == "queue"
+    assert told == [(world.integration_id, [FlowName.INVENTORY_PUSH], 0.0)]
+    [run] = _scheduler(world).run_due_once()  # what a worker's dispatch would find
+    assert run.flow is FlowName.INVENTORY_PUSH

@@ -27,6 +27,7 @@ from orderhub.api.writes import writes_router
 from orderhub.body_limit import BodyLimitMiddleware
 from orderhub.engine import EmbeddedScheduler
 from orderhub.hub import Hub
+from orderhub.services.sync import Waker
 
 __all__ = ["API_PREFIX", "api_state", "attach_scheduler", "create_app"]
 
@@ -50,11 +51,18 @@ def create_app(
     hub: Hub,
     *,
     scheduler: EmbeddedScheduler | None = None,
+    waker: Waker | None = None,
     resolve_service: ServiceResolver = import_service,
 ) -> FastAPI:
-    """Build the API for `hub`; `resolve_service` finds the write services (tests inject it)."""
+    """Build the API for `hub`; `resolve_service` finds the write services (tests inject it).
+
+    "Sync now" goes to `scheduler`, else to `waker` (the workers' queue), else to a thread."""
     state = ApiState(
-        hub=hub, runner=hub.runner(), scheduler=scheduler, resolve_service=resolve_service
+        hub=hub,
+        runner=hub.runner(),
+        scheduler=scheduler,
+        waker=waker,
+        resolve_service=resolve_service,
     )
     app = FastAPI(
         title="OrderHub API",

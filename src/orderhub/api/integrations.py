@@ -39,6 +39,7 @@ from orderhub.services.integrations import (
     disable_flow,
     enable_flow,
 )
+from orderhub.services.sync import request_runs
 from orderhub.services.webhook_view import webhook_views
 from orderhub.store import integrations as integration_store
 
@@ -208,11 +209,10 @@ def integrations_router(
     def sync(integration_id: str, body: Annotated[SyncBody | None, Body()] = None) -> JSONResponse:
         integration = _require(state, integration_id)
         flows = _flows_to_sync(state, integration, body.flows if body else None)
-        scheduler = state.scheduler
-        if scheduler is not None:
-            for flow in flows:
-                scheduler.trigger(integration_id, flow)
-        else:
+        told = request_runs(
+            state.hub, integration_id, flows, scheduler=state.scheduler, waker=state.waker
+        )
+        if told == "none":  # nobody else runs flows here: this process does, on a thread
             state.background.start(
                 f"sync {integration_id}",
                 lambda: run_flows(state.runner, integration_id, flows),

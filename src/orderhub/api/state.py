@@ -15,6 +15,7 @@ from typing import Any
 from orderhub.api.background import BackgroundWork
 from orderhub.engine import EmbeddedScheduler, FlowRunner
 from orderhub.hub import Hub
+from orderhub.services.sync import Waker
 
 __all__ = ["ApiState", "ServiceResolver", "import_service"]
 
@@ -40,5 +41,7 @@ class ApiState:
     hub: Hub
     runner: FlowRunner
     scheduler: EmbeddedScheduler | None = None
+    waker: Waker | None = None
+    """Tells the workers' queue about flows made due (a front end beside workers)."""
     resolve_service: ServiceResolver = import_service
     background: BackgroundWork = field(default_factory=BackgroundWork)

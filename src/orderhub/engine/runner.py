@@ -217,6 +217,8 @@ class FlowRunner:
             if integration is None:
                 raise IntegrationNotFound(f"No integration with id {integration_id!r}")
             state = store_integrations.get_flow_state(session, integration_id, flow)
+            if state.requested:  # Sync now, a settings change: asked for, so it runs
+                return True
             retries, _open = records_to_retry(session, integration_id, flow, now=now, every=False)
             if retries:
                 return True
@@ -352,6 +354,7 @@ class FlowRunner:
                     last_run_at=state.last_run_at,
                     next_run_at=claimed_next,
                     last_error=state.last_error,
+                    requested=False,  # this run answers the request
                 )
         log.info("run %s: %s %s started (%s)", run_id, integration_id, flow.value, trigger)
 

@@ -102,6 +102,7 @@ class EmbeddedScheduler:
                 last_run_at=state.last_run_at,
                 next_run_at=now,
                 last_error=state.last_error,
+                requested=True,
             )
         self._wake.set()
 

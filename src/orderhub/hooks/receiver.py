@@ -25,7 +25,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable
 from datetime import timedelta
 
 import orjson
@@ -46,6 +45,7 @@ from orderhub.connectors.cartcom.webhook_events import (
 from orderhub.domain import FlowName
 from orderhub.hooks.debounce import Debounce
 from orderhub.hub import Hub
+from orderhub.services.sync import Waker
 from orderhub.store import webhooks as webhook_store
 from orderhub.store.flows import mark_due
 
@@ -58,9 +58,6 @@ MAX_BODY_BYTES = 256 * 1024
 PRUNE_EVERY = 1000
 """Deliveries between two prunings of the inbox (a bounded batch each time)."""
 
-Waker = Callable[[str, list[FlowName], float], None]
-"""Told after the commit which flows of which integration a delivery made due, in how many
-seconds."""
 
 _PATH = re.compile(re.escape(HOOK_PATH) + r"/([0-9A-Za-z]{1,32})/([0-9A-Za-z_-]{1,128})/?")
 _STATE_KEY = "orderhub.hook_integration"

@@ -25,6 +25,7 @@ from orderhub.portal.views_integrations import integration_routes
 from orderhub.portal.views_ops import ops_routes
 from orderhub.portal.views_records import record_routes
 from orderhub.portal.views_verify import verify_routes
+from orderhub.services.sync import Waker
 
 __all__ = ["create_portal_app"]
 
@@ -36,11 +37,12 @@ def create_portal_app(
     *,
     scheduler: EmbeddedScheduler | None = None,
     limiter: SignInLimiter | None = None,
+    waker: Waker | None = None,
 ) -> Starlette:
     """The portal for `hub`; long work goes to `scheduler` when given, else to threads."""
     ctx = PortalContext(
         hub=hub,
-        jobs=JobBoard(hub, scheduler=scheduler),
+        jobs=JobBoard(hub, scheduler=scheduler, waker=waker),
         limiter=limiter or SignInLimiter(hub.db, now=hub.clock.now),
     )
     routes = [

@@ -33,6 +33,7 @@ from orderhub.domain import FlowName, Run, RunStatus, VerificationStatus
 from orderhub.engine import EmbeddedScheduler, FlowRunner
 from orderhub.errors import HubError
 from orderhub.hub import Hub
+from orderhub.services.sync import Waker, request_runs
 from orderhub.services.verification import Verifier
 from orderhub.store import exceptions as exception_store
 from orderhub.store import runs as run_store
@@ -80,9 +81,16 @@ class JobView:
 class JobBoard:
     """The jobs of this process (the last 200), and the way each one is run."""
 
-    def __init__(self, hub: Hub, *, scheduler: EmbeddedScheduler | None = None) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        *,
+        scheduler: EmbeddedScheduler | None = None,
+        waker: Waker | None = None,
+    ) -> None:
         self._hub = hub
         self._scheduler = scheduler
+        self._waker = waker
         self._runner: FlowRunner = hub.runner()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
@@ -93,10 +101,13 @@ class JobBoard:
         return self._scheduler is not None
 
     def sync(self, integration_id: str, flow: FlowName, *, title: str, back_url: str) -> Job:
-        """Run the flow now: through the scheduler when there is one, else on a thread."""
-        if self._scheduler is not None:
+        """Run the flow now: asked of the scheduler or the workers (the trigger webhooks use,
+        `services.sync`), and followed in the run history; else on a thread of this process."""
+        if self._scheduler is not None or self._waker is not None:
             job = self._new(title, integration_id, flow, "scheduler", back_url)
-            self._scheduler.trigger(integration_id, flow)
+            request_runs(
+                self._hub, integration_id, [flow], scheduler=self._scheduler, waker=self._waker
+            )
             return job
         job = self._new(title, integration_id, flow, "thread", back_url)
         self._start(

@@ -68,6 +68,7 @@ class FlowState:
     last_error: str | None
     idle_runs: int = 0
     max_interval_seconds: int = DEFAULT_MAX_INTERVAL_SECONDS
+    requested: bool = False
 
 
 def get_flow_state(session: Session, integration_id: str, flow: FlowName) -> FlowState:
@@ -88,6 +89,7 @@ def get_flow_state(session: Session, integration_id: str, flow: FlowName) -> Flo
         last_error=row.last_error,
         idle_runs=row.idle_runs or 0,
         max_interval_seconds=row.max_interval_seconds or DEFAULT_MAX_INTERVAL_SECONDS,
+        requested=bool(row.requested),
     )
 
 
@@ -169,10 +171,12 @@ def set_flow_schedule(
     next_run_at: datetime | None,
     last_error: str | None,
     idle_runs: int | None = None,
+    requested: bool | None = None,
 ) -> None:
     """Record when the flow last ran, when it runs next, and the last run's error (or None).
 
-    `idle_runs` (when given): the pull runs in a row that found nothing new.
+    `idle_runs` (when given): the pull runs in a row that found nothing new. `requested` (when
+    given): a run was asked for (True), or the run that was asked for has started (False).
     """
     row = _flow_row(session, integration_id, flow)
     row.last_run_at = utc(last_run_at) if last_run_at is not None else None
@@ -180,6 +184,8 @@ def set_flow_schedule(
     row.last_error = last_error
     if idle_runs is not None:
         row.idle_runs = idle_runs
+    if requested is not None:
+        row.requested = requested
     session.flush()
 
 
@@ -191,13 +197,23 @@ def mark_due(
     Only enabled flows move, and only forward in time: a flow already due keeps its time, so a
     burst of triggers is one run (coalesced). A run in progress claimed its next time when it
     started; moving that earlier makes the next run start as soon as this one ends, so a
-    trigger during a run is never lost (engine/runner.py keeps the earlier of the two).
-    One UPDATE, in the caller's transaction.
+    trigger during a run is never lost (engine/runner.py keeps the earlier of the two). The
+    flows are marked `requested`, so a push runs even with nothing new in its feed.
+    Two UPDATEs, in the caller's transaction.
     """
     names = [FlowName(flow).value for flow in flows]
     if not names:
         return []
     moment = utc(now)
+    session.execute(  # a push flow asked for runs even with nothing new in its feed
+        update(FlowRow)
+        .where(
+            FlowRow.integration_id == integration_id,
+            FlowRow.flow.in_(names),
+            FlowRow.enabled.is_(True),
+        )
+        .values(requested=True)
+    )
     moved = session.execute(
         update(FlowRow)
         .where(

@@ -199,6 +199,8 @@ class FlowRow(Base):
     idle_runs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """A pull flow's runs in a row that found nothing new: they stretch its polling interval."""
     max_interval_seconds: Mapped[int] = mapped_column(Integer, default=900, server_default="900")
+    requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    """A run was asked for (Sync now, a trigger): it runs even with nothing new in its feed."""
     next_run_at: Mapped[datetime | None]
     last_run_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)

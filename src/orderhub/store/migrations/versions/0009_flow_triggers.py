@@ -3,7 +3,8 @@
 `feed_seq` mirrors the `seq` of a push flow's cursor, so the dispatcher can ask in one query
 which push flows have changes waiting (a push with nothing new starts no run). `idle_runs`
 counts a pull flow's runs in a row that found nothing new, which stretch its polling interval
-from `interval_seconds` up to `max_interval_seconds`.
+from `interval_seconds` up to `max_interval_seconds`. `requested`: someone asked for a run (Sync
+now, a trigger): it runs even if a push flow's feed holds nothing new.
 
 Revision ID: 0009
 Revises: 0008
@@ -30,6 +31,9 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("max_interval_seconds", sa.Integer(), nullable=False, server_default="900")
         )
+        batch.add_column(
+            sa.Column("requested", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
     # A push flow's position, from the cursor it saved (JSON text on SQLite, a document on
     # PostgreSQL): the only rows whose cursor holds a `seq`.
     connection = op.get_bind()
@@ -49,6 +53,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("flow_settings") as batch:
+        batch.drop_column("requested")
         batch.drop_column("max_interval_seconds")
         batch.drop_column("idle_runs")
         batch.drop_column("feed_seq")
