@@ -22,6 +22,7 @@ from starlette.routing import Route
 from orderhub.connectors.cartcom.client import InvalidApiUrl, normalize_api_url
 from orderhub.connectors.cartcom.permissions import PERMISSIONS
 from orderhub.connectors.cartcom.shared_limiter import SharedCallLimiter
+from orderhub.connectors.cartcom.webhook_events import WATCHED_FLOWS
 from orderhub.domain import ConnectionReport, ExceptionStatus, FlowName, IntegrationStatus
 from orderhub.errors import HubError, NotFoundError
 from orderhub.portal.context import PortalContext, form_of
@@ -101,6 +102,12 @@ FLOW_GROUPS: tuple[tuple[str, tuple[tuple[FlowName, str], ...]], ...] = (
         ),
     ),
 )
+
+
+_PUSH_FLOWS = frozenset(
+    {FlowName.PRODUCTS_PUSH, FlowName.INVENTORY_PUSH, FlowName.FULFILLMENTS_PUSH}
+)
+"""Flows that run when the hub changes, not on a timer (their next run is a safety look)."""
 
 
 def _permission_groups() -> list[tuple[str, list[tuple[str, list[str]]]]]:
@@ -269,6 +276,8 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
                         "setting": setting,
                         "available": setting.flow in available(),
                         "next_run_at": state.next_run_at if setting.enabled else None,
+                        "pushes": setting.flow in _PUSH_FLOWS,
+                        "woken": setting.flow in WATCHED_FLOWS,
                         "since": state.start_from,
                         "last_run": last[0] if last else None,
                     }
