@@ -151,3 +151,21 @@ def test_sync_now_beside_workers_makes_the_flow_due_and_tells_the_queue(world: W
     assert told == [(world.integration_id, [FlowName.INVENTORY_PUSH], 0.0)]
     [run] = _scheduler(world).run_due_once()  # what a worker's dispatch would find
     assert run.flow is FlowName.INVENTORY_PUSH
+
+
+def test_the_order_statuses_are_read_once_for_the_runs_of_a_process(world: World) -> None:
+    enable_flow(world.hub, world.integration_id, FlowName.ORDERS_PULL)
+    scheduler = _scheduler(world)
+    before = world.calls("GET /order_statuses")
+
+    for _ in range(3):
+        request_runs(
+            world.hub,
+            world.integration_id,
+            [FlowName.ORDERS_PULL],
+            scheduler=scheduler,
+            waker=None,
+        )
+        assert [r.flow for r in scheduler.run_due_once()] == [FlowName.ORDERS_PULL]
+
+    assert world.calls("GET /order_statuses") - before == 1

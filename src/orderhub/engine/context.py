@@ -25,6 +25,7 @@ from orderhub.engine.errors import redact
 from orderhub.engine.hub_view import HubView
 from orderhub.engine.priority import CallPriority, priority_of
 from orderhub.engine.record_failures import FailureStreak
+from orderhub.engine.reference_cache import ReferenceCache
 from orderhub.store import exceptions as store_exceptions
 from orderhub.store import integrations as store_integrations
 from orderhub.store import runs as store_runs
@@ -124,6 +125,8 @@ class FlowContext:
     back (records, exceptions, cursor). What it would have done is in `planned`."""
     planned: list[PlannedChange] = field(default_factory=list, init=False)
     """The writes a dry run would have made, in order (`plan`; `upsert` adds its own)."""
+    reference: ReferenceCache = field(default_factory=ReferenceCache, repr=False)
+    """Reference data of the stores (statuses, option groups), shared by the runner's runs."""
     failures: FailureStreak = field(default_factory=FailureStreak, repr=False)
     """Whether a record's failure is the record's or the store's (engine/record_failures.py):
     a flow calls `failures.failed(key, error)` where one record's call failed, and

@@ -60,6 +60,7 @@ from orderhub.engine.errors import (
 )
 from orderhub.engine.hub_view import HubView
 from orderhub.engine.lease import RunLease, flow_lease_key, locked_flow_state
+from orderhub.engine.reference_cache import ReferenceCache
 from orderhub.engine.registry import FlowFactory, FlowRegistry
 from orderhub.secrets import SecretBox
 from orderhub.settings import call_budgets_shared
@@ -132,6 +133,7 @@ class FlowRunner:
             if share_call_budgets is None
             else share_call_budgets
         )
+        self._reference = ReferenceCache(self._clock)
         self._active: set[FlowContext] = set()
         self._active_lock = threading.Lock()
         # The database lease is re-entrant for its owner (one per runner), so runs started by
@@ -385,6 +387,7 @@ class FlowRunner:
                 external_stop=stop,
                 share_call_budgets=self._share_call_budgets,
                 dry_run=dry_run,
+                reference=self._reference,
             )
             with self._active_lock:
                 self._active.add(ctx)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from orderhub.connectors.cartcom.flows.pull_source import CartcomPull, CartcomSource
+from orderhub.connectors.cartcom.flows.reference import order_statuses
 from orderhub.connectors.cartcom.mapping import (
     StatusBook,
     map_order,
@@ -48,7 +49,7 @@ class OrdersPull(CartcomPull):
     statuses: StatusBook
 
     def prepare(self, source: CartcomSource) -> None:
-        self.statuses = StatusBook.from_records(source.client.list_all("order_statuses"))
+        self.statuses = order_statuses(self.ctx, source.client)
 
     def enrich(self, source: CartcomSource, raws: Sequence[Mapping[str, Any]]) -> _Related:
         orders = [o for o in raws if isinstance(o, Mapping)]

@@ -84,7 +84,11 @@ class ProductsPull(CartcomPull):
         self.sweep_hours = _sweep_hours(ctx.integration.settings)
 
     def prepare(self, source: CartcomSource) -> None:
-        self.book = load_catalog_book(source.client, store_origin(source.client))
+        client = source.client
+        self.book = self.ctx.reference.get(
+            ("catalog_book", client.base_url),
+            lambda: load_catalog_book(client, store_origin(client)),
+        )
 
     def records(self, raw: Mapping[str, Any], enrichment: Any) -> list[PulledRecord]:
         family = map_product(raw, self.book)

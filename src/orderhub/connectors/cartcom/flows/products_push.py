@@ -96,7 +96,10 @@ class ProductsPush(FeedPush[ProductWriter, Work]):
 
             def book() -> CatalogBook:
                 if self._book is None:
-                    self._book = load_catalog_book(client, self._client_origin)
+                    self._book = ctx.reference.get(
+                        ("catalog_book", client.base_url),
+                        lambda: load_catalog_book(client, self._client_origin),
+                    )
                 return self._book
 
             yield ProductWriter(

@@ -19,6 +19,7 @@ from typing import Any
 
 from orderhub.connectors.cartcom.client import CartcomClient
 from orderhub.connectors.cartcom.errors import TransientError, ValidationFailed
+from orderhub.connectors.cartcom.flows.reference import order_statuses
 from orderhub.connectors.cartcom.mapping import (
     SHIPMENT_FIELDS,
     MappingError,
@@ -298,7 +299,7 @@ class ShipmentWriter:
 
     def _status_book(self) -> StatusBook:
         if self._statuses is None:
-            self._statuses = StatusBook.from_records(self.client.list_all("order_statuses"))
+            self._statuses = order_statuses(self.ctx, self.client)
         return self._statuses
 
     def _shipments(self, order_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
