@@ -339,6 +339,13 @@ class FlowRunner:
             retry_ids, open_ids = records_to_retry(
                 session, integration_id, flow, now=started_at, every=trigger == "retry"
             )
+            # Read with the start, in its transaction; a key that cannot decrypt the token
+            # fails the run (recorded below), it does not refuse it.
+            token_problem: Exception | None = None
+            try:
+                token = store_integrations.get_api_token(session, integration_id, self._box)
+            except Exception as problem:
+                token, token_problem = "", problem
             _close_abandoned_runs(session, integration_id, flow, now=started_at)
             run_id = store_runs.start_run(
                 session, integration_id=integration_id, flow=flow, trigger=trigger, now=started_at
@@ -360,13 +367,12 @@ class FlowRunner:
                 )
         log.info("run %s: %s %s started (%s)", run_id, integration_id, flow.value, trigger)
 
-        token = ""
         ctx: FlowContext | None = None
         error: str | None = None
         interrupt: BaseException | None = None
         try:
-            with self._db.read_session() as session:
-                token = store_integrations.get_api_token(session, integration_id, self._box)
+            if token_problem is not None:
+                raise token_problem
             ctx = FlowContext(
                 db=self._db,
                 integration=integration,
