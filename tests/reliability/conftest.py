@@ -69,20 +69,32 @@ class World:
 
 @pytest.fixture
 def world(sqlite_template: Path, tmp_path: Path) -> Iterator[World]:
+    sandbox = Sandbox(SandboxConfig(seed=31, orders=8, products=30, plan="unlimited"))
+    yield from new_world(
+        sqlite_template, tmp_path, sandbox, pulls=(FlowName.LOCATIONS_PULL, FlowName.ORDERS_PULL)
+    )
+
+
+def new_world(
+    sqlite_template: Path,
+    tmp_path: Path,
+    sandbox: Sandbox,
+    *,
+    pulls: tuple[FlowName, ...],
+) -> Iterator[World]:
+    """A hub on a fresh SQLite copy, connected to `sandbox`, with `pulls` on and run once."""
     path = tmp_path / "hub.db"
     shutil.copyfile(sqlite_template, path)
     database = Database.from_url(f"sqlite:///{path}", migrate=False)
-    sandbox = Sandbox(SandboxConfig(seed=31, orders=8, products=30, plan="unlimited"))
     settings = Settings(home=tmp_path, database_url="unused://", secret_key=KEY)
     hub = Hub(settings=settings, db=database, box=SecretBox(KEY), registry=default_registry())
     http = httpx.Client(transport=SandboxTransport(sandbox.app))
     added = add_integration(hub, api_url=STORE_URL, api_key=sandbox.full_token, http=http)
     assert added.report.connected, added.report.summary
     world = World(hub, sandbox, added.integration.integration_id, http)
-    enable_flow(hub, world.integration_id, FlowName.ORDERS_PULL, since=LONG_AGO)
-    enable_flow(hub, world.integration_id, FlowName.LOCATIONS_PULL, since=LONG_AGO)
-    world.must_run(FlowName.LOCATIONS_PULL)
-    world.must_run(FlowName.ORDERS_PULL)
+    for flow in pulls:
+        enable_flow(hub, world.integration_id, flow, since=LONG_AGO)
+        world.must_run(flow)
     try:
         yield world
     finally:

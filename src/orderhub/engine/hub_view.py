@@ -51,6 +51,13 @@ class HubView:
         """The record an integration (None: the hub itself) holds under its external id."""
         return store_records.get_record_by_ext(self.session, kind, integration_id, ext_id)
 
+    def records_by_ext(
+        self, kind: EntityKind, integration_id: str | None, ext_ids: Sequence[str]
+    ) -> dict[str, StoredRecord]:
+        """The records an integration holds under these external ids, by external id."""
+        found = store_records.records_by_ext(self.session, kind, integration_id, ext_ids)
+        return {record.ext_id: record for record in found}
+
     def held_by(self, kind: EntityKind, integration_id: str) -> list[StoredRecord]:
         """Every record of `kind` an integration brought, oldest first."""
         return store_records.list_records(

@@ -154,6 +154,12 @@ class IncrementalPull(ABC, Generic[S]):
         """The hub records one source record makes. Raise an error whose `failure_scope` is
         `"record"` (with an `exception_type`) when it cannot be mapped."""
 
+    def stale_records(self, stream: Stream, rows: Sequence[Raw]) -> list[str]:
+        """The flow's records to read again for a page of rows pointing at them: all of them
+        (`stream.leads_to`), unless a flow can tell which the hub already holds as they are."""
+        assert stream.leads_to is not None
+        return stream.leads_to(rows)
+
     def ext_id(self, raw: Raw) -> str:
         """The external id this flow's exceptions and retries use for a source record."""
         return str(raw.get("id"))
@@ -272,7 +278,7 @@ class IncrementalPull(ABC, Generic[S]):
     def _ids_of(self, stream: Stream, rows: Sequence[Raw]) -> list[str]:
         if stream.leads_to is None:
             return [self.ext_id(r) for r in rows if r.get("id") is not None]
-        return list(dict.fromkeys(stream.leads_to(rows)))
+        return list(dict.fromkeys(self.stale_records(stream, rows)))
 
     def _fetch(self, source: S, ids: Sequence[str]) -> list[Raw]:
         found: list[Raw] = []

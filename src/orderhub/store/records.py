@@ -78,6 +78,7 @@ __all__ = [
     "list_records",
     "new_hub_id",
     "record_hash",
+    "records_by_ext",
     "records_with_skus",
     "timeline",
     "upsert_record",
@@ -221,6 +222,26 @@ def records_with_skus(
 ) -> list[StoredRecord]:
     """Every record of `kind` (products, inventory) whose SKU is one of `skus`, any integration."""
     return _records_where_in(session, kind, RecordRow.sku, skus)
+
+
+def records_by_ext(
+    session: Session, kind: EntityKind, integration_id: str | None, ext_ids: Sequence[str]
+) -> list[StoredRecord]:
+    """The records an integration holds under these external ids (one query per 500)."""
+    found: list[StoredRecord] = []
+    wanted = list(dict.fromkeys(ext_ids))
+    owner = integration_id or _NO_INTEGRATION
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        rows = session.execute(
+            _select_records().where(
+                RecordRow.kind == kind.value,
+                RecordRow.integration_id == owner,
+                RecordRow.ext_id.in_(chunk),
+            )
+        )
+        found.extend(_stored(row) for row in rows)
+    return found
 
 
 def _records_where_in(

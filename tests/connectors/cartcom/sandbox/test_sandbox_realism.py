@@ -154,6 +154,7 @@ def test_control_endpoints(sb: Sandbox, client: httpx.Client) -> None:
         "mutate_while_paging": 2,
         "visibility_lag_seconds": 0.0,
         "postal_code_as": "integer",
+        "order_children_touch_order": False,
     }
     assert (
         client.post(

@@ -65,9 +65,10 @@ def test_validation_failures_are_409_and_bad_json_400(client: httpx.Client) -> N
     assert client.post("customers", json=[1, 2]).status_code == 400
 
 
-def test_every_change_moves_updated_at_and_child_changes_move_the_order(
+def test_every_change_moves_updated_at_and_child_changes_move_the_order_when_switched_on(
     sb: Sandbox, client: httpx.Client
 ) -> None:
+    sb.realism.order_children_touch_order = True
     clock = _clock(sb)
     order = client.get("orders/100004", params={"expand": "items"}).json()
     item_id = order["items"][0]["id"]
@@ -81,6 +82,17 @@ def test_every_change_moves_updated_at_and_child_changes_move_the_order(
     address_id = order["order_billing_address_id"]
     address = client.put(f"order_addresses/{address_id}", json={"city": "Austin"}).json()
     assert client.get("orders/100004").json()["updated_at"] == address["updated_at"]
+
+
+def test_by_default_a_child_change_leaves_the_orders_updated_at(
+    sb: Sandbox, client: httpx.Client
+) -> None:
+    clock = _clock(sb)
+    order = client.get("orders/100004", params={"expand": "items"}).json()
+    clock.advance(60)
+    item = client.put(f"order_items/{order['items'][0]['id']}", json={"line_item_note": "x"})
+    assert parse_cartcom_time(item.json()["updated_at"]) > parse_cartcom_time(order["updated_at"])
+    assert client.get("orders/100004").json()["updated_at"] == order["updated_at"]
 
 
 def test_updated_at_is_on_the_sql_server_grid(sb: Sandbox, client: httpx.Client) -> None:

@@ -72,6 +72,10 @@ class DataStore:
         self.children: dict[tuple[str, str], ChildIndex] = {}
         self.lag_ms = 0
         self._postal_form: PostalForm = "integer"
+        self.order_children_touch_order = False
+        """Whether a change to an order's items, payments, shipments or addresses moves the
+        order's own `updated_at` (API-NOTES open question 4). Off by default: the answer a
+        connector cannot rely on."""
         self.pending: dict[str, dict[int, Pending]] = {}
         self.listeners: list[Callable[[Event], None]] = []
         self.factory: OrderFactory | None = None
@@ -180,19 +184,22 @@ class DataStore:
         if self.bulk:
             return
         spec = table.spec
+        touch_order = self.order_children_touch_order
         if spec.parent is not None:
             parent_name, fk = spec.parent
-            if parent_name in self.tables:
+            if parent_name in self.tables and (parent_name != "orders" or touch_order):
                 self._touch_id(parent_name, table.get(row, fk))
         elif spec.name == "order_addresses":
-            self._touch_id("orders", table.get(row, "_order_id"))
+            if touch_order:
+                self._touch_id("orders", table.get(row, "_order_id"))
         elif spec.name == "shipment_items":
             sid = table.get(row, "shipment_id")
             shipments = self.tables["order_shipments"]
             srow = shipments.row_of(sid) if sid is not None else None
             if srow is not None:
                 self.touch("order_shipments", srow)
-                self._touch_id("orders", shipments.get(srow, "order_id"))
+                if touch_order:
+                    self._touch_id("orders", shipments.get(srow, "order_id"))
 
     def _touch_id(self, name: str, record_id: int | None) -> None:
         if record_id is None:
@@ -328,7 +335,8 @@ class DataStore:
             return result
 
     def burst_orders(self, n: int, *, updated_at: datetime | None = None) -> list[int]:
-        """Place `n` new orders that share one `updated_at` (now, unless given)."""
+        """Place `n` new orders that share one `updated_at` (now, unless given); their lines,
+        payments and shipments carry the same time (they were made with the order)."""
         with self.lock:
             stamp = self.now_ms() if updated_at is None else grid_ms(datetime_to_ms(updated_at))
             ids = [self._factory().new_order({}) for _ in range(n)]
@@ -337,6 +345,9 @@ class DataStore:
                 row = orders.row_of(order_id)
                 assert row is not None
                 self.touch("orders", row, stamp)
+                for child in ("order_items", "order_payments", "order_shipments"):
+                    for child_row in self.child_rows("orders", child, order_id):
+                        self.touch(child, child_row, stamp)
             for order_id in ids:
                 self.emit_new_order(order_id)
             return ids

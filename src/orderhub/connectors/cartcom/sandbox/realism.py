@@ -9,6 +9,10 @@
   types it, a JSON integer whenever the code can be one, so `02187` arrives as `2187` and the
   ZIP+4 `02187-1234` as `21871234`; `"string"` sends the text as stored. The docs never show
   a leading-zero ZIP, so both are plausible, and the connector is tested under each.
+- `order_children_touch_order`: whether a change to an order's items, payments, shipments,
+  shipment items or addresses also moves the order's `updated_at`. The docs do not say (open
+  question 4), so the default is the answer a connector cannot lean on: it does not. orders.pull
+  follows those resources by their own `updated_at` and is tested under both.
 """
 
 from __future__ import annotations
@@ -36,6 +40,14 @@ class Realism:
     @visibility_lag_seconds.setter
     def visibility_lag_seconds(self, seconds: float) -> None:
         self._store.set_lag(max(0.0, float(seconds)))
+
+    @property
+    def order_children_touch_order(self) -> bool:
+        return self._store.order_children_touch_order
+
+    @order_children_touch_order.setter
+    def order_children_touch_order(self, touch: bool) -> None:
+        self._store.order_children_touch_order = bool(touch)
 
     @property
     def postal_code_as(self) -> str:
@@ -68,6 +80,7 @@ class Realism:
             "mutate_while_paging": self.mutate_while_paging,
             "visibility_lag_seconds": self.visibility_lag_seconds,
             "postal_code_as": self.postal_code_as,
+            "order_children_touch_order": self.order_children_touch_order,
         }
 
     def update(self, changes: dict[str, Any]) -> None:
@@ -77,3 +90,8 @@ class Realism:
             self.visibility_lag_seconds = float(changes["visibility_lag_seconds"])
         if "postal_code_as" in changes:
             self.postal_code_as = str(changes["postal_code_as"])
+        if "order_children_touch_order" in changes:
+            value = changes["order_children_touch_order"]
+            if not isinstance(value, bool):
+                raise ValueError("order_children_touch_order must be true or false")
+            self.order_children_touch_order = value
