@@ -14,7 +14,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from orderhub.store import Database, make_engine, upgrade
-from orderhub.store.database import MIGRATIONS_DIR, alembic_config, normalize_url
+from orderhub.store.database import HEAD_REVISION, MIGRATIONS_DIR, alembic_config, normalize_url
 from orderhub.store.tables import Base, LeaseRow
 
 HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
@@ -186,3 +186,20 @@ def test_foreign_keys_are_enforced(database: Database) -> None:
                 " VALUES ('missing', 'orders.pull', false, 60)"
             )
         )
+
+
+def test_head_revision_is_the_newest_migration() -> None:
+    # A new migration bumps `HEAD_REVISION`: a database at the old head would otherwise be
+    # taken for up to date and never upgraded.
+    assert HEAD_REVISION == HEAD
+
+
+def test_a_database_at_head_is_not_handed_to_alembic(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_alembic(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("alembic ran on a database already at head")
+
+    monkeypatch.setattr(command, "upgrade", no_alembic)
+    upgrade(database.engine)
+    assert _revision(database) == HEAD

@@ -17,17 +17,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from orderhub.private_files import SQLITE_SIBLINGS, make_private_dir, make_private_file, tighten
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 __all__ = [
+    "HEAD_REVISION",
     "MIGRATIONS_DIR",
     "Database",
     "alembic_config",
@@ -38,6 +40,13 @@ __all__ = [
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 """Where the Alembic environment and revision scripts live (shipped inside the package)."""
+
+HEAD_REVISION = "0010"
+"""The newest revision in `migrations/versions` (a test checks it: a new migration bumps it).
+
+A database already there is not handed to Alembic at all: importing Alembic and reading the
+revision scripts costs every command, worker and server a few hundred milliseconds to learn
+that there is nothing to do."""
 
 _BUSY_TIMEOUT_SECONDS = 30
 _READ_ONLY = "orderhub_read_only"
@@ -121,8 +130,13 @@ def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest revision (`alembic upgrade head`), in one transaction.
 
     On PostgreSQL a transaction-scoped advisory lock serialises concurrent upgrades (several
-    workers starting at once); on SQLite `BEGIN IMMEDIATE` already does.
+    workers starting at once); on SQLite `BEGIN IMMEDIATE` already does. A schema already at
+    `HEAD_REVISION` is left as it is after one read, without a write lock or Alembic.
     """
+    if _revision(engine) == HEAD_REVISION:
+        return
+    from alembic import command
+
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(
@@ -131,8 +145,20 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(alembic_config(connection), "head")
 
 
+def _revision(engine: Engine) -> str | None:
+    """The schema's revision as Alembic records it; None for a database Alembic never ran on."""
+    with engine.execution_options(**{_READ_ONLY: True}).connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+        found = list(versions)
+    return found[0] if len(found) == 1 else None
+
+
 def alembic_config(connection: Connection) -> Config:
     """An Alembic configuration built in code (no alembic.ini) bound to `connection`."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
     config.attributes["connection"] = connection
