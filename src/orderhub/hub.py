@@ -4,25 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-import httpx
+from typing import TYPE_CHECKING
 
 from orderhub.clock import Clock, SystemClock
-from orderhub.connectors.cartcom.flows import register_cartcom_flows
-from orderhub.domain import Integration
-from orderhub.engine import FlowRegistry, FlowRunner
+from orderhub.engine.registry import FlowRegistry
 from orderhub.secret_key import choose_secret_key
 from orderhub.secrets import SecretBox
 from orderhub.settings import Settings
 from orderhub.store.database import Database
 
+if TYPE_CHECKING:
+    import httpx
+
+    from orderhub.domain import Integration
+    from orderhub.engine.runner import FlowRunner
+
 __all__ = ["Hub", "build_hub", "default_registry"]
 
 
 def default_registry() -> FlowRegistry:
-    registry = FlowRegistry()
+    """Every connector's flows; their code is imported when the registry is first read."""
+    return FlowRegistry(load=_register_connector_flows)
+
+
+def _register_connector_flows(registry: FlowRegistry) -> None:
+    from orderhub.connectors.cartcom.flows import register_cartcom_flows
+
     register_cartcom_flows(registry)
-    return registry
 
 
 @dataclass
@@ -42,6 +50,8 @@ class Hub:
         return self.settings.shares_call_budgets(self.db.engine.dialect.name)
 
     def runner(self) -> FlowRunner:
+        from orderhub.engine.runner import FlowRunner
+
         return FlowRunner(
             self.db,
             self.box,

@@ -10,8 +10,6 @@ hub's report of it). A path is allowed, for a hub served under a prefix by a pro
 
 from __future__ import annotations
 
-import httpx
-
 from orderhub.errors import UsageError
 
 __all__ = ["MAX_PUBLIC_URL_LENGTH", "normalize_public_url"]
@@ -24,6 +22,8 @@ _EXAMPLE = "e.g. https://hub.example.com"
 
 def normalize_public_url(value: str) -> str:
     """`value` as `scheme://host[:port][/prefix]` without a trailing slash, or `UsageError`."""
+    import httpx  # here: only a hub given a public URL pays for it (settings are read by all)
+
     text = value.strip()
     if not text:
         raise UsageError(f"The public URL is empty; give the hub's address, {_EXAMPLE}")

@@ -2,32 +2,42 @@
 
 Build a `FlowRegistry`, a `FlowRunner` over it, and (for `serve`/`demo`) an `EmbeddedScheduler`
 over the runner. Nothing here holds import-time state.
+
+Each name is imported from its module when first used (PEP 562): a process that only needs
+`FlowRegistry` (every CLI command opens a hub) does not import the runner, the scheduler and
+the store's record code with it.
 """
 
-from orderhub.engine.context import FlowContext, LeaseHandle, PlannedChange, ProgressCallback
-from orderhub.engine.cursors import FeedCursor, PullCursor, UpdatedCursor
-from orderhub.engine.errors import (
-    EngineError,
-    FlowBusy,
-    FlowDisabled,
-    FlowError,
-    FlowNotAvailable,
-    FlowNotDue,
-    IntegrationNotConnected,
-    IntegrationNotFound,
-    LeaseLost,
-    RunRefused,
-    SyncExceptionNotFound,
-    describe_error,
-)
-from orderhub.engine.flow import Flow
-from orderhub.engine.hub_view import HubView
-from orderhub.engine.lease import flow_lease_key
-from orderhub.engine.record_failures import StoreUnavailable
-from orderhub.engine.registry import FlowFactory, FlowRegistry
-from orderhub.engine.runner import FlowRunner
-from orderhub.engine.scheduler import EmbeddedScheduler
-from orderhub.store.records import Change, EntityKind, StoredRecord, UpsertItem
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from orderhub.engine.context import FlowContext, LeaseHandle, PlannedChange, ProgressCallback
+    from orderhub.engine.cursors import FeedCursor, PullCursor, UpdatedCursor
+    from orderhub.engine.errors import (
+        EngineError,
+        FlowBusy,
+        FlowDisabled,
+        FlowError,
+        FlowNotAvailable,
+        FlowNotDue,
+        IntegrationNotConnected,
+        IntegrationNotFound,
+        LeaseLost,
+        RunRefused,
+        SyncExceptionNotFound,
+        describe_error,
+    )
+    from orderhub.engine.flow import Flow
+    from orderhub.engine.hub_view import HubView
+    from orderhub.engine.lease import flow_lease_key
+    from orderhub.engine.record_failures import StoreUnavailable
+    from orderhub.engine.registry import FlowFactory, FlowRegistry
+    from orderhub.engine.runner import FlowRunner
+    from orderhub.engine.scheduler import EmbeddedScheduler
+    from orderhub.store.records import Change, EntityKind, StoredRecord, UpsertItem
 
 __all__ = [
     "Change",
@@ -62,3 +72,46 @@ __all__ = [
     "describe_error",
     "flow_lease_key",
 ]
+
+_HOMES = {
+    "Change": "orderhub.store.records",
+    "EmbeddedScheduler": "orderhub.engine.scheduler",
+    "EngineError": "orderhub.engine.errors",
+    "EntityKind": "orderhub.store.records",
+    "FeedCursor": "orderhub.engine.cursors",
+    "Flow": "orderhub.engine.flow",
+    "FlowBusy": "orderhub.engine.errors",
+    "FlowContext": "orderhub.engine.context",
+    "FlowDisabled": "orderhub.engine.errors",
+    "FlowError": "orderhub.engine.errors",
+    "FlowFactory": "orderhub.engine.registry",
+    "FlowNotAvailable": "orderhub.engine.errors",
+    "FlowNotDue": "orderhub.engine.errors",
+    "FlowRegistry": "orderhub.engine.registry",
+    "FlowRunner": "orderhub.engine.runner",
+    "HubView": "orderhub.engine.hub_view",
+    "IntegrationNotConnected": "orderhub.engine.errors",
+    "IntegrationNotFound": "orderhub.engine.errors",
+    "LeaseHandle": "orderhub.engine.context",
+    "LeaseLost": "orderhub.engine.errors",
+    "PlannedChange": "orderhub.engine.context",
+    "ProgressCallback": "orderhub.engine.context",
+    "PullCursor": "orderhub.engine.cursors",
+    "RunRefused": "orderhub.engine.errors",
+    "StoreUnavailable": "orderhub.engine.record_failures",
+    "StoredRecord": "orderhub.store.records",
+    "SyncExceptionNotFound": "orderhub.engine.errors",
+    "UpdatedCursor": "orderhub.engine.cursors",
+    "UpsertItem": "orderhub.store.records",
+    "describe_error": "orderhub.engine.errors",
+    "flow_lease_key": "orderhub.engine.lease",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(home), name)
+    globals()[name] = value  # looked up once
+    return value
