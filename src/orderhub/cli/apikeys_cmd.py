@@ -5,21 +5,19 @@ The key is printed once, when it is made; the hub keeps only its hash and its pr
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
 from orderhub.cli.app import app
 from orderhub.cli.context import open_hub
 from orderhub.cli.output import console, print_json, print_table, shown
-from orderhub.services.apikeys import (
-    ApiKeyScope,
-    create_api_key,
-    list_api_keys,
-    revoke_api_key,
-)
 
-__all__ = ["apikeys_app", "create", "list_keys", "revoke"]
+__all__ = ["Scope", "apikeys_app", "create", "list_keys", "revoke"]
+
+Scope = Literal["read", "readwrite"]
+"""`services.apikeys.ApiKeyScope`'s values, spelled here so the CLI starts without the service
+(a test keeps the two the same)."""
 
 apikeys_app = typer.Typer(
     help="API keys for the REST API (Authorization: Bearer <key>).", no_args_is_help=True
@@ -33,18 +31,20 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 def create(
     name: Annotated[str, typer.Option("--name", help="Who or what uses the key.")] = "API key",
     scope: Annotated[
-        ApiKeyScope,
+        Scope,
         typer.Option("--scope", help="read: GET only; readwrite: also writes and control."),
-    ] = ApiKeyScope.READWRITE,
+    ] = "readwrite",
     as_json: JsonOption = False,
 ) -> None:
     """Make an API key and print it once; store it now, the hub cannot show it again."""
+    from orderhub.services.apikeys import create_api_key
+
     with open_hub() as hub:
         key_id, plaintext = create_api_key(hub, name=name, scope=scope)
     if as_json:
-        print_json({"keyId": key_id, "name": name, "scope": scope.value, "key": plaintext})
+        print_json({"keyId": key_id, "name": name, "scope": scope, "key": plaintext})
         return
-    console.print(shown(f"API key {key_id} ({scope.value}) for {name}:"))
+    console.print(shown(f"API key {key_id} ({scope}) for {name}:"))
     console.print(plaintext, markup=False, soft_wrap=True)
     console.print("Shown only now. Send it as `Authorization: Bearer <key>`.", markup=False)
 
@@ -52,6 +52,8 @@ def create(
 @apikeys_app.command("list")
 def list_keys(as_json: JsonOption = False) -> None:
     """API keys with their prefix, scope and last use (never the keys themselves)."""
+    from orderhub.services.apikeys import list_api_keys
+
     with open_hub() as hub:
         keys = list_api_keys(hub)
     if as_json:
@@ -78,6 +80,8 @@ def list_keys(as_json: JsonOption = False) -> None:
 @apikeys_app.command("revoke")
 def revoke(key_id: Annotated[str, typer.Argument(help="Key id (see `apikeys list`).")]) -> None:
     """Revoke a key at once: requests with it are refused from now on."""
+    from orderhub.services.apikeys import revoke_api_key
+
     with open_hub() as hub:
         key = revoke_api_key(hub, key_id)
     console.print(shown(f"Revoked API key {key.key_id} ({key.name})."))

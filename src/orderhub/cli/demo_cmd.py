@@ -11,27 +11,17 @@ import threading
 import time
 from dataclasses import replace
 from datetime import timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from orderhub.cli.app import app
 from orderhub.cli.output import console, err_console, shown
-from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
-from orderhub.connectors.cartcom.sandbox.live import start_live_activity
-from orderhub.domain import FlowName
-from orderhub.engine import EmbeddedScheduler
 from orderhub.errors import UsageError
-from orderhub.hub import Hub, build_hub
-from orderhub.portal import demo_sign_in_link
-from orderhub.services.apikeys import create_api_key
-from orderhub.services.daily_verification import verify_ticker
-from orderhub.services.integrations import ConnectionFailed, add_integration, enable_flow
-from orderhub.serving import serve_in_thread
-from orderhub.settings import Settings
-from orderhub.store import integrations as integration_store
-from orderhub.store.database import Database
-from orderhub.web import create_web_app
+
+if TYPE_CHECKING:
+    from orderhub.hub import Hub
+    from orderhub.settings import Settings
 
 __all__ = ["demo"]
 
@@ -57,6 +47,17 @@ def demo(
     ] = 30.0,
 ) -> None:
     """Run the hub against a simulated Cart.com store, with live orders, on loopback."""
+    from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
+    from orderhub.connectors.cartcom.sandbox.live import start_live_activity
+    from orderhub.engine import EmbeddedScheduler
+    from orderhub.hub import build_hub
+    from orderhub.portal import demo_sign_in_link
+    from orderhub.services.apikeys import create_api_key
+    from orderhub.services.daily_verification import verify_ticker
+    from orderhub.serving import serve_in_thread
+    from orderhub.settings import Settings
+    from orderhub.web import create_web_app
+
     settings = Settings.from_env()
     _start_fresh(settings)
     hub = build_hub(settings)
@@ -114,6 +115,9 @@ def _start_fresh(settings: Settings) -> None:
     state after every failed `integrations add`. It brought no data, so it is dropped with
     the rest of the demo's database, with a note.
     """
+    from orderhub.store import integrations as integration_store
+    from orderhub.store.database import Database
+
     db_file = settings.home / "orderhub.db"
     if not settings.database_url.startswith("sqlite:///") or not db_file.exists():
         return
@@ -143,6 +147,9 @@ def _start_fresh(settings: Settings) -> None:
 
 
 def _connect(hub: Hub, store_url: str, token: str) -> str:
+    from orderhub.domain import FlowName
+    from orderhub.services.integrations import ConnectionFailed, add_integration, enable_flow
+
     try:
         result = add_integration(hub, api_url=store_url, api_key=token, name=DEMO_NAME)
     except ConnectionFailed as failed:
@@ -169,6 +176,8 @@ def _wait(stop: threading.Event, for_seconds: float | None) -> None:
 
 
 def _final_sync(hub: Hub, integration_id: str) -> None:
+    from orderhub.domain import FlowName
+
     runner = hub.runner()
     for flow in FlowName:
         if flow in hub.registry.available("cartcom"):

@@ -9,10 +9,7 @@ import typer
 from orderhub.cli.app import exceptions_app, runs_app
 from orderhub.cli.context import open_hub
 from orderhub.cli.output import console, print_json, print_table, shown
-from orderhub.domain import ExceptionStatus, RunStatus
 from orderhub.errors import NotFoundError, UsageError
-from orderhub.store import exceptions as exception_store
-from orderhub.store import runs as run_store
 
 __all__ = ["list_exceptions", "list_runs", "retry"]
 
@@ -24,6 +21,8 @@ def list_runs(
     integration: Annotated[str | None, typer.Option("--integration")] = None,
 ) -> None:
     """Recent flow runs, newest first."""
+    from orderhub.store import runs as run_store
+
     with open_hub() as hub, hub.db.session() as session:
         runs = run_store.list_runs(session, integration_id=integration, limit=limit)
     if as_json:
@@ -72,6 +71,9 @@ def list_exceptions(
     show_all: Annotated[bool, typer.Option("--all", help="Include resolved exceptions.")] = False,
 ) -> None:
     """Records that failed to sync, with the reason. Open ones are retried on every run."""
+    from orderhub.domain import ExceptionStatus
+    from orderhub.store import exceptions as exception_store
+
     status = None if show_all else ExceptionStatus.OPEN
     with open_hub() as hub, hub.db.session() as session:
         items = exception_store.list_exceptions(session, status=status, limit=limit)
@@ -104,6 +106,9 @@ def retry(
     retry_all: Annotated[bool, typer.Option("--all", help="Retry every open exception.")] = False,
 ) -> None:
     """Retry now: the flow re-fetches the failed record(s) from the store."""
+    from orderhub.domain import ExceptionStatus, RunStatus
+    from orderhub.store import exceptions as exception_store
+
     if bool(exception_id) == retry_all:
         raise UsageError("Give one exception id, or --all")
     with open_hub() as hub:

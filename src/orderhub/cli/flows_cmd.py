@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from orderhub.cli.app import flows_app
 from orderhub.cli.context import open_hub, parse_flow
 from orderhub.cli.output import console, err_console, print_json, print_table
-from orderhub.connectors.cartcom.webhook_events import WATCHED_FLOWS
-from orderhub.domain import FlowName
 from orderhub.errors import UsageError
-from orderhub.hub import Hub
-from orderhub.services.integrations import disable_flow, enable_flow, require_integration
-from orderhub.services.webhooks import POLLING_ONLY, last_check
+
+if TYPE_CHECKING:
+    from orderhub.domain import FlowName
+    from orderhub.hub import Hub
 
 __all__ = ["disable", "enable", "list_flows"]
 
@@ -26,6 +25,8 @@ def list_flows(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Show the six flows of an integration: on or off, since when, last run."""
+    from orderhub.services.integrations import require_integration
+
     with open_hub() as hub, hub.db.session() as session:
         integration = require_integration(session, integration_id)
         available = hub.registry.available(integration.connector)
@@ -64,6 +65,8 @@ def enable(
     ] = None,
 ) -> None:
     """Switch a flow on. It syncs updates made since the integration was enabled."""
+    from orderhub.services.integrations import enable_flow
+
     name = parse_flow(flow)
     since_at = _parse_since(since) if since else None
     with open_hub() as hub:
@@ -83,6 +86,8 @@ def disable(
     flow: Annotated[str, typer.Argument(help="Flow name.")],
 ) -> None:
     """Switch a flow off. Switched on again, it resumes where it stopped."""
+    from orderhub.services.integrations import disable_flow
+
     name = parse_flow(flow)
     with open_hub() as hub:
         disable_flow(hub, integration_id, name)
@@ -92,6 +97,9 @@ def disable(
 
 def _print_webhooks(hub: Hub, integration_id: str, flow: FlowName) -> None:
     """What switching a pull flow did to the store's webhooks."""
+    from orderhub.connectors.cartcom.webhook_events import WATCHED_FLOWS
+    from orderhub.services.webhooks import POLLING_ONLY, last_check
+
     if flow not in WATCHED_FLOWS:
         return
     if hub.settings.public_url is None:

@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from orderhub.cli.app import fulfillments_app
 from orderhub.cli.context import open_hub
 from orderhub.cli.output import console, print_json, shown
-from orderhub.domain import Fulfillment, FulfillmentLine
-from orderhub.domain.bounds import InvalidValue, Sku, check, parse_quantity
 from orderhub.errors import UsageError
-from orderhub.services.fulfillments import (
-    EXT_PREFIX,
-    create_fulfillment,
-    find_order_id,
-    unfulfilled_lines,
-)
-from orderhub.store.records import EntityKind, get_record
 
-__all__ = ["create", "parse_line"]
+if TYPE_CHECKING:
+    from orderhub.domain import FulfillmentLine
+
+__all__ = ["EXT", "create", "parse_line"]
+
+EXT = "ext:"
+"""`services.fulfillments.EXT_PREFIX`, spelled here for the help text (a test keeps them equal)."""
 
 # The quantity is whatever follows the last `:`/`=`, checked by `parse_quantity` (ASCII digits
 # only: `\d` and int() would read "٣" as 3).
@@ -32,6 +29,9 @@ _SHAPE = "should be SKU:QUANTITY, e.g. --line TEE-1094:2"
 
 def parse_line(text: str) -> FulfillmentLine:
     """`SKU:QTY` (or `SKU=QTY`) → a line; the last `:`/`=` splits, so a SKU may contain one."""
+    from orderhub.domain import FulfillmentLine
+    from orderhub.domain.bounds import InvalidValue, Sku, check, parse_quantity
+
     match = _LINE.match(text.strip())
     if match is None:
         raise UsageError(f"--line {text!r} {_SHAPE}")
@@ -61,7 +61,7 @@ def create(
         str | None,
         typer.Argument(
             metavar="ORDER_ID",
-            help=f"The hub orderId, or {EXT_PREFIX}<order number> for the store's number.",
+            help=f"The hub orderId, or {EXT}<order number> for the store's number.",
         ),
     ] = None,
     lines: Annotated[
@@ -89,15 +89,24 @@ def create(
     ] = None,
     order_number: Annotated[
         str | None,
-        typer.Option("--order", help="The store's order number (same as ext:<number>)."),
+        typer.Option("--order", help=f"The store's order number (same as {EXT}<number>)."),
     ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the fulfillment as the REST API shapes it.")
     ] = False,
 ) -> None:
     """Create a fulfillment of an order; fulfillments.push carries it to the store."""
+    from orderhub.domain import Fulfillment
+    from orderhub.services.fulfillments import (
+        EXT_PREFIX,
+        create_fulfillment,
+        find_order_id,
+        unfulfilled_lines,
+    )
+    from orderhub.store.records import EntityKind, get_record
+
     if (order is None) == (order_number is None):
-        raise UsageError("Name the order once: ORDER_ID (hub id or ext:<number>) or --order")
+        raise UsageError(f"Name the order once: ORDER_ID (hub id or {EXT}<number>) or --order")
     ref = order if order is not None else f"{EXT_PREFIX}{order_number}"
     with open_hub() as hub:
         order_id = find_order_id(hub, ref)

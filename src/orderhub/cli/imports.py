@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from orderhub.cli.output import console, err_console, print_json, shown
 from orderhub.errors import UsageError
-from orderhub.services.results import ImportReport
+
+if TYPE_CHECKING:
+    from orderhub.services.results import ImportReport
 
 __all__ = ["read_csv_text", "report_import"]
 

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from orderhub.cli.app import integrations_app
 from orderhub.cli.context import open_hub
 from orderhub.cli.output import console, err_console, print_json, print_table, shown
-from orderhub.domain import ConnectionReport, Integration
 from orderhub.errors import UsageError
-from orderhub.services.integrations import (
-    add_integration,
-    remove_integration,
-    retest_integration,
-)
-from orderhub.store import integrations as store
+
+if TYPE_CHECKING:
+    from orderhub.domain import ConnectionReport, Integration
 
 __all__ = ["add", "list_integrations", "remove", "retest"]
 
@@ -44,6 +40,8 @@ def add(
     """
     if connector.lower() not in {"cartcom", "cart.com", "americommerce"}:
         raise UsageError(f"Unknown connector {connector!r}; only `cartcom` is available")
+    from orderhub.services.integrations import add_integration
+
     with open_hub() as hub:
         result = add_integration(hub, api_url=api_url, api_key=api_key, name=name)
     integration, report = result.integration, result.report
@@ -61,6 +59,8 @@ def add(
 @integrations_app.command("list")
 def list_integrations(as_json: JsonOption = False) -> None:
     """List integrations with their status."""
+    from orderhub.store import integrations as store
+
     with open_hub() as hub, hub.db.session() as session:
         items = store.list_integrations(session)
     if as_json:
@@ -89,6 +89,8 @@ def retest(
     as_json: JsonOption = False,
 ) -> None:
     """Test the connection again and show which permissions are missing."""
+    from orderhub.services.integrations import retest_integration
+
     with open_hub() as hub:
         result = retest_integration(hub, integration_id)
     if as_json:
@@ -102,6 +104,8 @@ def retest(
 @integrations_app.command("remove")
 def remove(integration_id: Annotated[str, typer.Argument(help="Integration id.")]) -> None:
     """Remove an integration, its flows and its Cart.com webhooks (records stay in the hub)."""
+    from orderhub.services.integrations import remove_integration
+
     with open_hub() as hub:
         problem = remove_integration(hub, integration_id)
     console.print(shown(f"Removed integration {integration_id}."))

@@ -14,7 +14,6 @@ from orderhub.cli.app import inventory_app
 from orderhub.cli.context import open_hub
 from orderhub.cli.imports import read_csv_text, report_import
 from orderhub.cli.output import console, print_json, shown
-from orderhub.services.inventory import import_inventory_csv, set_inventory
 
 __all__ = ["import_csv", "set_stock"]
 
@@ -35,6 +34,8 @@ def set_stock(
     as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
 ) -> None:
     """Set a SKU's on-hand stock at a location (the next inventory.push sends it)."""
+    from orderhub.services.inventory import set_inventory
+
     with open_hub() as hub:
         record = set_inventory(hub, sku=sku, quantity=quantity, location_id=location, actor="cli")
     if as_json:
@@ -56,6 +57,8 @@ def import_csv(
 
     Exits non-zero if any row was refused.
     """
+    from orderhub.services.inventory import import_inventory_csv
+
     text = read_csv_text(path)
     with open_hub() as hub:
         report = import_inventory_csv(hub, text, actor="cli")

@@ -17,7 +17,6 @@ from orderhub.cli.app import (
 )
 from orderhub.cli.context import open_hub
 from orderhub.cli.output import console, print_json, print_table
-from orderhub.store.records import EntityKind, count_records, list_records
 
 __all__ = ["LISTINGS", "Listing"]
 
@@ -27,7 +26,8 @@ Cell = Callable[[dict[str, Any]], Any]
 
 @dataclass(frozen=True)
 class Listing:
-    kind: EntityKind
+    kind: str
+    """A `store.entities.EntityKind` value: the store is imported when the command runs."""
     title: str
     app: typer.Typer
     columns: tuple[tuple[str, Cell], ...]
@@ -55,7 +55,7 @@ def _address(location: dict[str, Any]) -> str:
 
 LISTINGS = (
     Listing(
-        EntityKind.ORDER,
+        "order",
         "Orders",
         orders_app,
         (
@@ -69,7 +69,7 @@ LISTINGS = (
         ),
     ),
     Listing(
-        EntityKind.PRODUCT,
+        "product",
         "Products",
         products_app,
         (
@@ -82,7 +82,7 @@ LISTINGS = (
         ),
     ),
     Listing(
-        EntityKind.INVENTORY,
+        "inventory",
         "Inventory",
         inventory_app,
         (
@@ -95,7 +95,7 @@ LISTINGS = (
         ),
     ),
     Listing(
-        EntityKind.LOCATION,
+        "location",
         "Locations",
         locations_app,
         (
@@ -107,7 +107,7 @@ LISTINGS = (
         ),
     ),
     Listing(
-        EntityKind.FULFILLMENT,
+        "fulfillment",
         "Fulfillments",
         fulfillments_app,
         (
@@ -135,12 +135,15 @@ def _register(listing: Listing) -> None:
         ] = None,
         status: Annotated[str | None, typer.Option("--status", help="Only this status.")] = None,
     ) -> None:
+        from orderhub.store.records import EntityKind, count_records, list_records
+
+        kind = EntityKind(listing.kind)
         page = limit if limit is not None else (None if as_json else TABLE_LIMIT)
         with open_hub() as hub, hub.db.session() as session:
-            total = count_records(session, listing.kind, integration_id=integration, status=status)
+            total = count_records(session, kind, integration_id=integration, status=status)
             records = list_records(
                 session,
-                listing.kind,
+                kind,
                 integration_id=integration,
                 status=status,
                 limit=page if page is not None else max(total, 1),

@@ -2,6 +2,9 @@
 
 Errors a command raises are turned into that line by the app itself (`cli.app`); this catches
 what happens outside any command, and Ctrl-C.
+
+Each command module imports what it needs when it runs (`orderhub --help` imports no
+database, engine or web code), and a test keeps it so.
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ import typer
 from orderhub.cli.app import products_app
 from orderhub.cli.context import open_hub
 from orderhub.cli.imports import read_csv_text, report_import
-from orderhub.services.products import import_products_csv
 
 __all__ = ["import_csv"]
 
@@ -22,7 +21,7 @@ def import_csv(
         typer.Argument(
             help="CSV with a header line: sku, name, description, price, cost, retailPrice, "
             "weight, weightUnit, upc, status, categories, imageUrls, … (blank cell: keep; "
-            "'/': clear)."
+            "'/': clear).",
         ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
@@ -31,6 +30,8 @@ def import_csv(
 
     Exits non-zero if any row was refused.
     """
+    from orderhub.services.products import import_products_csv
+
     text = read_csv_text(path)
     with open_hub() as hub:
         report = import_products_csv(hub, text, actor="cli")

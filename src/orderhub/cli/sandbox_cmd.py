@@ -16,13 +16,12 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from orderhub.connectors.cartcom.sandbox.live import start_live_activity
 from orderhub.errors import UsageError
 
 if TYPE_CHECKING:
     from orderhub.connectors.cartcom.sandbox import Sandbox
 
-__all__ = ["sandbox_command", "start_live_activity"]
+__all__ = ["sandbox_command"]
 
 
 def sandbox_command(
@@ -52,6 +51,7 @@ def sandbox_command(
 ) -> None:
     """Run simulated Cart.com stores until Ctrl-C; prints each one's API URL and token."""
     from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, run_sandbox
+    from orderhub.connectors.cartcom.sandbox.live import start_live_activity
     from orderhub.connectors.cartcom.sandbox.ratelimit import PLAN_LIMITS
 
     if plan not in PLAN_LIMITS:

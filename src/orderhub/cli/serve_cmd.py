@@ -18,17 +18,6 @@ import typer
 
 from orderhub.cli.app import app
 from orderhub.cli.output import console, err_console
-from orderhub.connectors.cartcom.webhook_events import HOOK_PATH
-from orderhub.engine import EmbeddedScheduler
-from orderhub.engine.distributed import libpq_conninfo
-from orderhub.hooks import QueueWake
-from orderhub.hub import build_hub
-from orderhub.portal import setup_link
-from orderhub.services.daily_verification import verify_ticker
-from orderhub.services.webhooks import POLLING_ONLY
-from orderhub.serving import serve_in_thread
-from orderhub.settings import Settings
-from orderhub.web import create_web_app
 
 __all__ = ["serve"]
 
@@ -51,6 +40,18 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the portal, the REST API and the webhook receiver, and run the enabled flows."""
+    from orderhub.connectors.cartcom.webhook_events import HOOK_PATH
+    from orderhub.engine import EmbeddedScheduler
+    from orderhub.engine.distributed import libpq_conninfo
+    from orderhub.hooks import QueueWake
+    from orderhub.hub import build_hub
+    from orderhub.portal import setup_link
+    from orderhub.services.daily_verification import verify_ticker
+    from orderhub.services.webhooks import POLLING_ONLY
+    from orderhub.serving import serve_in_thread
+    from orderhub.settings import Settings
+    from orderhub.web import create_web_app
+
     settings = Settings.from_env()
     if public_url is not None:
         settings = replace(settings, public_url=public_url)  # checked in Settings

@@ -6,21 +6,19 @@ with one line, and the other flows still run: the run in progress covers the ski
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from orderhub.cli.app import app
 from orderhub.cli.context import open_hub, parse_flow
 from orderhub.cli.output import console, err_console, shown, visible
-from orderhub.domain import FlowName, Run, RunStatus
-from orderhub.engine.context import PlannedChange
-from orderhub.engine.errors import FlowBusy
-from orderhub.engine.runner import DRY_RUN_TRIGGER, supports_dry_run
 from orderhub.errors import UsageError
-from orderhub.hub import Hub
-from orderhub.services.integrations import require_integration
+
+if TYPE_CHECKING:
+    from orderhub.domain import FlowName, Run
+    from orderhub.engine.context import PlannedChange
+    from orderhub.hub import Hub
 
 __all__ = ["sync"]
 
@@ -48,6 +46,9 @@ def sync(
     record, no exception, and its cursor stays where it was. A named flow that is off can be
     dry-run (to preview it before switching it on); flows without a dry run are refused.
     """
+    from orderhub.domain import RunStatus
+    from orderhub.services.integrations import require_integration
+
     with open_hub() as hub:
         with hub.db.session() as session:
             integration = require_integration(session, integration_id)
@@ -92,6 +93,8 @@ def _dry_runnable(
 
 
 def _has_dry_run(hub: Hub, connector: str, flow: FlowName) -> bool:
+    from orderhub.engine.runner import supports_dry_run
+
     factory = hub.registry.factory(connector, flow)
     return factory is not None and supports_dry_run(factory)
 
@@ -100,6 +103,8 @@ def _run_unless_busy(
     runner: Any, integration_id: str, flow: FlowName, dry_run: bool
 ) -> tuple[Run, list[PlannedChange]] | None:
     """The flow's run, or None when another process holds its lease (it is running there)."""
+    from orderhub.engine.errors import FlowBusy
+
     try:
         return _run_with_progress(runner, integration_id, flow, dry_run)
     except FlowBusy:
@@ -109,6 +114,10 @@ def _run_unless_busy(
 def _run_with_progress(
     runner: Any, integration_id: str, flow: FlowName, dry_run: bool
 ) -> tuple[Run, list[PlannedChange]]:
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from orderhub.engine.context import PlannedChange
+
     planned: list[PlannedChange] = []
     with Progress(
         SpinnerColumn(),
@@ -161,6 +170,9 @@ def _print_plan(planned: list[PlannedChange]) -> None:
 
 
 def _print_summary(run: Run) -> None:
+    from orderhub.domain import RunStatus
+    from orderhub.engine.runner import DRY_RUN_TRIGGER
+
     seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
     c = run.counts
     line = (

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from orderhub.cli.app import integrations_app
 from orderhub.cli.context import open_hub
 from orderhub.cli.output import console, err_console, print_json, shown
-from orderhub.domain import Verification, VerificationStatus
-from orderhub.services.verification import Verifier
+
+if TYPE_CHECKING:
+    from orderhub.domain import Verification
 
 __all__ = ["verify"]
 
@@ -30,6 +31,8 @@ def verify(
     number or SKU, re-fetched through the flow's retry. Exits 1 when gaps remain after the
     re-fetch (or a check failed), 0 when nothing is missing.
     """
+    from orderhub.services.verification import Verifier
+
     with open_hub() as hub:
         verifier = Verifier.for_hub(hub)
         with err_console.status("Verifying…") as status:
@@ -52,6 +55,8 @@ def verify(
 
 
 def _print(verification: Verification) -> None:
+    from orderhub.domain import VerificationStatus
+
     # Order numbers, SKUs and errors come from the store: printed as text (`shown`), never
     # read as Rich markup, control characters escaped.
     console.print(shown(verification.summary), soft_wrap=True)

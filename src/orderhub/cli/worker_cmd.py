@@ -9,34 +9,28 @@ start if missing.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import logging
 import os
 import signal
-import socket
 import threading
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import procrastinate
 import typer
 
 from orderhub.cli.app import app
 from orderhub.cli.output import err_console
-from orderhub.engine import FlowRunner
-from orderhub.engine.distributed import (
-    DISPATCH_QUEUE,
-    FLOWS_QUEUE,
-    DistributedOptions,
-    build_procrastinate_app,
-    ensure_procrastinate_schema,
-    libpq_conninfo,
-)
-from orderhub.hub import build_hub
-from orderhub.services.daily_verification import daily_verifications
-from orderhub.settings import Settings
 
-__all__ = ["worker"]
+if TYPE_CHECKING:
+    import procrastinate
+
+    from orderhub.engine import FlowRunner
+
+__all__ = ["DISPATCH_EVERY_SECONDS", "STALLED_AFTER_SECONDS", "worker"]
+
+# `engine.distributed.DistributedOptions`' defaults, spelled here so `orderhub --help` need not
+# import Procrastinate to show them (a test keeps them the same).
+DISPATCH_EVERY_SECONDS = 1
+STALLED_AFTER_SECONDS = 30.0
 
 
 @app.command("worker")
@@ -47,7 +41,7 @@ def worker(
     dispatch_every: Annotated[
         int,
         typer.Option("--dispatch-every", min=1, max=59, help="Seconds between due-flow checks."),
-    ] = DistributedOptions.dispatch_every_seconds,
+    ] = DISPATCH_EVERY_SECONDS,
     stalled_after: Annotated[
         float,
         typer.Option(
@@ -55,9 +49,23 @@ def worker(
             min=1.0,
             help="Seconds without heartbeat after which a worker's jobs are given up.",
         ),
-    ] = DistributedOptions.stalled_after_seconds,
+    ] = STALLED_AFTER_SECONDS,
 ) -> None:
     """Run the enabled flows of every integration, sharing the work with the other workers."""
+    import asyncio
+    import logging
+    import socket
+
+    from orderhub.engine.distributed import (
+        DistributedOptions,
+        build_procrastinate_app,
+        ensure_procrastinate_schema,
+        libpq_conninfo,
+    )
+    from orderhub.hub import build_hub
+    from orderhub.services.daily_verification import daily_verifications
+    from orderhub.settings import Settings
+
     settings = Settings.from_env()
     conninfo = libpq_conninfo(settings.database_url)  # refuses SQLite with one clear line
     options = DistributedOptions(
@@ -101,6 +109,10 @@ async def _work(
 
     A signal asks running flows to stop at their next page and lets them finish.
     """
+    import asyncio
+
+    from orderhub.engine.distributed import DISPATCH_QUEUE, FLOWS_QUEUE
+
     loop = asyncio.get_running_loop()
     async with queue.open_async():
         tasks = [
