@@ -9,6 +9,7 @@ database, engine or web code), and a test keeps it so.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -53,6 +54,11 @@ def main() -> None:
             raise
         err_console.print(shown("Error: ", explain(error)))
         sys.exit(1)
+    finally:
+        # The process ends here. Its objects (mostly modules: SQLAlchemy, pydantic, the
+        # hub's tables) are set aside, so the garbage collection at exit does not walk them
+        # all: a fifth of a short command's time (`orderhub orders list`) went to that.
+        gc.freeze()
 
 
 if __name__ == "__main__":
