@@ -11,10 +11,14 @@ import json
 import subprocess
 import sys
 from dataclasses import fields
+from importlib.metadata import version
 from typing import get_args
+
+from typer.testing import CliRunner
 
 from orderhub.cli.apikeys_cmd import Scope
 from orderhub.cli.fulfillments_cmd import EXT
+from orderhub.cli.main import app
 from orderhub.cli.worker_cmd import DISPATCH_EVERY_SECONDS, STALLED_AFTER_SECONDS
 from orderhub.engine.distributed import DistributedOptions
 from orderhub.services.apikeys import ApiKeyScope
@@ -64,8 +68,8 @@ def test_importing_the_cli_imports_no_hub_and_no_heavy_library() -> None:
     assert [m for m in beyond_cli if not m.startswith(CLI_MODULES)] == []
 
 
-def test_help_imports_no_hub_and_no_heavy_library() -> None:
-    for args in (["--help"], ["integrations", "--help"], ["sync", "--help"]):
+def test_help_and_version_import_no_hub_and_no_heavy_library() -> None:
+    for args in (["--help"], ["--version"], ["integrations", "--help"], ["sync", "--help"]):
         modules = loaded_modules(
             "from orderhub.cli.main import app\n"
             f"try:\n    app({args!r})\nexcept SystemExit:\n    pass"
@@ -84,6 +88,13 @@ def test_opening_a_hub_imports_no_flow_engine_or_migration_code() -> None:
     assert heavy(modules, {"alembic", "httpx", "fastapi", "procrastinate"}) == []
     assert [m for m in modules if m.startswith(("orderhub.connectors", "orderhub.web"))] == []
     assert "orderhub.engine.runner" not in modules
+
+
+def test_version_prints_the_installed_version() -> None:
+    result = CliRunner().invoke(app, ["--version"])
+
+    assert result.exit_code == 0
+    assert result.stdout == f"orderhub {version('orderhub')}\n"
 
 
 def test_the_cli_s_own_spellings_match_the_services() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
@@ -67,6 +67,27 @@ exceptions_app = typer.Typer(
     help="Per-record sync exceptions, and retrying them.", no_args_is_help=True
 )
 db_app = typer.Typer(help="The hub's database.", no_args_is_help=True)
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from importlib.metadata import version
+
+        typer.echo(f"orderhub {version('orderhub')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """OrderHub: connect a Cart.com store to an order-operations hub."""
+
 
 app.add_typer(integrations_app, name="integrations")
 app.add_typer(flows_app, name="flows")
