@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 import typer
 
-from orderhub.cli.app import app
+from orderhub.cli.app import app, command_group
 from orderhub.cli.context import open_hub
 from orderhub.cli.output import console, print_json, print_table, shown
 
@@ -19,9 +19,7 @@ Scope = Literal["read", "readwrite"]
 """`services.apikeys.ApiKeyScope`'s values, spelled here so the CLI starts without the service
 (a test keeps the two the same)."""
 
-apikeys_app = typer.Typer(
-    help="API keys for the REST API (Authorization: Bearer <key>).", no_args_is_help=True
-)
+apikeys_app = command_group("API keys for the REST API (Authorization: Bearer <key>).")
 app.add_typer(apikeys_app, name="apikeys")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]

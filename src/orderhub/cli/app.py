@@ -6,13 +6,14 @@ import os
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
 
 from orderhub.cli.errors import explain
+from orderhub.cli.help import HelpGroup
 from orderhub.cli.output import err_console, shown
 
 __all__ = [
     "app",
+    "command_group",
     "db_app",
     "exceptions_app",
     "flows_app",
@@ -26,7 +27,7 @@ __all__ = [
 ]
 
 
-class _OneLineErrors(TyperGroup):
+class _OneLineErrors(HelpGroup):
     """Every error a command raises ends as one line on stderr and exit code 1.
 
     Here rather than around `app()` in `main`, so a command run in-process (Typer's
@@ -53,20 +54,23 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-integrations_app = typer.Typer(
-    help="Add, test and remove store integrations.", no_args_is_help=True
-)
-flows_app = typer.Typer(help="Switch an integration's six flows on and off.", no_args_is_help=True)
-orders_app = typer.Typer(help="Orders held by the hub.", no_args_is_help=True)
-products_app = typer.Typer(help="Products (SKUs) held by the hub.", no_args_is_help=True)
-inventory_app = typer.Typer(help="Inventory per SKU and location.", no_args_is_help=True)
-locations_app = typer.Typer(help="Locations: warehouses and stores.", no_args_is_help=True)
-fulfillments_app = typer.Typer(help="Fulfillments of orders.", no_args_is_help=True)
-runs_app = typer.Typer(help="Flow run history.", no_args_is_help=True)
-exceptions_app = typer.Typer(
-    help="Per-record sync exceptions, and retrying them.", no_args_is_help=True
-)
-db_app = typer.Typer(help="The hub's database.", no_args_is_help=True)
+
+
+def command_group(help: str) -> typer.Typer:
+    """A sub-command group (`orderhub integrations …`); without a command, its help."""
+    return typer.Typer(help=help, no_args_is_help=True, cls=HelpGroup)
+
+
+integrations_app = command_group("Add, test and remove store integrations.")
+flows_app = command_group("Switch an integration's six flows on and off.")
+orders_app = command_group("Orders held by the hub.")
+products_app = command_group("Products (SKUs) held by the hub.")
+inventory_app = command_group("Inventory per SKU and location.")
+locations_app = command_group("Locations: warehouses and stores.")
+fulfillments_app = command_group("Fulfillments of orders.")
+runs_app = command_group("Flow run history.")
+exceptions_app = command_group("Per-record sync exceptions, and retrying them.")
+db_app = command_group("The hub's database.")
 
 
 def _print_version(wanted: bool) -> None:

@@ -51,7 +51,10 @@ def set_stock(
 
 @inventory_app.command("import")
 def import_csv(
-    path: Annotated[Path, typer.Argument(help="CSV with columns sku, quantity[, location].")],
+    path: Annotated[
+        Path,
+        typer.Argument(metavar="FILE.csv", help="CSV with columns sku, quantity[, location]."),
+    ],
 ) -> None:
     """Set stock for many SKUs from a CSV file; bad rows are listed, the others land.
 

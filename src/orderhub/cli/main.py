@@ -32,6 +32,7 @@ from orderhub.cli import (  # noqa: F401  (importing registers the commands)
 )
 from orderhub.cli.app import app
 from orderhub.cli.errors import explain
+from orderhub.cli.help import readable_help
 from orderhub.cli.output import err_console, shown
 
 __all__ = ["main"]
@@ -39,6 +40,7 @@ __all__ = ["main"]
 app.command("sandbox", help="Serve a simulated Cart.com store on loopback.")(
     sandbox_cmd.sandbox_command
 )
+readable_help(app)
 
 
 def main() -> None:

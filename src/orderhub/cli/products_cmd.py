@@ -19,6 +19,7 @@ def import_csv(
     path: Annotated[
         Path,
         typer.Argument(
+            metavar="FILE.csv",
             help="CSV with a header line: sku, name, description, price, cost, retailPrice, "
             "weight, weightUnit, upc, status, categories, imageUrls, … (blank cell: keep; "
             "'/': clear).",
