@@ -75,3 +75,13 @@ def test_naming_only_the_busy_flow_skips_it_without_failing(cli: Cli, integratio
     assert result.exit_code == 0, result.output
     assert BUSY_LINE in result.output
     assert flows_run(cli, integration_id) == {}
+
+
+def test_piped_output_is_the_summary_lines_only(cli: Cli, integration_id: str) -> None:
+    # Not a terminal (as `orderhub sync ID | cat`): no progress display, so no blank line
+    # where it would have been.
+    result = cli("sync", integration_id)
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["orders.pull", "locations.pull"]

@@ -127,6 +127,9 @@ def _run_with_progress(
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        # Piped or redirected, a progress display has nothing to animate and would leave a
+        # blank line per flow: the summary lines are the output.
+        disable=not console.is_terminal,
     ) as progress:
         label = visible(f"{flow.value} (dry run)" if dry_run else flow.value)
         task = progress.add_task(label, total=None, detail="starting…")
