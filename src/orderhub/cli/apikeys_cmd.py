@@ -27,7 +27,10 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 @apikeys_app.command("create")
 def create(
-    name: Annotated[str, typer.Option("--name", help="Who or what uses the key.")] = "API key",
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help="Who or what uses the key; its name in `apikeys list`."),
+    ] = None,
     scope: Annotated[
         Scope,
         typer.Option("--scope", help="read: GET only; readwrite: also writes and control."),
@@ -35,14 +38,16 @@ def create(
     as_json: JsonOption = False,
 ) -> None:
     """Make an API key and print it once; store it now, the hub cannot show it again."""
-    from orderhub.services.apikeys import create_api_key
+    from orderhub.services.apikeys import DEFAULT_KEY_NAME, create_api_key
 
+    named = DEFAULT_KEY_NAME if name is None else name
     with open_hub() as hub:
-        key_id, plaintext = create_api_key(hub, name=name, scope=scope)
+        key_id, plaintext = create_api_key(hub, name=named, scope=scope)
     if as_json:
-        print_json({"keyId": key_id, "name": name, "scope": scope, "key": plaintext})
+        print_json({"keyId": key_id, "name": named, "scope": scope, "key": plaintext})
         return
-    console.print(shown(f"API key {key_id} ({scope}) for {name}:"))
+    # "… for erp:" when the key was named; a key left unnamed is not "for API key".
+    console.print(shown(f"API key {key_id} ({scope})", "" if name is None else f" for {name}", ":"))
     console.print(plaintext, markup=False, soft_wrap=True)
     console.print("Shown only now. Send it as `Authorization: Bearer <key>`.", markup=False)
 

@@ -24,6 +24,7 @@ from orderhub.hub import Hub
 from orderhub.store.tables import ApiKeyRow
 
 __all__ = [
+    "DEFAULT_KEY_NAME",
     "KEY_PREFIX",
     "ApiKey",
     "ApiKeyScope",
@@ -36,6 +37,7 @@ __all__ = [
 ]
 
 KEY_PREFIX = "ohk_"
+DEFAULT_KEY_NAME = "API key"
 _PREFIX_LENGTH = 12
 _RANDOM_BYTES = 30
 _MAX_NAME = 200
@@ -81,7 +83,7 @@ def hash_api_key(plaintext: str) -> str:
 
 
 def create_api_key(
-    hub: Hub, *, name: str = "API key", scope: str | ApiKeyScope = ApiKeyScope.READWRITE
+    hub: Hub, *, name: str = DEFAULT_KEY_NAME, scope: str | ApiKeyScope = ApiKeyScope.READWRITE
 ) -> tuple[str, str]:
     """Make a key; returns `(key_id, plaintext)`. The plaintext is not kept: show it now."""
     name = name.strip()
