@@ -22,6 +22,7 @@ import pytest
 from orderhub.domain import FlowName, Run, RunStatus
 from orderhub.hub import Hub
 from orderhub.services.apikeys import create_api_key, list_api_keys
+from orderhub.store import integrations as integration_store
 from orderhub.store import runs as store_runs
 from support.stores import Store
 
@@ -172,15 +173,22 @@ def test_front_ends_without_scheduler_never_run_a_flow(
     assert runs() == []
     assert store.sandbox.calls()["byEndpoint"].get("GET /orders", 0) == calls_before
 
-    # Control: the same check does see a run once one happens (a manual sync through A).
+    # "Sync now" through A is handed to the workers (due now, requested), not run by A.
     _key_id, key = create_api_key(pg_hub, name="control", scope="readwrite")
     answer = httpx.post(
         f"{a.url}/api/v3/integrations/{integration_id}/sync",
         headers={"Authorization": f"Bearer {key}"},
     )
     assert answer.status_code == 202, answer.text
+    with pg_hub.db.read_session() as session:
+        state = integration_store.get_flow_state(session, integration_id, FlowName.ORDERS_PULL)
+    assert state.requested
+    time.sleep(2)
+    assert runs() == []
+    # Control: the same check does see a run once one happens (what a worker would do).
+    pg_hub.runner().run_flow(integration_id, FlowName.ORDERS_PULL, trigger="schedule")
     wait_for(
-        lambda: any(run.status is RunStatus.SUCCEEDED for run in runs()), 20, "the manual sync"
+        lambda: any(run.status is RunStatus.SUCCEEDED for run in runs()), 20, "the control run"
     )
     assert len(runs()) == 1
     assert store.sandbox.calls()["byEndpoint"].get("GET /orders", 0) > calls_before

@@ -9,6 +9,7 @@ Either way the runs are in the run history, where the portal's job page follows 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from typing import Literal
 
@@ -18,6 +19,8 @@ from orderhub.hub import Hub
 from orderhub.store import integrations as store
 
 __all__ = ["Waker", "request_runs"]
+
+log = logging.getLogger(__name__)
 
 Waker = Callable[[str, list[FlowName], float], None]
 """Told which flows of an integration are due, and in how many seconds (`orderhub.hooks`)."""
@@ -41,5 +44,10 @@ def request_runs(
         return "none"
     with hub.db.session() as session:
         store.mark_due(session, integration_id, wanted, now=hub.clock.now())
-    waker(integration_id, wanted, 0.0)
+    try:
+        waker(integration_id, wanted, 0.0)
+    except Exception as problem:  # the flows are due in the database: the dispatch finds them
+        log.warning(
+            "telling the workers about %s of %s failed: %s", wanted, integration_id, problem
+        )
     return "queue"
