@@ -7,6 +7,7 @@ hub's flows read the sandbox the same way (`support.webhook_world`).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -169,7 +170,10 @@ def test_a_burst_of_a_thousand_webhooks_is_a_few_runs(world: WebhookWorld) -> No
     runs = world.runs(ORDERS)[:-1]  # all but the backfill
     print(f"\n{stored} webhooks in {burst_seconds:.1f} s -> {len(runs)} orders.pull runs")
     assert stored >= 1000
-    assert 1 <= len(runs) <= 6
+    # Deliveries that keep coming make the flow due 2 s on (the busy debounce): at most one run
+    # per 2 s of burst, and a run or two around it. About 5 s on a quiet machine: at most 6;
+    # a loaded machine that stretches the burst gets the same bound per second, never per event.
+    assert 1 <= len(runs) <= max(6, math.ceil(burst_seconds / 2) + 3)
     world.must_succeed(runs)
     _assert_hub_holds_the_store(world)
 
