@@ -34,7 +34,9 @@ def test_a_change_committed_late_is_pushed_on_the_next_run(
 ) -> None:
     if database.engine.dialect.name == "sqlite":
         pytest.skip("SQLite serialises writers: its change feed has no gaps")
-    sandbox = Sandbox(SandboxConfig(seed=9, orders=5, products=12, cache_ttl_seconds=0))
+    sandbox = Sandbox(
+        SandboxConfig(seed=9, orders=5, products=12, plan="unlimited", cache_ttl_seconds=0)
+    )
     token = sandbox.full_token
     http = httpx.Client(transport=SandboxTransport(sandbox.app))
     hub = Hub(

@@ -64,7 +64,9 @@ operation = st.one_of(
 
 class World:
     def __init__(self, home: Path, template: Path) -> None:
-        self.sandbox = Sandbox(SandboxConfig(seed=9, orders=5, products=12, cache_ttl_seconds=0))
+        self.sandbox = Sandbox(
+            SandboxConfig(seed=9, orders=5, products=12, plan="unlimited", cache_ttl_seconds=0)
+        )
         self.http = httpx.Client(transport=SandboxTransport(self.sandbox.app))
         shutil.copy(template, home / "hub.db")
         database = Database.from_url(f"sqlite:///{home / 'hub.db'}", migrate=False)

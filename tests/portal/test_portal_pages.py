@@ -48,7 +48,7 @@ def filled(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
     home.mkdir()
     shutil.copyfile(sqlite_template, home / "orderhub.db")
     hub = build_hub(Settings.from_env({"ORDERHUB_HOME": str(home)}), migrate=False)
-    sandbox = Sandbox(SandboxConfig(seed=5, orders=20, products=12))
+    sandbox = Sandbox(SandboxConfig(seed=5, orders=20, products=12, plan="unlimited"))
     with (
         serve_sandbox(sandbox, host="127.0.0.1", port=0) as server,
         serve_in_thread(create_web_app(hub)) as web,

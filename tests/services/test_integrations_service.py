@@ -42,7 +42,7 @@ def hub(database: Database, tmp_path: Path) -> Hub:
 
 @pytest.fixture(scope="module")
 def sandbox() -> Sandbox:
-    return Sandbox(SandboxConfig(seed=3, orders=2, products=2))
+    return Sandbox(SandboxConfig(seed=3, orders=2, products=2, plan="unlimited"))
 
 
 @pytest.fixture

@@ -135,7 +135,11 @@ def run_busy_store(
     Between two fulfillments the hub pauses a random number of windows in `pause_windows`:
     past one window, the fulfillments' headroom has lapsed and the next one starts cold.
     """
-    sandbox = Sandbox(SandboxConfig(seed=seed, orders=20, products=40, rate_window_seconds=window))
+    sandbox = Sandbox(
+        SandboxConfig(
+            seed=seed, orders=20, products=40, plan="unlimited", rate_window_seconds=window
+        )
+    )
     carts = [
         int(sandbox.store.create_order(order_status_id=PROCESSING)["id"])
         for _ in range(fulfillments)

@@ -28,10 +28,15 @@ StartStore = Callable[..., Store]
 
 
 def serving_stores() -> Iterator[StartStore]:
-    """Yield a function that starts stores (SandboxConfig keywords); all stop afterwards."""
+    """Yield a function that starts stores (SandboxConfig keywords); all stop afterwards.
+
+    The stores run on the `unlimited` plan unless the test names one: the sandbox's own default
+    is a real plan (steel), which a suite that only needs data would spend its time waiting on.
+    """
     with ExitStack() as stack:
 
         def start(**config: Any) -> Store:
+            config.setdefault("plan", "unlimited")
             sandbox = Sandbox(SandboxConfig(**config))
             server = stack.enter_context(serve_sandbox(sandbox, host="127.0.0.1", port=0))
             return Store(sandbox=sandbox, url=server.url)

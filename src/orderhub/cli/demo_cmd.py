@@ -45,6 +45,16 @@ def demo(
     orders_per_minute: Annotated[
         float, typer.Option("--orders-per-minute", help="Live activity pace.")
     ] = 30.0,
+    plan: Annotated[
+        str,
+        typer.Option(
+            "--plan",
+            help=(
+                "The simulated store's Cart.com plan: steel|bronze|silver|gold|unlimited. Gold"
+                " (50 calls per 10 s, what an installed app gets) by default."
+            ),
+        ),
+    ] = "gold",
 ) -> None:
     """Run the hub against a simulated Cart.com store, with live orders, on loopback."""
     from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
@@ -58,10 +68,14 @@ def demo(
     from orderhub.settings import Settings
     from orderhub.web import create_web_app
 
+    from orderhub.connectors.cartcom.sandbox.ratelimit import PLAN_LIMITS
+
+    if plan not in PLAN_LIMITS:
+        raise typer.BadParameter(f"one of {', '.join(PLAN_LIMITS)}", param_hint="--plan")
     settings = Settings.from_env()
     _start_fresh(settings)
     hub = build_hub(settings)
-    sandbox = Sandbox(SandboxConfig(seed=seed, orders=orders, plan="unlimited"))
+    sandbox = Sandbox(SandboxConfig(seed=seed, orders=orders, plan=plan))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -32,7 +32,13 @@ def sandbox_command(
     ),
     orders: int = typer.Option(1000, help="Seeded orders (per store)."),
     products: int = typer.Option(200, help="Seeded products (per store)."),
-    plan: str = typer.Option("unlimited", help="steel|bronze|silver|gold|unlimited"),
+    plan: str = typer.Option(
+        "steel",
+        help=(
+            "Cart.com plan, i.e. calls per 10 s: steel 5, bronze 10, silver 20, gold 50;"
+            " unlimited (never a 429) only when asked for."
+        ),
+    ),
     token: str | None = typer.Option(
         None, help="Fix the full-scope API token (with --stores: the same for every store)."
     ),

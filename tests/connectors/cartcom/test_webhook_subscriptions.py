@@ -119,7 +119,9 @@ def test_a_hook_url_is_shown_with_its_secret_masked() -> None:
 
 @pytest.fixture
 def sandbox_client() -> Iterator[tuple[Sandbox, CartcomClient]]:
-    sandbox = Sandbox(SandboxConfig(seed=3, orders=5, products=5, clock=FakeClock()))
+    sandbox = Sandbox(
+        SandboxConfig(seed=3, orders=5, products=5, plan="unlimited", clock=FakeClock())
+    )
     with httpx.Client(transport=SandboxTransport(sandbox.app)) as http:
         yield (
             sandbox,

@@ -132,7 +132,7 @@ class World:
 
 @pytest.fixture
 def world(database: Database, tmp_path: Path) -> Iterator[World]:
-    sandbox = Sandbox(SandboxConfig(seed=21, orders=5))
+    sandbox = Sandbox(SandboxConfig(seed=21, orders=5, plan="unlimited"))
     settings = Settings(home=tmp_path, database_url="unused://", secret_key=KEY)
     hub = Hub(settings=settings, db=database, box=SecretBox(KEY), registry=default_registry())
     http = httpx.Client(transport=SandboxTransport(sandbox.app))

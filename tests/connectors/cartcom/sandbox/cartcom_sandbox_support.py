@@ -14,7 +14,9 @@ START = datetime(2026, 3, 20, 15, 0, tzinfo=UTC)  # DST in US Central began 2026
 
 def make_sandbox(**overrides: object) -> Sandbox:
     clock = overrides.pop("clock", None) or FakeClock(START)
-    config = SandboxConfig(seed=7, orders=300, products=40, clock=clock, cache_ttl_seconds=0)
+    config = SandboxConfig(
+        seed=7, orders=300, products=40, plan="unlimited", clock=clock, cache_ttl_seconds=0
+    )
     for key, value in overrides.items():
         setattr(config, key, value)
     return Sandbox(config)

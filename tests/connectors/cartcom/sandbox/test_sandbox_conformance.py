@@ -20,6 +20,7 @@ import pytest
 from cartcom_sandbox_support import all_records, client_for, make_sandbox
 
 from orderhub.connectors.cartcom.sandbox import Sandbox
+from orderhub.connectors.cartcom.sandbox.resources_reference import LIST_KEYS, REFERENCE_RESOURCES
 
 yaml = pytest.importorskip("yaml")
 jsonschema = pytest.importorskip("jsonschema")
@@ -213,6 +214,20 @@ LIST_RESOURCES = (
     "warehouses",
     "store_locations",
 )
+
+
+@pytest.mark.parametrize("resource", sorted(REFERENCE_RESOURCES))
+def test_reference_records_validate(
+    spec: dict[str, Any], store: tuple[Sandbox, httpx.Client], resource: str
+) -> None:
+    """Each record against its component schema: the spec's list answers for carriers and
+    services are the bare record schema, which any envelope would pass."""
+    _, client = store
+    body = client.get(resource, params={"count": "250"}).json()
+    records = body[LIST_KEYS.get(resource, resource)]
+    assert records, resource
+    for record in records:
+        _check(spec, _pointer("components", "schemas", resource), record)
 
 
 @pytest.mark.parametrize("resource", LIST_RESOURCES)

@@ -22,7 +22,7 @@ def _rss_mib() -> float:
 @pytest.mark.skipif(not _STATM.exists(), reason="needs /proc to read the process size")
 def test_200k_orders_fit_and_page_fast() -> None:
     before = _rss_mib()
-    sb = Sandbox(SandboxConfig(orders=200_000, cache_ttl_seconds=0))
+    sb = Sandbox(SandboxConfig(orders=200_000, plan="unlimited", cache_ttl_seconds=0))
     gc.collect()
     grown = _rss_mib() - before
     assert sb.store.order_count() == 200_000

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from orderhub.clock import Clock
 
+from .ratelimit import DEFAULT_PLAN
+
 __all__ = ["SandboxConfig"]
 
 
@@ -23,7 +25,8 @@ class SandboxConfig:
     orders: int = 5000
     products: int = 200
     customers: int | None = None
-    plan: str = "unlimited"  # steel | bronze | silver | gold | unlimited
+    plan: str = DEFAULT_PLAN
+    """steel | bronze | silver | gold | unlimited; steel (ratelimit.DEFAULT_PLAN) unless asked."""
     rate_window_seconds: float = 10.0
     """Cart.com's call window is 10 s; tests of pacing shorten it to run in seconds."""
     token: str | None = None

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from .auth import scope_error
 from .errors import ApiError
 from .listing import get_nested, get_one, run_list, select_many
+from .resources_reference import LIST_KEYS, PUT_ONLY
 from .writes import create_or_update, delete, set_order_status, update
 
 if TYPE_CHECKING:
@@ -83,6 +84,8 @@ def handle(
         raise denied
     if write and not table.spec.writable:
         raise ApiError(405, f"{resource} is read-only")
+    if write and resource in PUT_ONLY and method != "PUT":
+        raise ApiError(405, f"{method} is not supported on {resource} (only GET and PUT /{{id}})")
     params, filters = _params(request)
     body = _json_body(raw) if method in ("POST", "PUT") else None
     with store.lock:
@@ -118,11 +121,11 @@ def _get(
             out["next_page"] = page_url(request, page + 1)
         if page > 1:
             out["previous_page"] = page_url(request, page - 1)
-        out[name] = result.records
+        out[LIST_KEYS.get(name, name)] = result.records
         return 200, out
     if parts[1] == "select_many" and len(parts) == 2:
         result = select_many(store, table, params)
-        return 200, {"total_count": result.total, name: result.records}
+        return 200, {"total_count": result.total, LIST_KEYS.get(name, name): result.records}
     record_id = _record_id(parts[1])
     if len(parts) == 2:
         return 200, get_one(store, table, record_id, params)

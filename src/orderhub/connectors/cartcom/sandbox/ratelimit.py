@@ -14,7 +14,14 @@ from dataclasses import dataclass
 
 from orderhub.clock import Clock
 
-__all__ = ["PLAN_LIMITS", "UNLIMITED_REPORTED", "WINDOW_SECONDS", "Decision", "RateLimiter"]
+__all__ = [
+    "DEFAULT_PLAN",
+    "PLAN_LIMITS",
+    "UNLIMITED_REPORTED",
+    "WINDOW_SECONDS",
+    "Decision",
+    "RateLimiter",
+]
 
 WINDOW_SECONDS = 10.0
 PLAN_LIMITS: dict[str, int | None] = {
@@ -25,6 +32,9 @@ PLAN_LIMITS: dict[str, int | None] = {
     "unlimited": None,
 }
 UNLIMITED_REPORTED = 10000
+DEFAULT_PLAN = "steel"
+"""Cart.com's smallest plan: a sandbox, demo or test that names no plan is never kinder than a
+store (docs/sandbox.md, "Which plan by default"). `unlimited` exists only when asked for."""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from .ratelimit import RateLimiter
 from .realism import Realism
 from .resources import RESOURCES
 from .resources_catalog import CATALOG_RESOURCES
+from .resources_reference import REFERENCE_RESOURCES
 from .seed import seed_store
 from .stock import StockKeeper
 from .timefmt import datetime_to_ms, grid_ms
@@ -41,7 +42,7 @@ class Sandbox:
         self.clock: Clock = cfg.clock or SystemClock()
         start = cfg.start or self.clock.now()
         self.start_ms = grid_ms(datetime_to_ms(start))
-        self.store = DataStore(self.clock, cfg.seed, {**RESOURCES, **CATALOG_RESOURCES})
+        self.store = DataStore(self.clock, cfg.seed, {**RESOURCES, **CATALOG_RESOURCES, **REFERENCE_RESOURCES})
         seed_store(
             self.store,
             seed=cfg.seed,

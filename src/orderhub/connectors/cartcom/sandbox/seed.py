@@ -18,6 +18,7 @@ from .catalog import Catalog, build_catalog
 from .datastore import DataStore
 from .order_factory import STATUS_TARGETS, STATUS_WEIGHTS, OrderFactory
 from .people import customer_values, person
+from .reference_tables import load_reference
 from .seed_data import ORDER_STATUSES, SHOWCASE_SHIP_TOS
 from .timefmt import HOUR_MS, grid_ms
 
@@ -79,6 +80,7 @@ def seed_store(
         from .catalog_tables import load_catalog
 
         load_catalog(store, catalog, start_ms)
+        load_reference(store, start_ms)
         n_customers = customers if customers is not None else max(20, orders * 2 // 5)
         span = 90 * DAY_MS
         times = [

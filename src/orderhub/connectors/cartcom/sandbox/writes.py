@@ -39,7 +39,10 @@ _FK_CHECKS: dict[str, tuple[tuple[str, str], ...]] = {
     "order_shipments": (("order_id", "orders"),),
     "product_variants": (("product_id", "products"), ("variant_group_id", "variant_groups")),
     "variant_inventory": (("product_id", "products"),),
+    "products": (("primary_category_id", "categories"), ("manufacturer_id", "manufacturers")),
 }
+_REQUIRED_FKS = {("products", "primary_category_id")}
+"""Foreign keys that must name a record (0 is no category; acapi.yaml requires one)."""
 _NOW_ON_CREATE = {
     "customers": ("registered_at", "last_visit_at"),
     "orders": ("ordered_at", "order_status_last_changed_at"),
@@ -66,7 +69,9 @@ def decode_changes(table: Table, body: dict[str, Any]) -> dict[str, Any]:
 def _check_fks(store: DataStore, table: Table, values: dict[str, Any]) -> None:
     for field, target in _FK_CHECKS.get(table.name, ()):
         value = values.get(field)
-        if value in (None, 0) or target not in store.tables:
+        if target not in store.tables or field not in values:
+            continue
+        if value in (None, 0) and (table.name, field) not in _REQUIRED_FKS:
             continue
         if store.tables[target].row_of(value) is None:
             raise ApiError(409, f"Validation failed: {field} {value} does not exist")
