@@ -124,7 +124,12 @@ def test_full_and_partial_fulfillments_become_shipments_and_move_the_order_statu
     assert shipment["shipment_name"] == f"OH-{full_id}"
     assert shipment["tracking_numbers"] == "1Z001,1Z002"
     assert shipment["tracking_url"] == "https://track.example/1Z001"
-    assert (shipment["shipping_provider_name"], shipment["shipping_method"]) == ("UPS", "Ground")
+    # Carrier "UPS" and service "Ground" are the store's method UPS Ground (id 1).
+    assert (
+        shipment["shipping_provider_name"],
+        shipment["shipping_method"],
+        shipment["shipping_method_id"],
+    ) == ("UPS", "UPS Ground", 1)
     assert {i["id"]: i["quantity_shipped"] for i in shipment["items"]} == shippable(full)
     [partial] = shop.shipments(part["id"])
     assert partial["shipment_name"] == f"OH-{part_id}"

@@ -21,6 +21,7 @@ from orderhub.api.gate import ApiKeyGate
 from orderhub.api.integrations import integrations_router
 from orderhub.api.operations import operations_router
 from orderhub.api.records import records_router
+from orderhub.api.shipping_methods import shipping_methods_router
 from orderhub.api.state import ApiState, ServiceResolver, import_service
 from orderhub.api.verifications import verifications_router
 from orderhub.api.writes import writes_router
@@ -85,6 +86,7 @@ def create_app(
     app.include_router(records_router(state, auth.read), prefix=API_PREFIX)
     app.include_router(writes_router(state, auth.write), prefix=API_PREFIX)
     app.include_router(integrations_router(state, auth.read, auth.write), prefix=API_PREFIX)
+    app.include_router(shipping_methods_router(state, auth.read, auth.write), prefix=API_PREFIX)
     app.include_router(operations_router(state, auth.read, auth.write), prefix=API_PREFIX)
     app.include_router(verifications_router(state, auth.read, auth.write), prefix=API_PREFIX)
 

@@ -59,6 +59,7 @@ def demo(
     """Run the hub against a simulated Cart.com store, with live orders, on loopback."""
     from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
     from orderhub.connectors.cartcom.sandbox.live import start_live_activity
+    from orderhub.connectors.cartcom.sandbox.ratelimit import PLAN_LIMITS
     from orderhub.engine import EmbeddedScheduler
     from orderhub.hub import build_hub
     from orderhub.portal import demo_sign_in_link
@@ -67,8 +68,6 @@ def demo(
     from orderhub.serving import serve_in_thread
     from orderhub.settings import Settings
     from orderhub.web import create_web_app
-
-    from orderhub.connectors.cartcom.sandbox.ratelimit import PLAN_LIMITS
 
     if plan not in PLAN_LIMITS:
         raise typer.BadParameter(f"one of {', '.join(PLAN_LIMITS)}", param_hint="--plan")

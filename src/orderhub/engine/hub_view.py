@@ -20,9 +20,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from orderhub.domain import ExceptionStatus, FlowName
+from orderhub.domain.shipping_method import ShippingMethodMapping
 from orderhub.store import exceptions as store_exceptions
 from orderhub.store import feed as store_feed
 from orderhub.store import records as store_records
+from orderhub.store import shipping_methods as store_shipping_methods
 from orderhub.store.records import Change, EntityKind, StoredRecord
 
 __all__ = ["HubView"]
@@ -129,3 +131,9 @@ class HubView:
             limit=len(wanted) * 2 + 100,
         )
         return {e.ext_entity_id: dict(e.raw or {}) for e in found if e.ext_entity_id in wanted}
+
+    # --- integration settings kept in their own tables --------------------------------------
+
+    def shipping_method_mappings(self, integration_id: str) -> list[ShippingMethodMapping]:
+        """The merchant's carrier → shipping method mappings for this integration."""
+        return store_shipping_methods.list_mappings(self.session, integration_id)

@@ -40,6 +40,7 @@ __all__ = [
     "LeaseRow",
     "RecordRow",
     "RunRow",
+    "ShippingMethodMappingRow",
     "TimelineRow",
     "UserRow",
     "VerificationRow",
@@ -98,14 +99,14 @@ class RecordRow(Base):
     hub_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
     integration_id: Mapped[str] = mapped_column(String(32))
-    ext_id: Mapped[str] = mapped_column(String(255))
+    ext_id: Mapped[str] = mapped_column(String(500))
     data: Mapped[dict[str, Any]]
     source_doc: Mapped[dict[str, Any] | None]
     content_hash: Mapped[str] = mapped_column(String(64))
     seq: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str | None] = mapped_column(String(64))
-    ext_ref: Mapped[str | None] = mapped_column(String(255))
-    sku: Mapped[str | None] = mapped_column(String(255))
+    ext_ref: Mapped[str | None] = mapped_column(String(500))
+    sku: Mapped[str | None] = mapped_column(String(500))
     ext_updated_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -261,7 +262,7 @@ class ExceptionRow(Base):
     )
     flow: Mapped[str] = mapped_column(String(32))
     entity_type: Mapped[str] = mapped_column(String(32))
-    ext_entity_id: Mapped[str] = mapped_column(String(255))
+    ext_entity_id: Mapped[str] = mapped_column(String(500))
     exception_type: Mapped[str] = mapped_column(String(64))
     message: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
@@ -277,8 +278,8 @@ class LeaseRow(Base):
 
     __tablename__ = "leases"
 
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
-    owner: Mapped[str] = mapped_column(String(255))
+    key: Mapped[str] = mapped_column(String(500), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(500))
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
 
@@ -292,7 +293,7 @@ class CallBudgetRow(Base):
 
     __tablename__ = "call_budgets"
 
-    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    key: Mapped[str] = mapped_column(String(500), primary_key=True)
     state: Mapped[dict[str, Any] | None]
     updated_at: Mapped[datetime]
 
@@ -452,3 +453,28 @@ class WebhookInboxRow(Base):
     """The Cart.com id of the record the event names (order or product id), when it names one."""
     body_bytes: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[datetime]
+
+
+class ShippingMethodMappingRow(Base):
+    """A merchant's choice of Cart.com shipping method for a carrier (and service).
+
+    `carrier_key` / `service_key` are the names folded for matching
+    (`orderhub.connectors.cartcom.mapping.shipping_methods.match_key`); `service_key` is `""`
+    for a mapping that covers every service of the carrier. `method` is the Cart.com method's
+    name as the merchant typed it.
+    """
+
+    __tablename__ = "shipping_method_mappings"
+
+    integration_id: Mapped[str] = mapped_column(
+        String(16),
+        ForeignKey("integrations.integration_id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    carrier_key: Mapped[str] = mapped_column(String(500), primary_key=True)
+    service_key: Mapped[str] = mapped_column(String(500), primary_key=True)
+    carrier: Mapped[str] = mapped_column(String(500))
+    service: Mapped[str | None] = mapped_column(String(500))
+    method: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

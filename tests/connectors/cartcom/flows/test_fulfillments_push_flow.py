@@ -416,3 +416,90 @@ def test_a_page_of_fulfillments_costs_about_two_calls_each(world: World) -> None
     assert run.api_calls == calls
     again = world.push()
     assert again.api_calls == 0
+
+
+# --- carrier and service → the store's shipping method -----------------------------------------
+
+
+def test_the_carrier_and_service_become_one_of_the_stores_shipping_methods(world: World) -> None:
+    carts = world.cart_orders[:3]
+    for cart, carrier, service in (
+        (carts[0], "UPS", "Ground"),
+        (carts[1], "fedex", "FEDEX_GROUND"),
+        (carts[2], "Our van", "Local Pickup"),
+    ):
+        world.fulfil(cart["id"], shipping_carrier=carrier, shipping_class=service)
+
+    run = world.push()
+
+    assert run.status is RunStatus.SUCCEEDED, run.error
+    assert not world.open_exceptions()
+    named = [
+        {k: world.shipments(cart["id"])[-1][k] for k in ("shipping_method", "shipping_method_id")}
+        | {"type": world.shipments(cart["id"])[-1]["shipping_method_type"]}
+        for cart in carts
+    ]
+    assert named == [
+        {"shipping_method": "UPS Ground", "shipping_method_id": 1, "type": "provider"},
+        {"shipping_method": "FedEx Ground", "shipping_method_id": 31, "type": "provider"},
+        {"shipping_method": "Local Pickup", "shipping_method_id": 24, "type": "custom"},
+    ]
+    assert world.shipments(carts[0]["id"])[-1]["shipping_provider_name"] == "UPS"
+
+
+def test_an_unmatched_carrier_is_that_fulfillments_exception_until_a_mapping_names_a_method(
+    world: World,
+) -> None:
+    unknown, known = world.cart_orders[3], world.cart_orders[4]
+    lost = world.fulfil(unknown["id"], shipping_carrier="Purolator", shipping_class="Express")
+    world.fulfil(known["id"], shipping_carrier="UPS", shipping_class="2nd Day Air")
+
+    run = world.push()
+
+    assert run.status is RunStatus.SUCCEEDED, run.error
+    assert world.shipments(unknown["id"]) == []  # no shipment with a blank or guessed method
+    assert world.shipments(known["id"])[-1]["shipping_method"] == "UPS 2nd Day Air"
+    [problem] = world.open_exceptions().values()
+    assert problem.ext_entity_id == lost
+    assert problem.exception_type == "noShippingMethod"
+    assert problem.message.startswith(
+        "no Cart.com shipping method matches carrier 'Purolator' service 'Express' — add a "
+        f"mapping: orderhub integrations shipping-methods set {world.integration_id} "
+        "--carrier Purolator --service Express --method METHOD"
+    )
+
+    from orderhub.services.shipping_methods import set_shipping_method
+
+    set_shipping_method(
+        world.hub, world.integration_id, carrier="purolator", service=None, method="fedex ground"
+    )
+    retry = world.push(trigger="retry", require_enabled=False)
+
+    assert retry.status is RunStatus.SUCCEEDED, retry.error
+    assert not world.open_exceptions()
+    shipment = world.shipments(unknown["id"])[-1]
+    assert (shipment["shipping_method"], shipment["shipping_method_id"]) == ("FedEx Ground", 31)
+
+
+def test_the_stores_methods_are_read_once_and_only_when_a_fulfillment_names_a_carrier(
+    world: World,
+) -> None:
+    world.fulfil(world.cart_orders[0]["id"])  # no carrier: nothing to look up
+    world.push()
+    reads = world.sandbox.calls()["byEndpoint"]
+    assert "GET /shipping_provider_services" not in reads
+
+    world.fulfil(world.cart_orders[1]["id"], shipping_carrier="UPS", shipping_class="Ground")
+    world.fulfil(world.cart_orders[2]["id"], shipping_carrier="USPS", shipping_class="Priority")
+    runner = world.runner()  # one process: its reference cache outlives a run
+    for next_cart in world.cart_orders[3:5]:
+        run = runner.run_flow(world.integration_id, FlowName.FULFILLMENTS_PUSH)
+        assert run.status is RunStatus.SUCCEEDED, run.error
+        world.fulfil(next_cart["id"], shipping_carrier="UPS", shipping_class="03")
+    reads = world.sandbox.calls()["byEndpoint"]
+    assert [reads[f"GET /{r}"] for r in ("shipping_providers", "shipping_provider_services")] == [
+        1,
+        1,
+    ]
+    assert reads["GET /custom_shipping_methods"] == 1
+    assert not world.open_exceptions()

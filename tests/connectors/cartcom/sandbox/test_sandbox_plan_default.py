@@ -7,9 +7,9 @@ import inspect
 
 from cartcom_sandbox_support import START, client_for
 
-from orderhub.clock import FakeClock
 from orderhub.cli.demo_cmd import demo
 from orderhub.cli.sandbox_cmd import sandbox_command
+from orderhub.clock import FakeClock
 from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig
 from orderhub.connectors.cartcom.sandbox.ratelimit import DEFAULT_PLAN, PLAN_LIMITS
 
@@ -44,4 +44,5 @@ def _default(command: object, name: str) -> object:
 def test_the_commands_default_to_real_plans() -> None:
     assert _default(sandbox_command, "plan") == DEFAULT_PLAN
     demo_plan = _default(demo, "plan")
-    assert demo_plan in PLAN_LIMITS and PLAN_LIMITS[demo_plan] is not None
+    assert demo_plan in PLAN_LIMITS
+    assert PLAN_LIMITS[demo_plan] is not None

@@ -74,7 +74,8 @@ def test_carriers_take_put_only(client: httpx.Client) -> None:
         assert answer.status_code == 405
         assert answer.json()["status_code"] == 405
     made = client.post("custom_shipping_methods", json={"name": "Courier"})
-    assert made.status_code == 201 and made.json()["name"] == "Courier"
+    assert made.status_code == 201
+    assert made.json()["name"] == "Courier"
 
 
 def test_reference_resources_need_their_scopes(sb: Sandbox) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 from orderhub.connectors.cartcom.client import CartcomClient
 from orderhub.connectors.cartcom.errors import TransientError, ValidationFailed
 from orderhub.connectors.cartcom.flows.reference import order_statuses
+from orderhub.connectors.cartcom.flows.shipping_methods import MethodChooser
 from orderhub.connectors.cartcom.mapping import (
     SHIPMENT_FIELDS,
     MappingError,
@@ -59,9 +60,23 @@ class ShipmentJob:
     def number(self) -> str:
         return f"#{self.order.ext_order_id}"
 
+    @property
+    def carrier(self) -> str | None:
+        """The fulfillment's `shippingCarrier`, if it names one."""
+        return _named(self.wire.get("shippingCarrier"))
+
+    @property
+    def service(self) -> str | None:
+        """The fulfillment's `shippingClass` (the carrier's service), if it names one."""
+        return _named(self.wire.get("shippingClass"))
+
     def sku_of(self, item_id: int) -> str:
         line = next((x for x in self.order.line_items if x.unique_id == str(item_id)), None)
         return line.sku if line is not None else f"order item {item_id}"
+
+
+def _named(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
 
 
 class ShipmentWriter:
@@ -71,6 +86,7 @@ class ShipmentWriter:
         self.ctx = ctx
         self.client = client
         self._statuses: StatusBook | None = None
+        self.methods = MethodChooser(ctx, client)
 
     def send(self, jobs: Sequence[ShipmentJob], page: PageResult) -> None:
         """The Cart.com side: look up, create or update shipments, then move order statuses."""
@@ -94,6 +110,11 @@ class ShipmentWriter:
                     f"{job.cart_order_id}); no shipment was made for this fulfillment",
                     job.wire,
                 )
+                continue
+            try:  # before any write: an unmatched carrier ships nothing (no blank method)
+                job.body.update(self.methods.fields_for(job))
+            except MappingError as problem:
+                page.fail(job.hub_id, problem.exception_type, problem.reason, job.wire)
                 continue
             if self._ship(job, cart, shipments.setdefault(job.cart_order_id, []), page):
                 touched.setdefault(job.cart_order_id, []).append(job)

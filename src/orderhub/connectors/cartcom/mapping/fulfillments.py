@@ -11,7 +11,9 @@ them in. Decisions a reader should know (API-NOTES §10 order_shipments, §15 re
 - `tracking_numbers` is one string on Cart.com: several numbers are joined with a comma and
   no space (`1Z001,1Z002`), the form carriers' tracking pages and Cart.com's own admin accept
   for a list; the API does not document a separator.
-- `shipping_provider_name` is the carrier, `shipping_method` the service (`shippingClass`).
+- The shipping method is not set here: the hub's carrier and service (`shippingCarrier`,
+  `shippingClass`) are matched to one of the store's methods by `shipping_methods.resolve`,
+  which needs the store's method list, and the writer adds `method_fields` to the body.
 - `shipped_at` is the fulfillment's `actualShipDate` (else its creation time) in UTC with a
   `Z`, to the whole second: Cart.com keeps times on a ~3 ms grid, so a finer value would not
   read back equal and a re-run would see a difference that is not there.
@@ -67,7 +69,7 @@ UNKNOWN_LINE: Final = "unknownLine"
 
 SHIPMENT_FIELDS: Final = (
     "id,order_id,shipment_name,shipped_at,tracking_numbers,tracking_url,"
-    "shipping_method,shipping_provider_name,items"
+    "shipping_method,shipping_method_id,shipping_method_type,shipping_provider_name,items"
 )
 """What fulfillments.push reads of existing shipments (`items` also expands them)."""
 
@@ -76,6 +78,7 @@ _TEXT_FIELDS: Final = (
     "tracking_numbers",
     "tracking_url",
     "shipping_method",
+    "shipping_method_type",
     "shipping_provider_name",
 )
 
@@ -126,8 +129,6 @@ def map_fulfillment(fulfillment: Fulfillment, order: Order) -> dict[str, Any]:
     optional = {
         "tracking_numbers": TRACKING_SEPARATOR.join(dict.fromkeys(numbers)) or None,
         "tracking_url": fulfillment.tracking_url,
-        "shipping_provider_name": fulfillment.shipping_carrier,
-        "shipping_method": fulfillment.shipping_class,
     }
     body.update({key: value.strip() for key, value in optional.items() if value and value.strip()})
     return body
@@ -202,6 +203,10 @@ def shipment_update(existing: Mapping[str, Any], body: Mapping[str, Any]) -> dic
         if field in body and _text(existing.get(field)) != body[field]:
             differs = True
     if "shipped_at" in body and _seconds(existing.get("shipped_at")) != body["shipped_at"]:
+        differs = True
+    if "shipping_method_id" in body and plain_id(existing.get("shipping_method_id")) != body.get(
+        "shipping_method_id"
+    ):
         differs = True
     if not differs:
         return None

@@ -42,7 +42,9 @@ class Sandbox:
         self.clock: Clock = cfg.clock or SystemClock()
         start = cfg.start or self.clock.now()
         self.start_ms = grid_ms(datetime_to_ms(start))
-        self.store = DataStore(self.clock, cfg.seed, {**RESOURCES, **CATALOG_RESOURCES, **REFERENCE_RESOURCES})
+        self.store = DataStore(
+            self.clock, cfg.seed, {**RESOURCES, **CATALOG_RESOURCES, **REFERENCE_RESOURCES}
+        )
         seed_store(
             self.store,
             seed=cfg.seed,

@@ -73,6 +73,8 @@ def _check_fks(store: DataStore, table: Table, values: dict[str, Any]) -> None:
             continue
         if value in (None, 0) and (table.name, field) not in _REQUIRED_FKS:
             continue
+        if not isinstance(value, int):
+            raise ApiError(409, f"Validation failed: {field} {value} does not exist")
         if store.tables[target].row_of(value) is None:
             raise ApiError(409, f"Validation failed: {field} {value} does not exist")
 
