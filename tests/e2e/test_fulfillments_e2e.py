@@ -139,6 +139,10 @@ def test_full_and_partial_fulfillments_become_shipments_and_move_the_order_statu
     assert (shop.status(full["id"]), shop.status(part["id"])) == (SHIPPED, PARTIALLY_SHIPPED)
     assert spent == {
         "GET /order_statuses": 1,
+        # A fulfillment names a carrier: the store's methods, read once per few minutes.
+        "GET /shipping_providers": 1,
+        "GET /shipping_provider_services": 1,
+        "GET /custom_shipping_methods": 1,
         "GET /orders/select_many": 1,
         "GET /order_shipments": 1,
         "POST /order_shipments": 2,

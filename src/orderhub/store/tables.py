@@ -99,14 +99,14 @@ class RecordRow(Base):
     hub_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
     integration_id: Mapped[str] = mapped_column(String(32))
-    ext_id: Mapped[str] = mapped_column(String(500))
+    ext_id: Mapped[str] = mapped_column(String(255))
     data: Mapped[dict[str, Any]]
     source_doc: Mapped[dict[str, Any] | None]
     content_hash: Mapped[str] = mapped_column(String(64))
     seq: Mapped[int] = mapped_column(BigInteger)
     status: Mapped[str | None] = mapped_column(String(64))
-    ext_ref: Mapped[str | None] = mapped_column(String(500))
-    sku: Mapped[str | None] = mapped_column(String(500))
+    ext_ref: Mapped[str | None] = mapped_column(String(255))
+    sku: Mapped[str | None] = mapped_column(String(255))
     ext_updated_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -262,7 +262,7 @@ class ExceptionRow(Base):
     )
     flow: Mapped[str] = mapped_column(String(32))
     entity_type: Mapped[str] = mapped_column(String(32))
-    ext_entity_id: Mapped[str] = mapped_column(String(500))
+    ext_entity_id: Mapped[str] = mapped_column(String(255))
     exception_type: Mapped[str] = mapped_column(String(64))
     message: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
@@ -278,8 +278,8 @@ class LeaseRow(Base):
 
     __tablename__ = "leases"
 
-    key: Mapped[str] = mapped_column(String(500), primary_key=True)
-    owner: Mapped[str] = mapped_column(String(500))
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(255))
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
 
@@ -293,7 +293,7 @@ class CallBudgetRow(Base):
 
     __tablename__ = "call_budgets"
 
-    key: Mapped[str] = mapped_column(String(500), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
     state: Mapped[dict[str, Any] | None]
     updated_at: Mapped[datetime]
 
