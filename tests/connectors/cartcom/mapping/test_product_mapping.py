@@ -573,3 +573,19 @@ def test_a_conflict_and_an_unwritable_field_leave_readable_notes() -> None:
     assert "(hub 12, Cart.com 10)" in first
     assert "Cart.com's value kept" in first
     assert second.startswith("name of variant SKU A is not sent")
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        pytest.param(
+            {"e_product_type": "NotAnEProduct", "rate_adjustment_type": "AutoCalculation"},
+            id="enum-text-as-docs",
+        ),
+        pytest.param({"e_product_type": "0", "rate_adjustment_type": "0"}, id="enum-numbers"),
+        pytest.param({"master_product_id": 0}, id="master-0-as-docs"),
+        pytest.param({"master_product_id": None}, id="master-null-as-spec-example"),
+    ],
+)
+def test_either_documented_shape_maps_to_the_same_product(shape: dict[str, Any]) -> None:
+    assert map_product({**simple(), **shape}, BOOK) == map_product(simple(), BOOK)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import struct
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["build_app"]
 
 API_PREFIX = "/api/v1"
+_log = logging.getLogger(__name__)
 
 
 def _json(data: Any) -> bytes:
@@ -109,6 +111,9 @@ class ApiApp:
         except ApiError as exc:
             headers.update(exc.headers)
             return exc.status, _json(envelope(exc.status, exc.details))
+        except Exception:  # a sandbox bug: still Cart.com's JSON envelope, never a bare 500
+            _log.exception("sandbox: %s %s failed", method, endpoint)
+            return 500, _json(envelope(500, "The request could not be processed"))
         query = request.query_params.multi_items()
         if (
             method == "GET"

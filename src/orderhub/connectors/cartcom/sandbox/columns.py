@@ -55,6 +55,11 @@ POSTAL_FORMS: tuple[PostalForm, ...] = ("integer", "string")
 _ZIP_PLUS_4 = re.compile(r"[0-9]{5}[- ][0-9]{4}")
 
 NULL_INT = -(2**63)
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+"""A SQL Server `int`, what the store's integer fields are: a larger value is a 409, as an
+overflowing conversion is, never a crash (an unhandled error was a plain-text 500)."""
+MONEY_MAX = 922_337_203_685_477.0
+"""The largest SQL Server `money` value."""
 _INT_KINDS = ("int", "nint", "flag", "time", "time_empty")
 _FLOAT_KINDS = ("money", "nmoney")
 NULLABLE = ("nint", "nmoney", "time", "time_empty", "json", "str")
@@ -240,10 +245,14 @@ def decode_body_value(column: Column, value: Any) -> Any:
             raise ValueError409(f"'{name}' must be an integer")
         if isinstance(value, float) and not value.is_integer():
             raise ValueError409(f"'{name}' must be an integer")
+        if not INT_MIN <= value <= INT_MAX:
+            raise ValueError409(f"'{name}' is out of range for an integer ({str(value)[:24]})")
         return int(value)
     if kind in _FLOAT_KINDS:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError409(f"'{name}' must be a number")
+        if not math.isfinite(value) or abs(value) > MONEY_MAX:
+            raise ValueError409(f"'{name}' is out of range for a number")
         return float(value)
     if kind == "bool":
         if not isinstance(value, bool):

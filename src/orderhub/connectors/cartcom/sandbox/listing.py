@@ -47,12 +47,14 @@ def parse_shape(table: Table, params: dict[str, str], *, allow_sort: bool = True
     spec = table.spec
     nested = spec.nested_by_name()
     visible = set(spec.column_names())
-    fields = _split(params.get("fields")) or None
+    # A nested collection may be named by its array key too (customer_additional_emails).
+    alias = {n.key: n.name for n in spec.nested if n.key != n.name}
+    fields = [alias.get(f, f) for f in _split(params.get("fields"))] or None
     if fields is not None:
         for name in fields:
             if name not in visible and name not in nested:
                 raise ApiError(400, f"Invalid field '{name}' for resource '{spec.name}'")
-    expand = _split(params.get("expand"))
+    expand = [alias.get(e, e) for e in _split(params.get("expand"))]
     for name in expand:
         if name not in nested:
             raise ApiError(400, f"Invalid nested resource '{name}' for resource '{spec.name}'")
@@ -265,7 +267,9 @@ def get_one(
     if row is None:
         raise ApiError(404, "No resource found")
     shape = parse_shape(table, params, allow_sort=False)
-    expand = list(table.spec.nested_by_name()) if filled else shape.expand
+    expand = shape.expand
+    if filled and shape.fields is None:  # with `fields`, only the collections named there
+        expand = list(table.spec.nested_by_name())
     return Renderer(store).record(table.name, row, shape.fields, expand)
 
 
@@ -281,7 +285,9 @@ def get_nested(
     store: DataStore, table: Table, record_id: int, nested_name: str, params: dict[str, str]
 ) -> tuple[str, ListResult]:
     row = table.row_of(record_id)
-    nested = table.spec.nested_by_name().get(nested_name)
+    nested = table.spec.nested_by_name().get(nested_name) or next(
+        (n for n in table.spec.nested if n.key == nested_name), None
+    )
     if row is None or nested is None:
         raise ApiError(404, "No resource found")
     renderer = Renderer(store)

@@ -53,8 +53,8 @@ class Renderer:
                 for f in plain
             }
         record_id = table.ids[row]
-        for nname in wanted_nested:
-            out[nname] = self.nested(name, record_id, row, nested[nname])
+        for nname in wanted_nested:  # under its array key (customers: customer_additional_emails)
+            out[nested[nname].key] = self.nested(name, record_id, row, nested[nname])
         return out
 
     def nested(
