@@ -9,8 +9,10 @@ thread only waits for Ctrl-C or SIGTERM and then stops them all.
 from __future__ import annotations
 
 import signal
+import tempfile
 import threading
 from contextlib import ExitStack
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,7 @@ from orderhub.errors import UsageError
 
 if TYPE_CHECKING:
     from orderhub.connectors.cartcom.sandbox import Sandbox
+    from orderhub.connectors.cartcom.sandbox.tls import TlsFiles
 
 __all__ = ["sandbox_command"]
 
@@ -54,6 +57,19 @@ def sandbox_command(
             " 'Store i:' then its 'API URL: …' and 'API token: …' lines, once all are listening."
         ),
     ),
+    tls: bool = typer.Option(
+        False,
+        "--tls",
+        help=(
+            "Serve HTTPS with a fresh certificate; prints the CA file a client must trust"
+            " (OrderHub: ORDERHUB_CA_BUNDLE=<file>)."
+        ),
+    ),
+    tls_dir: str | None = typer.Option(
+        None,
+        "--tls-dir",
+        help="Where --tls writes its certificate files (default: a new temp dir).",
+    ),
 ) -> None:
     """Run simulated Cart.com stores until Ctrl-C; prints each one's API URL and token."""
     from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, run_sandbox
@@ -75,22 +91,40 @@ def sandbox_command(
         )
         for i in range(stores)
     ]
+    files = _tls_files(Path(tls_dir) if tls_dir else None) if tls or tls_dir else None
+    scheme = "https" if files is not None else "http"
     stop = threading.Event()
     if live:
         for sb in sandboxes:
             start_live_activity(sb, stop=stop)
     try:
+        if files is not None:
+            print(f"CA certificate: {files.ca_cert}", flush=True)
         if stores == 1:
-            print(f"API URL: http://{host}:{port}", flush=True)
+            print(f"API URL: {scheme}://{host}:{port}", flush=True)
             print(f"API token: {sandboxes[0].full_token}", flush=True)
-            run_sandbox(sandboxes[0], host, port)
+            run_sandbox(sandboxes[0], host, port, files)
         else:
-            _serve_many(sandboxes, host, port, stop)
+            _serve_many(sandboxes, host, port, stop, files)
     finally:
         stop.set()
 
 
-def _serve_many(sandboxes: list[Sandbox], host: str, port: int, stop: threading.Event) -> None:
+def _tls_files(directory: Path | None) -> TlsFiles:
+    """A fresh CA and server certificate for loopback (sandbox/tls.py)."""
+    from orderhub.connectors.cartcom.sandbox.tls import make_tls_files
+
+    where = directory or Path(tempfile.mkdtemp(prefix="orderhub-sandbox-tls-"))
+    return make_tls_files(where)
+
+
+def _serve_many(
+    sandboxes: list[Sandbox],
+    host: str,
+    port: int,
+    stop: threading.Event,
+    files: TlsFiles | None = None,
+) -> None:
     """Serve every store on port, port+1, …; return after SIGINT or SIGTERM stopped them all."""
     from orderhub.connectors.cartcom.sandbox import serve_sandbox
 
@@ -102,7 +136,7 @@ def _serve_many(sandboxes: list[Sandbox], host: str, port: int, stop: threading.
         with ExitStack() as servers:
             for i, sb in enumerate(sandboxes):
                 try:
-                    servers.enter_context(serve_sandbox(sb, host=host, port=port + i))
+                    servers.enter_context(serve_sandbox(sb, host=host, port=port + i, tls=files))
                 except RuntimeError as exc:
                     raise UsageError(
                         f"Store {i} cannot listen on {host}:{port + i} (port in use?)"
@@ -111,7 +145,8 @@ def _serve_many(sandboxes: list[Sandbox], host: str, port: int, stop: threading.
                     return
             for i, sb in enumerate(sandboxes):
                 print(f"Store {i}:", flush=True)
-                print(f"API URL: http://{host}:{port + i}", flush=True)
+                scheme = "https" if files is not None else "http"
+                print(f"API URL: {scheme}://{host}:{port + i}", flush=True)
                 print(f"API token: {sb.full_token}", flush=True)
             while not stop.wait(0.2):
                 pass

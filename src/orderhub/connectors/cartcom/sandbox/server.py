@@ -7,12 +7,15 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .sandbox import Sandbox
+
+if TYPE_CHECKING:
+    from .tls import TlsFiles
 
 __all__ = ["SandboxServer", "run_sandbox", "serve_sandbox"]
 
@@ -31,7 +34,7 @@ class _TransportAwareH11(H11Protocol):
         self.app = app
 
 
-def _config(sb: Sandbox, host: str, port: int) -> uvicorn.Config:
+def _config(sb: Sandbox, host: str, port: int, tls: TlsFiles | None = None) -> uvicorn.Config:
     return uvicorn.Config(
         sb.app,
         host=host,
@@ -40,16 +43,19 @@ def _config(sb: Sandbox, host: str, port: int) -> uvicorn.Config:
         lifespan="off",
         http=_TransportAwareH11,
         access_log=False,
+        ssl_certfile=str(tls.cert) if tls is not None else None,
+        ssl_keyfile=str(tls.key) if tls is not None else None,
     )
 
 
 class SandboxServer:
     """A running server; `url` is the store URL as a merchant would type it."""
 
-    def __init__(self, sb: Sandbox, host: str, port: int) -> None:
+    def __init__(self, sb: Sandbox, host: str, port: int, tls: TlsFiles | None = None) -> None:
         self.sandbox = sb
         self.host = host
-        self._server = uvicorn.Server(_config(sb, host, port))
+        self.tls = tls
+        self._server = uvicorn.Server(_config(sb, host, port, tls))
         self._thread = threading.Thread(
             target=self._server.run, name="cartcom-sandbox", daemon=True
         )
@@ -57,7 +63,8 @@ class SandboxServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://{self.host}:{self.port}"
 
     @property
     def api_url(self) -> str:
@@ -82,9 +89,12 @@ class SandboxServer:
 
 
 @contextmanager
-def serve_sandbox(sb: Sandbox, host: str = "127.0.0.1", port: int = 0) -> Iterator[SandboxServer]:
-    """Serve `sb` in a background thread (port 0: a free port) for the `with` block."""
-    server = SandboxServer(sb, host, port)
+def serve_sandbox(
+    sb: Sandbox, host: str = "127.0.0.1", port: int = 0, tls: TlsFiles | None = None
+) -> Iterator[SandboxServer]:
+    """Serve `sb` in a background thread (port 0: a free port) for the `with` block; over
+    HTTPS with `tls` (`make_tls_files`)."""
+    server = SandboxServer(sb, host, port, tls)
     server.start()
     try:
         yield server
@@ -92,6 +102,6 @@ def serve_sandbox(sb: Sandbox, host: str = "127.0.0.1", port: int = 0) -> Iterat
         server.stop()
 
 
-def run_sandbox(sb: Sandbox, host: str, port: int) -> None:
+def run_sandbox(sb: Sandbox, host: str, port: int, tls: TlsFiles | None = None) -> None:
     """Serve in the foreground until Ctrl-C / SIGTERM (uvicorn handles the signals)."""
-    uvicorn.Server(_config(sb, host, port)).run()
+    uvicorn.Server(_config(sb, host, port, tls)).run()
