@@ -109,3 +109,12 @@ def test_a_new_product_names_a_category_the_store_has(
         assert detail in answer.json()["details"]
     else:
         assert answer.json()["primary_category_id"] == category
+
+
+def test_customers_have_several_types_and_guests_none(api: httpx.Client) -> None:
+    customers = api.get("customers", params={"count": "250"}).json()["customers"]
+    types = {c["customer_type_id"] for c in customers}
+    assert {1, 2} <= types
+    assert all(c["customer_type_id"] == 0 for c in customers if c["no_account"])
+    known = {t["id"] for t in api.get("customer_types").json()["customer_types"]}
+    assert types - {0} <= known

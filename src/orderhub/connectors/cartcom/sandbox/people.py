@@ -118,6 +118,9 @@ def customer_values(p: Person, created_ms: int, last_ms: int, guest: bool) -> di
         "no_account": guest,
         "username": "" if guest else p.email,
         "company": p.company,
+        # reference_tables.CUSTOMER_TYPES: buyers for a company are Wholesale, other accounts
+        # Retail, guests none (0), so a client meets several types and the unset 0.
+        "customer_type_id": 0 if guest else 2 if p.company else 1,
         "created_at": created_ms,
         "updated_at": max(created_ms, last_ms),
     }
