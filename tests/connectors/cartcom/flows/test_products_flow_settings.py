@@ -61,6 +61,11 @@ def test_bad_push_settings_stop_the_run_with_a_clear_line(
         ),
         (PushSettings(), "Validation failed: 'price' must be a number", None),
         (PushSettings(status_id=1, category_id=2), "primary_category_id is required", None),
+        (
+            PushSettings(status_id=1, category_id=99),
+            "Validation failed: primary_category_id 99 does not exist",
+            "The integration setting productsDefaultCategoryId is 99, which Cart.com does not have",
+        ),
     ],
 )
 def test_a_refused_create_names_the_settings_to_set(

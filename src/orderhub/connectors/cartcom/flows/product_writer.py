@@ -89,7 +89,17 @@ class PushSettings:
         )
 
     def explain_refusal(self, detail: str) -> str | None:
-        """The settings to set when Cart.com refused a new product for lacking their fields."""
+        """The settings to set when Cart.com refused a new product for lacking their fields,
+        or to correct when one names a record the store does not have."""
+        for setting, column, value in (
+            (CATEGORY_SETTING, "primary_category_id", self.category_id),
+            (STATUS_SETTING, "product_status_id", self.status_id),
+        ):
+            if value is not None and f"{column} {value} does not exist" in detail:
+                return (
+                    f"The integration setting {setting} is {value}, which Cart.com does not "
+                    f'have: set it to an existing id (Cart.com said: "{detail}")'
+                )
         needed = [
             (setting, column)
             for setting, column, value in (
