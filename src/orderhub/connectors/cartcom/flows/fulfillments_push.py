@@ -8,7 +8,10 @@ Calls for a page of up to 100 fulfillments (API-NOTES §15 recipe C, batched):
 `GET /order_statuses` once per run (only if there is work); `GET /orders/select_many` with
 the orders' status and items; `GET /order_shipments?order_id=eq:A+OR+eq:B…` with their
 shipments and shipment items; then per fulfillment one `POST /order_shipments` and per order
-at most one `PUT /orders/{id}/status`. About two calls per fulfillment.
+at most one `PUT /orders/{id}/status`. About two calls per fulfillment. When a fulfillment names
+a carrier or a service, the store's shipping methods (three lists, `flows.shipping_methods`)
+are read once per few minutes per process, and the shipment names the method they match; one
+that matches nothing is that fulfillment's `noShippingMethod` exception.
 
 Exactly once: the shipment is named after the hub fulfillment (`OH-<fulfillmentId>`) and looked
 up by that name before it is created, and the feed position commits only after the page's
