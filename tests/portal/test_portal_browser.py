@@ -1,12 +1,12 @@
 """A merchant follows Pipe17's Cart.com guide in a real headless Chromium, against the sandbox.
 
-Setup link → create the admin → sign in → Integrations → Add Integration → Cart.com →
-Connection Flow Settings (all six toggles on; turned off, as the guide says) → Next → a wrong key (one-line error) → the right
-key → Connect → the integration page → a token missing a permission (named in Cart.com's words)
-and back → backfill Pull Orders (switches it on) → Sync now → orders in the list → an order's
-timeline and raw document → Push Fulfillment on → test-fulfill an order → Sync now → the
-shipment in the sandbox through its API → the malformed order's exception → fixed in Cart.com →
-Retry.
+Setup link → create the admin → sign in → Integrations → Add Integration → Cart.com → Connection
+Flow Settings (all six toggles on; turned off, as the guide says) → Next → a wrong key (one-line
+error) → the right key → Connect → the integration page → a token missing a permission (named in
+Cart.com's words) and back → backfill Pull Orders (switches it on) → Sync now → orders in the
+list → an order's timeline and raw document → Push Fulfillment on → test-fulfill an order → Sync
+now → the shipment in the sandbox through its API → the malformed order's exception → fixed in
+Cart.com → Retry.
 Screenshots of every step go to the test's tmp dir.
 """
 
