@@ -87,6 +87,40 @@ def test_the_dashboard_shows_the_last_day_per_flow_and_the_api_budget(filled: Fi
     assert int(budget.group(1)) > 0
 
 
+def test_the_dashboard_charts_the_orders_placed_in_its_window(filled: Filled) -> None:
+    now = datetime.now(UTC)
+    with filled.portal.hub.db.read_session() as session:
+        orders = list_records(session, EntityKind.ORDER, limit=1000)
+    placed = [datetime.fromisoformat(o.data["extOrderCreatedAt"]) for o in orders]
+    for days, bars in ((7, 7), (30, 30)):
+        page = filled.client.get("/", params={"days": str(days)}).text
+        chart = page.split('id="orders-chart"', 1)[1].split("</figure>", 1)[0]
+        # The first bar is the UTC day `days - 1` days before today: the chart counts from there.
+        first = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        expected = sum(1 for at in placed if at >= first)
+        since = f"{first:%b} {first.day}"
+        assert f"<strong>{expected}</strong> orders placed since {since} " in chart
+        assert chart.count('<rect class="bar"') == bars
+        counted = [int(n) for n in re.findall(r"<title>[^<:]+: (\d+)</title>", chart)]
+        assert sum(counted) == expected
+    hourly = filled.client.get("/", params={"days": "7", "per": "hour"}).text
+    hourly_chart = hourly.split('id="orders-chart"', 1)[1].split("</figure>", 1)[0]
+    assert hourly_chart.count('<rect class="bar"') == 7 * 24
+    assert 'id="revenue-chart"' in hourly
+    assert 'id="exceptions-chart"' in hourly
+
+
+def test_the_dashboard_names_each_stores_health_and_each_flows_lag(filled: Filled) -> None:
+    page = filled.client.get("/").text
+    section = page.split(f'aria-labelledby="d-{filled.integration_id}"', 1)[1].split("</section>")[
+        0
+    ]
+    assert re.search(r'class="badge badge-(ok|warn|error)">(Healthy|Lagging|Failing)', section)
+    assert '<p class="health-cause">' in section
+    orders_row = next(r for r in rows(section) if "Pull orders from Cart.com" in r)
+    assert re.search(r"<td>\d+ (s|min)", orders_row), orders_row  # its lag, in words
+
+
 def test_orders_filter_by_status_search_integration_and_date(filled: Filled) -> None:
     hub = filled.portal.hub
     client = filled.client

@@ -21,6 +21,7 @@ from orderhub.portal.sessions import SessionMiddleware
 from orderhub.portal.tokens import Signer, derive_key
 from orderhub.portal.views_apikeys import apikey_routes
 from orderhub.portal.views_auth import auth_routes
+from orderhub.portal.views_dashboard import dashboard_routes
 from orderhub.portal.views_integrations import integration_routes
 from orderhub.portal.views_ops import ops_routes
 from orderhub.portal.views_records import record_routes
@@ -46,6 +47,7 @@ def create_portal_app(
         limiter=limiter or SignInLimiter(hub.db, now=hub.clock.now),
     )
     routes = [
+        *dashboard_routes(ctx),
         *ops_routes(ctx),
         *auth_routes(ctx),
         *integration_routes(ctx),

@@ -1,8 +1,6 @@
-"""The dashboard, exceptions (retry, resolve), run history and the progress page of long work."""
+"""Exceptions (retry, resolve), run history and the progress page of long work."""
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
@@ -11,7 +9,6 @@ from starlette.routing import Route
 
 from orderhub.domain import ExceptionStatus, FlowName, SyncException
 from orderhub.portal.context import PortalContext
-from orderhub.portal.queries import flow_stats
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
 from orderhub.store import runs as run_store
@@ -20,7 +17,6 @@ from orderhub.store.records import (
     Origin,
     StoredRecord,
     add_timeline_note,
-    count_records,
     get_record_by_ext,
 )
 
@@ -38,49 +34,6 @@ def _record_of(session: Session, item: SyncException) -> StoredRecord | None:
 
 def ops_routes(ctx: PortalContext) -> list[Route]:
     hub = ctx.hub
-
-    async def dashboard(request: Request) -> Response:
-        now = hub.clock.now()
-        with hub.db.read_session() as session:
-            integrations = integration_store.list_integrations(session)
-            day = flow_stats(session, since=now - timedelta(hours=24))
-            hour = flow_stats(session, since=now - timedelta(hours=1))
-            open_exceptions = len(
-                exception_store.list_exceptions(session, status=ExceptionStatus.OPEN, limit=1000)
-            )
-            totals = {
-                kind.value: count_records(session, kind)
-                for kind in (EntityKind.ORDER, EntityKind.PRODUCT, EntityKind.FULFILLMENT)
-            }
-        stats = {(s.integration_id, s.flow): s for s in day}
-        budget = {
-            integration.integration_id: {
-                "day": sum(
-                    s.api_calls for s in day if s.integration_id == integration.integration_id
-                ),
-                "hour": sum(
-                    s.api_calls for s in hour if s.integration_id == integration.integration_id
-                ),
-                "waited": sum(
-                    s.rate_limit_wait_seconds
-                    for s in day
-                    if s.integration_id == integration.integration_id
-                ),
-            }
-            for integration in integrations
-        }
-        return ctx.render(
-            request,
-            "dashboard.html",
-            {
-                "integrations": integrations,
-                "stats": stats,
-                "budget": budget,
-                "open_exceptions": open_exceptions,
-                "totals": totals,
-                "available": hub.registry.available("cartcom"),
-            },
-        )
 
     async def exceptions(request: Request) -> Response:
         wanted = request.query_params.get("status", "open")
@@ -180,7 +133,6 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
 
     post = ("POST",)
     return [
-        ctx.route("/", dashboard),
         ctx.route("/healthz", health, public=True),
         ctx.route("/exceptions", exceptions),
         ctx.route("/exceptions/retry-all", retry_all, methods=post),
