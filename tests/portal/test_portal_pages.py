@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,7 @@ import pytest
 from portal_helpers import Portal, post_form
 
 from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
-from orderhub.domain import FlowName, IntegrationStatus, RunStatus
+from orderhub.domain import ExceptionStatus, FlowName, IntegrationStatus, RunStatus
 from orderhub.hub import Hub, build_hub
 from orderhub.services.integrations import add_integration, enable_flow
 from orderhub.serving import serve_in_thread
@@ -362,7 +363,11 @@ def test_an_exception_is_shown_with_its_raw_record_and_resolved_by_hand(filled: 
     client = filled.client
     listing = client.get("/exceptions").text
     assert "order_status_id 99 is not a status of this store" in listing
+    number = order.data["extOrderId"]
+    assert f">Order {number}</a>" in listing  # named as the merchant knows it, not by ids
+    assert f'href="{order.data["extOrderUrl"]}"' in listing  # the order in the store's admin
     detail = client.get(f"/exceptions/{item.exception_id}").text
+    assert f"<h1>Order {number} " in detail
     assert "&#34;order_status_id&#34;: 99" in detail
     assert f'href="/orders/{order.hub_id}"' in detail
 
@@ -371,6 +376,53 @@ def test_an_exception_is_shown_with_its_raw_record_and_resolved_by_hand(filled: 
     assert item.exception_id in client.get("/exceptions", params={"status": "resolved"}).text
     timeline = client.get(f"/orders/{order.hub_id}").text
     assert "Exception unknownStatus marked resolved by merchant@example.com" in timeline
+
+
+def test_exceptions_are_grouped_by_reason_and_a_group_is_retried_together(
+    filled: Filled,
+) -> None:
+    hub = filled.portal.hub
+    with hub.db.session() as session:
+        for product_id, name in ((9001, "Blue mug"), (9002, "Red mug")):
+            exception_store.raise_exception(
+                session,
+                integration_id=filled.integration_id,
+                flow=FlowName.PRODUCTS_PULL,
+                entity_type="product",
+                ext_entity_id=str(product_id),
+                exception_type="missingSku",
+                message="Product has no item number (SKU) in Cart.com",
+                raw={"id": product_id, "item_name": name, "item_number": ""},
+                now=hub.clock.now(),
+            )
+    client = filled.client
+    listing = client.get("/exceptions").text
+    group = listing.split("<strong>missingSku</strong> in Pull products from Cart.com", 1)[1]
+    group = group.split("</section>", 1)[0]
+    assert '<span class="count">2</span>' in group
+    assert "Retry all 2 of these" in group
+    assert ">Product #9001 (no SKU) — Blue mug</a>" in group
+    assert ">Product #9002 (no SKU) — Red mug</a>" in group
+    answer = post_form(
+        client,
+        "/exceptions/retry-flow",
+        {"integration": filled.integration_id, "flow": "products.pull"},
+        page="/exceptions",
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/jobs/")
+    for _ in range(100):  # the retry run works on a thread; its page says when it is done
+        job = client.get(answer.headers["location"]).text
+        if "job-done" in job or "job-failed" in job:
+            break
+        time.sleep(0.1)
+    assert "job-done" in job, job
+    with hub.db.read_session() as session:
+        still = exception_store.list_exceptions(
+            session, status=ExceptionStatus.OPEN, flow=FlowName.PRODUCTS_PULL
+        )
+    # The store holds no products 9001/9002: the retry found them gone and closed them.
+    assert {e.ext_entity_id for e in still} & {"9001", "9002"} == set()
 
 
 def test_the_integration_page_shows_the_shared_cartcom_call_budget(

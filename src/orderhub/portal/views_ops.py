@@ -2,34 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from orderhub.domain import ExceptionStatus, FlowName, SyncException
+from orderhub.domain import ExceptionStatus, FlowName
 from orderhub.portal.context import PortalContext
+from orderhub.services.exception_views import exception_groups, exception_view
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
 from orderhub.store import runs as run_store
 from orderhub.store.records import (
-    EntityKind,
     Origin,
-    StoredRecord,
     add_timeline_note,
-    get_record_by_ext,
 )
 
 __all__ = ["ops_routes"]
-
-
-def _record_of(session: Session, item: SyncException) -> StoredRecord | None:
-    """The hub record an exception is about, when the hub holds one."""
-    if item.entity_type not in {kind.value for kind in EntityKind}:
-        return None
-    return get_record_by_ext(
-        session, EntityKind(item.entity_type), item.integration, item.ext_entity_id
-    )
 
 
 def ops_routes(ctx: PortalContext) -> list[Route]:
@@ -41,10 +29,11 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
         with hub.db.read_session() as session:
             items = exception_store.list_exceptions(session, status=status, limit=500)
             names = {i.integration_id: i.name for i in integration_store.list_integrations(session)}
+            groups = exception_groups(session, items)
         return ctx.render(
             request,
             "exceptions/list.html",
-            {"items": items, "status": status.value, "names": names},
+            {"groups": groups, "count": len(items), "status": status.value, "names": names},
         )
 
     async def exception_detail(request: Request) -> Response:
@@ -52,8 +41,10 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
             item = exception_store.get_exception(session, request.path_params["exception_id"])
             if item is None:
                 return ctx.not_found(request, "That exception")
-            record = _record_of(session, item)
-        return ctx.render(request, "exceptions/detail.html", {"item": item, "record": record})
+            view = exception_view(session, item)
+        return ctx.render(
+            request, "exceptions/detail.html", {"item": item, "view": view, "record": view.record}
+        )
 
     async def retry_one(request: Request) -> Response:
         exception_id = request.path_params["exception_id"]
@@ -68,13 +59,28 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
         job = ctx.jobs.retry_all(title="Retry all open exceptions", back_url="/exceptions")
         return ctx.redirect(f"/jobs/{job.job_id}")
 
+    async def retry_group(request: Request) -> Response:
+        form = await request.form()
+        integration_id = str(form.get("integration", ""))
+        try:
+            flow = FlowName(str(form.get("flow", "")))
+        except ValueError:
+            return ctx.not_found(request, "That flow")
+        job = ctx.jobs.retry_flow(
+            integration_id,
+            flow,
+            title=f"Retry the open exceptions of {flow.label}",
+            back_url="/exceptions",
+        )
+        return ctx.redirect(f"/jobs/{job.job_id}")
+
     async def resolve(request: Request) -> Response:
         exception_id = request.path_params["exception_id"]
         now = hub.clock.now()
         with hub.db.session() as session:
             item = exception_store.get_exception(session, exception_id)
             done = exception_store.resolve_exception(session, exception_id, now=now)
-            record = _record_of(session, item) if done and item is not None else None
+            record = exception_view(session, item).record if done and item is not None else None
             if record is not None and item is not None:
                 who = request.state.user.email if request.state.user else "someone"
                 add_timeline_note(
@@ -136,6 +142,7 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
         ctx.route("/healthz", health, public=True),
         ctx.route("/exceptions", exceptions),
         ctx.route("/exceptions/retry-all", retry_all, methods=post),
+        ctx.route("/exceptions/retry-flow", retry_group, methods=post),
         ctx.route("/exceptions/{exception_id:str}", exception_detail),
         ctx.route("/exceptions/{exception_id:str}/retry", retry_one, methods=post),
         ctx.route("/exceptions/{exception_id:str}/resolve", resolve, methods=post),
