@@ -450,3 +450,34 @@ def test_the_integration_page_shows_the_shared_cartcom_call_budget(
 def test_without_a_shared_budget_the_page_says_nothing_of_it(filled: Filled) -> None:
     page = filled.client.get(f"/integrations/{filled.integration_id}").text
     assert "Cart.com calls" not in page
+
+
+def test_settings_are_changed_on_their_page_and_kept_in_its_history(filled: Filled) -> None:
+    client = filled.client
+    page = f"/integrations/{filled.integration_id}/settings"
+    assert f'href="{page}"' in client.get(f"/integrations/{filled.integration_id}").text
+    shown = client.get(page).text
+    assert '<option value="own" selected>own (default)</option>' in shown
+
+    bad = post_form(client, page, {"productsDefaultStatusId": "abc"}, page=page)
+    assert bad.status_code == 400
+    assert "productsDefaultStatusId: must be a Cart.com id" in bad.text
+
+    done = post_form(
+        client,
+        page,
+        {"productsPushCatalogs": "shared", "productsDefaultStatusId": "2"},
+        page=page,
+    )
+    assert done.status_code == 303
+    after = client.get(page).text
+    assert "Changed productsPushCatalogs: (not set) → shared" in after
+    assert 'productsDefaultStatusId: (not set) → 2 <span class="muted">by portal</span>' in after
+    post_form(
+        client, page, {"productsPushCatalogs": "own", "productsDefaultStatusId": ""}, page=page
+    )
+    with filled.portal.hub.db.read_session() as session:
+        integration = integration_store.get_integration(session, filled.integration_id)
+    assert integration is not None
+    assert integration.settings.get("productsPushCatalogs") == "own"
+    assert "productsDefaultStatusId" not in integration.settings

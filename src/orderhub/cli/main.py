@@ -26,6 +26,7 @@ from orderhub.cli import (  # noqa: F401  (importing registers the commands)
     products_cmd,
     sandbox_cmd,
     serve_cmd,
+    settings_cmd,
     sync_cmd,
     verify_cmd,
     worker_cmd,

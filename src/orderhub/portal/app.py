@@ -25,6 +25,7 @@ from orderhub.portal.views_dashboard import dashboard_routes
 from orderhub.portal.views_integrations import integration_routes
 from orderhub.portal.views_ops import ops_routes
 from orderhub.portal.views_records import record_routes
+from orderhub.portal.views_settings import settings_routes
 from orderhub.portal.views_verify import verify_routes
 from orderhub.services.sync import Waker
 
@@ -51,6 +52,7 @@ def create_portal_app(
         *ops_routes(ctx),
         *auth_routes(ctx),
         *integration_routes(ctx),
+        *settings_routes(ctx),
         *verify_routes(ctx),
         *record_routes(ctx),
         *apikey_routes(ctx),
