@@ -17,11 +17,13 @@ from portal_helpers import Portal, post_form
 from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
 from orderhub.domain import ExceptionStatus, FlowName, IntegrationStatus, RunStatus
 from orderhub.hub import Hub, build_hub
+from orderhub.portal.views_ops import RUNS_PER_PAGE
 from orderhub.services.integrations import add_integration, enable_flow
 from orderhub.serving import serve_in_thread
 from orderhub.settings import Settings
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
+from orderhub.store import runs as run_store
 from orderhub.store.records import EntityKind, get_record_by_ext, list_records
 from orderhub.web import create_web_app
 from support.stores import Store
@@ -481,3 +483,41 @@ def test_settings_are_changed_on_their_page_and_kept_in_its_history(filled: Fill
     assert integration is not None
     assert integration.settings.get("productsPushCatalogs") == "own"
     assert "productsDefaultStatusId" not in integration.settings
+
+
+def test_the_runs_page_pages_through_every_run(portal: Portal) -> None:
+    hub = portal.hub
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    with hub.db.session() as session:
+        integration = integration_store.create_integration(
+            session,
+            name="Paged store",
+            api_url="http://127.0.0.1:9",
+            api_token="token-0000",
+            box=hub.box,
+            now=base,
+        )
+        ids = [
+            run_store.start_run(
+                session,
+                integration_id=integration.integration_id,
+                flow=FlowName.ORDERS_PULL,
+                trigger=f"t{minute:03d}",
+                now=base + timedelta(minutes=minute),
+            )
+            for minute in range(RUNS_PER_PAGE + 5)
+        ]
+    client = portal.signed_in()
+    first = client.get("/runs").text
+    assert len(rows(first)) == RUNS_PER_PAGE
+    assert f"<td>t{RUNS_PER_PAGE + 4:03d}</td>" in first  # the newest first
+    assert 'href="/runs?page=2" rel="next"' in first
+    assert 'rel="prev"' not in first
+    second = client.get("/runs", params={"page": "2"}).text
+    triggers = [re.findall(r"<td>(t\d+)</td>", r)[0] for r in rows(second)]
+    assert triggers == [f"t{minute:03d}" for minute in range(4, -1, -1)]
+    assert 'rel="next"' not in second
+    assert 'href="/runs?page=1" rel="prev"' in second
+    filtered = client.get("/runs", params={"flow": "orders.pull"}).text
+    assert 'href="/runs?page=2&amp;flow=orders.pull" rel="next"' in filtered
+    assert len(ids) == RUNS_PER_PAGE + 5

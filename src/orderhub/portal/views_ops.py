@@ -17,7 +17,9 @@ from orderhub.store.records import (
     add_timeline_note,
 )
 
-__all__ = ["ops_routes"]
+__all__ = ["RUNS_PER_PAGE", "ops_routes"]
+
+RUNS_PER_PAGE = 100
 
 
 def ops_routes(ctx: PortalContext) -> list[Route]:
@@ -106,11 +108,21 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
             )
         except ValueError:
             flow = None
+        try:
+            page = max(1, min(int(request.query_params.get("page", "1")), 100_000))
+        except ValueError:
+            page = 1
         with hub.db.read_session() as session:
             items = run_store.list_runs(
-                session, integration_id=integration_id, flow=flow, limit=200
+                session,
+                integration_id=integration_id,
+                flow=flow,
+                limit=RUNS_PER_PAGE + 1,  # one more: is there an older page?
+                offset=(page - 1) * RUNS_PER_PAGE,
             )
             integrations = integration_store.list_integrations(session)
+        older = len(items) > RUNS_PER_PAGE
+        items = items[:RUNS_PER_PAGE]
         return ctx.render(
             request,
             "runs.html",
@@ -123,6 +135,8 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
                     "integration": integration_id or "",
                     "flow": flow.value if flow else "",
                 },
+                "page": page,
+                "older": older,
             },
         )
 
