@@ -77,3 +77,24 @@ def test_a_write_refused_for_a_missing_scope_fails_the_run_once_and_names_it(
     again = world.run(FlowName.INVENTORY_PUSH)  # a later run meets the same refusal, once
     assert again.status is RunStatus.FAILED
     assert world.calls("POST /inventory/set") == 2
+
+
+def test_a_pull_refused_for_a_missing_scope_fails_its_run_naming_the_permission(
+    sqlite_template: Path, tmp_path: Path
+) -> None:
+    for status in STATUSES:
+        sandbox = Sandbox(SandboxConfig(seed=42, orders=2, products=4, plan="unlimited"))
+        sandbox.answers.update({"missing_scope_status": status})
+        token = sandbox.mint_token(["read_people", "orders", "settings", "system"])
+        home = tmp_path / str(status)
+        home.mkdir()
+        for world in new_world(sqlite_template, home, sandbox, pulls=(), token=token):
+            enable_flow(world.hub, world.integration_id, FlowName.PRODUCTS_PULL, since=LONG_AGO)
+            calls = world.sandbox.calls()["total"]
+
+            run = world.run(FlowName.PRODUCTS_PULL)
+
+            assert run.status is RunStatus.FAILED, status
+            assert CATALOG in (run.error or ""), run.error
+            assert world.sandbox.calls()["total"] - calls == 1  # refused once, not retried
+            assert world.open_exceptions(FlowName.PRODUCTS_PULL) == []
