@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from orderhub.clock import Clock, SystemClock
 
+from .answers import Answers
 from .app import build_app
 from .auth import Tokens
 from .cache import ResponseCache
@@ -42,6 +43,7 @@ class Sandbox:
         start = cfg.start or self.clock.now()
         self.start_ms = grid_ms(datetime_to_ms(start))
         self.store = DataStore(self.clock, cfg.seed, {**RESOURCES, **CATALOG_RESOURCES})
+        self.store.face.set(zone=cfg.timezone)  # before seeding: date-only fields are local
         seed_store(
             self.store,
             seed=cfg.seed,
@@ -61,6 +63,11 @@ class Sandbox:
         self.webhooks = WebhookDispatcher(self.store, seed=cfg.seed)
         self.special_routes: dict[str, SpecialRoute] = {"inventory": inventory_route}
         self.app: Starlette = build_app(self)
+
+    @property
+    def answers(self) -> Answers:
+        """The store's answers to the docs' open questions (`answers.py`, docs/sandbox.md)."""
+        return self.store.answers
 
     @property
     def full_token(self) -> str:
