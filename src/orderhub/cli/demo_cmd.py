@@ -51,6 +51,7 @@ def demo(
     from orderhub.connectors.cartcom.sandbox.live import start_live_activity
     from orderhub.engine import EmbeddedScheduler
     from orderhub.hub import build_hub
+    from orderhub.monitor.app import enable_metrics
     from orderhub.portal import demo_sign_in_link
     from orderhub.services.apikeys import create_api_key
     from orderhub.services.daily_verification import verify_ticker
@@ -61,6 +62,7 @@ def demo(
     settings = Settings.from_env()
     _start_fresh(settings)
     hub = build_hub(settings)
+    enable_metrics(hub)  # before the runner: its runs and calls are counted
     sandbox = Sandbox(SandboxConfig(seed=seed, orders=orders, plan="unlimited"))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -45,6 +45,7 @@ def serve(
     from orderhub.engine.distributed import libpq_conninfo
     from orderhub.hooks import QueueWake
     from orderhub.hub import build_hub
+    from orderhub.monitor.app import enable_metrics
     from orderhub.portal import setup_link
     from orderhub.services.daily_verification import verify_ticker
     from orderhub.services.webhooks import POLLING_ONLY
@@ -65,6 +66,7 @@ def serve(
         )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    enable_metrics(hub)  # before the runner: its runs and calls are counted
     runner = hub.runner()
     daily = None if no_scheduler else verify_ticker(hub, runner)
     scheduler = None if no_scheduler else EmbeddedScheduler(runner, hub.db, on_tick=daily)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from orderhub.domain import ExceptionStatus, FlowName, SyncException
@@ -175,13 +175,9 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
             )
         return ctx.render(request, "job.html", {"view": view, "job": view.job})
 
-    async def health(request: Request) -> Response:
-        return JSONResponse({"success": True, "code": 200, "status": "ok"})
-
     post = ("POST",)
     return [
         ctx.route("/", dashboard),
-        ctx.route("/healthz", health, public=True),
         ctx.route("/exceptions", exceptions),
         ctx.route("/exceptions/retry-all", retry_all, methods=post),
         ctx.route("/exceptions/{exception_id:str}", exception_detail),

@@ -9,6 +9,7 @@ import httpx
 
 from orderhub.connectors.cartcom.client import CartcomClient
 from orderhub.connectors.cartcom.http import new_http_client
+from orderhub.connectors.cartcom.ratelimit import store_key
 from orderhub.connectors.cartcom.retry import QUICK_RETRY
 from orderhub.connectors.cartcom.shared_limiter import SharedCallLimiter, shared_budget_for
 from orderhub.domain import Integration
@@ -46,6 +47,11 @@ def store_client(
             retry=QUICK_RETRY,
             # Subscriptions are kept in step while a person connects or switches a flow.
             priority=CallPriority.CONNECTION_TEST,
+            on_call=(
+                hub.metrics.call_observer("cartcom", store_key(integration.api_url))
+                if hub.metrics is not None
+                else None
+            ),
         )
     finally:
         if owned:
