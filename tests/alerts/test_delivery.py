@@ -17,10 +17,6 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 from orderhub.alert_settings import AlertSettings
 from orderhub.alerts.channels import SIGNATURE_HEADER, verify_signature
@@ -29,10 +25,10 @@ from orderhub.clock import FakeClock
 from orderhub.domain import FlowName, RunStatus
 from orderhub.engine.runner import FlowRunner
 from orderhub.services.integrations import enable_flow
-from orderhub.serving import serve_in_thread
 from support.webhook_world import LONG_AGO, WebhookWorld, webhook_world
 
 from .alert_world import T0
+from .conftest import Receiver
 
 ORDERS = FlowName.ORDERS_PULL
 SECRET = "per-hub-alert-secret-1f2e3d"
@@ -65,25 +61,6 @@ def smtp() -> Iterator[tuple[MailHandler, int]]:
         yield handler, port
     finally:
         controller.stop()
-
-
-@dataclass
-class Receiver:
-    url: str
-    received: list[tuple[bytes, dict[str, str]]] = field(default_factory=list)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found: list[tuple[bytes, dict[str, str]]] = []
-
-    async def hook(request: Request) -> Response:
-        found.append((await request.body(), dict(request.headers)))
-        return JSONResponse({"ok": True})
-
-    app = Starlette(routes=[Route("/orderhub-alerts", hook, methods=["POST"])])
-    with serve_in_thread(app) as served:
-        yield Receiver(f"{served.url}/orderhub-alerts", found)
 
 
 def fail_and_recover(world: WebhookWorld, clock: FakeClock, monitor: AlertMonitor) -> None:

@@ -68,6 +68,7 @@ def worker(
     import logging
     import socket
 
+    from orderhub.alerts import alert_ticker
     from orderhub.engine.distributed import (
         DistributedOptions,
         build_procrastinate_app,
@@ -112,6 +113,16 @@ def worker(
                     serve_in_thread(monitor, host=metrics_host, port=metrics_port)
                 )
                 err_console.print(f"Metrics at {served.url}/metrics", markup=False)
+            alerts = alert_ticker(hub)
+            if alerts is not None:
+                # Every worker looks; the alerts lease lets one at a time evaluate and send.
+                looker = threading.Thread(
+                    target=alerts.run_until, args=(stop,), name="orderhub-alerts", daemon=True
+                )
+                looker.start()
+                serving.callback(alerts.join, 15.0)  # callbacks run last first:
+                serving.callback(looker.join, 15.0)
+                serving.callback(stop.set)  # stop the loop, then wait for it
             err_console.print(f"Worker {name} running (concurrency {concurrency}).", markup=False)
             asyncio.run(_work(queue, runner, stop, name=name, concurrency=concurrency))
         err_console.print(f"Worker {name} stopped.", markup=False)

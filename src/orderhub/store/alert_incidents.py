@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from orderhub.domain.alert import AlertIncident, AlertKind, IncidentStatus
@@ -16,6 +16,7 @@ from orderhub.store.tables import AlertIncidentRow
 __all__ = [
     "Notice",
     "clear_incident",
+    "count_incidents",
     "incident_of",
     "list_incidents",
     "mark_sent",
@@ -133,13 +134,20 @@ def mark_sent(
 
 
 def list_incidents(
-    session: Session, *, status: IncidentStatus | None = None, limit: int = 200
+    session: Session, *, status: IncidentStatus | None = None, limit: int = 200, skip: int = 0
 ) -> list[AlertIncident]:
     """Newest first."""
-    query = select(AlertIncidentRow).order_by(AlertIncidentRow.id.desc()).limit(limit)
+    query = select(AlertIncidentRow).order_by(AlertIncidentRow.id.desc()).offset(skip).limit(limit)
     if status is not None:
         query = query.where(AlertIncidentRow.status == status.value)
     return [incident_of(row) for row in session.scalars(query)]
+
+
+def count_incidents(session: Session, *, status: IncidentStatus | None = None) -> int:
+    query = select(func.count()).select_from(AlertIncidentRow)
+    if status is not None:
+        query = query.where(AlertIncidentRow.status == status.value)
+    return int(session.scalar(query) or 0)
 
 
 def incident_of(row: AlertIncidentRow) -> AlertIncident:
