@@ -123,3 +123,28 @@ def test_metrics_token_lets_a_remote_scraper_in(hub: Hub) -> None:
     right = get(app, "/metrics", {"Authorization": "Bearer s3cret-scrape-token"}, peer=REMOTE)
     assert right.status_code == 200
     assert "orderhub_sync_lag_seconds" in right.text
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_workers_readyz_waits_for_the_queue_schema(database_url: str, tmp_path: Path) -> None:
+    from orderhub.engine.distributed import ensure_procrastinate_schema, libpq_conninfo
+
+    settings = Settings(home=tmp_path, database_url=database_url, secret_key="k")
+    database = Database.from_url(database_url, migrate=False)
+    hub = Hub(settings=settings, db=database, box=SecretBox("k"), registry=default_registry())
+    conninfo = libpq_conninfo(database_url)
+    try:
+        app = create_monitor_app(hub, queue_conninfo=conninfo)
+        before = get(app, "/readyz")
+        assert before.status_code == 503
+        assert before.json()["checks"] == {
+            "database": "ok",
+            "queue": "queue schema missing (a worker applies it on start)",
+        }
+        assert ensure_procrastinate_schema(conninfo)
+        after = get(app, "/readyz")
+        assert after.status_code == 200
+        assert after.json()["checks"] == {"database": "ok", "queue": "ok"}
+    finally:
+        database.dispose()
