@@ -19,6 +19,7 @@ from orderhub.portal.jobs import JobBoard
 from orderhub.portal.ratelimit import SignInLimiter
 from orderhub.portal.sessions import SessionMiddleware
 from orderhub.portal.tokens import Signer, derive_key
+from orderhub.portal.views_alerts import alert_routes
 from orderhub.portal.views_apikeys import apikey_routes
 from orderhub.portal.views_auth import auth_routes
 from orderhub.portal.views_integrations import integration_routes
@@ -47,6 +48,7 @@ def create_portal_app(
     )
     routes = [
         *ops_routes(ctx),
+        *alert_routes(ctx),
         *auth_routes(ctx),
         *integration_routes(ctx),
         *verify_routes(ctx),
