@@ -15,7 +15,7 @@ from orderhub.api import create_app as create_api_app
 from orderhub.engine import EmbeddedScheduler
 from orderhub.hooks import CartcomHookReceiver, Debounce, SchedulerWake, Waker
 from orderhub.hub import Hub
-from orderhub.monitor.app import MONITOR_PATHS, create_monitor_app
+from orderhub.monitor.app import MONITOR_PATHS, create_monitor_app, enable_metrics
 from orderhub.portal import create_portal_app
 from orderhub.proxies import ForwardedHeadersMiddleware
 
@@ -74,6 +74,7 @@ def create_web_app(
     In front of all, the client's address and scheme come from forwarding headers only when
     a trusted proxy sent them (`orderhub.proxies`): the sign-in throttle counts per address.
     """
+    enable_metrics(hub)  # first: the API's and the portal's runners count into it
     if waker is None and scheduler is not None:
         waker = SchedulerWake(scheduler)
     hooks = CartcomHookReceiver(hub, waker=waker, debounce=debounce)

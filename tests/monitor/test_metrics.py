@@ -130,3 +130,16 @@ def test_exceptions_and_lag_are_read_at_scrape_time(tmp_path: Path, sqlite_templ
             )
         clock.advance(30)
         assert samples(metrics)[key("orderhub_sync_lag_seconds", **labels)] == 30
+
+
+def test_a_completeness_check_counts_its_calls(tmp_path: Path, sqlite_template: Path) -> None:
+    from orderhub.services.verification import Verifier
+
+    with webhook_world(tmp_path, sqlite_template, public_url=None, orders=5) as world:
+        metrics = enable_metrics(world.hub)
+        enable_flow(world.hub, world.integration_id, ORDERS, since=LONG_AGO)
+        verifier = Verifier.for_hub(world.hub, http_factory=world.hub.http_factory)
+        (check,) = verifier.verify(world.integration_id, repair=False)
+        assert check.api_calls > 0
+        store = {"connector": "cartcom", "store": "http://127.0.0.1:9", "status": "2xx"}
+        assert samples(metrics)[key("orderhub_remote_calls_total", **store)] == check.api_calls
