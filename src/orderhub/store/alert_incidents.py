@@ -88,9 +88,10 @@ def pending_notices(
 ) -> list[Notice]:
     """Messages some configured channel has not delivered yet, oldest incident first.
 
-    An opening comes before its clearing; the clearing of an incident waits until every
-    channel has sent its opening, so no one hears "cleared" about a problem they never heard
-    of. A clearing not delivered by `cleared_since` is given up (the incident list keeps it).
+    An opening comes before its clearing. A channel that never delivered an incident's
+    opening is not sent its clearing, nor, once it cleared, the stale opening: no one hears
+    "cleared" about a problem they never heard of. A clearing not delivered by
+    `cleared_since` is given up (the incident list keeps it).
     """
     if not channels:
         return []
