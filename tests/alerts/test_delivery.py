@@ -20,7 +20,7 @@ from aiosmtpd.controller import Controller
 
 from orderhub.alert_settings import AlertSettings
 from orderhub.alerts.channels import SIGNATURE_HEADER, verify_signature
-from orderhub.alerts.monitor import AlertMonitor
+from orderhub.alerts.monitor import SETTLE, AlertMonitor
 from orderhub.clock import FakeClock
 from orderhub.domain import FlowName, RunStatus
 from orderhub.engine.runner import FlowRunner
@@ -83,6 +83,8 @@ def fail_and_recover(world: WebhookWorld, clock: FakeClock, monitor: AlertMonito
     world.sandbox.faults.clear()
     run = runner.run_flow(world.integration_id, ORDERS, trigger="manual")
     assert run.status is RunStatus.SUCCEEDED, run.error
+    monitor.look()
+    clock.advance(SETTLE.total_seconds())  # gone for five minutes: cleared
     monitor.look()
     monitor.look()  # nothing more to say
 

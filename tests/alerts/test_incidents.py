@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from orderhub.alerts.monitor import SETTLE
 from orderhub.clock import FakeClock
 from orderhub.domain.alert import AlertKind, IncidentStatus
 from orderhub.store import alert_incidents as incident_store
@@ -57,14 +58,31 @@ def test_a_flow_failing_three_times_opens_one_incident_and_one_message(
         world.run(error=FAILED)
         assert monitor.look().sent == []
     assert len(inbox.messages) == 1
-    # One success clears it, with one message.
+    # One success, and five quiet minutes, clear it, with one message.
     world.run()
+    assert monitor.look().cleared == []
+    clock.advance(SETTLE.total_seconds())
     cleared = monitor.look()
     assert cleared.cleared == opened.opened
     assert inbox.subjects()[1].startswith("[OrderHub] Cleared: Cap Store: orders.pull")
     assert inbox.messages[1].payload["incident"]["status"] == "cleared"
     assert monitor.look().sent == []
     assert incidents(world) == [("flowFailing", "cleared")]
+
+
+def test_a_flapping_flow_is_one_incident_not_a_flood(world: AlertWorld, clock: FakeClock) -> None:
+    inbox = Inbox()
+    monitor = world.monitor(inbox)
+    for error in [FAILED] * 3 + [None, FAILED, FAILED, FAILED, None, FAILED] * 5:
+        world.run(error=error)
+        monitor.look()
+        clock.advance(60)
+    assert [m.event for m in inbox.messages] == ["opened"]
+    for _ in range(5):
+        world.run()
+        monitor.look()
+        clock.advance(60)
+    assert [m.event for m in inbox.messages] == ["opened", "cleared"]
 
 
 def test_a_flow_failing_for_too_long_opens_before_n_runs(
@@ -110,6 +128,8 @@ def test_a_refused_token_is_one_connection_incident_not_a_failing_flow(
     with world.db.session() as session:
         integration_store.mark_connected(session, world.integration_id, now=clock.now())
     world.run()
+    monitor.look()
+    clock.advance(SETTLE.total_seconds())
     assert monitor.look().cleared == [f"connectionBroken:{world.integration_id}"]
     assert len(inbox.messages) == 2
 
@@ -127,6 +147,8 @@ def test_exceptions_piling_up_clear_only_well_below_the_line(
     world.resolve([*extra, *first[:1]])  # 9: under the line, above 80 % of it
     assert monitor.look().cleared == []
     world.resolve(first[1:2])  # 8: at 80 %
+    monitor.look()
+    clock.advance(SETTLE.total_seconds())
     assert len(monitor.look().cleared) == 1
     assert len(inbox.messages) == 2
 
@@ -184,4 +206,6 @@ def test_an_integration_switched_off_raises_nothing_and_clears_what_it_had(
     clock.advance(timedelta(minutes=5).total_seconds())
     with world.db.session() as session:
         integration_store.disable_integration(session, world.integration_id, now=clock.now())
+    monitor.look()
+    clock.advance(SETTLE.total_seconds())
     assert len(monitor.look().cleared) == 1

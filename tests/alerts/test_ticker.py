@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from orderhub.alerts.monitor import AlertTicker
+from orderhub.alerts.monitor import SETTLE, AlertTicker
 from orderhub.clock import FakeClock
 from orderhub.engine.scheduler import chain_ticks
 from orderhub.store import exceptions as exception_store
@@ -35,7 +35,11 @@ def test_the_ticker_looks_once_per_period_and_tells_once(database: Database) -> 
     ticker.join(10)
     assert len(inbox.messages) == 1
     clock.advance(31)
-    tick(stop)
+    tick(stop)  # looks: the problem is gone, for now
+    ticker.join(10)
+    assert len(inbox.messages) == 1
+    clock.advance(SETTLE.total_seconds())
+    tick(stop)  # gone for five minutes: cleared
     ticker.join(10)
     assert [m.event for m in inbox.messages] == ["opened", "cleared"]
     world.exceptions(2)  # a look now would open a new incident

@@ -35,7 +35,9 @@ def test_webhook_lag_and_broken_webhooks(tmp_path: Path, sqlite_template: Path) 
     with webhook_world(tmp_path, sqlite_template, clock=clock) as world:
         metrics = enable_metrics(world.hub)
         enable_flow(world.hub, world.integration_id, ORDERS, since=LONG_AGO)
-        monitor = AlertMonitor(world.hub.db, AlertSettings(), clock=clock, channels=[])
+        monitor = AlertMonitor(
+            world.hub.db, AlertSettings(), clock=clock, channels=[], settle=timedelta(0)
+        )
         with world.hub.db.session() as session:
             record_delivery(
                 session,

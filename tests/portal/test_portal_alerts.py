@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from portal_helpers import Portal
 
@@ -50,7 +51,11 @@ def test_the_alerts_page_shows_open_and_cleared_problems(portal: Portal) -> None
 
     pile_up(portal, 3)
     monitor = AlertMonitor(
-        portal.hub.db, AlertSettings(exceptions=2), clock=portal.hub.clock, channels=[]
+        portal.hub.db,
+        AlertSettings(exceptions=2),
+        clock=portal.hub.clock,
+        channels=[],
+        settle=timedelta(0),
     )
     assert len(monitor.look().opened) == 1
     shown = client.get("/alerts").text

@@ -7,7 +7,8 @@ alike), and a process that does not get it skips that look. The partial unique i
 incidents' keys stands behind the lease. Each delivery is recorded in its own short
 transaction just after it is sent, so a message is sent again only if the process dies
 between the two (at least once, never a flood). A channel that fails is tried again at the
-next look, not before, and not for the other messages of the same look.
+next look, not before, and not for the other messages of the same look. An incident clears
+only once its problem has stayed gone for `SETTLE` (5 minutes): flapping sends no flood.
 """
 
 from __future__ import annotations
@@ -26,9 +27,12 @@ from orderhub.store import alert_incidents as incident_store
 from orderhub.store import leases
 from orderhub.store.database import Database
 
-__all__ = ["LEASE_KEY", "AlertMonitor", "AlertTicker", "LookOutcome"]
+__all__ = ["LEASE_KEY", "SETTLE", "AlertMonitor", "AlertTicker", "LookOutcome"]
 
 LEASE_KEY = "alerts"
+SETTLE = timedelta(minutes=5)
+"""An open incident clears when its problem has been gone this long: a flow that fails,
+succeeds once and fails again stays one incident (two messages), not a pair every few runs."""
 _LEASE_SECONDS = 300.0
 _GIVE_UP_CLEARING_AFTER = timedelta(days=1)
 
@@ -57,6 +61,7 @@ class AlertMonitor:
         channels: list[Channel] | None = None,
         hub_url: str | None = None,
         owner: str | None = None,
+        settle: timedelta = SETTLE,
     ) -> None:
         self._db = db
         self._settings = settings
@@ -64,6 +69,7 @@ class AlertMonitor:
         self._channels = channels if channels is not None else channels_for(settings)
         self._hub_url = hub_url
         self._owner = owner or leases.lease_owner_id()
+        self._settle = settle
 
     def look(self) -> LookOutcome:
         """Evaluate the conditions and deliver what is owed, if no other process is at it."""
@@ -92,6 +98,8 @@ class AlertMonitor:
             holding = current_conditions(session, self._settings, now, open_keys=set(open_now))
             for key, condition in holding.items():
                 if key in open_now:
+                    if open_now[key].absent_since is not None:
+                        incident_store.mark_absent(session, open_now[key], now=None)
                     continue
                 incident_store.open_incident(
                     session,
@@ -105,7 +113,10 @@ class AlertMonitor:
                 )
                 outcome.opened.append(key)
             for key, row in open_now.items():
-                if key not in holding:
+                if key in holding:
+                    continue
+                incident_store.mark_absent(session, row, now=now)
+                if row.absent_since is not None and now - row.absent_since >= self._settle:
                     incident_store.clear_incident(session, row, now=now)
                     outcome.cleared.append(key)
         for key in outcome.opened:

@@ -19,6 +19,7 @@ __all__ = [
     "count_incidents",
     "incident_of",
     "list_incidents",
+    "mark_absent",
     "mark_sent",
     "open_incident",
     "open_incidents",
@@ -57,6 +58,7 @@ def open_incident(
         detail=detail,
         opened_at=utc(now),
         cleared_at=None,
+        absent_since=None,
         open_sent=[],
         clear_sent=[],
         delivery_error=None,
@@ -69,6 +71,16 @@ def open_incident(
 def clear_incident(session: Session, row: AlertIncidentRow, *, now: datetime) -> None:
     row.status = IncidentStatus.CLEARED.value
     row.cleared_at = utc(now)
+    row.absent_since = None
+    session.flush()
+
+
+def mark_absent(session: Session, row: AlertIncidentRow, *, now: datetime | None) -> None:
+    """Note when the problem was first seen gone (None: it is back)."""
+    if now is None:
+        row.absent_since = None
+    elif row.absent_since is None:
+        row.absent_since = utc(now)
     session.flush()
 
 

@@ -489,6 +489,9 @@ class AlertIncidentRow(Base):
     detail: Mapped[str | None] = mapped_column(Text)
     opened_at: Mapped[datetime]
     cleared_at: Mapped[datetime | None]
+    absent_since: Mapped[datetime | None]
+    """When the problem was last seen gone while the incident is open: it clears once that
+    has lasted `alerts.monitor.SETTLE`, so a flapping problem is one incident, not many."""
     open_sent: Mapped[list[str]]
     clear_sent: Mapped[list[str]]
     delivery_error: Mapped[str | None] = mapped_column(Text)

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("detail", sa.Text(), nullable=True),
         sa.Column("opened_at", _TIME, nullable=False),
         sa.Column("cleared_at", _TIME, nullable=True),
+        sa.Column("absent_since", _TIME, nullable=True),
         sa.Column("open_sent", _JSON, nullable=False),
         sa.Column("clear_sent", _JSON, nullable=False),
         sa.Column("delivery_error", sa.Text(), nullable=True),
