@@ -11,8 +11,9 @@ are computed per scrape, in two queries:
    row (`webhook_flows`, one per pull flow).
 
 Sync lag is now - the last successful run's finish (a flow that never succeeded counts from
-when it was switched on); webhook lag is now - the last delivery, for flows whose events are
-subscribed.
+when it was switched on). A push flow with nothing in its feed starts no run, so its lag grows
+while it is idle: the figure means "behind" for pull flows only. Webhook lag is now - the last
+delivery, for flows whose events are subscribed.
 """
 
 from __future__ import annotations
