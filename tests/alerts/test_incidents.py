@@ -73,7 +73,7 @@ def test_a_flow_failing_three_times_opens_one_incident_and_one_message(
 def test_a_flapping_flow_is_one_incident_not_a_flood(world: AlertWorld, clock: FakeClock) -> None:
     inbox = Inbox()
     monitor = world.monitor(inbox)
-    for error in [FAILED] * 3 + [None, FAILED, FAILED, FAILED, None, FAILED] * 5:
+    for error in [FAILED] * 3 + [None, FAILED, FAILED, FAILED, None, FAILED] * 2:
         world.run(error=error)
         monitor.look()
         clock.advance(60)
