@@ -143,3 +143,15 @@ def test_a_completeness_check_counts_its_calls(tmp_path: Path, sqlite_template: 
         assert check.api_calls > 0
         store = {"connector": "cartcom", "store": "http://127.0.0.1:9", "status": "2xx"}
         assert samples(metrics)[key("orderhub_remote_calls_total", **store)] == check.api_calls
+
+
+def test_the_connection_test_counts_its_calls(tmp_path: Path, sqlite_template: Path) -> None:
+    from orderhub.services.integrations import retest_integration
+
+    with webhook_world(tmp_path, sqlite_template, public_url=None) as world:
+        metrics = enable_metrics(world.hub)
+        store = {"connector": "cartcom", "store": "http://127.0.0.1:9", "status": "2xx"}
+        assert key("orderhub_remote_calls_total", **store) not in samples(metrics)
+        result = retest_integration(world.hub, world.integration_id)
+        assert result.report.connected
+        assert samples(metrics)[key("orderhub_remote_calls_total", **store)] >= 2
