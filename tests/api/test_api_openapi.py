@@ -65,6 +65,7 @@ OPERATIONS = {
     ("post", "/api/v3/integrations/{integration_id}/verify"),
     ("get", "/api/v3/integrations/{integration_id}/verifications"),
     ("get", "/api/v3/exceptions"),
+    ("get", "/api/v3/alerts"),
     ("post", "/api/v3/exceptions/retry"),
     ("get", "/api/v3/exceptions/{exception_id}"),
     ("post", "/api/v3/exceptions/{exception_id}/retry"),

@@ -55,10 +55,13 @@ def demo(
     ] = 30.0,
 ) -> None:
     """Run the hub against a simulated Cart.com store, with live orders, on loopback."""
+    from orderhub.alerts import alert_ticker
     from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
     from orderhub.connectors.cartcom.sandbox.live import start_live_activity
     from orderhub.engine import EmbeddedScheduler
+    from orderhub.engine.scheduler import chain_ticks
     from orderhub.hub import build_hub
+    from orderhub.monitor.app import enable_metrics
     from orderhub.portal import demo_sign_in_link
     from orderhub.services.apikeys import create_api_key
     from orderhub.services.daily_verification import verify_ticker
@@ -70,6 +73,7 @@ def demo(
     settings = Settings.from_env()
     _start_fresh(settings)
     hub = build_hub(settings)
+    enable_metrics(hub)  # before the runner: its runs and calls are counted
     sandbox = Sandbox(SandboxConfig(seed=seed, orders=orders, plan="unlimited"))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -77,7 +81,9 @@ def demo(
         with serve_sandbox(sandbox, host="127.0.0.1", port=sandbox_port) as store:
             runner = hub.runner()
             daily = verify_ticker(hub, runner)
-            scheduler = EmbeddedScheduler(runner, hub.db, tick_seconds=1.0, on_tick=daily)
+            scheduler = EmbeddedScheduler(
+                runner, hub.db, tick_seconds=1.0, on_tick=chain_ticks(daily, alert_ticker(hub))
+            )
             with serve_in_thread(create_web_app(hub, scheduler=scheduler), port=port) as web:
                 # Served first, so the store's webhooks have somewhere to go when the flows
                 # are switched on (which subscribes them).

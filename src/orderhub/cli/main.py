@@ -14,6 +14,7 @@ import os
 import sys
 
 from orderhub.cli import (  # noqa: F401  (importing registers the commands)
+    alerts_cmd,
     apikeys_cmd,
     db_cmd,
     demo_cmd,

@@ -19,6 +19,7 @@ from orderhub.portal.jobs import JobBoard
 from orderhub.portal.ratelimit import SignInLimiter
 from orderhub.portal.sessions import SessionMiddleware
 from orderhub.portal.tokens import Signer, derive_key
+from orderhub.portal.views_alerts import alert_routes
 from orderhub.portal.views_apikeys import apikey_routes
 from orderhub.portal.views_auth import auth_routes
 from orderhub.portal.views_dashboard import dashboard_routes
@@ -50,6 +51,7 @@ def create_portal_app(
     routes = [
         *dashboard_routes(ctx),
         *ops_routes(ctx),
+        *alert_routes(ctx),
         *auth_routes(ctx),
         *integration_routes(ctx),
         *settings_routes(ctx),

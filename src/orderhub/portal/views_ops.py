@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from orderhub.domain import ExceptionStatus, FlowName
@@ -148,12 +148,8 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
             )
         return ctx.render(request, "job.html", {"view": view, "job": view.job})
 
-    async def health(request: Request) -> Response:
-        return JSONResponse({"success": True, "code": 200, "status": "ok"})
-
     post = ("POST",)
     return [
-        ctx.route("/healthz", health, public=True),
         ctx.route("/exceptions", exceptions),
         ctx.route("/exceptions/retry-all", retry_all, methods=post),
         ctx.route("/exceptions/retry-flow", retry_group, methods=post),
