@@ -16,8 +16,8 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP) ## Create .venv and install OrderHub with its pinned dependencies
 
 .PHONY: demo
-demo: $(STAMP) ## Run the demo: sandbox Cart.com store + hub with all flows on
-	$(BIN)/orderhub demo
+demo: $(STAMP) ## Run the demo: sandbox Cart.com store + hub with all flows on (ARGS="--for 60 --port 9017"); Ctrl-C stops it
+	$(BIN)/orderhub demo $(ARGS)
 
 .PHONY: test
 test: $(STAMP) ## Run the whole test suite

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from orderhub.domain import Integration
     from orderhub.engine.runner import FlowRunner
+    from orderhub.monitor.metrics import HubMetrics
 
 __all__ = ["Hub", "build_hub", "default_registry"]
 
@@ -43,6 +44,9 @@ class Hub:
     http_factory: Callable[[Integration], httpx.Client] | None = None
     """The HTTP client for calls to an integration's store (flow runs, webhook subscriptions);
     None: a new client per use. Tests inject the sandbox in process; the caller closes it."""
+    metrics: HubMetrics | None = None
+    """This process's Prometheus counters, once `orderhub.monitor.app.enable_metrics` made
+    them (serve, worker, demo); None: nothing is counted (one-off commands)."""
 
     @property
     def shares_call_budgets(self) -> bool:
@@ -59,6 +63,7 @@ class Hub:
             clock=self.clock,
             http_factory=self.http_factory,
             share_call_budgets=self.shares_call_budgets,
+            metrics=self.metrics,
         )
 
     def close(self) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orderhub.alert_settings import AlertSettings
 from orderhub.errors import UsageError
 from orderhub.private_files import make_private_dir, tighten
 from orderhub.proxies import TrustedProxies
@@ -58,6 +59,11 @@ class Settings:
     public_url: str | None = None
     """`ORDERHUB_PUBLIC_URL` (or `serve --public-url`): where Cart.com can reach this hub, for
     webhooks; None: no webhooks, the flows poll (`orderhub.public_url` says what is valid)."""
+    metrics_token: str | None = None
+    """`ORDERHUB_METRICS_TOKEN`: the bearer token that lets a scraper on another machine read
+    `/metrics`; None: only this machine may (`orderhub.monitor.access`)."""
+    alerts: AlertSettings = field(default_factory=AlertSettings)
+    """`ORDERHUB_ALERT_*` and `ORDERHUB_SMTP_*`: thresholds and channels of alerts."""
 
     def __post_init__(self) -> None:
         if self.call_budget not in CALL_BUDGET_SCOPES:
@@ -80,7 +86,9 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read `ORDERHUB_HOME`, `_DATABASE_URL`, `_SECRET_KEY`, `_CALL_BUDGET`,
-        `_MAX_BODY_BYTES`, `_TRUSTED_PROXIES` `_VERIFY_EVERY_HOURS` and `_PUBLIC_URL`.
+        `_MAX_BODY_BYTES`, `_TRUSTED_PROXIES`, `_VERIFY_EVERY_HOURS`, `_PUBLIC_URL` and
+        `_METRICS_TOKEN`, and the alerts' `ORDERHUB_ALERT_*` / `ORDERHUB_SMTP_*`
+        (`orderhub.alert_settings`).
 
         The home folder is created on demand, readable by its owner only (0700). The secret
         key is read here but never made here: whether a new one is safe depends on the
@@ -102,6 +110,8 @@ class Settings:
             trusted_proxies=TrustedProxies.parse(env.get("ORDERHUB_TRUSTED_PROXIES") or ""),
             verify_every_hours=_hours(env, "ORDERHUB_VERIFY_EVERY_HOURS"),
             public_url=(env.get("ORDERHUB_PUBLIC_URL") or "").strip() or None,
+            metrics_token=(env.get("ORDERHUB_METRICS_TOKEN") or "").strip() or None,
+            alerts=AlertSettings.from_env(env),
         )
 
 

@@ -1,5 +1,6 @@
 """The hub's web application: the REST API under /api/v3, Cart.com's webhook deliveries
-under /hooks, and the portal everywhere else.
+under /hooks, the probes and metrics (/healthz, /readyz, /metrics), and the portal everywhere
+else.
 
 Built per process from a `Hub` (no import-time app), served by `orderhub serve` and `orderhub
 demo`. The API app and the receiver route full paths (`/api/v3/...`, `/hooks/cartcom/...`), so
@@ -14,6 +15,7 @@ from orderhub.api import create_app as create_api_app
 from orderhub.engine import EmbeddedScheduler
 from orderhub.hooks import CartcomHookReceiver, Debounce, SchedulerWake, Waker
 from orderhub.hub import Hub
+from orderhub.monitor.app import MONITOR_PATHS, create_monitor_app, enable_metrics
 from orderhub.portal import create_portal_app
 from orderhub.proxies import ForwardedHeadersMiddleware
 
@@ -24,12 +26,20 @@ HOOKS_PREFIX = "/hooks"
 
 
 class WebApp:
-    """Sends `/api/v3` to the API, `/hooks` to the webhook receiver, the rest to the portal."""
+    """Sends `/api/v3` to the API, `/hooks` to the webhook receiver, the probes and metrics to
+    the monitor, the rest to the portal."""
 
-    def __init__(self, api: ASGIApp, portal: ASGIApp, hooks: ASGIApp | None = None) -> None:
+    def __init__(
+        self,
+        api: ASGIApp,
+        portal: ASGIApp,
+        hooks: ASGIApp | None = None,
+        monitor: ASGIApp | None = None,
+    ) -> None:
         self.api = api
         self.portal = portal
         self.hooks = hooks
+        self.monitor = monitor
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = str(scope.get("path", ""))
@@ -39,6 +49,9 @@ class WebApp:
                 return
             if self.hooks is not None and _under(path, HOOKS_PREFIX):
                 await self.hooks(scope, receive, send)
+                return
+            if self.monitor is not None and path in MONITOR_PATHS:
+                await self.monitor(scope, receive, send)
                 return
         await self.portal(scope, receive, send)
 
@@ -61,6 +74,7 @@ def create_web_app(
     In front of all, the client's address and scheme come from forwarding headers only when
     a trusted proxy sent them (`orderhub.proxies`): the sign-in throttle counts per address.
     """
+    enable_metrics(hub)  # first: the API's and the portal's runners count into it
     if waker is None and scheduler is not None:
         waker = SchedulerWake(scheduler)
     hooks = CartcomHookReceiver(hub, waker=waker, debounce=debounce)
@@ -68,5 +82,6 @@ def create_web_app(
         create_api_app(hub, scheduler=scheduler, waker=None if scheduler else waker),
         create_portal_app(hub, scheduler=scheduler, waker=None if scheduler else waker),
         hooks,
+        create_monitor_app(hub),
     )
     return ForwardedHeadersMiddleware(app, proxies=hub.settings.trusted_proxies)

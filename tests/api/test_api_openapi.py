@@ -68,6 +68,7 @@ OPERATIONS = {
     ("put", "/api/v3/integrations/{integration_id}/shippingMethods"),
     ("delete", "/api/v3/integrations/{integration_id}/shippingMethods"),
     ("get", "/api/v3/exceptions"),
+    ("get", "/api/v3/alerts"),
     ("post", "/api/v3/exceptions/retry"),
     ("get", "/api/v3/exceptions/{exception_id}"),
     ("post", "/api/v3/exceptions/{exception_id}/retry"),

@@ -38,8 +38,14 @@ def expected_orders(
         addresses = {a["id"]: a for a in _all(http, "order_addresses")}
         customers = {c["id"]: c for c in _all(http, "customers")}
         orders = _all(http, "orders", {"expand": "items,payments,shipments,custom_fields"})
+        # Expanded shipments come without their items; every shipment, listed with them.
+        shipments = {s["id"]: s for s in _all(http, "order_shipments", {"expand": "items"})}
     result: dict[str, dict[str, Any]] = {}
     for order in orders:
+        order["shipments"] = [
+            {**s, "items": shipments[s["id"]].get("items")} if s.get("items") is None else s
+            for s in order.get("shipments") or []
+        ]
         mapped = map_order(
             order, statuses=statuses, addresses=addresses, customers=customers, store_url=store_url
         )

@@ -383,3 +383,36 @@ def test_a_field_changed_on_both_sides_goes_to_its_owner_and_is_noted(
     assert note.startswith(f"price of SKU {pulled['sku']} changed in both the hub and Cart.com")
     assert copy is not None
     assert copy.data["price"] == expected
+
+
+def test_another_stores_catalog_is_pushed_only_when_shared_on_purpose(
+    hub: Hub, serve_store: Callable[..., Store]
+) -> None:
+    """Two stores in one hub: B's products, as B's pull brought them, stay out of A by default."""
+    shop_a = open_shop(hub, serve_store, seed=46, products=10)
+    shop_b = open_shop(hub, serve_store, seed=47, products=10)
+    shop_a.settings(**DEFAULTS)
+    shop_a.pull()
+    shop_b.pull()
+    b_skus = set(shop_b.copies()) - set(shop_a.copies())
+    assert b_skus
+    before = shop_a.calls()
+
+    own = shop_a.push()
+
+    assert own.status is RunStatus.SUCCEEDED, own.error
+    assert writes(delta(shop_a.calls(), before)) == {}
+    assert not [p for p in shop_a.cart_products() if p["item_number"] in b_skus]
+    # Shared on purpose: B's catalog changed after that reaches A.
+    shop_a.settings(productsPushCatalogs="shared")
+    sku = sorted(b_skus)[0]
+    shop_b.api("PUT", f"products/{shop_b.copies()[sku]['extProductId']}", json={"price": 9.25})
+    shop_b.pull()
+    before = shop_a.calls()
+
+    shared = shop_a.push()
+
+    assert shared.status is RunStatus.SUCCEEDED, shared.error
+    assert writes(delta(shop_a.calls(), before)).get("POST /products", 0) >= 1
+    [made] = shop_a.cart_products(item_number=sku)
+    assert made["price"] == 9.25

@@ -1,12 +1,12 @@
 """A merchant follows Pipe17's Cart.com guide in a real headless Chromium, against the sandbox.
 
-Setup link → create the admin → sign in → Integrations → Add Integration → Cart.com →
-Connection Flow Settings (all six toggles off) → Next → a wrong key (one-line error) → the right
-key → Connect → the integration page → a token missing a permission (named in Cart.com's words)
-and back → backfill Pull Orders (switches it on) → Sync now → orders in the list → an order's
-timeline and raw document → Push Fulfillment on → test-fulfill an order → Sync now → the
-shipment in the sandbox through its API → the malformed order's exception → fixed in Cart.com →
-Retry.
+Setup link → create the admin → sign in → Integrations → Add Integration → Cart.com → Connection
+Flow Settings (all six toggles on; turned off, as the guide says) → Next → a wrong key (one-line
+error) → the right key → Connect → the integration page → a token missing a permission (named in
+Cart.com's words) and back → backfill Pull Orders (switches it on) → Sync now → orders in the
+list → an order's timeline and raw document → Push Fulfillment on → test-fulfill an order → Sync
+now → the shipment in the sandbox through its API → the malformed order's exception → fixed in
+Cart.com → Retry.
 Screenshots of every step go to the test's tmp dir.
 """
 
@@ -144,8 +144,11 @@ def test_a_merchant_connects_cartcom_and_follows_an_order_through_the_portal(
     switches = page.get_by_role("switch")
     expect(switches).to_have_count(6)
     for index in range(6):
-        expect(switches.nth(index)).not_to_be_checked()
+        expect(switches.nth(index)).to_be_checked()
     shot("flow-settings")
+    for index in range(6):  # "leave these toggles turned off for now"
+        switches.nth(index).uncheck()
+        expect(switches.nth(index)).not_to_be_checked()
     page.get_by_role("button", name="Next").click()
 
     # API URL + a wrong key: one line next to the key field, the URL kept.

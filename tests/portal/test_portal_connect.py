@@ -118,6 +118,22 @@ def test_a_new_key_that_fails_is_not_saved_and_the_working_one_stays(
     assert "API key replaced." in client.get(replaced.headers["location"]).text
 
 
+def test_the_flow_settings_show_every_flow_on_and_next_carries_those_left_on(
+    portal: Portal,
+) -> None:
+    client = portal.signed_in()
+    settings = client.get("/integrations/add/cartcom").text
+    switches = re.findall(r'<input type="checkbox" role="switch"[^>]*>', settings)
+    assert len(switches) == len(FlowName)
+    assert all(" checked" in switch for switch in switches)
+    # The form is a GET: what the merchant left on travels to the Connect step.
+    chosen = client.get(CONNECT, params=[("flow", "orders.pull"), ("flow", "inventory.push")]).text
+    assert "Flows switched on once connected: Pull orders from Cart.com, Push inventory" in chosen
+    assert chosen.count('type="hidden" name="flow"') == 2
+    # Every toggle turned off: nothing is switched on, and the page says so.
+    assert "Every flow stays off" in client.get(CONNECT).text
+
+
 def test_connect_switches_on_the_flows_chosen_in_the_first_step(
     portal: Portal, serve_store: Callable[..., Store]
 ) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,13 +15,15 @@ import pytest
 from portal_helpers import Portal, post_form
 
 from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
-from orderhub.domain import FlowName, IntegrationStatus, RunStatus
+from orderhub.domain import ExceptionStatus, FlowName, IntegrationStatus, RunStatus
 from orderhub.hub import Hub, build_hub
+from orderhub.portal.views_ops import RUNS_PER_PAGE
 from orderhub.services.integrations import add_integration, enable_flow
 from orderhub.serving import serve_in_thread
 from orderhub.settings import Settings
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
+from orderhub.store import runs as run_store
 from orderhub.store.records import EntityKind, get_record_by_ext, list_records
 from orderhub.web import create_web_app
 from support.stores import Store
@@ -85,6 +88,40 @@ def test_the_dashboard_shows_the_last_day_per_flow_and_the_api_budget(filled: Fi
     budget = re.search(r"<strong>(\d+)</strong> calls in the last hour", page)
     assert budget is not None
     assert int(budget.group(1)) > 0
+
+
+def test_the_dashboard_charts_the_orders_placed_in_its_window(filled: Filled) -> None:
+    now = datetime.now(UTC)
+    with filled.portal.hub.db.read_session() as session:
+        orders = list_records(session, EntityKind.ORDER, limit=1000)
+    placed = [datetime.fromisoformat(o.data["extOrderCreatedAt"]) for o in orders]
+    for days, bars in ((7, 7), (30, 30)):
+        page = filled.client.get("/", params={"days": str(days)}).text
+        chart = page.split('id="orders-chart"', 1)[1].split("</figure>", 1)[0]
+        # The first bar is the UTC day `days - 1` days before today: the chart counts from there.
+        first = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        expected = sum(1 for at in placed if at >= first)
+        since = f"{first:%b} {first.day}"
+        assert f"<strong>{expected}</strong> orders placed since {since} " in chart
+        assert chart.count('<rect class="bar"') == bars
+        counted = [int(n) for n in re.findall(r"<title>[^<:]+: (\d+)</title>", chart)]
+        assert sum(counted) == expected
+    hourly = filled.client.get("/", params={"days": "7", "per": "hour"}).text
+    hourly_chart = hourly.split('id="orders-chart"', 1)[1].split("</figure>", 1)[0]
+    assert hourly_chart.count('<rect class="bar"') == 7 * 24
+    assert 'id="revenue-chart"' in hourly
+    assert 'id="exceptions-chart"' in hourly
+
+
+def test_the_dashboard_names_each_stores_health_and_each_flows_lag(filled: Filled) -> None:
+    page = filled.client.get("/").text
+    section = page.split(f'aria-labelledby="d-{filled.integration_id}"', 1)[1].split("</section>")[
+        0
+    ]
+    assert re.search(r'class="badge badge-(ok|warn|error)">(Healthy|Lagging|Failing)', section)
+    assert '<p class="health-cause">' in section
+    orders_row = next(r for r in rows(section) if "Pull orders from Cart.com" in r)
+    assert re.search(r"<td>\d+ (s|min)", orders_row), orders_row  # its lag, in words
 
 
 def test_orders_filter_by_status_search_integration_and_date(filled: Filled) -> None:
@@ -328,7 +365,11 @@ def test_an_exception_is_shown_with_its_raw_record_and_resolved_by_hand(filled: 
     client = filled.client
     listing = client.get("/exceptions").text
     assert "order_status_id 99 is not a status of this store" in listing
+    number = order.data["extOrderId"]
+    assert f">Order {number}</a>" in listing  # named as the merchant knows it, not by ids
+    assert f'href="{order.data["extOrderUrl"]}"' in listing  # the order in the store's admin
     detail = client.get(f"/exceptions/{item.exception_id}").text
+    assert f"<h1>Order {number} " in detail
     assert "&#34;order_status_id&#34;: 99" in detail
     assert f'href="/orders/{order.hub_id}"' in detail
 
@@ -337,6 +378,53 @@ def test_an_exception_is_shown_with_its_raw_record_and_resolved_by_hand(filled: 
     assert item.exception_id in client.get("/exceptions", params={"status": "resolved"}).text
     timeline = client.get(f"/orders/{order.hub_id}").text
     assert "Exception unknownStatus marked resolved by merchant@example.com" in timeline
+
+
+def test_exceptions_are_grouped_by_reason_and_a_group_is_retried_together(
+    filled: Filled,
+) -> None:
+    hub = filled.portal.hub
+    with hub.db.session() as session:
+        for product_id, name in ((9001, "Blue mug"), (9002, "Red mug")):
+            exception_store.raise_exception(
+                session,
+                integration_id=filled.integration_id,
+                flow=FlowName.PRODUCTS_PULL,
+                entity_type="product",
+                ext_entity_id=str(product_id),
+                exception_type="missingSku",
+                message="Product has no item number (SKU) in Cart.com",
+                raw={"id": product_id, "item_name": name, "item_number": ""},
+                now=hub.clock.now(),
+            )
+    client = filled.client
+    listing = client.get("/exceptions").text
+    group = listing.split("<strong>missingSku</strong> in Pull products from Cart.com", 1)[1]
+    group = group.split("</section>", 1)[0]
+    assert '<span class="count">2</span>' in group
+    assert "Retry all 2 of these" in group
+    assert ">Product #9001 (no SKU) — Blue mug</a>" in group
+    assert ">Product #9002 (no SKU) — Red mug</a>" in group
+    answer = post_form(
+        client,
+        "/exceptions/retry-flow",
+        {"integration": filled.integration_id, "flow": "products.pull"},
+        page="/exceptions",
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"].startswith("/jobs/")
+    for _ in range(100):  # the retry run works on a thread; its page says when it is done
+        job = client.get(answer.headers["location"]).text
+        if "job-done" in job or "job-failed" in job:
+            break
+        time.sleep(0.1)
+    assert "job-done" in job, job
+    with hub.db.read_session() as session:
+        still = exception_store.list_exceptions(
+            session, status=ExceptionStatus.OPEN, flow=FlowName.PRODUCTS_PULL
+        )
+    # The store holds no products 9001/9002: the retry found them gone and closed them.
+    assert {e.ext_entity_id for e in still} & {"9001", "9002"} == set()
 
 
 def test_the_integration_page_shows_the_shared_cartcom_call_budget(
@@ -364,3 +452,72 @@ def test_the_integration_page_shows_the_shared_cartcom_call_budget(
 def test_without_a_shared_budget_the_page_says_nothing_of_it(filled: Filled) -> None:
     page = filled.client.get(f"/integrations/{filled.integration_id}").text
     assert "Cart.com calls" not in page
+
+
+def test_settings_are_changed_on_their_page_and_kept_in_its_history(filled: Filled) -> None:
+    client = filled.client
+    page = f"/integrations/{filled.integration_id}/settings"
+    assert f'href="{page}"' in client.get(f"/integrations/{filled.integration_id}").text
+    shown = client.get(page).text
+    assert '<option value="own" selected>own (default)</option>' in shown
+
+    bad = post_form(client, page, {"productsDefaultStatusId": "abc"}, page=page)
+    assert bad.status_code == 400
+    assert "productsDefaultStatusId: must be a Cart.com id" in bad.text
+
+    done = post_form(
+        client,
+        page,
+        {"productsPushCatalogs": "shared", "productsDefaultStatusId": "2"},
+        page=page,
+    )
+    assert done.status_code == 303
+    after = client.get(page).text
+    assert "Changed productsPushCatalogs: (not set) → shared" in after
+    assert 'productsDefaultStatusId: (not set) → 2 <span class="muted">by portal</span>' in after
+    post_form(
+        client, page, {"productsPushCatalogs": "own", "productsDefaultStatusId": ""}, page=page
+    )
+    with filled.portal.hub.db.read_session() as session:
+        integration = integration_store.get_integration(session, filled.integration_id)
+    assert integration is not None
+    assert integration.settings.get("productsPushCatalogs") == "own"
+    assert "productsDefaultStatusId" not in integration.settings
+
+
+def test_the_runs_page_pages_through_every_run(portal: Portal) -> None:
+    hub = portal.hub
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    with hub.db.session() as session:
+        integration = integration_store.create_integration(
+            session,
+            name="Paged store",
+            api_url="http://127.0.0.1:9",
+            api_token="token-0000",
+            box=hub.box,
+            now=base,
+        )
+        ids = [
+            run_store.start_run(
+                session,
+                integration_id=integration.integration_id,
+                flow=FlowName.ORDERS_PULL,
+                trigger=f"t{minute:03d}",
+                now=base + timedelta(minutes=minute),
+            )
+            for minute in range(RUNS_PER_PAGE + 5)
+        ]
+    client = portal.signed_in()
+    first = client.get("/runs").text
+    assert len(rows(first)) == RUNS_PER_PAGE
+    assert f"<td>t{RUNS_PER_PAGE + 4:03d}</td>" in first  # the newest first
+    assert 'href="/runs?page=2" rel="next"' in first
+    assert 'rel="prev"' not in first
+    second = client.get("/runs", params={"page": "2"}).text
+    triggers = [re.findall(r"<td>(t\d+)</td>", r)[0] for r in rows(second)]
+    assert triggers == [f"t{minute:03d}" for minute in range(4, -1, -1)]
+    assert 'rel="next"' not in second
+    assert 'href="/runs?page=1" rel="prev"' in second
+    filtered = client.get("/runs", params={"flow": "orders.pull"}).text
+    assert 'href="/runs?page=2&amp;flow=orders.pull" rel="next"' in filtered
+    assert len(ids) == RUNS_PER_PAGE + 5

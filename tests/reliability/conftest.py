@@ -81,15 +81,18 @@ def new_world(
     sandbox: Sandbox,
     *,
     pulls: tuple[FlowName, ...],
+    token: str | None = None,
 ) -> Iterator[World]:
-    """A hub on a fresh SQLite copy, connected to `sandbox`, with `pulls` on and run once."""
+    """A hub on a fresh SQLite copy, connected to `sandbox` (with `token`, else the full-scope
+    one), with `pulls` on and run once."""
     path = tmp_path / "hub.db"
     shutil.copyfile(sqlite_template, path)
     database = Database.from_url(f"sqlite:///{path}", migrate=False)
     settings = Settings(home=tmp_path, database_url="unused://", secret_key=KEY)
     hub = Hub(settings=settings, db=database, box=SecretBox(KEY), registry=default_registry())
     http = httpx.Client(transport=SandboxTransport(sandbox.app))
-    added = add_integration(hub, api_url=STORE_URL, api_key=sandbox.full_token, http=http)
+    key = token or sandbox.full_token
+    added = add_integration(hub, api_url=STORE_URL, api_key=key, http=http)
     assert added.report.connected, added.report.summary
     world = World(hub, sandbox, added.integration.integration_id, http)
     for flow in pulls:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.responses import JSONResponse
 
+from orderhub.api.alerts import alerts_router
 from orderhub.api.auth import auth_dependencies
 from orderhub.api.envelopes import error
 from orderhub.api.errors import install_error_handlers
@@ -88,6 +89,7 @@ def create_app(
     app.include_router(integrations_router(state, auth.read, auth.write), prefix=API_PREFIX)
     app.include_router(shipping_methods_router(state, auth.read, auth.write), prefix=API_PREFIX)
     app.include_router(operations_router(state, auth.read, auth.write), prefix=API_PREFIX)
+    app.include_router(alerts_router(state, auth.read), prefix=API_PREFIX)
     app.include_router(verifications_router(state, auth.read, auth.write), prefix=API_PREFIX)
 
     @app.get(API_PREFIX, include_in_schema=False)

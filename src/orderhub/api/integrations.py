@@ -33,6 +33,7 @@ from orderhub.api.params import Page, page_params
 from orderhub.api.present import integration_wire
 from orderhub.api.state import ApiState
 from orderhub.domain import ConnectionReport, FlowName, Integration, IntegrationStatus
+from orderhub.services.integration_settings import change_settings
 from orderhub.services.integrations import (
     ConnectionFailed,
     add_integration,
@@ -93,9 +94,19 @@ class FlowChange(_Body):
 
 
 class IntegrationUpdate(_Body):
-    """Switch flows on or off: `{"flows": {"orders.pull": {"enabled": true}}}`."""
+    """Switch flows on or off: `{"flows": {"orders.pull": {"enabled": true}}}`; change settings:
+    `{"settings": {"productsPushCatalogs": "shared"}}` (null resets one to its default)."""
 
     flows: dict[FlowName, FlowChange] = Field(default_factory=dict)
+    settings: dict[str, str | int | None] = Field(
+        default_factory=dict,
+        max_length=50,
+        description=(
+            "Settings to change, checked before any is stored: productsPushCatalogs "
+            "(own|shared), productsDefaultStatusId, productsDefaultCategoryId. Each change is "
+            "kept in the integration's history."
+        ),
+    )
 
 
 class SyncBody(_Body):
@@ -184,7 +195,7 @@ def integrations_router(
 
     @router.put(
         "/integrations/{integration_id}",
-        summary="Switch flows on or off, backfill from a time, change a flow's interval",
+        summary="Switch flows on or off, backfill from a time, change intervals and settings",
         dependencies=[Depends(write)],
         response_model=entity_envelope("integration", Integration, title="IntegrationUpdated"),
         responses=_ERRORS,
@@ -194,6 +205,13 @@ def integrations_router(
         available = hub.registry.available(integration.connector)
         for flow, change in body.flows.items():  # refuse the whole change before doing any
             _check_flow_change(flow, change, available)
+        if body.settings:  # all checked before any is stored; a bad one is a 422
+            change_settings(
+                hub,
+                integration_id,
+                {k: None if v is None else str(v) for k, v in body.settings.items()},
+                actor="api",
+            )
         for flow, change in body.flows.items():
             _apply_flow_change(state, integration_id, flow, change)
         return one("integration", integration_wire(hub, _require(state, integration_id)))

@@ -12,6 +12,7 @@ from orderhub.cli.help import HelpGroup
 from orderhub.cli.output import err_console, shown
 
 __all__ = [
+    "alerts_app",
     "app",
     "command_group",
     "db_app",
@@ -71,6 +72,7 @@ fulfillments_app = command_group("Fulfillments of orders.")
 runs_app = command_group("Flow run history.")
 exceptions_app = command_group("Per-record sync exceptions, and retrying them.")
 db_app = command_group("The hub's database.")
+alerts_app = command_group("Alert incidents, and a test message to the alert channels.")
 
 
 def _print_version(wanted: bool) -> None:
@@ -103,3 +105,4 @@ app.add_typer(fulfillments_app, name="fulfillments")
 app.add_typer(runs_app, name="runs")
 app.add_typer(exceptions_app, name="exceptions")
 app.add_typer(db_app, name="db")
+app.add_typer(alerts_app, name="alerts")

@@ -1,4 +1,9 @@
-"""`orderhub demo`: a simulated Cart.com store, one integration with every flow on, live orders.
+"""`orderhub demo`: a simulated Cart.com store, one integration with every flow on, live activity.
+
+Both sides move: the simulated store places and changes orders, and the hub side plays the
+merchant's warehouse (`services.demo_activity`): hub stock for the store's SKUs from the start,
+stock counts and shipments now and then, which inventory.push and fulfillments.push carry to the
+store. So all six flows have something to do.
 
 The demo uses webhooks out of the box: its hub's public URL is its own loopback URL, which the
 simulated store (on the same machine) can reach, so a new order in the store is in the hub
@@ -6,6 +11,7 @@ within a second or two instead of at the next poll."""
 
 from __future__ import annotations
 
+import random
 import signal
 import threading
 import time
@@ -20,7 +26,9 @@ from orderhub.cli.output import console, err_console, shown
 from orderhub.errors import UsageError
 
 if TYPE_CHECKING:
+    from orderhub.connectors.cartcom.sandbox import Sandbox
     from orderhub.hub import Hub
+    from orderhub.services.demo_activity import HubActivity
     from orderhub.settings import Settings
 
 __all__ = ["demo"]
@@ -57,14 +65,18 @@ def demo(
     ] = "gold",
 ) -> None:
     """Run the hub against a simulated Cart.com store, with live orders, on loopback."""
+    from orderhub.alerts import alert_ticker
     from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
     from orderhub.connectors.cartcom.sandbox.live import start_live_activity
     from orderhub.connectors.cartcom.sandbox.ratelimit import PLAN_LIMITS
     from orderhub.engine import EmbeddedScheduler
+    from orderhub.engine.scheduler import chain_ticks
     from orderhub.hub import build_hub
+    from orderhub.monitor.app import enable_metrics
     from orderhub.portal import demo_sign_in_link
     from orderhub.services.apikeys import create_api_key
     from orderhub.services.daily_verification import verify_ticker
+    from orderhub.services.demo_activity import HubActivity
     from orderhub.serving import serve_in_thread
     from orderhub.settings import Settings
     from orderhub.web import create_web_app
@@ -74,6 +86,7 @@ def demo(
     settings = Settings.from_env()
     _start_fresh(settings)
     hub = build_hub(settings)
+    enable_metrics(hub)  # before the runner: its runs and calls are counted
     sandbox = Sandbox(SandboxConfig(seed=seed, orders=orders, plan=plan))
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -81,7 +94,9 @@ def demo(
         with serve_sandbox(sandbox, host="127.0.0.1", port=sandbox_port) as store:
             runner = hub.runner()
             daily = verify_ticker(hub, runner)
-            scheduler = EmbeddedScheduler(runner, hub.db, tick_seconds=1.0, on_tick=daily)
+            scheduler = EmbeddedScheduler(
+                runner, hub.db, tick_seconds=1.0, on_tick=chain_ticks(daily, alert_ticker(hub))
+            )
             with serve_in_thread(create_web_app(hub, scheduler=scheduler), port=port) as web:
                 # Served first, so the store's webhooks have somewhere to go when the flows
                 # are switched on (which subscribes them).
@@ -108,11 +123,20 @@ def demo(
                     markup=False,
                     soft_wrap=True,
                 )
+                activity = HubActivity(hub, random.Random(f"{seed}:hub-activity"))
+                differing = activity.seed_stock(_store_stock(sandbox))
+                console.print(
+                    f"Hub stock for {len(activity.skus)} SKUs ({len(differing)} differ from the "
+                    "store's); a stock count or a shipment every few seconds. Ctrl-C stops.",
+                    markup=False,
+                )
                 live = start_live_activity(sandbox, orders_per_minute=orders_per_minute, stop=stop)
+                warehouse = _start_hub_activity(activity, 120.0 / orders_per_minute, stop)
                 scheduler.start()
                 _wait(stop, for_seconds)
                 stop.set()
                 live.join(timeout=10)
+                warehouse.join(timeout=10)
                 scheduler.stop()
                 if daily is not None:
                     daily.join(timeout=30.0)
@@ -174,6 +198,45 @@ def _connect(hub: Hub, store_url: str, token: str) -> str:
             # The demo backfills the sandbox's whole seeded history so there is something to see.
             enable_flow(hub, integration_id, flow, since=since)
     return integration_id
+
+
+def _store_stock(sandbox: Sandbox) -> dict[str, int]:
+    """The store's on-hand quantity of each SKU that keeps stock (product or variant rows).
+
+    Read from the simulated store itself, before its live activity starts: the figures a
+    merchant's warehouse would hold for the same goods.
+    """
+    stock: dict[str, int] = {}
+    products = sandbox.store.table("products")
+    for row in products.iter_rows():
+        if not products.get(row, "use_variant_inventory"):
+            sku = products.get(row, "item_number")
+            if sku:
+                stock[str(sku)] = int(products.get(row, "quantity_on_hand") or 0)
+    variants = sandbox.store.table("variant_inventory")
+    for row in variants.iter_rows():
+        sku = variants.get(row, "item_number")
+        if sku:
+            stock[str(sku)] = int(variants.get(row, "inventory") or 0)
+    return stock
+
+
+def _start_hub_activity(
+    activity: HubActivity, interval: float, stop: threading.Event
+) -> threading.Thread:
+    """The warehouse's pace: one change every `interval` seconds on average, until `stop`."""
+    from orderhub.errors import HubError
+
+    def run() -> None:
+        while not stop.wait(activity.rng.expovariate(1.0 / interval)):
+            try:
+                activity.step()
+            except HubError as problem:  # e.g. the database busy for too long: next time
+                err_console.print(shown(f"Demo warehouse: {problem}"))
+
+    thread = threading.Thread(target=run, name="demo-hub-activity", daemon=True)
+    thread.start()
+    return thread
 
 
 def _wait(stop: threading.Event, for_seconds: float | None) -> None:

@@ -14,6 +14,7 @@ import os
 import sys
 
 from orderhub.cli import (  # noqa: F401  (importing registers the commands)
+    alerts_cmd,
     apikeys_cmd,
     db_cmd,
     demo_cmd,
@@ -26,6 +27,7 @@ from orderhub.cli import (  # noqa: F401  (importing registers the commands)
     products_cmd,
     sandbox_cmd,
     serve_cmd,
+    settings_cmd,
     shipping_methods_cmd,
     sync_cmd,
     verify_cmd,

@@ -49,6 +49,10 @@ def sandbox_command(
         False, help="Keep placing and changing orders and products (in every store)."
     ),
     cache_ttl: float = typer.Option(30.0, help="GET cache TTL in seconds (0 disables)."),
+    timezone: str = typer.Option(
+        "America/Chicago",
+        help="The store's time zone (IANA name): its timestamps carry this zone's offsets.",
+    ),
     stores: int = typer.Option(
         1,
         min=1,
@@ -75,9 +79,14 @@ def sandbox_command(
     from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, run_sandbox
     from orderhub.connectors.cartcom.sandbox.live import start_live_activity
     from orderhub.connectors.cartcom.sandbox.ratelimit import PLAN_LIMITS
+    from orderhub.connectors.cartcom.sandbox.store_time import StoreTime
 
     if plan not in PLAN_LIMITS:
         raise typer.BadParameter(f"one of {', '.join(PLAN_LIMITS)}", param_hint="--plan")
+    try:
+        StoreTime(timezone)
+    except ValueError as problem:
+        raise typer.BadParameter(str(problem), param_hint="--timezone") from None
     sandboxes = [
         Sandbox(
             SandboxConfig(
@@ -87,6 +96,7 @@ def sandbox_command(
                 plan=plan,
                 token=token,
                 cache_ttl_seconds=cache_ttl,
+                timezone=timezone,
             )
         )
         for i in range(stores)

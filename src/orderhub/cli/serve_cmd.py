@@ -40,11 +40,14 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the portal, the REST API and the webhook receiver, and run the enabled flows."""
+    from orderhub.alerts import alert_ticker
     from orderhub.connectors.cartcom.webhook_events import HOOK_PATH
     from orderhub.engine import EmbeddedScheduler
     from orderhub.engine.distributed import libpq_conninfo
+    from orderhub.engine.scheduler import chain_ticks
     from orderhub.hooks import QueueWake
     from orderhub.hub import build_hub
+    from orderhub.monitor.app import enable_metrics
     from orderhub.portal import setup_link
     from orderhub.services.daily_verification import verify_ticker
     from orderhub.services.webhooks import POLLING_ONLY
@@ -65,9 +68,16 @@ def serve(
         )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    enable_metrics(hub)  # before the runner: its runs and calls are counted
     runner = hub.runner()
     daily = None if no_scheduler else verify_ticker(hub, runner)
-    scheduler = None if no_scheduler else EmbeddedScheduler(runner, hub.db, on_tick=daily)
+    # Front ends without a scheduler leave the alerts' look to the workers.
+    alerts = None if no_scheduler else alert_ticker(hub)
+    scheduler = (
+        None
+        if no_scheduler
+        else EmbeddedScheduler(runner, hub.db, on_tick=chain_ticks(daily, alerts))
+    )
     waker = None
     if scheduler is None and hub.db.engine.dialect.name == "postgresql":
         waker = QueueWake(libpq_conninfo(hub.settings.database_url))
@@ -98,6 +108,8 @@ def serve(
             scheduler.stop()
         if daily is not None:
             daily.join(timeout=30.0)  # a verification in progress stops at its next page
+        if alerts is not None:
+            alerts.join(timeout=15.0)  # a message being sent (a channel times out at 10 s)
         if waker is not None:
             waker.close()
         hub.close()

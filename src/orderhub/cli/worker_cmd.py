@@ -50,12 +50,25 @@ def worker(
             help="Seconds without heartbeat after which a worker's jobs are given up.",
         ),
     ] = STALLED_AFTER_SECONDS,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            "--metrics-port",
+            min=0,
+            max=65535,
+            help="Serve /metrics, /healthz and /readyz on this port (default: none).",
+        ),
+    ] = None,
+    metrics_host: Annotated[
+        str, typer.Option("--metrics-host", help="Address for --metrics-port.")
+    ] = "127.0.0.1",
 ) -> None:
     """Run the enabled flows of every integration, sharing the work with the other workers."""
     import asyncio
     import logging
     import socket
 
+    from orderhub.alerts import alert_ticker
     from orderhub.engine.distributed import (
         DistributedOptions,
         build_procrastinate_app,
@@ -63,7 +76,9 @@ def worker(
         libpq_conninfo,
     )
     from orderhub.hub import build_hub
+    from orderhub.monitor.app import create_monitor_app, enable_metrics
     from orderhub.services.daily_verification import daily_verifications
+    from orderhub.serving import serve_in_thread
     from orderhub.settings import Settings
 
     settings = Settings.from_env()
@@ -79,6 +94,7 @@ def worker(
     hub = build_hub(settings, migrate=False)
     stop = threading.Event()
     try:
+        enable_metrics(hub)  # before the runner: its runs and calls are counted
         runner = hub.runner()
         queue = build_procrastinate_app(
             conninfo,
@@ -90,8 +106,25 @@ def worker(
             verifications=daily_verifications(hub, runner),
         )
         name = f"{socket.gethostname()}:{os.getpid()}"
-        err_console.print(f"Worker {name} running (concurrency {concurrency}).", markup=False)
-        asyncio.run(_work(queue, runner, stop, name=name, concurrency=concurrency))
+        with contextlib.ExitStack() as serving:
+            if metrics_port is not None:
+                monitor = create_monitor_app(hub, queue_conninfo=conninfo)
+                served = serving.enter_context(
+                    serve_in_thread(monitor, host=metrics_host, port=metrics_port)
+                )
+                err_console.print(f"Metrics at {served.url}/metrics", markup=False)
+            alerts = alert_ticker(hub)
+            if alerts is not None:
+                # Every worker looks; the alerts lease lets one at a time evaluate and send.
+                looker = threading.Thread(
+                    target=alerts.run_until, args=(stop,), name="orderhub-alerts", daemon=True
+                )
+                looker.start()
+                serving.callback(alerts.join, 15.0)  # callbacks run last first:
+                serving.callback(looker.join, 15.0)
+                serving.callback(stop.set)  # stop the loop, then wait for it
+            err_console.print(f"Worker {name} running (concurrency {concurrency}).", markup=False)
+            asyncio.run(_work(queue, runner, stop, name=name, concurrency=concurrency))
         err_console.print(f"Worker {name} stopped.", markup=False)
     finally:
         hub.close()

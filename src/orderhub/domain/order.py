@@ -45,6 +45,23 @@ class OrderStatus(StrEnum):
     REFUNDED = "refunded"
     CLOSED = "closed"
 
+    @property
+    def words(self) -> str:
+        """The status as a merchant reads it ("Ready for fulfillment"), not as the API spells it."""
+        return _ORDER_STATUS_WORDS[self]
+
+
+_ORDER_STATUS_WORDS: dict[OrderStatus, str] = {
+    OrderStatus.NEW: "New",
+    OrderStatus.ON_HOLD: "On hold",
+    OrderStatus.READY_FOR_FULFILLMENT: "Ready for fulfillment",
+    OrderStatus.PARTIAL_FULFILLMENT: "Partly fulfilled",
+    OrderStatus.FULFILLED: "Fulfilled",
+    OrderStatus.CANCELED: "Canceled",
+    OrderStatus.REFUNDED: "Refunded",
+    OrderStatus.CLOSED: "Closed",
+}
+
 
 class PaymentStatus(StrEnum):
     PAID = "paid"

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 from sqlalchemy.orm import Session
@@ -40,6 +40,9 @@ from orderhub.store.records import (
     upsert_record,
     upsert_records,
 )
+
+if TYPE_CHECKING:
+    from orderhub.monitor.metrics import HubMetrics
 
 __all__ = ["FlowContext", "LeaseHandle", "PlannedChange", "ProgressCallback"]
 
@@ -127,6 +130,9 @@ class FlowContext:
     """The writes a dry run would have made, in order (`plan`; `upsert` adds its own)."""
     reference: ReferenceCache = field(default_factory=ReferenceCache, repr=False)
     """Reference data of the stores (statuses, option groups), shared by the runner's runs."""
+    metrics: HubMetrics | None = field(default=None, repr=False)
+    """This process's counters (`orderhub.monitor.metrics`): a connector counts its calls
+    there; None: nothing is counted."""
     failures: FailureStreak = field(default_factory=FailureStreak, repr=False)
     """Whether a record's failure is the record's or the store's (engine/record_failures.py):
     a flow calls `failures.failed(key, error)` where one record's call failed, and

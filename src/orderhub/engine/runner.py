@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy.orm import Session
@@ -70,6 +71,9 @@ from orderhub.store import leases as store_leases
 from orderhub.store import runs as store_runs
 from orderhub.store.database import Database
 
+if TYPE_CHECKING:
+    from orderhub.monitor.metrics import HubMetrics
+
 __all__ = [
     "ABANDONED_MESSAGE",
     "DRY_RUN_TRIGGER",
@@ -112,6 +116,7 @@ class FlowRunner:
         lease_ttl_seconds: float = 120.0,
         http_factory: Callable[[Integration], httpx.Client] | None = None,
         share_call_budgets: bool | None = None,
+        metrics: HubMetrics | None = None,
     ) -> None:
         """`http_factory` builds the client a run's connector uses; the runner never closes it.
 
@@ -133,6 +138,7 @@ class FlowRunner:
             if share_call_budgets is None
             else share_call_budgets
         )
+        self._metrics = metrics
         self._reference = ReferenceCache(self._clock)
         self._active: set[FlowContext] = set()
         self._active_lock = threading.Lock()
@@ -394,6 +400,7 @@ class FlowRunner:
                 share_call_budgets=self._share_call_budgets,
                 dry_run=dry_run,
                 reference=self._reference,
+                metrics=self._metrics,
             )
             with self._active_lock:
                 self._active.add(ctx)
@@ -492,6 +499,8 @@ class FlowRunner:
         if run is None:  # pragma: no cover - the row was written above in this process
             raise RuntimeError(f"run {run_id} vanished")
         log.info("run %s: %s %s %s", run_id, integration_id, flow.value, run.status.value)
+        if self._metrics is not None and not dry_run:
+            self._metrics.run_finished(run)
         return run
 
 

@@ -32,11 +32,28 @@ from orderhub.engine.runner import FlowRunner
 from orderhub.store import integrations as store_integrations
 from orderhub.store.database import Database
 
-__all__ = ["EmbeddedScheduler"]
+__all__ = ["EmbeddedScheduler", "chain_ticks"]
 
 log = logging.getLogger(__name__)
 
 _Key = tuple[str, FlowName]
+TickHook = Callable[[threading.Event], None]
+
+
+def chain_ticks(*hooks: TickHook | None) -> TickHook | None:
+    """One `on_tick` that calls each hook given (the daily verification, the alerts' look)."""
+    present = [hook for hook in hooks if hook is not None]
+    if not present:
+        return None
+
+    def tick(stop: threading.Event) -> None:
+        for hook in present:
+            try:
+                hook(stop)
+            except Exception:  # one hook's trouble must not starve the others
+                log.exception("scheduler tick hook failed")
+
+    return tick
 
 
 class EmbeddedScheduler:

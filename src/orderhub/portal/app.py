@@ -19,11 +19,14 @@ from orderhub.portal.jobs import JobBoard
 from orderhub.portal.ratelimit import SignInLimiter
 from orderhub.portal.sessions import SessionMiddleware
 from orderhub.portal.tokens import Signer, derive_key
+from orderhub.portal.views_alerts import alert_routes
 from orderhub.portal.views_apikeys import apikey_routes
 from orderhub.portal.views_auth import auth_routes
+from orderhub.portal.views_dashboard import dashboard_routes
 from orderhub.portal.views_integrations import integration_routes
 from orderhub.portal.views_ops import ops_routes
 from orderhub.portal.views_records import record_routes
+from orderhub.portal.views_settings import settings_routes
 from orderhub.portal.views_verify import verify_routes
 from orderhub.services.sync import Waker
 
@@ -46,9 +49,12 @@ def create_portal_app(
         limiter=limiter or SignInLimiter(hub.db, now=hub.clock.now),
     )
     routes = [
+        *dashboard_routes(ctx),
         *ops_routes(ctx),
+        *alert_routes(ctx),
         *auth_routes(ctx),
         *integration_routes(ctx),
+        *settings_routes(ctx),
         *verify_routes(ctx),
         *record_routes(ctx),
         *apikey_routes(ctx),

@@ -144,6 +144,17 @@ class JobBoard:
         self._start(job, work, nothing_message=None)
         return job
 
+    def retry_flow(self, integration_id: str, flow: FlowName, *, title: str, back_url: str) -> Job:
+        """One retry run of a flow: it fetches again every record with an open exception."""
+        job = self._new(title, integration_id, flow, "thread", back_url, kind="retry")
+        self._start(
+            job,
+            lambda _progress: [
+                self._runner.run_flow(integration_id, flow, trigger="retry", require_enabled=False)
+            ],
+        )
+        return job
+
     def retry_all(self, *, title: str, back_url: str) -> Job:
         job = self._new(title, None, None, "thread", back_url)
         self._start(job, lambda _progress: self._runner.retry_all())

@@ -1,86 +1,29 @@
-"""The dashboard, exceptions (retry, resolve), run history and the progress page of long work."""
+"""Exceptions (retry, resolve), run history and the progress page of long work."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from sqlalchemy.orm import Session
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from orderhub.domain import ExceptionStatus, FlowName, SyncException
+from orderhub.domain import ExceptionStatus, FlowName
 from orderhub.portal.context import PortalContext
-from orderhub.portal.queries import flow_stats
+from orderhub.services.exception_views import exception_groups, exception_view
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
 from orderhub.store import runs as run_store
 from orderhub.store.records import (
-    EntityKind,
     Origin,
-    StoredRecord,
     add_timeline_note,
-    count_records,
-    get_record_by_ext,
 )
 
-__all__ = ["ops_routes"]
+__all__ = ["RUNS_PER_PAGE", "ops_routes"]
 
-
-def _record_of(session: Session, item: SyncException) -> StoredRecord | None:
-    """The hub record an exception is about, when the hub holds one."""
-    if item.entity_type not in {kind.value for kind in EntityKind}:
-        return None
-    return get_record_by_ext(
-        session, EntityKind(item.entity_type), item.integration, item.ext_entity_id
-    )
+RUNS_PER_PAGE = 100
 
 
 def ops_routes(ctx: PortalContext) -> list[Route]:
     hub = ctx.hub
-
-    async def dashboard(request: Request) -> Response:
-        now = hub.clock.now()
-        with hub.db.read_session() as session:
-            integrations = integration_store.list_integrations(session)
-            day = flow_stats(session, since=now - timedelta(hours=24))
-            hour = flow_stats(session, since=now - timedelta(hours=1))
-            open_exceptions = len(
-                exception_store.list_exceptions(session, status=ExceptionStatus.OPEN, limit=1000)
-            )
-            totals = {
-                kind.value: count_records(session, kind)
-                for kind in (EntityKind.ORDER, EntityKind.PRODUCT, EntityKind.FULFILLMENT)
-            }
-        stats = {(s.integration_id, s.flow): s for s in day}
-        budget = {
-            integration.integration_id: {
-                "day": sum(
-                    s.api_calls for s in day if s.integration_id == integration.integration_id
-                ),
-                "hour": sum(
-                    s.api_calls for s in hour if s.integration_id == integration.integration_id
-                ),
-                "waited": sum(
-                    s.rate_limit_wait_seconds
-                    for s in day
-                    if s.integration_id == integration.integration_id
-                ),
-            }
-            for integration in integrations
-        }
-        return ctx.render(
-            request,
-            "dashboard.html",
-            {
-                "integrations": integrations,
-                "stats": stats,
-                "budget": budget,
-                "open_exceptions": open_exceptions,
-                "totals": totals,
-                "available": hub.registry.available("cartcom"),
-            },
-        )
 
     async def exceptions(request: Request) -> Response:
         wanted = request.query_params.get("status", "open")
@@ -88,10 +31,11 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
         with hub.db.read_session() as session:
             items = exception_store.list_exceptions(session, status=status, limit=500)
             names = {i.integration_id: i.name for i in integration_store.list_integrations(session)}
+            groups = exception_groups(session, items)
         return ctx.render(
             request,
             "exceptions/list.html",
-            {"items": items, "status": status.value, "names": names},
+            {"groups": groups, "count": len(items), "status": status.value, "names": names},
         )
 
     async def exception_detail(request: Request) -> Response:
@@ -99,8 +43,10 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
             item = exception_store.get_exception(session, request.path_params["exception_id"])
             if item is None:
                 return ctx.not_found(request, "That exception")
-            record = _record_of(session, item)
-        return ctx.render(request, "exceptions/detail.html", {"item": item, "record": record})
+            view = exception_view(session, item)
+        return ctx.render(
+            request, "exceptions/detail.html", {"item": item, "view": view, "record": view.record}
+        )
 
     async def retry_one(request: Request) -> Response:
         exception_id = request.path_params["exception_id"]
@@ -115,13 +61,28 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
         job = ctx.jobs.retry_all(title="Retry all open exceptions", back_url="/exceptions")
         return ctx.redirect(f"/jobs/{job.job_id}")
 
+    async def retry_group(request: Request) -> Response:
+        form = await request.form()
+        integration_id = str(form.get("integration", ""))
+        try:
+            flow = FlowName(str(form.get("flow", "")))
+        except ValueError:
+            return ctx.not_found(request, "That flow")
+        job = ctx.jobs.retry_flow(
+            integration_id,
+            flow,
+            title=f"Retry the open exceptions of {flow.label}",
+            back_url="/exceptions",
+        )
+        return ctx.redirect(f"/jobs/{job.job_id}")
+
     async def resolve(request: Request) -> Response:
         exception_id = request.path_params["exception_id"]
         now = hub.clock.now()
         with hub.db.session() as session:
             item = exception_store.get_exception(session, exception_id)
             done = exception_store.resolve_exception(session, exception_id, now=now)
-            record = _record_of(session, item) if done and item is not None else None
+            record = exception_view(session, item).record if done and item is not None else None
             if record is not None and item is not None:
                 who = request.state.user.email if request.state.user else "someone"
                 add_timeline_note(
@@ -147,11 +108,21 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
             )
         except ValueError:
             flow = None
+        try:
+            page = max(1, min(int(request.query_params.get("page", "1")), 100_000))
+        except ValueError:
+            page = 1
         with hub.db.read_session() as session:
             items = run_store.list_runs(
-                session, integration_id=integration_id, flow=flow, limit=200
+                session,
+                integration_id=integration_id,
+                flow=flow,
+                limit=RUNS_PER_PAGE + 1,  # one more: is there an older page?
+                offset=(page - 1) * RUNS_PER_PAGE,
             )
             integrations = integration_store.list_integrations(session)
+        older = len(items) > RUNS_PER_PAGE
+        items = items[:RUNS_PER_PAGE]
         return ctx.render(
             request,
             "runs.html",
@@ -164,6 +135,8 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
                     "integration": integration_id or "",
                     "flow": flow.value if flow else "",
                 },
+                "page": page,
+                "older": older,
             },
         )
 
@@ -175,15 +148,11 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
             )
         return ctx.render(request, "job.html", {"view": view, "job": view.job})
 
-    async def health(request: Request) -> Response:
-        return JSONResponse({"success": True, "code": 200, "status": "ok"})
-
     post = ("POST",)
     return [
-        ctx.route("/", dashboard),
-        ctx.route("/healthz", health, public=True),
         ctx.route("/exceptions", exceptions),
         ctx.route("/exceptions/retry-all", retry_all, methods=post),
+        ctx.route("/exceptions/retry-flow", retry_group, methods=post),
         ctx.route("/exceptions/{exception_id:str}", exception_detail),
         ctx.route("/exceptions/{exception_id:str}/retry", retry_one, methods=post),
         ctx.route("/exceptions/{exception_id:str}/resolve", resolve, methods=post),

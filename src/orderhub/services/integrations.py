@@ -34,7 +34,7 @@ from orderhub.domain.bounds import InvalidValue, Name, check
 from orderhub.errors import NotFoundError, UsageError
 from orderhub.hub import Hub
 from orderhub.secrets import SecretDecryptError
-from orderhub.services.cartcom import call_budget
+from orderhub.services.cartcom import call_budget, call_counter
 from orderhub.services.webhooks import sync_subscriptions, unsubscribe_all
 from orderhub.store import integrations as store
 
@@ -145,6 +145,7 @@ def retest_integration(
         http=http,
         clock=hub.clock,
         limiter=call_budget(hub, integration.api_url),
+        on_call=call_counter(hub, integration.api_url),
     )
     with hub.db.session() as session:
         integration = _apply_report(session, integration_id, report, hub.clock.now())
@@ -236,7 +237,12 @@ def _given_name(name: str | None) -> str | None:
 
 def _test(hub: Hub, api_url: str, api_key: str, http: httpx.Client | None) -> ConnectionReport:
     report = check_connection(
-        api_url, api_key, http=http, clock=hub.clock, limiter=call_budget(hub, api_url)
+        api_url,
+        api_key,
+        http=http,
+        clock=hub.clock,
+        limiter=call_budget(hub, api_url),
+        on_call=call_counter(hub, api_url),
     )
     if not report.connected:
         raise ConnectionFailed(report)

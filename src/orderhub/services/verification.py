@@ -27,11 +27,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from orderhub.clock import Clock, Sleep
+from orderhub.connectors.cartcom.ratelimit import store_key
 from orderhub.connectors.cartcom.verify import (
     CHECKS,
     READS_EVERYTHING,
@@ -69,6 +70,9 @@ from orderhub.store import leases as store_leases
 from orderhub.store import verifications as store_verifications
 from orderhub.store.database import Database
 from orderhub.store.verifications import VerificationCounts
+
+if TYPE_CHECKING:
+    from orderhub.monitor.metrics import HubMetrics
 
 __all__ = [
     "VERIFY_LEASE",
@@ -136,6 +140,8 @@ class Verifier:
     busy_tries: int = 6
     """How often the re-fetch run is tried while a run of the flow holds its lease."""
     busy_wait_seconds: float = 5.0
+    metrics: HubMetrics | None = None
+    """This process's counters: a check's Cart.com calls are counted there too."""
 
     @classmethod
     def for_hub(
@@ -155,6 +161,7 @@ class Verifier:
             share_call_budgets=hub.shares_call_budgets,
             http_factory=http_factory,
             sleep=sleep or time.sleep,
+            metrics=hub.metrics,
         )
 
     def verify(
@@ -261,6 +268,11 @@ class Verifier:
                 sleep=self.sleep,
                 share_call_budgets=self.share_call_budgets,
                 http=http,
+                on_call=(
+                    self.metrics.call_observer("cartcom", store_key(integration.api_url))
+                    if self.metrics is not None
+                    else None
+                ),
             ) as client:
                 try:
                     found = CHECKS[flow](client, StoreHoldings(self.db, integration_id), window)

@@ -35,13 +35,14 @@ __all__ = [
     "alembic_config",
     "make_engine",
     "normalize_url",
+    "schema_revision",
     "upgrade",
 ]
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 """Where the Alembic environment and revision scripts live (shipped inside the package)."""
 
-HEAD_REVISION = "0011"
+HEAD_REVISION = "0012"
 """The newest revision in `migrations/versions` (a test checks it: a new migration bumps it).
 
 A database already there is not handed to Alembic at all: importing Alembic and reading the
@@ -133,7 +134,7 @@ def upgrade(engine: Engine) -> None:
     workers starting at once); on SQLite `BEGIN IMMEDIATE` already does. A schema already at
     `HEAD_REVISION` is left as it is after one read, without a write lock or Alembic.
     """
-    if _revision(engine) == HEAD_REVISION:
+    if schema_revision(engine) == HEAD_REVISION:
         return
     from alembic import command
 
@@ -145,7 +146,7 @@ def upgrade(engine: Engine) -> None:
         command.upgrade(alembic_config(connection), "head")
 
 
-def _revision(engine: Engine) -> str | None:
+def schema_revision(engine: Engine) -> str | None:
     """The schema's revision as Alembic records it; None for a database Alembic never ran on."""
     with engine.execution_options(**{_READ_ONLY: True}).connect() as connection:
         if not inspect(connection).has_table("alembic_version"):

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, text, update
+from sqlalchemy import ColumnElement, func, select, text, update
 from sqlalchemy.orm import Session
 
 from orderhub.domain import ExceptionStatus, FlowName, SyncException
@@ -25,6 +25,7 @@ from orderhub.store.dialect import dialect_insert, rowcount, utc
 from orderhub.store.tables import ExceptionRow
 
 __all__ = [
+    "count_exceptions",
     "get_exception",
     "list_exceptions",
     "open_exception_attempts",
@@ -152,6 +153,12 @@ def list_exceptions(
     query = query.order_by(ExceptionRow.updated_at.desc(), ExceptionRow.id.desc()).limit(limit)
     rows = session.scalars(query.execution_options(populate_existing=True))
     return [_exception(row) for row in rows]
+
+
+def count_exceptions(session: Session, *, status: ExceptionStatus) -> int:
+    """How many exceptions are in `status` (one indexed count, however many there are)."""
+    query = select(func.count()).where(ExceptionRow.status == ExceptionStatus(status).value)
+    return int(session.scalar(query) or 0)
 
 
 def get_exception(session: Session, exception_id: str) -> SyncException | None:

@@ -42,6 +42,7 @@ from orderhub.store.flows import (
     set_flow_interval,
     set_flow_schedule,
 )
+from orderhub.store.integration_history import forget_history
 from orderhub.store.leases import flow_lease_prefix
 from orderhub.store.tables import (
     ExceptionRow,
@@ -133,8 +134,8 @@ def list_integrations(session: Session) -> list[Integration]:
 
 
 def delete_integration(session: Session, integration_id: str) -> bool:
-    """Delete an integration with its flows, runs, exceptions, leases and webhook state
-    (endpoint secret, inbox, health); records stay."""
+    """Delete an integration with its flows, runs, exceptions, leases, history and webhook
+    state (endpoint secret, inbox, health); records stay."""
     if session.get(IntegrationRow, integration_id) is None:
         return False
     tables = (FlowRow, RunRow, ExceptionRow, WebhookInboxRow, WebhookFlowRow, WebhookEndpointRow)
@@ -149,6 +150,7 @@ def delete_integration(session: Session, integration_id: str) -> bool:
         .where(LeaseRow.key.startswith(flow_lease_prefix(integration_id), autoescape=True))
         .execution_options(synchronize_session=False)
     )
+    forget_history(session, integration_id)
     session.execute(
         delete(IntegrationRow)
         .where(IntegrationRow.integration_id == integration_id)

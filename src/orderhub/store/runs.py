@@ -106,6 +106,7 @@ def list_runs(
     integration_id: str | None = None,
     flow: FlowName | None = None,
     limit: int = 50,
+    offset: int = 0,
 ) -> list[Run]:
     """Runs, newest first (by start time, then by insertion for runs started together)."""
     query = select(RunRow)
@@ -113,7 +114,7 @@ def list_runs(
         query = query.where(RunRow.integration_id == integration_id)
     if flow is not None:
         query = query.where(RunRow.flow == FlowName(flow).value)
-    query = query.order_by(RunRow.started_at.desc(), RunRow.id.desc()).limit(limit)
+    query = query.order_by(RunRow.started_at.desc(), RunRow.id.desc()).limit(limit).offset(offset)
     return [_run(row) for row in session.scalars(query)]
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from orderhub.store.dialect import JsonDocument, UtcDateTime
 
 __all__ = [
+    "AlertIncidentRow",
     "ApiKeyRow",
     "Base",
     "ChangeRow",
@@ -478,3 +479,45 @@ class ShippingMethodMappingRow(Base):
     method: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class AlertIncidentRow(Base):
+    """One alert incident: a problem (a flow failing, exceptions piling up, a broken connection,
+    webhooks that stopped) from when it was seen until it cleared.
+
+    `key` names the problem (`flowFailing:<integration>:<flow>`); at most one open row per key
+    (partial unique index), so two processes evaluating at once cannot open it twice.
+    `open_sent` / `clear_sent` list the channels (`email`, `webhook`) that delivered the
+    opening and the clearing message: each channel sends each message once.
+    """
+
+    __tablename__ = "alert_incidents"
+    __table_args__ = (
+        Index(
+            "uq_alert_incidents_open",
+            "key",
+            unique=True,
+            sqlite_where=_OPEN,
+            postgresql_where=_OPEN,
+        ),
+        Index(None, "status", "id"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(SerialId, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(String(16), unique=True)
+    key: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))
+    integration_id: Mapped[str | None] = mapped_column(String(16))
+    flow: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str | None] = mapped_column(Text)
+    opened_at: Mapped[datetime]
+    cleared_at: Mapped[datetime | None]
+    absent_since: Mapped[datetime | None]
+    """When the problem was last seen gone while the incident is open: it clears once that
+    has lasted `alerts.monitor.SETTLE`, so a flapping problem is one incident, not many."""
+    open_sent: Mapped[list[str]]
+    clear_sent: Mapped[list[str]]
+    delivery_error: Mapped[str | None] = mapped_column(Text)

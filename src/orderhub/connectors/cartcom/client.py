@@ -40,7 +40,14 @@ from orderhub.connectors.cartcom.errors import (
     translate_transport_error,
 )
 from orderhub.connectors.cartcom.pagination import KeysetPaginator
-from orderhub.connectors.cartcom.ratelimit import CallBudget, CallLimiter, limiter_for
+from orderhub.connectors.cartcom.ratelimit import (
+    CALL_LIMIT_HEADER,
+    CallBudget,
+    CallLimiter,
+    header_value,
+    limiter_for,
+    parse_call_limit,
+)
 from orderhub.connectors.cartcom.redaction import redact_url
 from orderhub.connectors.cartcom.retry import RetryPolicy
 from orderhub.engine.priority import UNRANKED, CallPriority
@@ -74,6 +81,7 @@ class CallRecord:
     status: int | None  # None when no response arrived
     elapsed: float  # seconds, on the client's clock
     attempt: int  # 1 for the first try, 2+ for retries
+    call_limit: tuple[int, int] | None = None  # (used, limit) from X-AC-Call-Limit, if sent
 
 
 @dataclass(frozen=True)
@@ -417,7 +425,16 @@ class CartcomClient:
             error = classify_response(response, now=self._clock.now())
             retry_after = error.retry_after if isinstance(error, RateLimited) else None
             self.limiter.on_rate_limited(retry_after)
-        self._report(CallRecord(request.method, template, response.status_code, elapsed, attempt))
+        self._report(
+            CallRecord(
+                request.method,
+                template,
+                response.status_code,
+                elapsed,
+                attempt,
+                parse_call_limit(header_value(response.headers, CALL_LIMIT_HEADER)),
+            )
+        )
         _log.debug(
             "%s %s -> %d in %.3fs",
             request.method,

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import httpx
 
 from orderhub.clock import Clock
-from orderhub.connectors.cartcom.client import CartcomClient, InvalidApiUrl
+from orderhub.connectors.cartcom.client import CallRecord, CartcomClient, InvalidApiUrl
 from orderhub.connectors.cartcom.errors import (
     AuthenticationFailed,
     CartcomError,
@@ -49,10 +49,12 @@ def check_connection(
     clock: Clock | None = None,
     sleep: Callable[[float], None] | None = None,
     limiter: CallBudget | None = None,
+    on_call: Callable[[CallRecord], None] | None = None,
 ) -> ConnectionReport:
     """Probe the store with the token and report what works, in the merchant's words.
 
     `limiter`: the store's call budget when processes share it (None: this process's own).
+    `on_call`: told of each request (the hub's metrics count them).
     """
     owned = http is None
     client_http = http if http is not None else new_http_client(httpx.Timeout(15.0))
@@ -67,6 +69,7 @@ def check_connection(
                 limiter=limiter,
                 priority=CallPriority.CONNECTION_TEST,  # a person waits for the answer
                 retry=QUICK_RETRY,
+                on_call=on_call,
             )
         except InvalidApiUrl as problem:
             return _failed(str(problem))

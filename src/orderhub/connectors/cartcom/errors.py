@@ -41,6 +41,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from orderhub.connectors.cartcom.permissions import needed_for
 from orderhub.connectors.cartcom.ratelimit import parse_retry_after
 from orderhub.connectors.cartcom.redaction import redact_text, redact_url
 
@@ -270,10 +271,17 @@ def _assess(response: httpx.Response, now: datetime | None) -> tuple[CartcomErro
     if status == 408:
         return NetworkError("Cart.com did not answer in time", said=said, **context), None
     if status == 401:
-        return AuthenticationFailed(said=said, **context), None
+        needed = _needed(url)
+        # A store may answer 401 for a missing permission too: name the one the call needs.
+        detail = (
+            f"possibly only because it lacks {needed}, which this call needs" if needed else None
+        )
+        return AuthenticationFailed(said=said, detail=detail, **context), None
     if status == 403:
         hint = _server_field(payload, "details") or _server_field(payload, "message")
-        return PermissionDenied(scope_hint=hint, said=said, **context), None
+        needed = _needed(url)
+        detail = needed
+        return PermissionDenied(scope_hint=hint, said=said, detail=detail, **context), None
     if kind == "html":
         # A web page instead of a JSON error: the URL points at a site, not at the API.
         return NotCartcom(detail="answered with a web page", **context), None
@@ -284,6 +292,15 @@ def _assess(response: httpx.Response, now: datetime | None) -> tuple[CartcomErro
     if 400 <= status < 500:
         return BadRequest(said=said, **context), None
     return NotCartcom(detail=f"unexpected HTTP status {status}", **context), None
+
+
+def _needed(url: httpx.URL | None) -> str | None:
+    """`the permission "Catalog: View and change catalog data"` for a call's URL, or None."""
+    labels = needed_for(url.path) if url is not None else []
+    if not labels:
+        return None
+    quoted = " and ".join(f'"{label}"' for label in labels)
+    return f"the permission{'s' if len(labels) > 1 else ''} {quoted}"
 
 
 def _request_of(response: httpx.Response) -> tuple[str | None, httpx.URL | None]:

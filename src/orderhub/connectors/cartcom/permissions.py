@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from orderhub.domain import FlowName
 
-__all__ = ["PERMISSIONS", "WEBHOOK_SCOPES", "Permission", "labels_of"]
+__all__ = ["PERMISSIONS", "WEBHOOK_SCOPES", "Permission", "labels_of", "needed_for"]
 
 
 @dataclass(frozen=True)
@@ -68,3 +68,34 @@ hub cannot subscribe, and the flows work by polling alone."""
 def labels_of(scopes: tuple[str, ...]) -> list[str]:
     """The API Token Manager's words for these scopes, in `PERMISSIONS` order."""
     return [permission.label for permission in PERMISSIONS if permission.scope in scopes]
+
+
+_SCOPE_OF_RESOURCE: dict[str, tuple[str, ...]] = {
+    "customers": ("read_people",),
+    "products": ("catalog",),
+    "product_variants": ("catalog",),
+    "product_statuses": ("catalog",),
+    "variant_groups": ("catalog",),
+    "variant_inventory": ("catalog",),
+    "inventory": ("catalog",),
+    "warehouses": ("settings",),
+    "store_locations": ("settings",),
+    "stores": ("system",),
+    "webhooks": WEBHOOK_SCOPES,
+}
+
+
+def needed_for(path: str) -> list[str]:
+    """The API Token Manager's words for what a call to `path` needs (`orders/5/status`,
+    `/api/v1/products`): a refused call names them, whether Cart.com answers 401 or 403."""
+    parts = [p for p in path.split("/") if p]
+    if len(parts) >= 2 and parts[:2] == ["api", "v1"]:
+        parts = parts[2:]
+    if not parts:
+        return []
+    resource = parts[0].removesuffix(".json")
+    if resource == "orders" or resource.startswith("order_"):
+        scopes: tuple[str, ...] = ("orders",)
+    else:
+        scopes = _SCOPE_OF_RESOURCE.get(resource, ())
+    return labels_of(scopes)

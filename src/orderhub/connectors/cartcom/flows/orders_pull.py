@@ -1,7 +1,10 @@
 """orders.pull: Cart.com orders updated since the cursor → hub orders.
 
 A page of 100 orders costs three calls: the orders with items, payments, shipments and custom
-fields expanded; their addresses by `select_many`; their customers by `select_many`. Then the
+fields expanded; their addresses by `select_many`; their customers by `select_many` — and a
+fourth when some of them shipped: expanded shipments come without their items, so the shipments
+are read again by `select_many` with their items, which gives each line its shipped quantity
+(without it the hub could only say "unknown", and offer to ship it again). Then the
 orders' shipments, payments and lines are followed by their own `updated_at` (250 a call; one
 call each when nothing changed), and the orders whose children changed without the order's
 own time moving are read again by `select_many` (Cart.com's docs do not say whether it moves).
@@ -54,6 +57,8 @@ class _Related:
 
     addresses: dict[int, Mapping[str, Any]]
     customers: dict[int, Mapping[str, Any]]
+    shipments: dict[int, Mapping[str, Any]]
+    """The page's shipments with their items, where the orders' documents lack them."""
 
 
 class OrdersPull(CartcomPull):
@@ -91,7 +96,43 @@ class OrdersPull(CartcomPull):
             params={"fields": CUSTOMER_FIELDS},
             chunk_size=self.select_chunk,
         )
-        return _Related(_by_id(addresses), _by_id(customers))
+        known = self._held_shipments(orders)
+        wanted = {
+            shipment_id: updated_at
+            for o in orders
+            for shipment_id, updated_at in _shipments_without_items(o).items()
+        }
+        shipments = {i: known[i] for i, at in wanted.items() if i in known and _at(known[i]) == at}
+        shipments |= _by_id(
+            source.client.select_many(
+                "order_shipments",
+                sorted(i for i in wanted if i not in shipments),
+                params={"expand": "items"},
+                chunk_size=self.select_chunk,
+            )
+        )
+        return _Related(_by_id(addresses), _by_id(customers), shipments)
+
+    def _held_shipments(self, orders: Sequence[Mapping[str, Any]]) -> dict[int, Mapping[str, Any]]:
+        """The shipments, with items, that the hub's copies of these orders hold: one unchanged
+        since (same `updated_at`) needs no second read — a quiet poll costs no extra call."""
+        ids = [str(o.get("id")) for o in orders if _shipments_without_items(o)]
+        if not ids:
+            return {}
+        with self.ctx.reading() as view:
+            held = view.records_by_ext(EntityKind.ORDER, self.ctx.integration_id, ids)
+        found: dict[int, Mapping[str, Any]] = {}
+        for record in held.values():
+            document = (record.source_doc or {}).get("order")
+            listed = document.get("shipments") if isinstance(document, Mapping) else None
+            for shipment in listed if isinstance(listed, list) else []:
+                if (
+                    isinstance(shipment, Mapping)
+                    and isinstance(shipment.get("id"), int)
+                    and isinstance(shipment.get("items"), list)
+                ):
+                    found[shipment["id"]] = shipment
+        return found
 
     def stale_records(self, stream: Stream, rows: Sequence[Mapping[str, Any]]) -> list[str]:
         """Orders to read again for a page of their shipments, payments or lines: those whose
@@ -118,6 +159,7 @@ class OrdersPull(CartcomPull):
         return stale
 
     def records(self, raw: Mapping[str, Any], enrichment: _Related) -> list[PulledRecord]:
+        raw = _with_shipment_items(raw, enrichment.shipments)
         order = map_order(
             raw,
             statuses=self.statuses,
@@ -126,6 +168,46 @@ class OrdersPull(CartcomPull):
             store_url=self.ctx.integration.api_url,
         )
         return [PulledRecord(str(raw.get("id")), order.to_wire(), _source_doc(raw, enrichment))]
+
+
+def _shipments_without_items(order: Mapping[str, Any]) -> dict[int, object]:
+    """The order's expanded shipments that came without items: id -> `updated_at`."""
+    shipments = order.get("shipments")
+    if not isinstance(shipments, list):
+        return {}
+    return {
+        s["id"]: s.get("updated_at")
+        for s in shipments
+        if isinstance(s, Mapping) and isinstance(s.get("id"), int) and s.get("items") is None
+    }
+
+
+def _at(record: Mapping[str, Any]) -> object:
+    return record.get("updated_at")
+
+
+def _with_shipment_items(
+    order: Mapping[str, Any], shipments: Mapping[int, Mapping[str, Any]]
+) -> Mapping[str, Any]:
+    """The order with each expanded shipment's items filled in from `shipments`, where known.
+
+    A shipment the second read did not return (deleted meanwhile) keeps no items, and the
+    mapping then leaves shipped quantities unknown rather than guessing.
+    """
+    listed = order.get("shipments")
+    if not isinstance(listed, list) or not any(
+        isinstance(s, Mapping) and s.get("items") is None for s in listed
+    ):
+        return order
+    filled = []
+    for shipment in listed:
+        if isinstance(shipment, Mapping) and shipment.get("items") is None:
+            shipment_id = shipment.get("id")
+            full = shipments.get(shipment_id) if isinstance(shipment_id, int) else None
+            if full is not None and isinstance(full.get("items"), list):
+                shipment = {**shipment, "items": full["items"]}
+        filled.append(shipment)
+    return {**order, "shipments": filled}
 
 
 def _union(groups: Iterable[set[int]]) -> list[int]:

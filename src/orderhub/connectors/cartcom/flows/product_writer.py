@@ -59,6 +59,11 @@ __all__ = [
 OWNER_SETTING = "productFieldOwner"
 STATUS_SETTING = "productsDefaultStatusId"
 CATEGORY_SETTING = "productsDefaultCategoryId"
+CATALOG_SETTING = "productsPushCatalogs"
+"""Whose products this store receives: "own" (the default: products made or changed in the hub,
+which includes this store's own products repriced there) or "shared" (also every other
+store's products, as they were pulled into the hub)."""
+CATALOG_SCOPES = ("own", "shared")
 OWNERS = ("hub", "cartcom")
 _UNSEARCHABLE = re.compile(r"\s(AND|OR)\s")
 
@@ -70,6 +75,7 @@ class PushSettings:
     status_id: int | None = None
     category_id: int | None = None
     owners: Mapping[str, str] = field(default_factory=dict)
+    shared_catalogs: bool = False
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> PushSettings:
@@ -82,10 +88,16 @@ class PushSettings:
                     f"{OWNER_SETTING}: {name!r}: {owner!r} is not valid; name a field of "
                     f"{', '.join(PRODUCT_FIELDS)} and an owner of {' or '.join(OWNERS)}"
                 )
+        scope = settings.get(CATALOG_SETTING) or "own"
+        if scope not in CATALOG_SCOPES:
+            raise UsageError(
+                f"The integration setting {CATALOG_SETTING} must be {' or '.join(CATALOG_SCOPES)}"
+            )
         return cls(
             _setting_id(settings, STATUS_SETTING),
             _setting_id(settings, CATEGORY_SETTING),
             dict(owners),
+            shared_catalogs=scope == "shared",
         )
 
     def explain_refusal(self, detail: str) -> str | None:

@@ -1,9 +1,11 @@
 """products.push: hub products changed by anything but this integration -> Cart.com, once.
 
-Which: products created or changed through the API, a CSV import or another integration (the
-change feed without this integration's own changes), since the flow's start point; so what
-products.pull brought is never pushed back. This integration's own copies of Cart.com products
-(records it holds, made by products.pull or by this flow) are never pushed either.
+Which: products created or changed in the hub — through the API, the CLI, the portal or a CSV
+import — since the flow's start point. This integration's own copies of Cart.com products
+(records it holds, made by products.pull or by this flow) are never pushed, so what products.pull
+brought is never pushed back. Another store's products, as its products.pull brought them, are
+pushed only when the integration setting `productsPushCatalogs` is "shared": with two stores in
+one hub, store A's catalog never lands in store B unless the merchant says so.
 
 What is sent, and how (`product_writer.py`): only the fields the hub changed (the feed's
 timeline events name them) whose value differs from Cart.com's and that the hub owns. A SKU
@@ -137,6 +139,9 @@ class ProductsPush(FeedPush[ProductWriter, Work]):
             record = records.get(hub_id)
             if record is None or record.integration_id == self.ctx.integration_id:
                 result.passed.append(hub_id)  # gone, or our own copy of a Cart.com product
+                continue
+            if record.integration_id is not None and not self.settings.shared_catalogs:
+                result.passed.append(hub_id)  # another store's product: not ours to push
                 continue
             changed = page.fields.get(hub_id) or set()
             raw = {"changedFields": sorted(changed)}

@@ -9,6 +9,7 @@ import httpx
 
 from orderhub.connectors.cartcom.client import CallRecord, CartcomClient
 from orderhub.connectors.cartcom.http import new_http_client
+from orderhub.connectors.cartcom.ratelimit import store_key
 from orderhub.connectors.cartcom.shared_limiter import shared_budget_for
 from orderhub.engine import FlowContext
 
@@ -27,8 +28,15 @@ def cartcom_client_for(ctx: FlowContext) -> Iterator[CartcomClient]:
     owned = ctx.http is None
     http = ctx.http if ctx.http is not None else new_http_client(DEFAULT_TIMEOUT)
     client: CartcomClient | None = None
+    count = (
+        ctx.metrics.call_observer("cartcom", store_key(ctx.integration.api_url))
+        if ctx.metrics is not None
+        else None
+    )
 
-    def on_call(_record: CallRecord) -> None:
+    def on_call(record: CallRecord) -> None:
+        if count is not None:
+            count(record)
         if client is not None:
             ctx.api_calls = client.calls
             ctx.rate_limit_wait_seconds = client.rate_limit_wait_seconds

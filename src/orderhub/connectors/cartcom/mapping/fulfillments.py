@@ -10,7 +10,12 @@ them in. Decisions a reader should know (API-NOTES §10 order_shipments, §15 re
   order item id) with `quantity_shipped`; two fulfillment lines of one item are added up.
 - `tracking_numbers` is one string on Cart.com: several numbers are joined with a comma and
   no space (`1Z001,1Z002`), the form carriers' tracking pages and Cart.com's own admin accept
-  for a list; the API does not document a separator.
+  for a list; the API does not document a separator. Read back, any separator a store may
+  use instead (`, `, `;`, a line break, a space, `|`) splits the numbers
+  (`split_tracking_numbers`), and they are compared as numbers, not as text, so a store that
+  rewrites the list is not a difference to write again.
+- A shipment's items are compared without lines of quantity 0: a store that replaces items
+  (instead of merging them) may keep the `quantity_shipped: 0` we send to remove a line.
 - The shipping method is not set here: the hub's carrier and service (`shippingCarrier`,
   `shippingClass`) are matched to one of the store's methods by `shipping_methods.resolve`,
   which needs the store's method list, and the writer adds `method_fields` to the body.
@@ -29,6 +34,7 @@ otherwise (something shipped) to its partially-shipped status, both found by fla
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -59,6 +65,7 @@ __all__ = [
     "shipment_update",
     "shipped_quantities",
     "shipping_state",
+    "split_tracking_numbers",
     "status_to_set",
 ]
 
@@ -73,9 +80,9 @@ SHIPMENT_FIELDS: Final = (
 )
 """What fulfillments.push reads of existing shipments (`items` also expands them)."""
 
-# Body fields compared with an existing shipment; `items` and `shipped_at` have their own rules.
+# Body fields compared with an existing shipment; `items`, `shipped_at` and `tracking_numbers`
+# have their own rules.
 _TEXT_FIELDS: Final = (
-    "tracking_numbers",
     "tracking_url",
     "shipping_method",
     "shipping_method_type",
@@ -125,7 +132,8 @@ def map_fulfillment(fulfillment: Fulfillment, order: Order) -> dict[str, Any]:
     shipped_at = fulfillment.actual_ship_date or fulfillment.created_at
     if shipped_at is not None:
         body["shipped_at"] = _utc_seconds(shipped_at)
-    numbers = [n.strip() for n in fulfillment.tracking_numbers if n and n.strip()]
+    # One hub entry holding several numbers ("1Z001; 1Z002") is several numbers.
+    numbers = [n for entry in fulfillment.tracking_numbers for n in split_tracking_numbers(entry)]
     optional = {
         "tracking_numbers": TRACKING_SEPARATOR.join(dict.fromkeys(numbers)) or None,
         "tracking_url": fulfillment.tracking_url,
@@ -184,9 +192,24 @@ def shipment_items(shipment: Mapping[str, Any]) -> dict[int, int]:
             continue
         item_id = plain_id(item.get("id"))
         quantity = item.get("quantity_shipped")
-        if item_id is not None and isinstance(quantity, int) and not isinstance(quantity, bool):
+        if isinstance(quantity, bool) or not isinstance(quantity, int):
+            continue
+        # A 0 line ships nothing (a store that replaces items may keep one we sent).
+        if item_id is not None and quantity:
             found[item_id] = found.get(item_id, 0) + quantity
     return found
+
+
+_TRACKING_SEPARATORS: Final = re.compile(r"[\s,;|]+")
+
+
+def split_tracking_numbers(text: object) -> list[str]:
+    """The tracking numbers in Cart.com's one `tracking_numbers` string, whatever joins them
+    (comma, semicolon, line break, space or `|`: the docs name no separator); in order,
+    without repeats."""
+    if not isinstance(text, str):
+        return []
+    return list(dict.fromkeys(n for n in _TRACKING_SEPARATORS.split(text) if n))
 
 
 def shipment_update(existing: Mapping[str, Any], body: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -202,6 +225,10 @@ def shipment_update(existing: Mapping[str, Any], body: Mapping[str, Any]) -> dic
     for field in _TEXT_FIELDS:
         if field in body and _text(existing.get(field)) != body[field]:
             differs = True
+    if "tracking_numbers" in body and split_tracking_numbers(
+        existing.get("tracking_numbers")
+    ) != split_tracking_numbers(body["tracking_numbers"]):
+        differs = True
     if "shipped_at" in body and _seconds(existing.get("shipped_at")) != body["shipped_at"]:
         differs = True
     if "shipping_method_id" in body and plain_id(existing.get("shipping_method_id")) != body.get(

@@ -26,6 +26,7 @@ from .control import control_routes
 from .errors import ApiError, envelope
 from .handlers import handle
 from .poison import answer_ids, keys_only, request_ids
+from .retry_after import retry_after_headers
 from .timefmt import format_http_date
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ class ApiApp:
         decision = sb.limiter.take()
         headers["X-AC-Call-Limit"] = decision.header
         if not decision.allowed or fault == "429":
-            headers["Retry-After"] = str(max(1, decision.retry_after))
+            headers.update(retry_after_headers(sb, max(1, decision.retry_after)))
             return 429, _json(
                 envelope(429, "API call limit exceeded; retry after the window resets")
             )

@@ -2,7 +2,8 @@
 
 The docs list no 403, but a distinct status lets a client tell "wrong token" (401: re-enter
 the key) from "missing permission" (403: add a scope to the token), and the latest upstream
-commit is about a 403; see docs/sandbox.md.
+commit is about a 403; see docs/sandbox.md. The other plausible answer, 401 for a missing
+scope too, is the store's `missing_scope_status` switch (`answers.py`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterable
 from .errors import ApiError
 from .resources import ACCESS
 
-__all__ = ["ALL_SCOPES", "Tokens", "scope_error"]
+__all__ = ["ALL_SCOPES", "UNAUTHORIZED_SCOPE", "Tokens", "scope_error"]
 
 ALL_SCOPES = (
     "read_people",
@@ -67,8 +68,26 @@ class Tokens:
         return found
 
 
-def scope_error(resource: str, scopes: frozenset[str], write: bool) -> ApiError | None:
-    """A 403 when `scopes` cannot read (or write) `resource`, else None."""
+UNAUTHORIZED_SCOPE = "The X-AC-Auth-Token is not authorized for this request"
+"""The details of a missing scope answered as 401: the harsher reading names no scope, so a
+client cannot tell it from a wrong token by the status alone."""
+
+
+def scope_error(
+    resource: str, scopes: frozenset[str], write: bool, status: int = 403
+) -> ApiError | None:
+    """An error when `scopes` cannot read (or write) `resource`, else None.
+
+    `status` is the store's `missing_scope_status` answer: 403 names the scope needed; 401
+    (the docs' only auth status) says no more than a refused token would.
+    """
+    denied = _scope_error(resource, scopes, write)
+    if denied is None or status == 403:
+        return denied
+    return ApiError(401, UNAUTHORIZED_SCOPE)
+
+
+def _scope_error(resource: str, scopes: frozenset[str], write: bool) -> ApiError | None:
     access = ACCESS.get(resource)
     if access is None:
         return None

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .columns import NULL_INT, DenseFloat, DenseInt, DenseObj, Sparse
-from .timefmt import FORMATTED, format_ms
 
 if TYPE_CHECKING:
     from .table import Table
@@ -25,8 +24,10 @@ def compile_renderer(table: Table, names: tuple[str, ...]) -> Renderer:
     env: dict[str, Any] = {
         "ids": table.ids,
         "NULL": NULL_INT,
-        "fmt": format_ms,
-        "FC": FORMATTED,
+        # The store's clock face (zone, UTC form) is changed in place, and its cache cleared,
+        # never replaced, so renderers compiled before a change follow it.
+        "fmt": table.face.format,
+        "FC": table.face.cache,
         # Bound to the table, so a change of its `postal_form` switch applies to renderers
         # already compiled.
         "postal": table.postal_json,

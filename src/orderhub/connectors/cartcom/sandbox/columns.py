@@ -23,9 +23,12 @@ import re
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from .timefmt import TimeParseError, format_ms, grid_ms, parse_time_us
+
+if TYPE_CHECKING:
+    from .store_time import StoreTime
 
 __all__ = [
     "NULL_INT",
@@ -221,19 +224,25 @@ def postal_json(raw: Any, form: PostalForm = "integer") -> Any:
     return raw
 
 
-def to_json(kind: Kind, raw: Any, postal_form: PostalForm = "integer") -> Any:
-    """Stored value -> the JSON value Cart.com would send."""
+def to_json(
+    kind: Kind, raw: Any, postal_form: PostalForm = "integer", face: StoreTime | None = None
+) -> Any:
+    """Stored value -> the JSON value Cart.com would send (times on the store's `face`)."""
+    fmt = format_ms if face is None else face.format
     if kind == "time":
-        return None if raw is None else format_ms(raw)
+        return None if raw is None else fmt(raw)
     if kind == "time_empty":
-        return "" if raw is None else format_ms(raw)
+        return "" if raw is None else fmt(raw)
     if kind == "postal":
         return postal_json(raw, postal_form)
     return raw
 
 
-def decode_body_value(column: Column, value: Any) -> Any:
-    """A value from a POST/PUT body -> the stored value; wrong types raise `ValueError409`."""
+def decode_body_value(column: Column, value: Any, face: StoreTime | None = None) -> Any:
+    """A value from a POST/PUT body -> the stored value; wrong types raise `ValueError409`.
+
+    A time without an offset is read in the store's zone (`face`; US Central without one).
+    """
     kind = column.kind
     name = column.name
     if value is None:
@@ -264,7 +273,8 @@ def decode_body_value(column: Column, value: Any) -> Any:
         if not isinstance(value, str):
             raise ValueError409(f"'{name}' must be an ISO 8601 date/time string")
         try:
-            return grid_ms(parse_time_us(value) / 1000)
+            naive = None if face is None else face.naive_to_utc_us
+            return grid_ms(parse_time_us(value, naive) / 1000)
         except TimeParseError as exc:
             raise ValueError409(f"'{name}': {exc}") from exc
     if kind in ("str", "postal"):
@@ -276,7 +286,7 @@ def decode_body_value(column: Column, value: Any) -> Any:
     return value  # json
 
 
-def parse_filter_value(column: Column, text: str) -> Any:
+def parse_filter_value(column: Column, text: str, face: StoreTime | None = None) -> Any:
     """A filter operand -> a value comparable with `comparable(raw)`; `None` means null.
 
     Raises `ValueError` (the API answers 400) when the text does not fit the field's type.
@@ -303,7 +313,7 @@ def parse_filter_value(column: Column, text: str) -> Any:
         raise ValueError(f"'{text}' is not true or false (field '{column.name}')")
     if kind in ("time", "time_empty"):
         try:
-            return parse_time_us(text)
+            return parse_time_us(text, None if face is None else face.naive_to_utc_us)
         except TimeParseError as exc:
             raise ValueError(f"{exc} (field '{column.name}'; send a '+' offset as %2B)") from None
     return text.casefold()

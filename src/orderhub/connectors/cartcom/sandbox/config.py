@@ -34,3 +34,6 @@ class SandboxConfig:
     max_page_size: int = 250
     clock: Clock | None = None
     start: datetime | None = None
+    timezone: str = "America/Chicago"
+    """The store's time zone (IANA): its timestamps' offsets, naive values' reading; also a
+    switch at run time (`sb.answers`, docs/sandbox.md)."""

@@ -93,7 +93,13 @@ def control_routes(sb: Sandbox) -> list[Route]:
             sb.realism.update(await _body(request))
         return sb.realism.to_dict()
 
+    async def answers(request: Request) -> Any:
+        if request.method == "POST":
+            sb.answers.update(await _body(request))
+        return sb.answers.to_dict()
+
     return [
+        Route("/_sandbox/answers", _guard(answers), methods=["GET", "POST"]),
         Route("/_sandbox/calls", _guard(calls), methods=["GET"]),
         Route("/_sandbox/reset", _guard(reset), methods=["POST"]),
         Route("/_sandbox/tokens", _guard(tokens), methods=["POST"]),

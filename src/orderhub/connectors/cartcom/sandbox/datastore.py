@@ -19,8 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 from orderhub.clock import Clock
 
+from .answers import Answers
 from .columns import POSTAL_FORMS, PostalForm
 from .resources import RESOURCES, ResourceSpec
+from .store_time import StoreTime
 from .table import ChildIndex, Table
 from .timefmt import datetime_to_ms, grid_ms
 
@@ -69,6 +71,12 @@ class DataStore:
         self.lock = threading.RLock()
         self.specs = dict(specs or RESOURCES)
         self.tables: dict[str, Table] = {n: Table(spec, seed) for n, spec in self.specs.items()}
+        self.face = StoreTime()
+        """The store's time zone and timestamp form (`store_time.py`), shared by its tables."""
+        for table in self.tables.values():
+            table.face = self.face
+        self.answers = Answers(self)
+        """The store's answers to the docs' open questions (`answers.py`)."""
         self.children: dict[tuple[str, str], ChildIndex] = {}
         self.lag_ms = 0
         self._postal_form: PostalForm = "integer"
@@ -141,7 +149,10 @@ class DataStore:
             return row
 
     def update(self, name: str, row: int, changes: dict[str, Any], *, bump: bool = True) -> bool:
-        """Apply stored values to a row; returns whether anything changed."""
+        """Apply stored values to a row; returns whether anything changed.
+
+        `bump=False` leaves the row's `updated_at` and its parents' alone (a stock write when
+        the store's `inventory_touches_product` answer is no)."""
         table = self.tables[name]
         with self.lock:
             changed = {
@@ -160,7 +171,8 @@ class DataStore:
             if bump and "updated_at" in table.columns and "updated_at" not in changed:
                 table.set(row, "updated_at", self.now_ms())
             self._after_change(table, row)
-            self._bump_parents(table, row)
+            if bump:
+                self._bump_parents(table, row)
             return True
 
     def touch(self, name: str, row: int, ms: int | None = None) -> None:

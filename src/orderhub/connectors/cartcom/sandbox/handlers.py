@@ -69,7 +69,9 @@ def handle(
     store = sb.store
     special = sb.special_routes.get(resource)
     if special is not None:
-        denied = scope_error(resource, scopes, write=method != "GET")
+        denied = scope_error(
+            resource, scopes, write=method != "GET", status=store.answers.missing_scope_status
+        )
         if denied is not None:
             raise denied
         with store.lock:
@@ -79,7 +81,7 @@ def handle(
     if table is None or not table.spec.routed:
         raise ApiError(404, "No resource found")
     write = method != "GET"
-    denied = scope_error(resource, scopes, write)
+    denied = scope_error(resource, scopes, write, store.answers.missing_scope_status)
     if denied is not None:
         raise denied
     if write and not table.spec.writable:

@@ -7,8 +7,9 @@ Answers to the open questions (docs/sandbox.md):
 - A product that keeps stock on variant rows (`use_variant_inventory`) has no product-level
   stock: addressing it by product -> 409 naming the variant rows to use.
 - `set` refuses negative quantities (409); `remove` may take stock below zero (overselling).
-- Every change moves the row's `updated_at` (and the product's, for a variant row) and fires
-  ProductUpdated. No automatic product-status flips.
+- Whether a change moves the row's `updated_at` (and the product's, for a variant row) and
+  fires ProductUpdated is the store's `inventory_touches_product` answer (`answers.py`; yes by
+  default). No automatic product-status flips.
 """
 
 from __future__ import annotations
@@ -142,12 +143,16 @@ def _shape(store: DataStore, target: Target) -> dict[str, Any]:
 
 
 def change_stock(store: DataStore, target: Target, op: str, quantity: int) -> None:
-    """Apply set/add/remove to a product or variant row (bumps updated_at, fires webhooks)."""
+    """Apply set/add/remove to a product or variant row; whether that moves `updated_at` and
+    fires ProductUpdated is the store's `inventory_touches_product` answer."""
     name, row = target
     table = store.tables[name]
     column = "inventory" if name == "variant_inventory" else "quantity_on_hand"
     current = table.get(row, column)
     new = quantity if op == "set" else current + quantity if op == "add" else current - quantity
+    if not store.answers.inventory_touches_product:
+        store.update(name, row, {column: new}, bump=False)
+        return
     if not store.update(name, row, {column: new}):
         store.touch(name, row)
     product_id = table.get(row, "product_id") if name == "variant_inventory" else table.ids[row]

@@ -191,14 +191,16 @@ def run_list(
     page = _positive_int(params, "page", 1)
     count = min(_positive_int(params, "count", 100), max_page_size)
     try:
-        flt = parse_filter(filter_items, table.columns, set(spec.nested_by_name()), spec.name)
+        flt = parse_filter(
+            filter_items, table.columns, set(spec.nested_by_name()), spec.name, table.face
+        )
     except QueryError as exc:
         raise ApiError(400, str(exc)) from None
     view = _View(store, table)
     sort = shape.sort or [("id", False)]
     candidates, answered, in_order = _candidates(store, table, flt, sort)
     get: Callable[[int, str], Any] = view.get if view.pending else table.get
-    predicate = compile_filter(flt, get, answered)
+    predicate = compile_filter(flt, get, answered, table.face)
     lagging = bool(view.pending)
     if candidates is None and not flt and not lagging and not table.deleted:
         sequential = table.row_by_id is None

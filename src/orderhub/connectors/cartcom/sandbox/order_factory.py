@@ -15,7 +15,7 @@ from .catalog import Catalog, CatalogProduct, CatalogVariantRow
 from .datastore import DataStore
 from .people import Person, Place, address_values, at_place, customer_values, person
 from .seed_data import CARD_TYPES, ORDER_STATUSES, SHIPPING_METHODS
-from .timefmt import HOUR_MS, grid_ms, local_midnight
+from .timefmt import HOUR_MS, grid_ms
 
 __all__ = ["STATUS_TARGETS", "STATUS_WEIGHTS", "OrderFactory"]
 
@@ -249,7 +249,7 @@ class OrderFactory:
                 "order_shipments",
                 {
                     "order_id": order_id,
-                    "shipped_at": local_midnight(ship_ms),
+                    "shipped_at": store.face.local_midnight(ship_ms),
                     "tracking_numbers": tracking,
                     "tracking_url": url,
                     "shipping_method": method[0],

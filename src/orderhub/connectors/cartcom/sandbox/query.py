@@ -11,9 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .columns import Column, comparable, parse_filter_value, to_json
+
+if TYPE_CHECKING:
+    from .store_time import StoreTime
 
 __all__ = ["OPS", "Cond", "FieldFilter", "Filter", "QueryError", "compile_filter", "parse_filter"]
 
@@ -56,7 +59,7 @@ class Filter:
         return bool(self.fields)
 
 
-def _cond(column: Column, text: str) -> Cond:
+def _cond(column: Column, text: str, face: StoreTime | None = None) -> Cond:
     op, sep, rest = text.partition(":")
     if sep and op.lower() in OPS:
         op = op.lower()
@@ -66,15 +69,21 @@ def _cond(column: Column, text: str) -> Cond:
     if op in ("like", "startwith"):
         return Cond(op, operand.casefold(), operand)
     try:
-        return Cond(op, parse_filter_value(column, operand), operand)
+        return Cond(op, parse_filter_value(column, operand, face), operand)
     except ValueError as exc:
         raise QueryError(str(exc)) from None
 
 
 def parse_filter(
-    items: list[tuple[str, str]], columns: dict[str, Column], nested: set[str], resource: str
+    items: list[tuple[str, str]],
+    columns: dict[str, Column],
+    nested: set[str],
+    resource: str,
+    face: StoreTime | None = None,
 ) -> Filter:
-    """Decoded (name, value) query pairs that are not paging/shape parameters -> a Filter."""
+    """Decoded (name, value) query pairs that are not paging/shape parameters -> a Filter.
+
+    Times without an offset are read in the store's zone (`face`)."""
     fields: list[FieldFilter] = []
     join_or = False
     for name, raw in items:
@@ -88,18 +97,18 @@ def parse_filter(
             join_or = True
             text = text[3:]
         groups = tuple(
-            tuple(_cond(column, part) for part in _AND.split(alt)) for alt in _OR.split(text)
+            tuple(_cond(column, part, face) for part in _AND.split(alt)) for alt in _OR.split(text)
         )
         fields.append(FieldFilter(column, groups))
     return Filter(tuple(fields), join_or)
 
 
-def _test(cond: Cond, kind: str, raw: Any) -> bool:
+def _test(cond: Cond, kind: str, raw: Any, face: StoreTime | None = None) -> bool:
     op = cond.op
     if op in ("like", "startwith"):
         if raw is None:
             return False
-        text = to_json(kind, raw)  # type: ignore[arg-type]
+        text = to_json(kind, raw, face=face)  # type: ignore[arg-type]
         hay = (text if isinstance(text, str) else str(text).lower()).casefold()
         return cond.value in hay if op == "like" else hay.startswith(cond.value)
     value = cond.value
@@ -125,7 +134,7 @@ def _test(cond: Cond, kind: str, raw: Any) -> bool:
 
 
 def compile_filter(
-    flt: Filter, get: Getter, skip: set[str] | None = None
+    flt: Filter, get: Getter, skip: set[str] | None = None, face: StoreTime | None = None
 ) -> Callable[[int], bool] | None:
     """A row predicate for `flt` (None when nothing is left to test after `skip`)."""
     parts: list[Callable[[int], bool]] = []
@@ -141,7 +150,7 @@ def compile_filter(
             groups: tuple[tuple[Cond, ...], ...] = groups,
         ) -> bool:
             raw = get(row, name)
-            return any(all(_test(c, kind, raw) for c in chain) for chain in groups)
+            return any(all(_test(c, kind, raw, face) for c in chain) for chain in groups)
 
         parts.append(field_ok)
     if not parts:

@@ -49,7 +49,7 @@ class Renderer:
             out = {
                 f: snapshot[f]
                 if f == "id"
-                else to_json(cols[f].kind, snapshot[f], table.postal_form)
+                else to_json(cols[f].kind, snapshot[f], table.postal_form, table.face)
                 for f in plain
             }
         record_id = table.ids[row]

@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from orderhub.clock import Clock, SystemClock
 
+from .answers import Answers
 from .app import build_app
 from .auth import Tokens
 from .cache import ResponseCache
@@ -45,6 +46,7 @@ class Sandbox:
         self.store = DataStore(
             self.clock, cfg.seed, {**RESOURCES, **CATALOG_RESOURCES, **REFERENCE_RESOURCES}
         )
+        self.store.face.set(zone=cfg.timezone)  # before seeding: date-only fields are local
         seed_store(
             self.store,
             seed=cfg.seed,
@@ -64,6 +66,11 @@ class Sandbox:
         self.webhooks = WebhookDispatcher(self.store, seed=cfg.seed)
         self.special_routes: dict[str, SpecialRoute] = {"inventory": inventory_route}
         self.app: Starlette = build_app(self)
+
+    @property
+    def answers(self) -> Answers:
+        """The store's answers to the docs' open questions (`answers.py`, docs/sandbox.md)."""
+        return self.store.answers
 
     @property
     def full_token(self) -> str:

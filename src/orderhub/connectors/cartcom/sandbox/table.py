@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .codegen import compile_renderer
 from .columns import Column, PostalForm, Storage, make_storage, postal_json, to_json
+from .store_time import StoreTime
 
 if TYPE_CHECKING:
     from .resources import ResourceSpec
@@ -83,6 +84,7 @@ class Table:
         self.hold_index: set[int] = set()  # rows whose index entry waits for visibility lag
         self._renderers: dict[tuple[str, ...], Callable[[int], dict[str, Any]]] = {}
         self.postal_form: PostalForm = "integer"  # a realism switch, set by the DataStore
+        self.face = StoreTime()  # the store's clock face, shared by its tables (DataStore)
 
     # -- size and ids -------------------------------------------------------------------
     def __len__(self) -> int:
@@ -132,7 +134,7 @@ class Table:
         return {
             n: self.ids[row]
             if n == "id"
-            else to_json(self.columns[n].kind, self.get(row, n), self.postal_form)
+            else to_json(self.columns[n].kind, self.get(row, n), self.postal_form, self.face)
             for n in names
         }
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 __all__ = [
@@ -135,11 +136,12 @@ def format_ms(ms: int) -> str:
     return text
 
 
-def parse_time_us(text: str) -> int:
+def parse_time_us(text: str, naive: Callable[[int], int] | None = None) -> int:
     """Microseconds since the epoch for an ISO 8601 value from a filter or a request body.
 
     Accepts `Z`, `+hh:mm`/`-hh:mm` offsets, 0-9 fraction digits and a date alone. A value
-    without an offset is read as store-local (US Central) time, our answer to an open question.
+    without an offset is read as store-local time, our answer to an open question: `naive`
+    (the store's `StoreTime.naive_to_utc_us`) reads it, US Central when not given.
     """
     match = _TIME_RE.match(text.strip())
     if match is None:
@@ -159,6 +161,8 @@ def parse_time_us(text: str) -> int:
         raise TimeParseError(f"'{text}' is not a valid date/time") from exc
     micros = int((frac or "0")[:6].ljust(6, "0"))
     naive_us = (base - _EPOCH) // timedelta(microseconds=1) + micros
+    if zone is None and naive is not None:
+        return naive(naive_us)
     if zone is None:
         guess = naive_us // 1000 - _STD_OFFSET_MS
         offset_us = central_offset_ms(guess) * 1000

@@ -3,17 +3,21 @@
 Status codes follow docs/common_usage.md (201 created, 200 updated, 204 deleted, 404 unknown id,
 409 validation failure), not the spec's 200-only answers. Answers to the open questions we had
 to decide (all listed in docs/sandbox.md):
-- POST with an `id` that does not exist creates a record with a new id (the sent id is ignored).
+- POST with an `id` that does not exist creates a record with a new id (the sent id is
+  ignored), or with that id under the store's `unknown_id_post` answer `"given-id"`.
 - A plain `PUT /orders/{id}` of `order_status_id` changes the status only; the side effects
   (previous status, `order_status_last_changed_at`, the OrderStatusChanged/OrderShipped
   webhooks) need `PUT /orders/{id}/status`.
-- Shipment `items` merge by order item id (quantity 0 removes a line); the total shipped per
-  order item may not exceed its quantity (409); a shipment never changes the order's status.
+- Shipment `items` merge by order item id (quantity 0 removes a line), or replace the
+  shipment's items (`shipment_items` answer `"replace"`); the total shipped per order item may
+  not exceed its quantity (409), unless the `over_shipping` answer is `"accept"`; a shipment
+  never changes the order's status.
 - `shipment_name` matches case-insensitively within the order (SQL Server collation).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .columns import ValueError409, decode_body_value
@@ -22,7 +26,6 @@ from .errors import ApiError
 from .listing import get_one
 from .seed_data import SHIPPING_METHODS
 from .table import Table
-from .timefmt import local_midnight
 from .webhook_events import canonical_event, check_subscription, status_events
 
 __all__ = ["create_or_update", "decode_changes", "delete", "set_order_status", "update"]
@@ -60,7 +63,7 @@ def decode_changes(table: Table, body: dict[str, Any]) -> dict[str, Any]:
         if column is None or column.hidden or column.readonly or key in nested:
             continue
         try:
-            out[key] = decode_body_value(column, value)
+            out[key] = decode_body_value(column, value, table.face)
         except ValueError409 as exc:
             raise ApiError(409, f"Validation failed: {exc}") from None
     return out
@@ -110,9 +113,18 @@ def create_or_update(store: DataStore, table: Table, body: Any) -> tuple[int, di
     if table.name == "variant_inventory":
         values.update(_combination(store, values["product_id"], body.get("variants")))
         params["expand"] = "variants"
-    row = store.insert(table.name, values)
+    row = store.insert(table.name, values, _given_id(store, table, existing))
     _after_insert(store, table, row)
     return 201, get_one(store, table, table.ids[row], params)
+
+
+def _given_id(store: DataStore, table: Table, sent: Any) -> int | None:
+    """The id a new record keeps under the `unknown_id_post` answer "given-id" (else None)."""
+    if store.answers.unknown_id_post != "given-id":
+        return None
+    if isinstance(sent, bool) or not isinstance(sent, int) or sent <= 0:
+        return None
+    return sent if table.row_of(sent) is None else None
 
 
 def _combination(store: DataStore, product_id: int, variants: Any) -> dict[str, Any]:
@@ -279,6 +291,8 @@ def _upsert_shipment(
                 row = srow
                 break
     values = decode_changes(table, body)
+    if isinstance(values.get("tracking_numbers"), str):
+        values["tracking_numbers"] = _tracking(values["tracking_numbers"], store)
     method = _METHODS.get(str(values.get("shipping_method", "")).casefold())
     if method is not None:
         values.setdefault("shipping_method_id", method[3])
@@ -288,22 +302,32 @@ def _upsert_shipment(
     with store.lock:
         if row is None:
             values.setdefault("order_id", order_id)
-            values.setdefault("shipped_at", local_midnight(store.now_ms()))
+            values.setdefault("shipped_at", store.face.local_midnight(store.now_ms()))
             if not values.get("shipment_name"):
                 count = len(store.child_rows("orders", "order_shipments", order_id))
                 values["shipment_name"] = str(count + 1)
             _check_totals(store, order_id, None, lines)
-            row = store.insert(table.name, values)
+            row = store.insert(table.name, values, _given_id(store, table, sid))
             status = 201
         else:
-            _check_totals(store, order_id, table.ids[row], lines)
+            _check_totals(store, order_id, table.ids[row], lines, replace="items" in body)
             if not store.update(table.name, row, values):
                 store.touch(table.name, row)
             status = 200
         shipment_id = table.ids[row]
-        _apply_lines(store, shipment_id, lines)
+        _apply_lines(store, shipment_id, lines, replace=status == 200 and "items" in body)
     store.emit("OrderUpdated", "orders", order_id)
     return status, get_one(store, table, shipment_id, {"expand": "items"})
+
+
+_TRACKING_SPLIT = re.compile(r"[\s,;|]+")
+
+
+def _tracking(text: str, store: DataStore) -> str:
+    """Several tracking numbers as the store keeps them: joined by its `tracking_separator`
+    answer, whatever separator the client sent (the field is one string; docs are silent)."""
+    numbers = [n for n in _TRACKING_SPLIT.split(text) if n]
+    return store.answers.tracking_separator.join(numbers)
 
 
 def _shipment_lines(store: DataStore, order_id: int, items: Any) -> dict[int, int]:
@@ -335,17 +359,24 @@ def _shipment_lines(store: DataStore, order_id: int, items: Any) -> dict[int, in
 
 
 def _check_totals(
-    store: DataStore, order_id: int, shipment_id: int | None, lines: dict[int, int]
+    store: DataStore,
+    order_id: int,
+    shipment_id: int | None,
+    lines: dict[int, int],
+    *,
+    replace: bool = False,
 ) -> None:
-    if not lines:
+    if not lines or store.answers.over_shipping == "accept":
         return
+    # Under the "replace" answer the shipment's own lines all give way to the body's.
+    replacing = replace and store.answers.shipment_items == "replace"
     links = store.tables["shipment_items"]
     shipped: dict[int, int] = {}
     for srow in store.child_rows("orders", "order_shipments", order_id):
         sid = store.tables["order_shipments"].ids[srow]
         for lrow in store.child_rows("order_shipments", "shipment_items", sid):
             item = links.get(lrow, "order_item_id")
-            if sid == shipment_id and item in lines:
+            if sid == shipment_id and (item in lines or replacing):
                 continue
             shipped[item] = shipped.get(item, 0) + links.get(lrow, "quantity_shipped")
     items = store.tables["order_items"]
@@ -360,14 +391,22 @@ def _check_totals(
             )
 
 
-def _apply_lines(store: DataStore, shipment_id: int, lines: dict[int, int]) -> None:
-    """Merge `lines` into the shipment's items; announces newly shipped quantities."""
+def _apply_lines(
+    store: DataStore, shipment_id: int, lines: dict[int, int], *, replace: bool = False
+) -> None:
+    """Merge `lines` into the shipment's items (or, under the `shipment_items` answer
+    "replace", make them the shipment's items); announces newly shipped quantities."""
     links = store.tables["shipment_items"]
     added: dict[int, int] = {}
     current = {
         links.get(r, "order_item_id"): r
         for r in store.child_rows("order_shipments", "shipment_items", shipment_id)
     }
+    if replace and store.answers.shipment_items == "replace":
+        for item_id, gone in list(current.items()):
+            if item_id not in lines:
+                store.delete("shipment_items", gone)
+                del current[item_id]
     for item_id, qty in lines.items():
         lrow = current.get(item_id)
         before = 0 if lrow is None else links.get(lrow, "quantity_shipped")

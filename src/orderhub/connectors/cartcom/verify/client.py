@@ -7,13 +7,13 @@ it can never push a store into 429s the flows would then pay for.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import httpx
 
 from orderhub.clock import Clock, Sleep
-from orderhub.connectors.cartcom.client import CartcomClient
+from orderhub.connectors.cartcom.client import CallRecord, CartcomClient
 from orderhub.connectors.cartcom.http import new_http_client
 from orderhub.connectors.cartcom.shared_limiter import shared_budget_for
 from orderhub.engine.priority import CallPriority
@@ -37,6 +37,7 @@ def verify_client(
     sleep: Sleep,
     share_call_budgets: bool,
     http: httpx.Client | None = None,
+    on_call: Callable[[CallRecord], None] | None = None,
 ) -> Iterator[CartcomClient]:
     """A client for one check; closes the HTTP client only if it made it."""
     owned = http is None
@@ -54,6 +55,7 @@ def verify_client(
             sleep=sleep,
             limiter=limiter,
             priority=VERIFY_PRIORITY,
+            on_call=on_call,
         )
     finally:
         if owned:

@@ -1,0 +1,106 @@
+"""Integration settings: changed through the API, the CLI and the portal, each change recorded."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from orderhub.cli.main import app as cli_app
+from orderhub.hub import Hub
+from orderhub.services.integration_settings import (
+    change_settings,
+    integration_history,
+    integration_settings,
+)
+from orderhub.store import integrations as integration_store
+
+from .conftest import Api, add_integration_row
+
+
+def settings_of(hub: Hub, integration_id: str) -> dict[str, object]:
+    with hub.db.read_session() as session:
+        integration = integration_store.get_integration(session, integration_id)
+    assert integration is not None
+    return dict(integration.settings)
+
+
+def test_settings_change_through_the_api_and_each_change_is_in_the_history(api: Api) -> None:
+    integration = add_integration_row(api.hub)
+    path = f"/api/v3/integrations/{integration.integration_id}"
+
+    answer = api.writer.put(
+        path, json={"settings": {"productsPushCatalogs": "shared", "productsDefaultStatusId": 3}}
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["integration"]["settings"]["productsPushCatalogs"] == "shared"
+    assert settings_of(api.hub, integration.integration_id) == {
+        "productsPushCatalogs": "shared",
+        "productsDefaultStatusId": 3,
+    }
+    notes = [e.note for e in integration_history(api.hub, integration.integration_id)]
+    assert "productsPushCatalogs: (not set) → shared" in notes
+    assert "productsDefaultStatusId: (not set) → 3" in notes
+    assert {e.actor for e in integration_history(api.hub, integration.integration_id)} == {"api"}
+
+
+def test_one_bad_value_changes_nothing_and_is_named(api: Api) -> None:
+    integration = add_integration_row(api.hub)
+    path = f"/api/v3/integrations/{integration.integration_id}"
+
+    answer = api.writer.put(
+        path, json={"settings": {"productsPushCatalogs": "shared", "productsDefaultStatusId": "-1"}}
+    )
+
+    assert answer.status_code == 422
+    assert "productsDefaultStatusId: must be a Cart.com id" in answer.json()["message"]
+    assert settings_of(api.hub, integration.integration_id) == {}
+    unknown = api.writer.put(path, json={"settings": {"colour": "blue"}})
+    assert unknown.status_code == 422
+    assert "'colour' is not a setting" in unknown.json()["message"]
+    assert (
+        api.reader.put(path, json={"settings": {"productsPushCatalogs": "own"}}).status_code == 403
+    )
+
+
+def test_a_reset_returns_to_the_default_and_an_unchanged_value_records_nothing(hub: Hub) -> None:
+    integration = add_integration_row(hub)
+    integration_id = integration.integration_id
+    assert change_settings(
+        hub, integration_id, {"productsPushCatalogs": "SHARED"}, actor="cli"
+    ) == ["productsPushCatalogs: (not set) → shared"]
+    assert (
+        change_settings(hub, integration_id, {"productsPushCatalogs": "shared"}, actor="cli") == []
+    )
+    assert change_settings(hub, integration_id, {"productsPushCatalogs": None}, actor="cli") == [
+        "productsPushCatalogs: shared → the default (own)"
+    ]
+    [catalogs, *_] = integration_settings(hub, integration_id)
+    assert (catalogs.value, catalogs.effective, catalogs.is_default) == (None, "own", True)
+    assert len(integration_history(hub, integration_id)) == 2
+
+
+def test_the_cli_shows_and_changes_settings(hub: Hub) -> None:
+    integration = add_integration_row(hub)
+    env = {
+        "ORDERHUB_HOME": str(hub.settings.home),
+        "ORDERHUB_DATABASE_URL": hub.settings.database_url,
+        "COLUMNS": "200",
+    }
+    runner = CliRunner()
+    integration_id = integration.integration_id
+
+    changed = runner.invoke(
+        cli_app,
+        ["integrations", "settings", integration_id, "productsDefaultCategoryId=12"],
+        env=env,
+    )
+
+    assert changed.exit_code == 0, changed.output
+    assert "Changed productsDefaultCategoryId: (not set) → 12" in changed.stdout
+    assert "own (default)" in changed.stdout
+    assert settings_of(hub, integration_id) == {"productsDefaultCategoryId": 12}
+    bad = runner.invoke(
+        cli_app, ["integrations", "settings", integration_id, "productsPushCatalogs"], env=env
+    )
+    assert bad.exit_code == 1
+    assert "KEY=VALUE" in bad.stderr
