@@ -14,10 +14,10 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .sandbox import Sandbox
 
-__all__ = ["SandboxServer", "run_sandbox", "serve_sandbox"]
+__all__ = ["SandboxServer", "TransportAwareH11", "run_sandbox", "serve_sandbox"]
 
 
-class _TransportAwareH11(H11Protocol):
+class TransportAwareH11(H11Protocol):
     """h11 protocol that hands the app its TCP transport, so a fault can reset the connection."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -38,7 +38,7 @@ def _config(sb: Sandbox, host: str, port: int) -> uvicorn.Config:
         port=port,
         log_level="warning",
         lifespan="off",
-        http=_TransportAwareH11,
+        http=TransportAwareH11,
         access_log=False,
     )
 
