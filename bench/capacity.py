@@ -326,6 +326,18 @@ def runs_between(
     return quiet, loud
 
 
+def drain(engine: Engine, longest: float) -> float | None:
+    """Wait until the worker has worked off the first runs of the stores just added (the flow
+    jobs waiting are no more than a handful); the seconds that took, or None if it did not
+    within `longest`."""
+    started = time.monotonic()
+    while time.monotonic() - started < longest:
+        if queue_depth(engine) <= 5:
+            return time.monotonic() - started
+        time.sleep(1.0)
+    return None
+
+
 def queue_depth(engine: Engine) -> int:
     with engine.connect() as connection:
         return int(
@@ -355,6 +367,7 @@ class Step:
     queue_before: int
     queue_after: int
     load: tuple[float, float, float]
+    drain_seconds: float | None = None
 
     @property
     def stores(self) -> int:
@@ -478,8 +491,9 @@ def print_details(steps: list[Step]) -> None:
         "PG backend CPU (cores)",
         "front end CPU (cores)",
         "jobs waiting: start / end",
+        "first runs of the added stores",
     )
-    row(*["---"] * 9)
+    row(*["---"] * 10)
     for step in steps:
         row(
             f"{step.quiet} + {step.busy}",
@@ -491,6 +505,7 @@ def print_details(steps: list[Step]) -> None:
             f"{step.postgres_cpu:.1f} s ({step.postgres_cpu / step.seconds:.2f})",
             f"{step.frontend_cpu:.1f} s ({step.frontend_cpu / step.seconds:.2f})",
             f"{step.queue_before} / {step.queue_after}",
+            f"{step.drain_seconds:.0f} s" if step.drain_seconds is not None else "not worked off",
         )
 
 
@@ -574,7 +589,12 @@ def main() -> int:
     parser.add_argument("--steps", default="100,250,500,750", help="quiet stores, cumulative")
     parser.add_argument("--busy", type=int, default=3)
     parser.add_argument("--window", type=float, default=120.0, help="seconds measured per step")
-    parser.add_argument("--settle", type=float, default=20.0, help="seconds after adding stores")
+    parser.add_argument(
+        "--settle", type=float, default=10.0, help="seconds after the first runs were worked off"
+    )
+    parser.add_argument(
+        "--drain-max", type=float, default=90.0, help="longest wait for the first runs (s)"
+    )
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--database-url", default=None, help="the PostgreSQL server")
     parser.add_argument(
@@ -592,7 +612,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="two tiny steps (for the test)")
     args = parser.parse_args()
     if args.quick:
-        args.steps, args.busy, args.window, args.settle = "3,6", 1, 12.0, 3.0
+        args.steps, args.busy, args.window, args.settle, args.drain_max = "3,6", 1, 12.0, 3.0, 30.0
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.database):
         parser.error("--database: lower-case letters, digits and _ only")
     steps_wanted = [int(n) for n in args.steps.split(",")]
@@ -703,6 +723,7 @@ def main() -> int:
                     rng=rng,
                 )
                 connected = wanted
+                drained = drain(engine, args.drain_max)
                 time.sleep(args.settle)
                 step = measure(
                     args,
@@ -715,6 +736,7 @@ def main() -> int:
                     set(busy_ids),
                     latency,
                 )
+                step.drain_seconds = drained
                 steps.append(step)
                 print_step(step)
         finally:
@@ -733,6 +755,10 @@ def main() -> int:
             connection.execute(text(f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)"))
         admin.dispose()
     return 0
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(f"stopped by signal {signum}")  # the finally blocks clean up
 
 
 def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path) -> None:

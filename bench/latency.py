@@ -175,6 +175,8 @@ def start_hub(
         except httpx.HTTPError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait()
             raise SystemExit(f"orderhub serve did not start:\n{log.read_text()[-2000:]}")
         time.sleep(0.2)
     return Hub(process, url, api_key, integration_id, home, log)
@@ -442,6 +444,10 @@ def report(
     )
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(f"stopped by signal {signum}")  # the finally blocks stop the processes
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=200, help="orders per run")
@@ -458,6 +464,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--quick", action="store_true", help="a few orders, 5-s polls")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     if args.quick:
         args.orders, args.fulfillments, args.poll_interval = 6, 2, args.poll_interval or 5
         args.warmup = 2.0
