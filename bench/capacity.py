@@ -12,19 +12,25 @@ Real processes, over loopback, on PostgreSQL:
   127.0.0.1+i on one port, 20 orders and 10 products each, no activity);
 - the busy stores: one `orderhub sandbox --stores B --same-port --plan gold --live` process
   (orders placed and moved along all the time, about 30 steps a minute);
-- ONE `orderhub worker` (Procrastinate, `--concurrency`), the process measured;
+- ONE `orderhub worker --concurrency 16` (Procrastinate), the process measured;
 - one `orderhub serve --no-scheduler --public-url …` front end: it receives the busy stores'
   webhooks and defers their flows' jobs on the worker's queue at once.
 
-Each store has orders.pull, products.pull, locations.pull, inventory.push and fulfillments.push
-on (`--flows`; products.push is off, as in `bench/scale_out.py`: in one hub every store's
-catalog would be pushed to every other store). The busy stores are connected as a merchant
+Each store has orders.pull, products.pull, inventory.push and fulfillments.push on (`--flows`;
+products.push is off, as in `bench/scale_out.py`: in one hub every store's catalog would be
+pushed to every other store; locations.pull is off: a store's first locations.pull writes its
+warehouses, and each new location wakes every store's inventory.push — an onboarding cost that
+grows with the number of stores, not the steady cost of a quiet store; add it with `--flows`).
+The worker runs `--concurrency 16` flow slots: a run waiting for a steel store's budget (up to
+10 s a call) holds its slot, and with the product's default of 4 the slots were found asleep
+in those waits while the queue grew (0.1 core used). The busy stores are connected as a merchant
 does (connection test, webhooks subscribed). The quiet stores are connected directly in the
 database — no connection test and no webhook subscriptions: on a steel store those cost about
 15 calls (30 s) each, and a store with no activity sends no webhook anyway — and, unless
 `--fresh`, aged: as if they had been quiet for an hour, their pull flows wait the longest
-interval (15 min), their next polls spread evenly over the next 15 minutes. `--fresh` measures
-newly connected stores (polling at 1, 2, 4, 8 min) instead.
+interval (15 min), their next polls spread evenly over the next 15 minutes (their push flows'
+first looks, which only take a position in the feed, run at once and are waited for before the
+window). `--fresh` measures newly connected stores (first polls at once, then 2, 4, 8 min).
 
 The stores are added in steps (`--steps`, the total of quiet stores); after each step and
 `--settle` seconds, a window of `--window` seconds is measured:
@@ -85,7 +91,16 @@ TARGET_P95 = 5.0
 SCALE_TO = 10_000
 LONGEST_POLL = 900  # seconds: a quiet pull flow's longest interval (the product's default)
 PULLS = (FlowName.ORDERS_PULL, FlowName.PRODUCTS_PULL, FlowName.LOCATIONS_PULL)
-DEFAULT_FLOWS = [flow for flow in FlowName if flow is not FlowName.PRODUCTS_PUSH]
+DEFAULT_FLOWS = [
+    FlowName.ORDERS_PULL,
+    FlowName.PRODUCTS_PULL,
+    FlowName.INVENTORY_PUSH,
+    FlowName.FULFILLMENTS_PUSH,
+]
+"""Not products.push (every store's catalog would go to every other store) nor locations.pull:
+a store's first locations.pull writes its warehouses, and every new location in the hub wakes
+every store's inventory.push (`also_watches`, a new rules fingerprint) — an onboarding cost
+that grows with the number of stores, reported apart, not the steady cost of a quiet store."""
 _TICKS = os.sysconf("SC_CLK_TCK")
 _URL_LINE = re.compile(r"^API URL: (\S+)")
 
@@ -155,10 +170,9 @@ def stop_process(process: subprocess.Popen[Any], timeout: float = 30) -> None:
 # --- the hub's side: integrations ------------------------------------------------------------
 
 
-def add_quiet_stores(
-    hub: Hub, urls: list[str], token: str, flows: list[FlowName], *, aged: bool, rng: random.Random
-) -> list[str]:
-    """Connect quiet stores straight in the database (see the module's docstring)."""
+def add_quiet_stores(hub: Hub, urls: list[str], token: str, flows: list[FlowName]) -> list[str]:
+    """Connect quiet stores straight in the database (see the module's docstring); their flows'
+    first runs are due at once."""
     made: list[str] = []
     now = hub.clock.now()
     for start in range(0, len(urls), 50):
@@ -171,23 +185,29 @@ def add_quiet_stores(
                 for flow in flows:
                     set_flow_enabled(session, integration.integration_id, flow, True, now=now)
                 made.append(integration.integration_id)
-            if aged:
-                # Quiet for an hour: the longest poll interval, next polls spread over it.
-                for integration_id in made[start:]:
-                    for flow in (f for f in flows if f in PULLS):
-                        session.execute(
-                            text(
-                                "UPDATE flow_settings SET idle_runs = 4, last_run_at = :last, "
-                                "next_run_at = :next WHERE integration_id = :id AND flow = :flow"
-                            ),
-                            {
-                                "last": now - timedelta(seconds=LONGEST_POLL),
-                                "next": now + timedelta(seconds=rng.uniform(0, LONGEST_POLL)),
-                                "id": integration_id,
-                                "flow": flow.value,
-                            },
-                        )
     return made
+
+
+def age(
+    engine: Engine, integration_ids: list[str], flows: list[FlowName], rng: random.Random
+) -> None:
+    """As if quiet for an hour: pull flows at the longest interval, next polls spread over it."""
+    now = datetime.now(UTC)
+    pulls = [flow.value for flow in flows if flow in PULLS]
+    with engine.begin() as connection:
+        for integration_id in integration_ids:
+            for flow in pulls:
+                connection.execute(
+                    text(
+                        "UPDATE flow_settings SET idle_runs = 4, "
+                        "next_run_at = :next WHERE integration_id = :id AND flow = :flow"
+                    ),
+                    {
+                        "next": now + timedelta(seconds=rng.uniform(0, LONGEST_POLL)),
+                        "id": integration_id,
+                        "flow": flow,
+                    },
+                )
 
 
 def add_busy_stores(hub: Hub, urls: list[str], token: str, flows: list[FlowName]) -> list[str]:
@@ -491,7 +511,7 @@ def print_details(steps: list[Step]) -> None:
         "PG backend CPU (cores)",
         "front end CPU (cores)",
         "jobs waiting: start / end",
-        "first runs of the added stores",
+        "first runs of the added stores (onboarding)",
     )
     row(*["---"] * 10)
     for step in steps:
@@ -540,36 +560,81 @@ def print_summary(steps: list[Step], args: argparse.Namespace) -> None:
             f">= {TARGET_STORES}",
             verdict,
         )
-    # Per-store costs from the largest step (the most stores, so the best average).
+    # Per-store costs: the average over the largest step's stores (busy ones included), and
+    # what one more quiet store adds (from the first step to the last, per second).
     ref = largest
     minutes = ref.seconds / 60
     cpu_per_store_hour = ref.worker_cpu / (ref.stores * ref.seconds / 3600)
     commits_per_store_minute = ref.commits / (ref.stores * minutes)
     quiet_calls = ref.quiet_calls / (max(1, ref.quiet) * minutes)
-    row("worker CPU per store-hour", f"{cpu_per_store_hour:.2f} s", "", "")
-    row("PostgreSQL commits per store-minute", f"{commits_per_store_minute:.2f}", "", "")
-    row("Cart.com calls per quiet store-minute", f"{quiet_calls:.3f} (steel allows 30)", "", "")
-    stores_per_worker = best.quiet + best.busy if best else None
-    cores = cpu_per_store_hour * SCALE_TO / 3600
-    pg_cores = ref.postgres_cpu / ref.stores * SCALE_TO / ref.seconds
-    print(
-        f"\nExtrapolated to {SCALE_TO:,} stores (arithmetic on the {ref.quiet} + {ref.busy} step, "
-        f"{ref.busy / ref.stores:.1%} of them busy; not a measurement)\n"
+    first = steps[0]
+    added = ref.quiet - first.quiet
+    marginal: dict[str, float] | None = None
+    if added > 0:
+        marginal = {
+            "cpu": (ref.worker_cpu / ref.seconds - first.worker_cpu / first.seconds) * 3600 / added,
+            "commits": (ref.commits / ref.seconds - first.commits / first.seconds) * 60 / added,
+            "pg_cpu": (ref.postgres_cpu / ref.seconds - first.postgres_cpu / first.seconds) / added,
+        }
+    row(
+        "worker CPU per store-hour, all stores of the largest step",
+        f"{cpu_per_store_hour:.2f} s",
+        "",
+        "",
     )
-    row("figure", "value")
-    row("---", "---")
-    if stores_per_worker:
+    row(
+        "PostgreSQL commits per store-minute, all stores", f"{commits_per_store_minute:.2f}", "", ""
+    )
+    if marginal is not None:
         row(
-            "worker processes",
-            f"{math.ceil(SCALE_TO / stores_per_worker)} (at {stores_per_worker} stores each, "
-            "the largest step that held)",
+            f"one more quiet store adds ({first.quiet} -> {ref.quiet} stores)",
+            f"{marginal['cpu']:.2f} worker CPU s per hour, "
+            f"{marginal['commits']:.2f} PG commits per minute",
+            "",
+            "",
         )
-    row("worker cores (CPU in use)", f"{cores:.1f}")
-    row("PostgreSQL transactions per second", f"{commits_per_store_minute * SCALE_TO / 60:,.0f}")
-    row("PostgreSQL backend cores (at this machine's speed)", f"{pg_cores:.1f}")
+    row("Cart.com calls per quiet store-minute", f"{quiet_calls:.3f} (steel allows 30)", "", "")
+    per_core = 3600 / (marginal["cpu"] if marginal and marginal["cpu"] > 0 else cpu_per_store_hour)
+    row("quiet stores one worker core carries (CPU only, no latency)", f"{per_core:,.0f}", "", "")
+    stores_per_worker = best.quiet + best.busy if best else None
+    print(
+        f"\nExtrapolated to {SCALE_TO:,} stores (arithmetic on the measured costs, not a "
+        "measurement)\n"
+    )
+    row(
+        "figure",
+        f"at the largest step's mix ({ref.busy / ref.stores:.1%} busy)",
+        "all quiet (marginal)",
+    )
+    row("---", "---", "---")
+    workers = (
+        f"{math.ceil(SCALE_TO / stores_per_worker)} (at {stores_per_worker} stores each, "
+        "the largest step that held)"
+        if stores_per_worker
+        else "- (no step held)"
+    )
+    quiet_workers = f"{math.ceil(SCALE_TO / (0.7 * per_core))} (at 70% of a core each)"
+    row("worker processes", workers, quiet_workers)
+    mix_cores = cpu_per_store_hour * SCALE_TO / 3600
+    row(
+        "worker cores (CPU in use)",
+        f"{mix_cores:.1f}",
+        f"{marginal['cpu'] * SCALE_TO / 3600:.1f}" if marginal else "-",
+    )
+    row(
+        "PostgreSQL transactions per second",
+        f"{commits_per_store_minute * SCALE_TO / 60:,.0f}",
+        f"{marginal['commits'] * SCALE_TO / 60:,.0f}" if marginal else "-",
+    )
+    row(
+        "PostgreSQL backend cores (at this machine's speed)",
+        f"{ref.postgres_cpu / ref.stores * SCALE_TO / ref.seconds:.1f}",
+        f"{marginal['pg_cpu'] * SCALE_TO:.1f}" if marginal else "-",
+    )
     row(
         "Cart.com calls per second, all stores",
         f"{(ref.quiet_calls + ref.busy_calls) / ref.stores / ref.seconds * SCALE_TO:,.0f}",
+        f"{quiet_calls * SCALE_TO / 60:,.0f}",
     )
     aged = (
         "aged (quiet an hour: 15-min polls)" if not args.fresh else "fresh (1, 2, 4, 8 min polls)"
@@ -588,14 +653,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", default="100,250,500,750", help="quiet stores, cumulative")
     parser.add_argument("--busy", type=int, default=3)
-    parser.add_argument("--window", type=float, default=120.0, help="seconds measured per step")
+    parser.add_argument("--window", type=float, default=90.0, help="seconds measured per step")
     parser.add_argument(
         "--settle", type=float, default=10.0, help="seconds after the first runs were worked off"
     )
     parser.add_argument(
-        "--drain-max", type=float, default=90.0, help="longest wait for the first runs (s)"
+        "--drain-max", type=float, default=120.0, help="longest wait for the first runs (s)"
     )
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=16,
+        help="the worker's flow slots (a run waiting for a steel store's budget holds one)",
+    )
     parser.add_argument("--database-url", default=None, help="the PostgreSQL server")
     parser.add_argument(
         "--database",
@@ -611,6 +681,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="two tiny steps (for the test)")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     if args.quick:
         args.steps, args.busy, args.window, args.settle, args.drain_max = "3,6", 1, 12.0, 3.0, 30.0
     if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", args.database):
@@ -714,14 +785,9 @@ def main() -> int:
             row(*STEP_HEADER)
             row(*["---"] * len(STEP_HEADER))
             for wanted in steps_wanted:
-                add_quiet_stores(
-                    hub,
-                    quiet_all[connected:wanted],
-                    token,
-                    args.flows,
-                    aged=not args.fresh,
-                    rng=rng,
-                )
+                added = add_quiet_stores(hub, quiet_all[connected:wanted], token, args.flows)
+                if not args.fresh:
+                    age(engine, added, args.flows, rng)
                 connected = wanted
                 drained = drain(engine, args.drain_max)
                 time.sleep(args.settle)

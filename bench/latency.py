@@ -405,8 +405,8 @@ def report(
             str(result.missing_orders),
         )
     for result in results:
-        if not result.fulfillments and not result.missing_fulfillments:
-            continue
+        if result.mode != "webhooks":
+            continue  # fulfillments are made in the webhook run only
         p50, p95, top = figures(result.fulfillments)
         row(
             "fulfillment made in the hub's API -> shipment in the store",

@@ -49,7 +49,7 @@ def test_latency_quick_prints_orders_with_and_without_webhooks_and_fulfillments(
         assert order[3].endswith(" s")
         assert order[4].endswith(" s")
     shipment = by_figure[("fulfillment made in the hub's API -> shipment in the store", "webhooks")]
-    assert int(shipment[2]) >= 1
+    assert int(shipment[2]) + int(shipment[8]) <= 2  # made (and shipped or not), at most asked
     assert shipment[6] == "p95 < 5 s"
     costs = {r[0]: r for r in rows if len(r) == 5}
     assert set(costs) >= {"webhooks", "polling"}
@@ -74,9 +74,12 @@ def test_capacity_quick_prints_each_step_the_summary_and_the_extrapolation() -> 
     figures = {r[0] for r in rows}
     assert {
         "steel stores one worker process holds",
-        "worker CPU per store-hour",
-        "PostgreSQL commits per store-minute",
+        "worker CPU per store-hour, all stores of the largest step",
+        "PostgreSQL commits per store-minute, all stores",
+        "one more quiet store adds (3 -> 6 stores)",
         "Cart.com calls per quiet store-minute",
+        "quiet stores one worker core carries (CPU only, no latency)",
+        "worker processes",
         "worker cores (CPU in use)",
         "PostgreSQL transactions per second",
     } <= figures
