@@ -67,13 +67,21 @@ def test_each_loopback_address_on_one_port_is_its_own_store_with_its_own_budget(
 
 
 def test_a_taken_address_is_named_and_nothing_is_left_listening() -> None:
-    port = _free_port()
-    addresses = consecutive_ports("127.0.0.1", port, 2)
-    with socket.socket() as taken:
-        taken.bind(addresses[1])
-        taken.listen()
-        with pytest.raises(StoresInUseError) as raised, serve_stores(_stores(2), addresses):
-            pass
-    assert raised.value.address == addresses[1]
-    with socket.socket() as again:
-        again.bind(addresses[0])  # released
+    for _attempt in range(5):  # another process may grab the free port in between: try again
+        port = _free_port()
+        addresses = consecutive_ports("127.0.0.1", port, 2)
+        with socket.socket() as taken:
+            try:
+                taken.bind(addresses[1])
+            except OSError:
+                continue
+            taken.listen()
+            with pytest.raises(StoresInUseError) as raised, serve_stores(_stores(2), addresses):
+                pass
+        if raised.value.address == addresses[0]:
+            continue  # the first port was taken by someone else meanwhile
+        assert raised.value.address == addresses[1]
+        with socket.socket() as again:
+            again.bind(addresses[0])  # released
+        return
+    raise AssertionError("no free pair of ports found")
