@@ -533,6 +533,15 @@ def _flows(runs: Counter[str]) -> str:
     return ", ".join(f"{flow} {n}" for flow, n in sorted(runs.items())) or "none"
 
 
+def _scaled(marginal: dict[str, float] | None, key: str, factor: float, form: str) -> str:
+    """A marginal cost scaled up, or why not (a negative difference is noise between steps)."""
+    if marginal is None:
+        return "- (one step)"
+    if marginal[key] <= 0:
+        return "- (below the noise)"
+    return form.format(marginal[key] * factor)
+
+
 def print_summary(steps: list[Step], args: argparse.Namespace) -> None:
     held = [step for step in steps if step.holds]
     best = max(held, key=lambda s: s.quiet) if held else None
@@ -619,17 +628,17 @@ def print_summary(steps: list[Step], args: argparse.Namespace) -> None:
     row(
         "worker cores (CPU in use)",
         f"{mix_cores:.1f}",
-        f"{marginal['cpu'] * SCALE_TO / 3600:.1f}" if marginal else "-",
+        _scaled(marginal, "cpu", SCALE_TO / 3600, "{:.1f}"),
     )
     row(
         "PostgreSQL transactions per second",
         f"{commits_per_store_minute * SCALE_TO / 60:,.0f}",
-        f"{marginal['commits'] * SCALE_TO / 60:,.0f}" if marginal else "-",
+        _scaled(marginal, "commits", SCALE_TO / 60, "{:,.0f}"),
     )
     row(
         "PostgreSQL backend cores (at this machine's speed)",
         f"{ref.postgres_cpu / ref.stores * SCALE_TO / ref.seconds:.1f}",
-        f"{marginal['pg_cpu'] * SCALE_TO:.1f}" if marginal else "-",
+        _scaled(marginal, "pg_cpu", SCALE_TO, "{:.1f}"),
     )
     row(
         "Cart.com calls per second, all stores",
