@@ -61,6 +61,7 @@ import os
 import random
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -829,6 +830,7 @@ def main() -> int:
         with admin.connect() as connection:
             connection.execute(text(f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)"))
         admin.dispose()
+        shutil.rmtree(home, ignore_errors=True)
     return 0
 
 
