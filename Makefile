@@ -39,6 +39,14 @@ bench-scale: $(STAMP) ## Scale-out benchmark: 20 stores, 3 workers on PostgreSQL
 bench-priority: $(STAMP) ## Priority benchmark: steel store, every flow busy; fulfillment latency with and without call priorities (~5 min)
 	$(BIN)/python bench/priority.py
 
+.PHONY: bench-latency
+bench-latency: $(STAMP) ## Latency benchmark: new order -> hub API (webhooks, polling), fulfillment -> Cart.com shipment; real processes (~10 min)
+	$(BIN)/python bench/latency.py
+
+.PHONY: bench-capacity
+bench-capacity: $(STAMP) ## Capacity benchmark: steel stores one worker process holds on PostgreSQL, ramps of 100-750 stores (~13 min)
+	$(BIN)/python bench/capacity.py
+
 .PHONY: lint
 lint: $(STAMP) ## ruff (lint + format check) and mypy --strict on src/
 	$(BIN)/ruff check src tests

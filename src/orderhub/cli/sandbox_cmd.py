@@ -1,9 +1,10 @@
 """`orderhub sandbox`: simulated Cart.com stores, for demos, manual testing and scale tests.
 
 One store by default. `--stores N` serves N independent stores from one process (store i has
-seed `seed+i` on port `port+i`), so a test can connect tens of integrations without starting
-tens of processes. Each store runs its own uvicorn server on a background thread; the main
-thread only waits for Ctrl-C or SIGTERM and then stops them all.
+seed `seed+i` on port `port+i`, or with `--same-port` at loopback address `host+i` on `port`),
+so a test or a benchmark can connect hundreds of integrations without starting hundreds of
+processes. All stores share one uvicorn server on a background thread (`sandbox/many.py`); the
+main thread only waits for Ctrl-C or SIGTERM and then stops it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import signal
 import tempfile
 import threading
-from contextlib import ExitStack
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -74,10 +74,19 @@ def sandbox_command(
         "--tls-dir",
         help="Where --tls writes its certificate files (default: a new temp dir).",
     ),
+    same_port: bool = typer.Option(
+        False,
+        "--same-port",
+        help=(
+            "With --stores: every store on --port, store i at loopback address host+i"
+            " (127.0.0.1, 127.0.0.2, …) instead of on port+i; for hundreds of stores."
+        ),
+    ),
 ) -> None:
     """Run simulated Cart.com stores until Ctrl-C; prints each one's API URL and token."""
     from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, run_sandbox
     from orderhub.connectors.cartcom.sandbox.live import start_live_activity
+    from orderhub.connectors.cartcom.sandbox.many import consecutive_hosts, consecutive_ports
     from orderhub.connectors.cartcom.sandbox.ratelimit import PLAN_LIMITS
     from orderhub.connectors.cartcom.sandbox.store_time import StoreTime
 
@@ -87,6 +96,10 @@ def sandbox_command(
         StoreTime(timezone)
     except ValueError as problem:
         raise typer.BadParameter(str(problem), param_hint="--timezone") from None
+    try:
+        addresses = (consecutive_hosts if same_port else consecutive_ports)(host, port, stores)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--host") from None
     sandboxes = [
         Sandbox(
             SandboxConfig(
@@ -115,7 +128,7 @@ def sandbox_command(
             print(f"API token: {sandboxes[0].full_token}", flush=True)
             run_sandbox(sandboxes[0], host, port, files)
         else:
-            _serve_many(sandboxes, host, port, stop, files)
+            _serve_many(sandboxes, addresses, stop, files)
     finally:
         stop.set()
 
@@ -130,36 +143,33 @@ def _tls_files(directory: Path | None) -> TlsFiles:
 
 def _serve_many(
     sandboxes: list[Sandbox],
-    host: str,
-    port: int,
+    addresses: list[tuple[str, int]],
     stop: threading.Event,
     files: TlsFiles | None = None,
 ) -> None:
-    """Serve every store on port, port+1, …; return after SIGINT or SIGTERM stopped them all."""
-    from orderhub.connectors.cartcom.sandbox import serve_sandbox
+    """Serve store i at addresses[i]; return after SIGINT or SIGTERM stopped them all."""
+    from orderhub.connectors.cartcom.sandbox.many import StoresInUseError, serve_stores
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with ExitStack() as servers:
-            for i, sb in enumerate(sandboxes):
-                try:
-                    servers.enter_context(serve_sandbox(sb, host=host, port=port + i, tls=files))
-                except RuntimeError as exc:
-                    raise UsageError(
-                        f"Store {i} cannot listen on {host}:{port + i} (port in use?)"
-                    ) from exc
-                if stop.is_set():  # Ctrl-C while starting: stop the ones already up
-                    return
-            for i, sb in enumerate(sandboxes):
-                print(f"Store {i}:", flush=True)
-                scheme = "https" if files is not None else "http"
-                print(f"API URL: {scheme}://{host}:{port + i}", flush=True)
-                print(f"API token: {sb.full_token}", flush=True)
-            while not stop.wait(0.2):
-                pass
+        try:
+            with serve_stores(sandboxes, addresses, tls=files):
+                for i, (sb, (host, port)) in enumerate(zip(sandboxes, addresses, strict=True)):
+                    print(f"Store {i}:", flush=True)
+                    scheme = "https" if files is not None else "http"
+                    print(f"API URL: {scheme}://{host}:{port}", flush=True)
+                    print(f"API token: {sb.full_token}", flush=True)
+                while not stop.wait(0.2):
+                    pass
+        except StoresInUseError as exc:  # raised before anything listens
+            host, port = exc.address
+            index = addresses.index(exc.address)
+            raise UsageError(
+                f"Store {index} cannot listen on {host}:{port} (port in use?)"
+            ) from exc
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -72,6 +72,15 @@ def control_routes(sb: Sandbox) -> list[Route]:
             return JSONResponse({"error": f"order {order_id} not found"}, 404)
         return sb.store.update_order(order_id, **(await _body(request)))
 
+    async def order(request: Request) -> Any:
+        # Read without a token and outside the call log and budget, so a benchmark can watch
+        # for a shipment every 100 ms without spending the calls the hub is measured on.
+        order_id = int(request.path_params["order_id"])
+        found = sb.store.get_order(order_id, expand=True)
+        if found is None:
+            return JSONResponse({"error": f"order {order_id} not found"}, 404)
+        return found
+
     async def count(_: Request) -> Any:
         return {"count": sb.store.order_count()}
 
@@ -105,6 +114,7 @@ def control_routes(sb: Sandbox) -> list[Route]:
         Route("/_sandbox/tokens", _guard(tokens), methods=["POST"]),
         Route("/_sandbox/orders", _guard(orders), methods=["POST"]),
         Route("/_sandbox/orders/count", _guard(count), methods=["GET"]),
+        Route("/_sandbox/orders/{order_id:int}", _guard(order), methods=["GET"]),
         Route("/_sandbox/orders/{order_id:int}/touch", _guard(touch), methods=["POST"]),
         Route("/_sandbox/faults", _guard(faults), methods=["GET", "POST"]),
         Route("/_sandbox/realism", _guard(realism), methods=["GET", "POST"]),

@@ -17,10 +17,10 @@ from .sandbox import Sandbox
 if TYPE_CHECKING:
     from .tls import TlsFiles
 
-__all__ = ["SandboxServer", "run_sandbox", "serve_sandbox"]
+__all__ = ["SandboxServer", "TransportAwareH11", "run_sandbox", "serve_sandbox"]
 
 
-class _TransportAwareH11(H11Protocol):
+class TransportAwareH11(H11Protocol):
     """h11 protocol that hands the app its TCP transport, so a fault can reset the connection."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -41,7 +41,7 @@ def _config(sb: Sandbox, host: str, port: int, tls: TlsFiles | None = None) -> u
         port=port,
         log_level="warning",
         lifespan="off",
-        http=_TransportAwareH11,
+        http=TransportAwareH11,
         access_log=False,
         ssl_certfile=str(tls.cert) if tls is not None else None,
         ssl_keyfile=str(tls.key) if tls is not None else None,
