@@ -310,8 +310,17 @@ class FlowContext:
 
     def resolve_record(self, session: Session, *, entity_type: str, ext_id: str) -> None:
         """Clear a record's open exception without an upsert (a push flow's write went through)."""
-        self._maybe_open.add(ext_id)
-        self._resolve(session, entity_type, [ext_id], self.clock.now())
+        self.resolve_records(session, entity_type=entity_type, ext_ids=[ext_id])
+
+    def resolve_records(
+        self, session: Session, *, entity_type: str, ext_ids: Sequence[str]
+    ) -> None:
+        """`resolve_record` for a page of records: one statement per 500, not one per record
+        (a first push of 10,000 SKUs spent 8 of its 11 profiled seconds on one each)."""
+        if not ext_ids:
+            return
+        self._maybe_open.update(ext_ids)
+        self._resolve(session, entity_type, ext_ids, self.clock.now())
 
     def fail_record(
         self,
