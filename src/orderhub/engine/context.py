@@ -31,7 +31,7 @@ from orderhub.store import integrations as store_integrations
 from orderhub.store import runs as store_runs
 from orderhub.store import webhooks as store_webhooks
 from orderhub.store.database import Database
-from orderhub.store.feed import add_timeline_note
+from orderhub.store.feed import add_timeline_note, add_timeline_notes
 from orderhub.store.records import (
     EntityKind,
     Origin,
@@ -281,6 +281,10 @@ class FlowContext:
         add_timeline_note(
             session, kind, hub_id, note=note, origin=self.origin, now=self.clock.now()
         )
+
+    def notes(self, session: Session, kind: EntityKind, notes: Sequence[tuple[str, str]]) -> None:
+        """`note` for a page: `(hub_id, line)` pairs, in a couple of statements."""
+        add_timeline_notes(session, kind, notes, origin=self.origin, now=self.clock.now())
 
     def webhooks_missed(self, session: Session, ext_ids: Sequence[str], *, since: datetime) -> None:
         """Tell the webhook health what a poll found changed, so missing webhooks show: the

@@ -263,9 +263,8 @@ class FeedPush(ABC, Generic[T, J]):
             for outcome in result.done.values():
                 setattr(ctx.counts, outcome, getattr(ctx.counts, outcome) + 1)
             if self.notes_on_feed_records:
-                for key, lines in result.notes.items():
-                    for line in lines:
-                        ctx.note(session, self.feed, key, line)
+                lines = [(key, line) for key, notes in result.notes.items() for line in notes]
+                ctx.notes(session, self.feed, lines)
             # Units that went through, or are not this flow's any more: their open exceptions
             # close in one statement for the page.
             settled = [*result.done, *result.passed]
