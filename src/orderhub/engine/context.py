@@ -276,6 +276,15 @@ class FlowContext:
             now=self.clock.now(),
         )
 
+    def keep_copies(self, session: Session, kind: EntityKind, items: Sequence[UpsertItem]) -> None:
+        """`keep_copy` for a page's copies, in a few statements (this integration's only)."""
+        foreign = sorted(
+            {str(i.integration_id) for i in items if i.integration_id != self.integration_id}
+        )
+        if foreign:
+            raise ValueError(f"keep_copies keeps copies of {self.integration_id} only")
+        upsert_records(session, kind, items, origin=self.origin, now=self.clock.now())
+
     def note(self, session: Session, kind: EntityKind, hub_id: str, note: str) -> None:
         """Add a line to a record's timeline, stamped with this run (not a change)."""
         add_timeline_note(

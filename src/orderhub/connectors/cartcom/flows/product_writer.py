@@ -164,7 +164,7 @@ class ProductWriter:
         settings: PushSettings,
         *,
         book: Callable[[], CatalogBook],
-        baseline: Callable[[Target | str], Product | None],
+        baselines: Callable[[Sequence[Target]], Callable[[Target], Product | None]],
         creating: Callable[[str], datetime | None],
         remember_create: Callable[[str], None],
         forget_create: Callable[[str], None],
@@ -174,7 +174,7 @@ class ProductWriter:
         self.api = client
         self.settings = settings
         self._book = book
-        self._baseline = baseline
+        self._baselines = baselines
         self._creating = creating
         self._remember_create = remember_create
         self._forget_create = forget_create
@@ -185,6 +185,9 @@ class ProductWriter:
         """Locate, then create or update each product of a batch of distinct SKUs."""
         book = self._book()
         targets = self._locate(batch)
+        # This integration's copies of the batch's products, read at once (not one read per
+        # SKU); they change only after the page's writes, in the push kit's transaction.
+        baseline = self._baselines([t for t in targets.values() if isinstance(t, Target)])
         results: list[WriteResult] = []
         # Each product as this batch's writes left it: one family can hold several of its SKUs.
         latest: dict[int, dict[str, Any]] = {}
@@ -199,7 +202,7 @@ class ProductWriter:
                 else:
                     pid = plain_id(target.raw.get("id")) or 0
                     target = replace(target, raw=latest.get(pid, target.raw))
-                    result = self._update(work, target, self._baseline(target), book)
+                    result = self._update(work, target, baseline(target), book)
             except Exception as error:  # this SKU's write failed; the others go on
                 self.ctx.failures.failed(work.key, error)  # raises if the store itself is down
                 message = f"Saving it in Cart.com failed ({error}); it is tried again"
