@@ -48,6 +48,7 @@ from orderhub.errors import UsageError
 
 __all__ = [
     "OWNER_SETTING",
+    "FamilyMemo",
     "ProductWriter",
     "PushSettings",
     "Target",
@@ -152,6 +153,27 @@ class WriteResult:
     problem: tuple[str, str] | None = None  # (exception type, message)
 
 
+class FamilyMemo:
+    """Each Cart.com product document mapped once: a family's SKUs (a product and its variant
+    rows) share one document, and the page's copies are kept from the same documents. Keyed by
+    the document object itself, so a document a write replaced is mapped afresh."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, tuple[Mapping[str, Any], list[Product]]] = {}
+
+    def family(self, raw: Mapping[str, Any], book: CatalogBook) -> list[Product]:
+        """`map_product(raw, book)`, once per document (a `MappingError` is not kept)."""
+        hit = self._seen.get(id(raw))
+        if hit is not None and hit[0] is raw:
+            return hit[1]
+        family = map_product(raw, book)
+        self._seen[id(raw)] = (raw, family)
+        return family
+
+    def clear(self) -> None:
+        self._seen.clear()
+
+
 class ProductWriter:
     """One run's writes: the store's statuses and option groups are read once, if needed."""
 
@@ -169,8 +191,10 @@ class ProductWriter:
         remember_create: Callable[[str], None],
         forget_create: Callable[[str], None],
         create_settle: timedelta,
+        families: FamilyMemo | None = None,
     ) -> None:
         self.ctx = ctx
+        self.families = families if families is not None else FamilyMemo()
         self.api = client
         self.settings = settings
         self._book = book
@@ -323,7 +347,7 @@ class ProductWriter:
     ) -> WriteResult:
         pid = plain_id(target.raw.get("id")) or 0
         try:
-            family = map_product(target.raw, book)
+            family = self.families.family(target.raw, book)
         except MappingError as problem:
             message = f"Cart.com product {pid} holding this SKU cannot be read: {problem}"
             return WriteResult(work, "failed", problem=(problem.exception_type, message))

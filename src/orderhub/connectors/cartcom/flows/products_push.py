@@ -34,6 +34,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from orderhub.connectors.cartcom.flows.product_writer import (
+    FamilyMemo,
     ProductWriter,
     PushSettings,
     Target,
@@ -52,7 +53,6 @@ from orderhub.connectors.cartcom.mapping import (
     CatalogBook,
     MappingError,
     child_ext_id,
-    map_product,
     product_ext_id,
 )
 from orderhub.connectors.cartcom.mapping.common import plain_id
@@ -88,6 +88,7 @@ class ProductsPush(FeedPush[ProductWriter, Work]):
         self._book: CatalogBook | None = None
         self._client_origin = ""
         self._mirrors: list[dict[str, Any]] = []
+        self._families = FamilyMemo()
 
     @contextmanager
     def connect(self, ctx: FlowContext) -> Iterator[ProductWriter]:
@@ -112,6 +113,7 @@ class ProductsPush(FeedPush[ProductWriter, Work]):
                 remember_create=self._remember_create,
                 forget_create=self._forget_create,
                 create_settle=self.create_settle,
+                families=self._families,
             )
 
     # --- the hub side ---------------------------------------------------------------------
@@ -184,7 +186,7 @@ class ProductsPush(FeedPush[ProductWriter, Work]):
             if book is None:
                 break
             try:
-                family = map_product(raw, book)
+                family = self._families.family(raw, book)  # mapped once, in the write
             except MappingError:
                 continue  # products.pull reports it; the copy only serves as a baseline
             items.extend(
@@ -192,6 +194,7 @@ class ProductsPush(FeedPush[ProductWriter, Work]):
                 for ext_id, data, source_doc in family_records(raw, family)
             )
         self.ctx.keep_copies(session, EntityKind.PRODUCT, items)
+        self._families.clear()
         stale = self.ctx.clock.now() - self.create_settle  # past it, an entry holds nothing back
         self._set_creating({k: v for k, v in self._journal().items() if v > stale})
 
