@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--out", type=Path, default=BENCH_DIR / "results", help="where latest.json goes"
     )
-    parser.add_argument("--only", default="", help="comma-separated scenario numbers (1-5)")
+    parser.add_argument("--only", default="", help="comma-separated scenario numbers (1-5, 7)")
     parser.add_argument("--no-profile", action="store_true", help="skip the profiled run")
     parser.add_argument("--keep-work", action="store_true", help="keep homes and logs")
     return parser

@@ -22,6 +22,7 @@ class Sizes:
     fulfillments: int  # scenario 4
     fulfillment_orders: int  # sandbox orders to pick `fulfillments` open ones from
     growth_sizes: tuple[int, ...]  # scenario 5
+    catalog_products: int  # scenario 7: sandbox products (each with its variant SKUs)
     profile: bool = True
 
 
@@ -39,6 +40,7 @@ FULL = Sizes(
     fulfillments=1_000,
     fulfillment_orders=5_000,  # seed 1: about 1,100 open orders
     growth_sizes=(1_000, 10_000, 100_000),
+    catalog_products=1_500,
 )
 
 QUICK = Sizes(
@@ -55,4 +57,5 @@ QUICK = Sizes(
     fulfillments=10,
     fulfillment_orders=150,
     growth_sizes=(100, 200, 400),
+    catalog_products=40,
 )

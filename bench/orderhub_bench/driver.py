@@ -23,6 +23,8 @@ from orderhub_bench.tasks_push import (
     inventory_push,
     inventory_setup,
     naive_inventory_push,
+    products_push,
+    products_setup,
 )
 
 __all__ = ["TASKS", "main"]
@@ -35,6 +37,8 @@ TASKS: dict[str, Task] = {
     "inventory_setup": inventory_setup,
     "inventory_push": inventory_push,
     "naive_inventory_push": naive_inventory_push,
+    "products_setup": products_setup,
+    "products_push": products_push,
     "fulfillments_setup": fulfillments_setup,
     "fulfillments_push": fulfillments_push,
 }

@@ -219,6 +219,23 @@ class _Builder:
             )
         )
 
+    def products_push(self, title: str, f: dict[str, Any]) -> None:
+        counts = f["counts"]
+        self.rows.append(
+            Row(
+                f"7. {title}, {_n(f['products'])} products",
+                "first push (all new in the feed, in step with Cart.com): calls, time",
+                f"{_n(f['calls'])} calls, {f['wall_seconds']:.1f} s "
+                f"({f['hub_cpu_seconds']:.1f} s hub CPU, "
+                f"{f['hub_cpu_ms_per_product']:.2f} ms per product)",
+                f"{_n(counts['unchanged'])} unchanged, {_n(counts['updated'])} updated, "
+                f"{_n(counts['created'])} created, {_n(counts['failed'])} exceptions",
+                "",
+                "",
+                **_side(f),
+            )
+        )
+
     def growth(self, title: str, f: dict[str, Any]) -> None:
         points = f["points"]
         for index, p in enumerate(points):
@@ -266,6 +283,7 @@ def build(results: list[dict[str, Any]]) -> tuple[list[Row], list[Check]]:
         "3": builder.inventory,
         "4": builder.fulfillments,
         "5": builder.growth,
+        "7": builder.products_push,
     }
     for result in results:
         if result["status"] != "ok":

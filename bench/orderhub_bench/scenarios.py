@@ -294,6 +294,30 @@ def fulfillments(bench: Bench) -> dict[str, Any]:
     return figures
 
 
+def products_first_push(bench: Bench) -> dict[str, Any]:
+    """7: the first products.push of a whole catalog already in step with the store.
+
+    The setup driver pulls the catalog and makes each product hub-native (as a catalog import
+    would); the measured driver only pushes: every product is new in the feed, none differs.
+    """
+    flow_available(FlowName.PRODUCTS_PUSH, "orderhub.services.products")
+    home = bench.home("s7")
+    with bench.sandbox(orders=10, products=bench.sizes.catalog_products) as store:
+        setup = bench.drive(store, home, "products_setup").result
+        outcome = bench.drive(store, home, "products_push", integration_id=setup["integration_id"])
+    figures = side_figures(outcome)
+    counts = outcome.result["run"]["counts"]
+    products = int(setup["products"])
+    figures.update(
+        products=products,
+        store_products=bench.sizes.catalog_products,
+        counts=counts,
+        hub_cpu_ms_per_product=1000 * figures["hub_cpu_seconds"] / products if products else 0.0,
+        hub_setup_seconds=setup["hub_setup_seconds"],
+    )
+    return figures
+
+
 def growth(bench: Bench) -> dict[str, Any]:
     """5: orders.pull at growing store sizes: seconds per 1,000 orders and peak RSS."""
     points = []
@@ -319,4 +343,5 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("3", "inventory.push, 1% changed", inventory),
     Scenario("4", "fulfillments.push", fulfillments),
     Scenario("5", "growth: orders.pull by store size", growth),
+    Scenario("7", "products.push, first push of a catalog", products_first_push),
 )

@@ -1,4 +1,5 @@
-"""Driver tasks for the push flows: inventory.push (and the naive push) and fulfillments.push.
+"""Driver tasks for the push flows: inventory.push (and the naive push), products.push and
+fulfillments.push.
 
 They call the hub-side services (`orderhub.services.inventory.set_inventory`,
 `orderhub.services.fulfillments.create_fulfillment`) as the CLI and API do, then run the
@@ -29,6 +30,8 @@ __all__ = [
     "inventory_push",
     "inventory_setup",
     "naive_inventory_push",
+    "products_push",
+    "products_setup",
     "store_stock",
 ]
 
@@ -179,6 +182,60 @@ def naive_inventory_push(hub: Hub, spec: dict[str, Any]) -> dict[str, Any]:
             quantities = naive.quantities()
             calls = naive.push(quantities)
     return {"skus": len(quantities), "calls_made": calls, "measure": measured.as_dict()}
+
+
+def products_setup(hub: Hub, spec: dict[str, Any]) -> dict[str, Any]:
+    """The store's catalog pulled (this integration's copies: the push's baselines), then the
+    same products made hub-native (as a catalog import would), so the first products.push finds
+    every one of them new in the feed and, field for field, what Cart.com already holds."""
+    from orderhub.domain.product import Product
+    from orderhub.store.records import Origin, UpsertItem, upsert_records
+
+    flows = [FlowName.PRODUCTS_PULL, FlowName.PRODUCTS_PUSH]
+    integration_id = connect(hub, spec["store_url"], spec["token"], flows)
+    counting = CountingRunner.build(hub)
+    try:
+        pulled = counting.run(integration_id, FlowName.PRODUCTS_PULL)
+    finally:
+        counting.close()
+    started = time.perf_counter()
+    with hub.db.read_session() as session:
+        copies = list_records(
+            session, EntityKind.PRODUCT, integration_id=integration_id, limit=10_000_000
+        )
+    items = []
+    for record in copies:
+        product = Product.model_validate(record.data)
+        clean = product.model_copy(update={"product_id": None, "integration": None})
+        items.append(UpsertItem(None, product.sku, clean.to_wire(), None))
+    origin = Origin(None, actor=ACTOR)
+    for start in range(0, len(items), 500):
+        with hub.db.session() as session:
+            upsert_records(
+                session,
+                EntityKind.PRODUCT,
+                items[start : start + 500],
+                origin=origin,
+                now=hub.clock.now(),
+            )
+    return {
+        "integration_id": integration_id,
+        "products": len(items),
+        "pulled": run_figures(pulled)["counts"],
+        "hub_setup_seconds": time.perf_counter() - started,
+    }
+
+
+def products_push(hub: Hub, spec: dict[str, Any]) -> dict[str, Any]:
+    """The first products.push over the hub-native copies of the whole catalog, timed."""
+    meter = Meter(spec["store_url"], int(spec["sandbox_pid"]))
+    counting = CountingRunner.build(hub)
+    try:
+        with meter.section(counting.statuses) as measured:
+            run = counting.run(spec["integration_id"], FlowName.PRODUCTS_PUSH)
+    finally:
+        counting.close()
+    return {"run": run_figures(run), "measure": measured.as_dict()}
 
 
 def fulfillments_setup(hub: Hub, spec: dict[str, Any]) -> dict[str, Any]:

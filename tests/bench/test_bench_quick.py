@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = ROOT / "bench" / "run.py"
-SCENARIO_KEYS = ["1", "2", "3", "4", "5"]
+SCENARIO_KEYS = ["1", "2", "3", "4", "5", "7"]
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +79,10 @@ def test_quick_mode_writes_every_scenario_with_figures_to_json(
     growth = by_key["5"]["figures"]["points"]
     assert [p["orders"] for p in growth] == [100, 200, 400]
     assert all(p["seconds_per_1000"] > 0 for p in growth)
+    catalog = by_key["7"]["figures"]
+    assert catalog["products"] > 0
+    assert catalog["counts"]["unchanged"] == catalog["products"]  # in step: nothing written
+    assert catalog["hub_cpu_seconds"] > 0
     assert report["checks"]
     assert report["largest_gap"] is not None
 

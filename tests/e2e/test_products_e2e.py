@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 
 from orderhub.domain import ExceptionStatus, FlowName, Run, RunStatus
 from orderhub.domain.product import Product
@@ -158,6 +159,37 @@ def test_hub_products_are_pushed_exactly_once_and_pulled_ones_never_go_back(
     before = shop.calls()
     shop.push()
     assert delta(shop.calls(), before) == {}  # and nothing goes back
+
+
+def test_a_first_push_of_a_whole_catalog_costs_statements_per_page_not_per_product(
+    hub: Hub, serve_store: Callable[..., Store]
+) -> None:
+    # A merchant's first sync: every product of the catalog made hub-native (as an import
+    # would), none differing from Cart.com. The push reads each batch's baselines at once and
+    # keeps the page's copies in one upsert, so its SQL grows with the pages, not the products.
+    shop = open_shop(hub, serve_store, seed=46)
+    shop.pull()
+    catalog = shop.copies()
+    for wire in catalog.values():
+        upsert_hub_product(hub, hub_copy(wire), actor="cli")
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    before = shop.calls()
+    event.listen(hub.db.engine, "before_cursor_execute", count)
+    try:
+        run = shop.push()
+    finally:
+        event.remove(hub.db.engine, "before_cursor_execute", count)
+
+    assert run.status is RunStatus.SUCCEEDED, run.error
+    assert len(catalog) >= 100
+    assert (run.counts.unchanged, run.counts.updated, run.counts.failed) == (len(catalog), 0, 0)
+    assert writes(delta(shop.calls(), before)) == {}
+    pages = -(-len(catalog) // 40)  # the flow's feed page
+    assert len(statements) <= 40 + 20 * pages, f"{len(statements)} statements, {pages} pages"
 
 
 def test_a_child_sku_updates_its_variant_row_and_an_unknown_one_is_an_exception(

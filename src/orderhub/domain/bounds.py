@@ -157,8 +157,13 @@ _ascii_integer = _ascii(_ASCII_INTEGER, "a whole number")
 def _money_digits(value: Decimal) -> Decimal:
     # Not pydantic's max_digits/decimal_places: together they also cap the digits before the
     # point at 15 - 4, refusing a 14-digit whole amount that a double carries exactly.
-    _sign, digits, exponent = value.normalize().as_tuple()
+    _sign, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)  # finite: allow_inf_nan=False ran first
+    if exponent < -MONEY_PLACES or len(digits) + max(exponent, 0) > MONEY_DIGITS:
+        # Trailing zeros may be all that is over (`1.50000`): judge the normalised value.
+        # (Most amounts pass as written: normalising every one cost a backfill ~3% of its CPU.)
+        _sign, digits, exponent = value.normalize().as_tuple()
+        assert isinstance(exponent, int)
     if exponent < -MONEY_PLACES:
         raise ValueError(f"{_shown(str(value))} has more than {MONEY_PLACES} decimal places")
     if len(digits) + max(exponent, 0) > MONEY_DIGITS:

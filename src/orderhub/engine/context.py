@@ -31,7 +31,7 @@ from orderhub.store import integrations as store_integrations
 from orderhub.store import runs as store_runs
 from orderhub.store import webhooks as store_webhooks
 from orderhub.store.database import Database
-from orderhub.store.feed import add_timeline_note
+from orderhub.store.feed import add_timeline_note, add_timeline_notes
 from orderhub.store.records import (
     EntityKind,
     Origin,
@@ -282,11 +282,24 @@ class FlowContext:
             now=self.clock.now(),
         )
 
+    def keep_copies(self, session: Session, kind: EntityKind, items: Sequence[UpsertItem]) -> None:
+        """`keep_copy` for a page's copies, in a few statements (this integration's only)."""
+        foreign = sorted(
+            {str(i.integration_id) for i in items if i.integration_id != self.integration_id}
+        )
+        if foreign:
+            raise ValueError(f"keep_copies keeps copies of {self.integration_id} only")
+        upsert_records(session, kind, items, origin=self.origin, now=self.clock.now())
+
     def note(self, session: Session, kind: EntityKind, hub_id: str, note: str) -> None:
         """Add a line to a record's timeline, stamped with this run (not a change)."""
         add_timeline_note(
             session, kind, hub_id, note=note, origin=self.origin, now=self.clock.now()
         )
+
+    def notes(self, session: Session, kind: EntityKind, notes: Sequence[tuple[str, str]]) -> None:
+        """`note` for a page: `(hub_id, line)` pairs, in a couple of statements."""
+        add_timeline_notes(session, kind, notes, origin=self.origin, now=self.clock.now())
 
     def webhooks_missed(self, session: Session, ext_ids: Sequence[str], *, since: datetime) -> None:
         """Tell the webhook health what a poll found changed, so missing webhooks show: the
@@ -316,8 +329,17 @@ class FlowContext:
 
     def resolve_record(self, session: Session, *, entity_type: str, ext_id: str) -> None:
         """Clear a record's open exception without an upsert (a push flow's write went through)."""
-        self._maybe_open.add(ext_id)
-        self._resolve(session, entity_type, [ext_id], self.clock.now())
+        self.resolve_records(session, entity_type=entity_type, ext_ids=[ext_id])
+
+    def resolve_records(
+        self, session: Session, *, entity_type: str, ext_ids: Sequence[str]
+    ) -> None:
+        """`resolve_record` for a page of records: one statement per 500, not one per record
+        (a first push of 10,000 SKUs spent 8 of its 11 profiled seconds on one each)."""
+        if not ext_ids:
+            return
+        self._maybe_open.update(ext_ids)
+        self._resolve(session, entity_type, ext_ids, self.clock.now())
 
     def fail_record(
         self,

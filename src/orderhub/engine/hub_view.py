@@ -81,6 +81,18 @@ class HubView:
                 found.setdefault(sku, []).append(record)
         return found
 
+    def skus(self, kind: EntityKind, hub_ids: Sequence[str]) -> dict[str, str]:
+        """The SKU of each of these records that has one, by hub id (no document read)."""
+        return store_records.skus_of(self.session, kind, hub_ids)
+
+    def all_skus(self, kind: EntityKind) -> set[str]:
+        """Every SKU the records of `kind` carry, whoever brought them (no document read)."""
+        return store_records.all_skus(self.session, kind)
+
+    def sku_holders(self, kind: EntityKind, skus: Sequence[str]) -> dict[str, set[str | None]]:
+        """Which integrations (None: the hub itself) hold a record of `kind` with each SKU."""
+        return store_records.holders_of_skus(self.session, kind, skus)
+
     # --- the change feed -------------------------------------------------------------------
 
     def changes(

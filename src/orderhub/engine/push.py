@@ -260,15 +260,15 @@ class FeedPush(ABC, Generic[T, J]):
                     message=message,
                     raw=raw,
                 )
-            for key, outcome in result.done.items():
+            for outcome in result.done.values():
                 setattr(ctx.counts, outcome, getattr(ctx.counts, outcome) + 1)
-                ctx.resolve_record(session, entity_type=self.entity_type, ext_id=key)
             if self.notes_on_feed_records:
-                for key, lines in result.notes.items():
-                    for line in lines:
-                        ctx.note(session, self.feed, key, line)
-            for key in result.passed:
-                ctx.resolve_record(session, entity_type=self.entity_type, ext_id=key)
+                lines = [(key, line) for key, notes in result.notes.items() for line in notes]
+                ctx.notes(session, self.feed, lines)
+            # Units that went through, or are not this flow's any more: their open exceptions
+            # close in one statement for the page.
+            settled = [*result.done, *result.passed]
+            ctx.resolve_records(session, entity_type=self.entity_type, ext_ids=settled)
             self.settle(session, page, result)
             seq = page.seq if page.seq is not None else self.saved.seq
             cursor = FeedCursor(seq, dict(self.extra))

@@ -34,6 +34,7 @@ __all__ = [
     "Change",
     "TimelineEvent",
     "add_timeline_note",
+    "add_timeline_notes",
     "changed_fields_of",
     "changes_since",
     "discard_change",
@@ -59,6 +60,8 @@ _INSERT_CHANGE = insert(_CHANGES).returning(_CHANGES.c.seq)
 _INSERT_CHANGES = insert(_CHANGES).returning(_CHANGES.c.seq, _CHANGES.c.hub_id)
 _DELETE_CHANGE = delete(_CHANGES).where(_CHANGES.c.seq == bindparam("k_seq"))
 _INSERT_EVENT = insert(_EVENTS)
+_IN_CHUNK = 500
+"""Ids per `IN (…)` list: well under SQLite's bound-parameter limit."""
 
 
 @dataclass(frozen=True)
@@ -102,25 +105,38 @@ def changes_since(
     appear several times; readers that only need the latest state dedupe by `hub_id`.
     See the module docstring about gaps in `seq` on PostgreSQL.
     """
-    query = select(ChangeRow).where(ChangeRow.kind == kind.value, ChangeRow.seq > after_seq)
+    # Columns, not ORM entities: a first push reads every change of a large import, and an
+    # entity per row (identity map, instance state) cost more than the query itself.
+    query = select(*_CHANGE_COLUMNS).where(ChangeRow.kind == kind.value, ChangeRow.seq > after_seq)
     if exclude_integration is not None:
         query = query.where(
             (ChangeRow.integration_id.is_(None)) | (ChangeRow.integration_id != exclude_integration)
         )
-    rows = session.scalars(query.order_by(ChangeRow.seq).limit(limit))
+    rows = session.execute(query.order_by(ChangeRow.seq).limit(limit))
     return [
         Change(
-            seq=row.seq,
-            kind=EntityKind(row.kind),
-            hub_id=row.hub_id,
-            integration_id=row.integration_id,
-            run_id=row.run_id,
-            at=row.at,
-            flow=row.flow,
-            actor=row.actor,
+            seq=seq,
+            kind=kind,
+            hub_id=hub_id,
+            integration_id=integration_id,
+            run_id=run_id,
+            at=at,
+            flow=flow,
+            actor=actor,
         )
-        for row in rows
+        for seq, hub_id, integration_id, run_id, at, flow, actor in rows
     ]
+
+
+_CHANGE_COLUMNS = (
+    ChangeRow.seq,
+    ChangeRow.hub_id,
+    ChangeRow.integration_id,
+    ChangeRow.run_id,
+    ChangeRow.at,
+    ChangeRow.flow,
+    ChangeRow.actor,
+)
 
 
 def feed_head(session: Session, kind: EntityKind) -> int:
@@ -202,6 +218,52 @@ def add_timeline_note(
         changed=(),
         at=utc(now),
         note=note,
+    )
+
+
+def add_timeline_notes(
+    session: Session,
+    kind: EntityKind,
+    notes: Sequence[tuple[str, str]],
+    *,
+    origin: Origin,
+    now: datetime,
+) -> None:
+    """`add_timeline_note` for many `(hub_id, note)`: one lookup and one insert per 500 records.
+
+    Every record must exist (`NotFoundError` names the first that does not, and nothing is
+    written); the notes land in the order given.
+    """
+    if not notes:
+        return
+    wanted = list(dict.fromkeys(hub_id for hub_id, _note in notes))
+    found: set[str] = set()
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        found.update(
+            session.scalars(
+                select(RecordRow.hub_id).where(
+                    RecordRow.kind == kind.value, RecordRow.hub_id.in_(chunk)
+                )
+            )
+        )
+    missing = next((hub_id for hub_id in wanted if hub_id not in found), None)
+    if missing is not None:
+        raise NotFoundError(f"no {kind} with id {missing}")
+    at = utc(now)
+    session.execute(
+        _INSERT_EVENT,
+        [
+            {
+                **_who(kind, hub_id, origin),
+                "seq": None,
+                "at": at,
+                "action": "note",
+                "changed_fields": [],
+                "note": note,
+            }
+            for hub_id, note in notes
+        ],
     )
 
 

@@ -22,7 +22,6 @@ All functions take the caller's session and never commit.
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from orderhub.json_text import canonical_json, document_json
 from orderhub.store.dialect import dialect_insert, utc
 from orderhub.store.entities import ACTORS, EntityKind, Origin
 from orderhub.store.feed import (
@@ -69,17 +69,20 @@ __all__ = [
     "UpsertItem",
     "UpsertResult",
     "add_timeline_note",
+    "all_skus",
     "changes_since",
     "content_hash",
     "count_records",
     "get_record",
     "get_record_by_ext",
     "get_records",
+    "holders_of_skus",
     "list_records",
     "new_hub_id",
     "record_hash",
     "records_by_ext",
     "records_with_skus",
+    "skus_of",
     "timeline",
     "upsert_record",
     "upsert_records",
@@ -222,6 +225,50 @@ def records_with_skus(
 ) -> list[StoredRecord]:
     """Every record of `kind` (products, inventory) whose SKU is one of `skus`, any integration."""
     return _records_where_in(session, kind, RecordRow.sku, skus)
+
+
+def skus_of(session: Session, kind: EntityKind, hub_ids: Sequence[str]) -> dict[str, str]:
+    """The SKU of each of these records that has one, by hub id (its indexed column only: no
+    document is read or decoded), one query per 500 ids."""
+    found: dict[str, str] = {}
+    wanted = list(dict.fromkeys(hub_ids))
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        rows = session.execute(
+            select(RecordRow.hub_id, RecordRow.sku).where(
+                RecordRow.kind == kind.value, RecordRow.hub_id.in_(chunk), RecordRow.sku != ""
+            )
+        )
+        found.update((hub_id, sku) for hub_id, sku in rows if sku is not None)
+    return found
+
+
+def all_skus(session: Session, kind: EntityKind) -> set[str]:
+    """Every SKU the records of `kind` carry, whoever brought them (the indexed column only)."""
+    rows = session.scalars(
+        select(RecordRow.sku).where(RecordRow.kind == kind.value, RecordRow.sku != "").distinct()
+    )
+    return {sku for sku in rows if sku is not None}
+
+
+def holders_of_skus(
+    session: Session, kind: EntityKind, skus: Sequence[str]
+) -> dict[str, set[str | None]]:
+    """Which integrations (None: the hub itself) hold a record of `kind` with each SKU, for
+    the SKUs that have any; one query per 500 SKUs, no document read."""
+    found: dict[str, set[str | None]] = {}
+    wanted = list(dict.fromkeys(skus))
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        rows = session.execute(
+            select(RecordRow.sku, RecordRow.integration_id)
+            .where(RecordRow.kind == kind.value, RecordRow.sku.in_(chunk))
+            .distinct()
+        )
+        for sku, integration_id in rows:
+            if sku is not None:
+                found.setdefault(sku, set()).add(integration_id or None)
+    return found
 
 
 def records_by_ext(
@@ -374,7 +421,7 @@ def _prepare(kind: EntityKind, item: UpsertItem) -> _Pending:
         key=(item.integration_id or _NO_INTEGRATION, item.ext_id),
         clean=clean,
         data_json=canonical,
-        source_json=json.dumps(dict(source), ensure_ascii=False) if source is not None else None,
+        source_json=document_json(source) if source is not None else None,
         digest=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
         columns=_query_columns(kind, clean),
     )
@@ -514,7 +561,9 @@ def _insert_new(
 
 
 def _canonical_json(data: Mapping[str, Any]) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # The exact text json.dumps(sort_keys, compact, ensure_ascii=False) writes: the stored
+    # hashes were made from it (orderhub.json_text).
+    return canonical_json(data)
 
 
 def _json_param(session: Session, name: str) -> Any:

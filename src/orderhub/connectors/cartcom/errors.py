@@ -33,7 +33,6 @@ until several different records fail in a row.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -44,6 +43,7 @@ import httpx
 from orderhub.connectors.cartcom.permissions import needed_for
 from orderhub.connectors.cartcom.ratelimit import parse_retry_after
 from orderhub.connectors.cartcom.redaction import redact_text, redact_url
+from orderhub.json_text import parse_json
 
 __all__ = [
     "AuthenticationFailed",
@@ -317,7 +317,7 @@ def _sniff(body: bytes, content_type: str) -> tuple[str, Any]:
     if not stripped:
         return "empty", None
     try:
-        return "json", json.loads(stripped)
+        return "json", parse_json(stripped)
     except (ValueError, UnicodeDecodeError):
         pass
     if "html" in content_type or stripped[:1] == b"<":

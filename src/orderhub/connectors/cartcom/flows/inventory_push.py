@@ -35,8 +35,9 @@ not sell every SKU the merchant stocks, so that one is skipped without an except
 older exception on it is resolved).
 
 The engine's push kit runs it: the retry of open exceptions first, then this flow's plan of
-pages (`pages`), each page's hub side read in two queries (its SKUs' inventory records and, for
-SKUs Cart.com lacks, their products), one transaction per page for the outcome and position.
+pages (`pages`), each page's hub side read in two queries (its SKUs' inventory records, and
+which integrations hold a product with each SKU), one transaction per page for the outcome and
+position. The plan itself reads only the feed and the records' SKU column, never a document.
 
 A dry run (`ctx.dry_run`) reads both sides as usual and reports each `set` it would send, and
 each SKU that would fail, through `ctx.plan`; it writes nothing and its transactions roll back.
@@ -166,8 +167,7 @@ class InventoryPush(FeedPush["_StockWriter", _Job]):
 
     def _everything(self, view: HubView, safe: int) -> list[FeedPage]:
         """Every SKU with hub stock (the rules changed); the position moves with the last page."""
-        records = view.all_records(EntityKind.INVENTORY)
-        skus = sorted({sku for r in records if (sku := _sku(r.data))})
+        skus = sorted(view.all_skus(EntityKind.INVENTORY))
         chunks = [skus[i : i + self.sku_page] for i in range(0, len(skus), self.sku_page)]
         last = len(chunks) - 1
         return [FeedPage(chunk, safe if i == last else None) for i, chunk in enumerate(chunks)]
@@ -193,15 +193,15 @@ class InventoryPush(FeedPush["_StockWriter", _Job]):
     ) -> list[FeedPage]:
         """Changes in feed order, cut into pages of distinct SKUs; each page's position is the
         seq of its last change (at most `safe`). A SKU is planned once: its page pushes the
-        hub's latest state. The SKUs of a batch of changes are read in one query."""
-        records = view.records(EntityKind.INVENTORY, list(dict.fromkeys(h for _, h in changes)))
+        hub's latest state. The SKUs of the changes are read a few hundred per query, without
+        the records' documents."""
+        skus = view.skus(EntityKind.INVENTORY, [h for _, h in changes])
         pages: list[FeedPage] = []
         current: list[str] = []
         planned: set[str] = set(self.ctx.retry_ext_ids)  # the kit's retry page has them
         last_seq: int | None = None
         for seq, hub_id in changes:
-            record = records.get(hub_id)
-            sku = _sku(record.data) if record is not None else None
+            sku = skus.get(hub_id)
             if sku is not None and sku not in planned:
                 if len(current) >= self.sku_page and last_seq is not None:
                     pages.append(FeedPage(current, min(last_seq, safe)))
@@ -219,12 +219,12 @@ class InventoryPush(FeedPush["_StockWriter", _Job]):
     def load(self, view: HubView, page: FeedPage, result: PageResult) -> list[_Job]:
         """Each SKU's quantity for Cart.com from the hub's records as they are now."""
         stock = view.records_with_skus(EntityKind.INVENTORY, page.keys)
-        products = view.records_with_skus(EntityKind.PRODUCT, page.keys)
+        holders = view.sku_holders(EntityKind.PRODUCT, page.keys)
         mine = {None, self.ctx.integration_id}
         jobs: list[_Job] = []
         for sku in page.keys:
             records = (r.to_wire() for r in stock.get(sku, []))
-            sources = {r.integration_id for r in products.get(sku, [])}
+            sources = holders.get(sku, set())
             quantity = cartcom_quantity(sku, records, self.counted, self.rules)
             jobs.append(_Job(sku, quantity, bool(sources) and not sources & mine))
         return jobs
@@ -373,11 +373,6 @@ class _StockReader:
 def _counted(view: HubView, rules: InventoryRules) -> frozenset[str]:
     locations = view.all_records(EntityKind.LOCATION)
     return counted_locations(rules, ((r.hub_id, r.data.get("status")) for r in locations))
-
-
-def _sku(data: Mapping[str, Any]) -> str | None:
-    value = data.get("sku")
-    return value if isinstance(value, str) and value else None
 
 
 def _gone(sku: str, row: StockRow, problem: NotFound) -> str:

@@ -48,6 +48,7 @@ from orderhub.errors import UsageError
 
 __all__ = [
     "OWNER_SETTING",
+    "FamilyMemo",
     "ProductWriter",
     "PushSettings",
     "Target",
@@ -174,6 +175,27 @@ class WriteResult:
     problem: tuple[str, str] | None = None  # (exception type, message)
 
 
+class FamilyMemo:
+    """Each Cart.com product document mapped once: a family's SKUs (a product and its variant
+    rows) share one document, and the page's copies are kept from the same documents. Keyed by
+    the document object itself, so a document a write replaced is mapped afresh."""
+
+    def __init__(self) -> None:
+        self._seen: dict[int, tuple[Mapping[str, Any], list[Product]]] = {}
+
+    def family(self, raw: Mapping[str, Any], book: CatalogBook) -> list[Product]:
+        """`map_product(raw, book)`, once per document (a `MappingError` is not kept)."""
+        hit = self._seen.get(id(raw))
+        if hit is not None and hit[0] is raw:
+            return hit[1]
+        family = map_product(raw, book)
+        self._seen[id(raw)] = (raw, family)
+        return family
+
+    def clear(self) -> None:
+        self._seen.clear()
+
+
 class ProductWriter:
     """One run's writes: the store's statuses and option groups are read once, if needed."""
 
@@ -186,17 +208,19 @@ class ProductWriter:
         settings: PushSettings,
         *,
         book: Callable[[], CatalogBook],
-        baseline: Callable[[Target | str], Product | None],
+        baselines: Callable[[Sequence[Target]], Callable[[Target], Product | None]],
         creating: Callable[[str], datetime | None],
         remember_create: Callable[[str], None],
         forget_create: Callable[[str], None],
         create_settle: timedelta,
+        families: FamilyMemo | None = None,
     ) -> None:
         self.ctx = ctx
+        self.families = families if families is not None else FamilyMemo()
         self.api = client
         self.settings = settings
         self._book = book
-        self._baseline = baseline
+        self._baselines = baselines
         self._creating = creating
         self._remember_create = remember_create
         self._forget_create = forget_create
@@ -207,6 +231,9 @@ class ProductWriter:
         """Locate, then create or update each product of a batch of distinct SKUs."""
         book = self._book()
         targets = self._locate(batch)
+        # This integration's copies of the batch's products, read at once (not one read per
+        # SKU); they change only after the page's writes, in the push kit's transaction.
+        baseline = self._baselines([t for t in targets.values() if isinstance(t, Target)])
         results: list[WriteResult] = []
         # Each product as this batch's writes left it: one family can hold several of its SKUs.
         latest: dict[int, dict[str, Any]] = {}
@@ -221,7 +248,7 @@ class ProductWriter:
                 else:
                     pid = plain_id(target.raw.get("id")) or 0
                     target = replace(target, raw=latest.get(pid, target.raw))
-                    result = self._update(work, target, self._baseline(target), book)
+                    result = self._update(work, target, baseline(target), book)
             except Exception as error:  # this SKU's write failed; the others go on
                 self.ctx.failures.failed(work.key, error)  # raises if the store itself is down
                 message = f"Saving it in Cart.com failed ({error}); it is tried again"
@@ -342,7 +369,7 @@ class ProductWriter:
     ) -> WriteResult:
         pid = plain_id(target.raw.get("id")) or 0
         try:
-            family = map_product(target.raw, book)
+            family = self.families.family(target.raw, book)
         except MappingError as problem:
             message = f"Cart.com product {pid} holding this SKU cannot be read: {problem}"
             return WriteResult(work, "failed", problem=(problem.exception_type, message))

@@ -28,7 +28,7 @@ transaction after a page's writes, a page of 40 changes at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +36,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from orderhub.connectors.cartcom.flows.product_writer import (
+    FamilyMemo,
     ProductWriter,
     PushSettings,
     Target,
@@ -54,13 +55,12 @@ from orderhub.connectors.cartcom.mapping import (
     CatalogBook,
     MappingError,
     child_ext_id,
-    map_product,
     product_ext_id,
 )
 from orderhub.connectors.cartcom.mapping.common import plain_id
 from orderhub.domain import FlowName
 from orderhub.domain.product import Product
-from orderhub.engine import Change, EntityKind, FlowContext, HubView
+from orderhub.engine import Change, EntityKind, FlowContext, HubView, UpsertItem
 from orderhub.engine.cursors import parse_cursor_time
 from orderhub.engine.push import FeedPage, FeedPush, Outcome, PageResult
 
@@ -90,6 +90,7 @@ class ProductsPush(FeedPush[ProductWriter, Work]):
         self._book: CatalogBook | None = None
         self._client_origin = ""
         self._mirrors: list[dict[str, Any]] = []
+        self._families = FamilyMemo()
 
     @contextmanager
     def connect(self, ctx: FlowContext) -> Iterator[ProductWriter]:
@@ -109,11 +110,12 @@ class ProductsPush(FeedPush[ProductWriter, Work]):
                 client,
                 self.settings,
                 book=book,
-                baseline=self._baseline,
+                baselines=self._baselines,
                 creating=self._creating,
                 remember_create=self._remember_create,
                 forget_create=self._forget_create,
                 create_settle=self.create_settle,
+                families=self._families,
             )
 
     # --- the hub side ---------------------------------------------------------------------
@@ -184,31 +186,37 @@ class ProductsPush(FeedPush[ProductWriter, Work]):
         book = self._book
         copies = {plain_id(raw.get("id")): raw for raw in self._mirrors}
         self._mirrors = []
+        items: list[UpsertItem] = []
         for raw in copies.values():  # the last state of each product the page touched
             if book is None:
                 break
             try:
-                family = map_product(raw, book)
+                family = self._families.family(raw, book)  # mapped once, in the write
             except MappingError:
                 continue  # products.pull reports it; the copy only serves as a baseline
-            for ext_id, data, source_doc in family_records(raw, family):
-                self.ctx.keep_copy(
-                    session, EntityKind.PRODUCT, ext_id=ext_id, data=data, source_doc=source_doc
-                )
+            items.extend(
+                UpsertItem(self.ctx.integration_id, ext_id, data, source_doc)
+                for ext_id, data, source_doc in family_records(raw, family)
+            )
+        self.ctx.keep_copies(session, EntityKind.PRODUCT, items)
+        self._families.clear()
         stale = self.ctx.clock.now() - self.create_settle  # past it, an entry holds nothing back
         self._set_creating({k: v for k, v in self._journal().items() if v > stale})
 
-    def _baseline(self, target: Target | str) -> Product | None:
-        if isinstance(target, str):
-            return None
-        pid = plain_id(target.raw.get("id")) or 0
-        ext_id = child_ext_id(pid, target.row_id) if target.row_id else product_ext_id(pid)
+    def _baselines(self, targets: Sequence[Target]) -> Callable[[Target], Product | None]:
+        """This integration's copy of each target's product, read in one query for a batch."""
+        wanted = [_copy_ext_id(target) for target in targets]
         with self.ctx.reading() as view:
-            held = view.record_by_ext(EntityKind.PRODUCT, self.ctx.integration_id, ext_id)
-        try:
-            return Product.model_validate(held.data) if held is not None else None
-        except ValidationError:
-            return None
+            held = view.records_by_ext(EntityKind.PRODUCT, self.ctx.integration_id, wanted)
+
+        def baseline(target: Target) -> Product | None:
+            record = held.get(_copy_ext_id(target))
+            try:
+                return Product.model_validate(record.data) if record is not None else None
+            except ValidationError:
+                return None
+
+        return baseline
 
     # --- the create journal -------------------------------------------------------------------
 
@@ -233,3 +241,9 @@ class ProductsPush(FeedPush[ProductWriter, Work]):
     def _settled_create(self, key: str) -> None:
         """The SKU is in Cart.com now (made, found or updated): its journal entry is done."""
         self._forget_create(key)
+
+
+def _copy_ext_id(target: Target) -> str:
+    """The external id under which this integration keeps its copy of a target's product."""
+    pid = plain_id(target.raw.get("id")) or 0
+    return child_ext_id(pid, target.row_id) if target.row_id else product_ext_id(pid)
