@@ -25,7 +25,6 @@ from orderhub.api.envelopes import (
 )
 from orderhub.api.errors import ApiError
 from orderhub.api.params import Page, TimeWindow, check_window, page_params, time_window
-from orderhub.api.queries import ExceptionFilter, RunFilter, page_exceptions, page_runs
 from orderhub.api.state import ApiState
 from orderhub.domain import (
     ExceptionStatus,
@@ -39,6 +38,8 @@ from orderhub.engine.errors import RunRefused
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
 from orderhub.store import runs as run_store
+from orderhub.store.exceptions import ExceptionFilter, page_exceptions
+from orderhub.store.runs import RunFilter, page_runs
 
 __all__ = ["operations_router"]
 

@@ -11,7 +11,6 @@ from starlette.routing import Route
 
 from orderhub.domain import ExceptionStatus, FlowName, SyncException
 from orderhub.portal.context import PortalContext
-from orderhub.portal.queries import flow_stats
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
 from orderhub.store import runs as run_store
@@ -43,8 +42,8 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
         now = hub.clock.now()
         with hub.db.read_session() as session:
             integrations = integration_store.list_integrations(session)
-            day = flow_stats(session, since=now - timedelta(hours=24))
-            hour = flow_stats(session, since=now - timedelta(hours=1))
+            day = run_store.flow_stats(session, since=now - timedelta(hours=24))
+            hour = run_store.flow_stats(session, since=now - timedelta(hours=1))
             open_exceptions = len(
                 exception_store.list_exceptions(session, status=ExceptionStatus.OPEN, limit=1000)
             )
