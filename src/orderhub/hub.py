@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from orderhub.clock import Clock, SystemClock
 from orderhub.engine.registry import FlowRegistry
@@ -12,6 +12,7 @@ from orderhub.secret_key import choose_secret_key
 from orderhub.secrets import SecretBox
 from orderhub.settings import Settings
 from orderhub.store.database import Database
+from orderhub.verified_keys import VerifiedKeys
 
 if TYPE_CHECKING:
     import httpx
@@ -43,6 +44,8 @@ class Hub:
     http_factory: Callable[[Integration], httpx.Client] | None = None
     """The HTTP client for calls to an integration's store (flow runs, webhook subscriptions);
     None: a new client per use. Tests inject the sandbox in process; the caller closes it."""
+    verified_keys: VerifiedKeys[Any] = field(default_factory=VerifiedKeys)
+    """API keys this process verified in the last second (`orderhub.services.apikeys`)."""
 
     @property
     def shares_call_budgets(self) -> bool:

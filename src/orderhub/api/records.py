@@ -171,7 +171,7 @@ def _lookup(state: ApiState, spec: KindSpec, key: str, integration: str | None) 
                 )
             record = found[0] if found else None
         else:
-            record = get_record(session, spec.kind, key)
+            record = get_record(session, spec.kind, key, with_source=False)
     if record is None:
         raise ApiError(404, "No results")
     return record

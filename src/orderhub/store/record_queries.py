@@ -188,6 +188,7 @@ def find_by_ext(
     `ext:<id>` looks at the kind's `ext<Kind>Id` field (an order's number, `#1001`) and, if
     none matches, at the id the source system gave the record (`api:<id>` looks only there).
     Without `integration`, every integration's records and the hub's own are searched.
+    The records come without their source documents.
     """
     scope: list[ColumnElement[bool]] = [RecordRow.kind == kind.value]
     if integration is not None:
@@ -195,7 +196,7 @@ def find_by_ext(
     columns = [RecordRow.ext_id] if source_id_only else [RecordRow.ext_ref, RecordRow.ext_id]
     for column in columns:
         rows = session.execute(
-            select(*RECORD_COLUMNS)
+            select(*LIST_COLUMNS)
             .where(*scope, column == ext_id)
             .order_by(RecordRow.created_at, RecordRow.hub_id)
             .limit(2)
@@ -239,9 +240,10 @@ def variants_of(
 
 
 def fulfillments_of_order(session: Session, order_id: str) -> list[StoredRecord]:
-    """The hub's fulfillments of one order (by the order's hub id), oldest first."""
+    """The hub's fulfillments of one order (by the order's hub id), oldest first, without
+    source documents."""
     rows = session.execute(
-        select(*RECORD_COLUMNS)
+        select(*LIST_COLUMNS)
         .where(
             RecordRow.kind == EntityKind.FULFILLMENT.value,
             RecordRow.data["orderId"].as_string() == order_id,

@@ -57,7 +57,7 @@ from orderhub.store.feed import (
     timeline,
 )
 from orderhub.store.record_queries import RecordFilter, RecordSort, UpdatedWindow
-from orderhub.store.stored import RECORD_COLUMNS, StoredRecord, stored_record
+from orderhub.store.stored import LIST_COLUMNS, RECORD_COLUMNS, StoredRecord, stored_record
 from orderhub.store.tables import Base, RecordRow
 
 __all__ = [
@@ -77,6 +77,7 @@ __all__ = [
     "get_record_by_ext",
     "get_records",
     "list_records",
+    "lock_record",
     "new_hub_id",
     "record_hash",
     "records_by_ext",
@@ -183,11 +184,25 @@ def upsert_records(
     return results
 
 
-def get_record(session: Session, kind: EntityKind, hub_id: str) -> StoredRecord | None:
+def get_record(
+    session: Session, kind: EntityKind, hub_id: str, *, with_source: bool = True
+) -> StoredRecord | None:
+    """The record with this hub id; `with_source=False` skips decoding its source document."""
+    columns = RECORD_COLUMNS if with_source else LIST_COLUMNS
     row = session.execute(
-        _select_records().where(RecordRow.kind == kind.value, RecordRow.hub_id == hub_id)
+        select(*columns).where(RecordRow.kind == kind.value, RecordRow.hub_id == hub_id)
     ).one_or_none()
     return _stored(row) if row is not None else None
+
+
+def lock_record(session: Session, kind: EntityKind, hub_id: str) -> None:
+    """Lock a record's row until the transaction ends (`FOR UPDATE`; SQLite: the write lock
+    `BEGIN IMMEDIATE` took already), so a check-then-write on it runs one at a time."""
+    session.execute(
+        select(RecordRow.hub_id)
+        .where(RecordRow.kind == kind.value, RecordRow.hub_id == hub_id)
+        .with_for_update()
+    )
 
 
 def get_records(session: Session, kind: EntityKind, hub_ids: Sequence[str]) -> list[StoredRecord]:

@@ -1,0 +1,42 @@
+"""Only the store knows its tables: every other module goes through its functions."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "orderhub"
+
+
+def _imports_tables(tree: ast.AST) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "orderhub.store.tables":
+                return True
+            if node.module == "orderhub.store" and any(a.name == "tables" for a in node.names):
+                return True
+        if isinstance(node, ast.Import) and any(
+            a.name == "orderhub.store.tables" for a in node.names
+        ):
+            return True
+    return False
+
+
+def test_no_module_outside_the_store_imports_its_tables() -> None:
+    offenders = [
+        str(path.relative_to(SRC))
+        for path in sorted(SRC.rglob("*.py"))
+        if "store" not in path.relative_to(SRC).parts[:1]
+        and _imports_tables(ast.parse(path.read_text(), filename=str(path)))
+    ]
+    assert offenders == []
+
+
+def test_the_check_sees_each_spelling_of_the_import() -> None:
+    for line in (
+        "from orderhub.store.tables import RecordRow",
+        "from orderhub.store import tables",
+        "import orderhub.store.tables",
+    ):
+        assert _imports_tables(ast.parse(line)), line
+    assert not _imports_tables(ast.parse("from orderhub.store.records import get_record"))
