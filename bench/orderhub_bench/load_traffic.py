@@ -139,10 +139,8 @@ async def _open_loop(
             if delay > 0:
                 await asyncio.sleep(delay)
             kind = "list" if rng.random() < list_share else "single"
-            task = asyncio.create_task(
-                _one(client, kind, _path(kind, rng, order_ids), due, samples)
-            )
-            tasks.append(task)
+            path = _path(kind, rng, order_ids)
+            tasks.append(asyncio.create_task(_one(client, kind, path, due, samples)))
         await asyncio.gather(*tasks)
     return samples
 
@@ -156,7 +154,7 @@ def open_loop(
     seconds: float,
     list_share: float = 0.3,
     seed: int = 11,
-    timeout: float = 30.0,
+    timeout: float = 10.0,
 ) -> list[Sample]:
     """Send `rate` requests per second for `seconds`, each on its schedule; every sample."""
     return asyncio.run(
