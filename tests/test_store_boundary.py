@@ -1,4 +1,5 @@
-"""Only the store knows its tables: every other module goes through its functions."""
+"""Only the store knows its tables, and only services (and the engine) write: every view,
+endpoint and command goes through them."""
 
 from __future__ import annotations
 
@@ -40,3 +41,18 @@ def test_the_check_sees_each_spelling_of_the_import() -> None:
     ):
         assert _imports_tables(ast.parse(line)), line
     assert not _imports_tables(ast.parse("from orderhub.store.records import get_record"))
+
+
+# A component that is not a view: the portal's sign-in throttle keeps its counts in the store.
+_WRITERS_ALLOWED = {"portal/ratelimit.py"}
+
+
+def test_no_view_endpoint_or_command_opens_a_write_transaction() -> None:
+    offenders = [
+        str(path.relative_to(SRC))
+        for folder in ("api", "portal", "cli")
+        for path in sorted((SRC / folder).rglob("*.py"))
+        if str(path.relative_to(SRC)) not in _WRITERS_ALLOWED
+        and ".db.session()" in path.read_text()
+    ]
+    assert offenders == []

@@ -35,6 +35,8 @@ from orderhub.domain import (
     SyncException,
 )
 from orderhub.engine.errors import RunRefused
+from orderhub.errors import NotFoundError
+from orderhub.services.exceptions import resolve_exception
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
 from orderhub.store import runs as run_store
@@ -192,14 +194,13 @@ def operations_router(
         responses=_ERRORS,
     )
     def resolve(exception_id: str) -> JSONResponse:
-        with hub.db.session() as session:
-            if exception_store.get_exception(session, exception_id) is None:
-                raise ApiError(404, "No results")
-            if not exception_store.resolve_exception(session, exception_id, now=hub.clock.now()):
-                raise ApiError(409, f"Exception {exception_id} is resolved already")
-            item = exception_store.get_exception(session, exception_id)
-        assert item is not None
-        return one("exception", item.to_wire())
+        try:
+            resolved = resolve_exception(hub, exception_id, actor="api")
+        except NotFoundError:
+            raise ApiError(404, "No results") from None
+        if not resolved.resolved_now:
+            raise ApiError(409, f"Exception {exception_id} is resolved already")
+        return one("exception", resolved.exception.to_wire())
 
     return router
 

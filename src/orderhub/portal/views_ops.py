@@ -4,35 +4,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from orderhub.domain import ExceptionStatus, FlowName, SyncException
+from orderhub.domain import ExceptionStatus, FlowName
+from orderhub.errors import NotFoundError
 from orderhub.portal.context import PortalContext
+from orderhub.services.exceptions import record_of_exception, resolve_exception
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
 from orderhub.store import runs as run_store
 from orderhub.store.records import (
     EntityKind,
-    Origin,
-    StoredRecord,
-    add_timeline_note,
     count_records,
-    get_record_by_ext,
 )
 
 __all__ = ["ops_routes"]
-
-
-def _record_of(session: Session, item: SyncException) -> StoredRecord | None:
-    """The hub record an exception is about, when the hub holds one."""
-    if item.entity_type not in {kind.value for kind in EntityKind}:
-        return None
-    return get_record_by_ext(
-        session, EntityKind(item.entity_type), item.integration, item.ext_entity_id
-    )
 
 
 def ops_routes(ctx: PortalContext) -> list[Route]:
@@ -98,7 +86,7 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
             item = exception_store.get_exception(session, request.path_params["exception_id"])
             if item is None:
                 return ctx.not_found(request, "That exception")
-            record = _record_of(session, item)
+            record = record_of_exception(session, item)
         return ctx.render(request, "exceptions/detail.html", {"item": item, "record": record})
 
     async def retry_one(request: Request) -> Response:
@@ -116,23 +104,12 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
 
     async def resolve(request: Request) -> Response:
         exception_id = request.path_params["exception_id"]
-        now = hub.clock.now()
-        with hub.db.session() as session:
-            item = exception_store.get_exception(session, exception_id)
-            done = exception_store.resolve_exception(session, exception_id, now=now)
-            record = _record_of(session, item) if done and item is not None else None
-            if record is not None and item is not None:
-                who = request.state.user.email if request.state.user else "someone"
-                add_timeline_note(
-                    session,
-                    record.kind,
-                    record.hub_id,
-                    note=f"Exception {item.exception_type} marked resolved by {who} "
-                    "in the portal (not fixed by a sync)",
-                    origin=Origin(integration_id=None, actor="portal"),
-                    now=now,
-                )
-        if done:
+        who = request.state.user.email if request.state.user else "someone"
+        try:
+            resolved = resolve_exception(hub, exception_id, actor="portal", by=who)
+        except NotFoundError:
+            return ctx.not_found(request, "That exception")
+        if resolved.resolved_now:
             ctx.flash(request, "Exception marked resolved.")
         else:
             ctx.flash(request, "That exception was resolved already.", "info")
