@@ -31,6 +31,10 @@ test-fast: $(STAMP) ## Run the tests not marked slow
 bench: $(STAMP) ## Run the benchmarks (~10 min, 2 cores): prints a table, writes bench/results/latest.json
 	$(BIN)/python bench/run.py
 
+.PHONY: bench-api
+bench-api: $(STAMP) ## API under load: 5,000 orders, serve with 1 and 2 workers, open loop at 50-300 req/s (~5 min)
+	$(BIN)/python bench/api_load.py
+
 .PHONY: bench-scale
 bench-scale: $(STAMP) ## Scale-out benchmark: 20 stores, 3 workers on PostgreSQL (~2 min); prints per-run costs
 	$(BIN)/python bench/scale_out.py

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from orderhub.clock import Clock, SystemClock
 from orderhub.engine.registry import FlowRegistry
@@ -12,6 +12,7 @@ from orderhub.secret_key import choose_secret_key
 from orderhub.secrets import SecretBox
 from orderhub.settings import Settings
 from orderhub.store.database import Database
+from orderhub.verified_keys import VerifiedKeys
 
 if TYPE_CHECKING:
     import httpx
@@ -47,6 +48,8 @@ class Hub:
     metrics: HubMetrics | None = None
     """This process's Prometheus counters, once `orderhub.monitor.app.enable_metrics` made
     them (serve, worker, demo); None: nothing is counted (one-off commands)."""
+    verified_keys: VerifiedKeys[Any] = field(default_factory=VerifiedKeys)
+    """API keys this process verified in the last second (`orderhub.services.apikeys`)."""
 
     @property
     def shares_call_budgets(self) -> bool:

@@ -16,6 +16,7 @@ from orderhub.public_url import normalize_public_url
 __all__ = [
     "CALL_BUDGET_SCOPES",
     "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_MAX_IN_FLIGHT",
     "DEFAULT_VERIFY_EVERY_HOURS",
     "KEY_FILE",
     "Settings",
@@ -38,6 +39,10 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 most, and a portal form smaller still; large enough to never get in their way."""
 
 
+DEFAULT_MAX_IN_FLIGHT = 32
+"""Requests one web process works on at once before it answers 503 (`orderhub.load_shedding`)."""
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -51,6 +56,9 @@ class Settings:
     (shared by every process on the database), or `auto` (`database` on PostgreSQL)."""
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     """`ORDERHUB_MAX_BODY_BYTES`: the largest request body the API and the portal read."""
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+    """`ORDERHUB_MAX_IN_FLIGHT`: requests one web process works on at once; the next is
+    answered 503 with `Retry-After` instead of queueing (`orderhub.load_shedding`)."""
     trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
     """`ORDERHUB_TRUSTED_PROXIES`: the only peers whose `X-Forwarded-For`/`-Proto` are believed."""
     verify_every_hours: float = DEFAULT_VERIFY_EVERY_HOURS
@@ -86,9 +94,9 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read `ORDERHUB_HOME`, `_DATABASE_URL`, `_SECRET_KEY`, `_CALL_BUDGET`,
-        `_MAX_BODY_BYTES`, `_TRUSTED_PROXIES`, `_VERIFY_EVERY_HOURS`, `_PUBLIC_URL` and
-        `_METRICS_TOKEN`, and the alerts' `ORDERHUB_ALERT_*` / `ORDERHUB_SMTP_*`
-        (`orderhub.alert_settings`).
+        `_MAX_BODY_BYTES`, `_MAX_IN_FLIGHT`, `_TRUSTED_PROXIES`, `_VERIFY_EVERY_HOURS`,
+        `_PUBLIC_URL` and `_METRICS_TOKEN`, and the alerts' `ORDERHUB_ALERT_*` /
+        `ORDERHUB_SMTP_*` (`orderhub.alert_settings`).
 
         The home folder is created on demand, readable by its owner only (0700). The secret
         key is read here but never made here: whether a new one is safe depends on the
@@ -107,6 +115,7 @@ class Settings:
             secret_key=secret_key,
             call_budget=call_budget,
             max_body_bytes=_positive_int(env, "ORDERHUB_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
+            max_in_flight=_positive_int(env, "ORDERHUB_MAX_IN_FLIGHT", DEFAULT_MAX_IN_FLIGHT),
             trusted_proxies=TrustedProxies.parse(env.get("ORDERHUB_TRUSTED_PROXIES") or ""),
             verify_every_hours=_hours(env, "ORDERHUB_VERIFY_EVERY_HOURS"),
             public_url=(env.get("ORDERHUB_PUBLIC_URL") or "").strip() or None,

@@ -15,6 +15,7 @@ from orderhub.api import create_app as create_api_app
 from orderhub.engine import EmbeddedScheduler
 from orderhub.hooks import CartcomHookReceiver, Debounce, SchedulerWake, Waker
 from orderhub.hub import Hub
+from orderhub.load_shedding import LoadShedding
 from orderhub.monitor.app import MONITOR_PATHS, create_monitor_app, enable_metrics
 from orderhub.portal import create_portal_app
 from orderhub.proxies import ForwardedHeadersMiddleware
@@ -71,8 +72,10 @@ def create_web_app(
 
     Long work goes to `scheduler` if given, and a webhook delivery wakes it (`waker`, when
     given, is told instead: `QueueWake` for a front end beside distributed workers).
-    In front of all, the client's address and scheme come from forwarding headers only when
-    a trusted proxy sent them (`orderhub.proxies`): the sign-in throttle counts per address.
+    In front of all, past `max_in_flight` requests at once the next is answered 503
+    (`orderhub.load_shedding`); then the client's address and scheme come from forwarding
+    headers only when a trusted proxy sent them (`orderhub.proxies`): the sign-in throttle
+    counts per address.
     """
     enable_metrics(hub)  # first: the API's and the portal's runners count into it
     if waker is None and scheduler is not None:
@@ -84,4 +87,5 @@ def create_web_app(
         hooks,
         create_monitor_app(hub),
     )
-    return ForwardedHeadersMiddleware(app, proxies=hub.settings.trusted_proxies)
+    trusted = ForwardedHeadersMiddleware(app, proxies=hub.settings.trusted_proxies)
+    return LoadShedding(trusted, limit=hub.settings.max_in_flight)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from typer.testing import CliRunner
 
 from orderhub.cli.main import app as cli_app
@@ -75,6 +75,30 @@ def test_verify_accepts_the_key_refuses_others_and_notes_the_last_use(hub: Hub) 
     assert verify_api_key(hub, "") is None
     revoke_api_key(hub, key_id)
     assert verify_api_key(hub, plaintext) is None
+
+
+def test_a_key_verified_a_moment_ago_is_checked_without_reading_the_database(hub: Hub) -> None:
+    key_id, plaintext = create_api_key(hub, name="erp")
+    assert verify_api_key(hub, plaintext) is not None
+    statements: list[str] = []
+
+    def seen(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(hub.db.engine, "before_cursor_execute", seen)
+    try:
+        again = verify_api_key(hub, plaintext)
+        wrong = verify_api_key(hub, plaintext[:-1] + ("A" if plaintext[-1] != "A" else "B"))
+    finally:
+        event.remove(hub.db.engine, "before_cursor_execute", seen)
+    assert again is not None
+    assert again.key_id == key_id
+    assert wrong is None
+    # Only the wrong key was looked up.
+    assert [s for s in statements if s.startswith("SELECT")] == [statements[-1]]
+    assert "api_keys" in statements[-1]
+    revoke_api_key(hub, key_id)
+    assert verify_api_key(hub, plaintext) is None  # this process forgets it at once
 
 
 def test_bad_key_requests_are_refused_in_words(hub: Hub) -> None:

@@ -22,7 +22,14 @@ from orderhub.api.errors import ApiError
 from orderhub.hub import Hub
 from orderhub.services.apikeys import ApiKey, verify_api_key
 
-__all__ = ["STATE_KEY", "AuthDependencies", "auth_dependencies", "authenticate_headers"]
+__all__ = [
+    "STATE_KEY",
+    "AuthDependencies",
+    "auth_dependencies",
+    "authenticate_headers",
+    "authenticate_key",
+    "presented_key",
+]
 
 STATE_KEY = "api_key"
 """Where the gate leaves the caller's `ApiKey` in the request state."""
@@ -49,8 +56,8 @@ class AuthDependencies:
         self.write = write
 
 
-def authenticate_headers(hub: Hub, headers: Mapping[str, str]) -> ApiKey:
-    """The active key these request headers present; `ApiError` 401 when there is none."""
+def presented_key(headers: Mapping[str, str]) -> str:
+    """The key these request headers present; `ApiError` 401 when there is none."""
     scheme, _, credentials = headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
         plaintext = credentials.strip()
@@ -63,10 +70,20 @@ def authenticate_headers(hub: Hub, headers: Mapping[str, str]) -> ApiKey:
             "(create one with `orderhub apikeys create`)",
             _CHALLENGE,
         )
+    return plaintext
+
+
+def authenticate_key(hub: Hub, plaintext: str) -> ApiKey:
+    """The active key with this plaintext; `ApiError` 401 when there is none."""
     key = verify_api_key(hub, plaintext)
     if key is None:
         raise ApiError(401, "Invalid or revoked API key", _CHALLENGE)
     return key
+
+
+def authenticate_headers(hub: Hub, headers: Mapping[str, str]) -> ApiKey:
+    """The active key these request headers present; `ApiError` 401 when there is none."""
+    return authenticate_key(hub, presented_key(headers))
 
 
 def auth_dependencies(hub: Hub) -> AuthDependencies:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, create_model
 from starlette.responses import JSONResponse
 
 __all__ = [
     "ErrorBody",
+    "FastJSONResponse",
     "Pagination",
     "accepted",
     "entity_envelope",
@@ -23,6 +25,17 @@ __all__ = [
     "many",
     "one",
 ]
+
+
+class FastJSONResponse(JSONResponse):
+    """A JSON response encoded by orjson: the same compact UTF-8 JSON, several times faster
+    (a page of orders is mostly encoding). Content orjson cannot encode goes the slow way."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+        except TypeError:
+            return super().render(content)
 
 
 class Pagination(BaseModel):
@@ -54,7 +67,7 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 def one(name: str, value: Any, *, code: int = 200, **extra: Any) -> JSONResponse:
     body = {"success": True, "code": code, name: value, **extra}
-    return JSONResponse(body, status_code=code)
+    return FastJSONResponse(body, status_code=code)
 
 
 def many(name: str, values: list[Any], *, skip: int, count: int, total: int) -> JSONResponse:
@@ -65,17 +78,17 @@ def many(name: str, values: list[Any], *, skip: int, count: int, total: int) -> 
         "total": total,
         "last": skip + len(values) >= total,
     }
-    return JSONResponse({"success": True, "code": 200, "pagination": pagination, name: values})
+    return FastJSONResponse({"success": True, "code": 200, "pagination": pagination, name: values})
 
 
 def accepted(message: str, **extra: Any) -> JSONResponse:
     """202: the work was started in the background; `extra` says where to watch it."""
-    return JSONResponse({"success": True, "code": 202, "message": message, **extra}, 202)
+    return FastJSONResponse({"success": True, "code": 202, "message": message, **extra}, 202)
 
 
 def error(code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     body = {"success": False, "code": code, "message": message}
-    return JSONResponse(body, status_code=code, headers=headers)
+    return FastJSONResponse(body, status_code=code, headers=headers)
 
 
 def entity_envelope(

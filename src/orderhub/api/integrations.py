@@ -39,6 +39,7 @@ from orderhub.services.integrations import (
     add_integration,
     disable_flow,
     enable_flow,
+    set_flow_interval,
 )
 from orderhub.services.sync import request_runs
 from orderhub.services.webhook_view import webhook_views
@@ -269,10 +270,7 @@ def _apply_flow_change(
     elif change.enabled is False:
         disable_flow(state.hub, integration_id, flow)
     if change.interval_seconds is not None:
-        with state.hub.db.session() as session:
-            integration_store.set_flow_interval(
-                session, integration_id, flow, change.interval_seconds
-            )
+        set_flow_interval(state.hub, integration_id, flow, change.interval_seconds)
 
 
 def _flows_to_sync(

@@ -25,7 +25,6 @@ from orderhub.api.envelopes import (
 )
 from orderhub.api.errors import ApiError
 from orderhub.api.params import Page, TimeWindow, check_window, page_params, time_window
-from orderhub.api.queries import ExceptionFilter, RunFilter, page_exceptions, page_runs
 from orderhub.api.state import ApiState
 from orderhub.domain import (
     ExceptionStatus,
@@ -36,9 +35,13 @@ from orderhub.domain import (
     SyncException,
 )
 from orderhub.engine.errors import RunRefused
+from orderhub.errors import NotFoundError
+from orderhub.services.exceptions import resolve_exception
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
 from orderhub.store import runs as run_store
+from orderhub.store.exceptions import ExceptionFilter, page_exceptions
+from orderhub.store.runs import RunFilter, page_runs
 
 __all__ = ["operations_router"]
 
@@ -191,14 +194,13 @@ def operations_router(
         responses=_ERRORS,
     )
     def resolve(exception_id: str) -> JSONResponse:
-        with hub.db.session() as session:
-            if exception_store.get_exception(session, exception_id) is None:
-                raise ApiError(404, "No results")
-            if not exception_store.resolve_exception(session, exception_id, now=hub.clock.now()):
-                raise ApiError(409, f"Exception {exception_id} is resolved already")
-            item = exception_store.get_exception(session, exception_id)
-        assert item is not None
-        return one("exception", item.to_wire())
+        try:
+            resolved = resolve_exception(hub, exception_id, actor="api")
+        except NotFoundError:
+            raise ApiError(404, "No results") from None
+        if not resolved.resolved_now:
+            raise ApiError(409, f"Exception {exception_id} is resolved already")
+        return one("exception", resolved.exception.to_wire())
 
     return router
 

@@ -11,7 +11,7 @@ inventory, `sku`; and a single read by hub id (`GET /orders/{orderId}`) or by ex
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from starlette.responses import JSONResponse
@@ -19,14 +19,17 @@ from starlette.responses import JSONResponse
 from orderhub.api.envelopes import entity_envelope, error_responses, list_envelope, many, one
 from orderhub.api.errors import ApiError
 from orderhub.api.params import Page, TimeWindow, page_params, time_window
-from orderhub.api.queries import RecordFilter, RecordOrder, find_by_ext, page_records
 from orderhub.api.state import ApiState
 from orderhub.domain import Fulfillment, Inventory, Location, Order, Product
+from orderhub.store.record_queries import RecordFilter, UpdatedWindow, find_by_ext, find_records
 from orderhub.store.records import EntityKind, StoredRecord, get_record
 
 __all__ = ["KINDS", "KindSpec", "records_router"]
 
 _READ_ERRORS = error_responses(400, 401, 404, 409)
+
+RecordOrder = Literal["updatedAt", "-updatedAt", "createdAt", "-createdAt"]
+"""The API's sorts (documented values of `order`): the store's, less the portal's by SKU."""
 
 
 @dataclass(frozen=True)
@@ -86,17 +89,14 @@ def _add_kind(router: APIRouter, state: ApiState, spec: KindSpec) -> None:
             kind=spec.kind,
             integration=integration,
             statuses=tuple(status or ()),
-            updated_since=window.since,
-            updated_until=window.until,
             ext_ref=kind_filters.ext_ref,
             sku=kind_filters.sku,
+            window=UpdatedWindow(since=window.since, until=window.until),
         )
         with state.hub.db.read_session() as session:
-            records, total = page_records(
-                session, where, skip=page.skip, count=page.count, order=order
-            )
-        values = [record.to_wire() for record in records]
-        return many(spec.plural, values, skip=page.skip, count=page.count, total=total)
+            found = find_records(session, where, skip=page.skip, count=page.count, sort=order)
+        values = [record.to_wire() for record in found.records]
+        return many(spec.plural, values, skip=page.skip, count=page.count, total=found.total)
 
     def get_one(
         key: str,
@@ -171,7 +171,7 @@ def _lookup(state: ApiState, spec: KindSpec, key: str, integration: str | None) 
                 )
             record = found[0] if found else None
         else:
-            record = get_record(session, spec.kind, key)
+            record = get_record(session, spec.kind, key, with_source=False)
     if record is None:
         raise ApiError(404, "No results")
     return record

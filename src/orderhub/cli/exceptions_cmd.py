@@ -23,7 +23,7 @@ def list_runs(
     """Recent flow runs, newest first."""
     from orderhub.store import runs as run_store
 
-    with open_hub() as hub, hub.db.session() as session:
+    with open_hub() as hub, hub.db.read_session() as session:
         runs = run_store.list_runs(session, integration_id=integration, limit=limit)
     if as_json:
         print_json([r.to_wire() for r in runs])
@@ -75,7 +75,7 @@ def list_exceptions(
     from orderhub.store import exceptions as exception_store
 
     status = None if show_all else ExceptionStatus.OPEN
-    with open_hub() as hub, hub.db.session() as session:
+    with open_hub() as hub, hub.db.read_session() as session:
         items = exception_store.list_exceptions(session, status=status, limit=limit)
     if as_json:
         print_json([e.to_wire() for e in items])
@@ -117,11 +117,11 @@ def retry(
             runs = runner.retry_all()
         else:
             assert exception_id is not None
-            with hub.db.session() as session:
+            with hub.db.read_session() as session:
                 if exception_store.get_exception(session, exception_id) is None:
                     raise NotFoundError(f"No exception with id {exception_id!r}")
             runs = [runner.retry_exception(exception_id)]
-        with hub.db.session() as session:
+        with hub.db.read_session() as session:
             still_open = len(
                 exception_store.list_exceptions(session, status=ExceptionStatus.OPEN, limit=10_000)
             )

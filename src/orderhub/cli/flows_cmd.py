@@ -27,7 +27,7 @@ def list_flows(
     """Show the six flows of an integration: on or off, since when, last run."""
     from orderhub.services.integrations import require_integration
 
-    with open_hub() as hub, hub.db.session() as session:
+    with open_hub() as hub, hub.db.read_session() as session:
         integration = require_integration(session, integration_id)
         available = hub.registry.available(integration.connector)
     flows = [f.model_copy(update={"available": f.flow in available}) for f in integration.flows]

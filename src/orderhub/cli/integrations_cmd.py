@@ -61,7 +61,7 @@ def list_integrations(as_json: JsonOption = False) -> None:
     """List integrations with their status."""
     from orderhub.store import integrations as store
 
-    with open_hub() as hub, hub.db.session() as session:
+    with open_hub() as hub, hub.db.read_session() as session:
         items = store.list_integrations(session)
     if as_json:
         print_json([i.to_wire() for i in items])

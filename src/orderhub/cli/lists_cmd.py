@@ -135,20 +135,19 @@ def _register(listing: Listing) -> None:
         ] = None,
         status: Annotated[str | None, typer.Option("--status", help="Only this status.")] = None,
     ) -> None:
-        from orderhub.store.records import EntityKind, count_records, list_records
+        from orderhub.store.record_queries import RecordFilter, find_records
+        from orderhub.store.records import EntityKind
 
-        kind = EntityKind(listing.kind)
+        where = RecordFilter(
+            EntityKind(listing.kind),
+            integration=integration,
+            statuses=(status,) if status is not None else (),
+        )
         page = limit if limit is not None else (None if as_json else TABLE_LIMIT)
-        with open_hub() as hub, hub.db.session() as session:
-            total = count_records(session, kind, integration_id=integration, status=status)
-            records = list_records(
-                session,
-                kind,
-                integration_id=integration,
-                status=status,
-                limit=page if page is not None else max(total, 1),
-            )
-            values = [record.to_wire() for record in records]
+        with open_hub() as hub, hub.db.read_session() as session:
+            found = find_records(session, where, count=page)
+            values = [record.to_wire() for record in found.records]
+        total = found.total
         if as_json:
             print_json(values)
             return

@@ -12,12 +12,18 @@ import os
 import signal
 import threading
 from dataclasses import replace
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from orderhub.cli.app import app
 from orderhub.cli.output import console, err_console
+from orderhub.errors import UsageError
+
+if TYPE_CHECKING:
+    from orderhub.engine import EmbeddedScheduler
+    from orderhub.hooks import QueueWake
+    from orderhub.hub import Hub
 
 __all__ = ["serve"]
 
@@ -30,6 +36,14 @@ def serve(
         bool,
         typer.Option("--no-scheduler", help="Serve only; let other processes run the flows."),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Processes answering HTTP (one core each); flows still run in this one.",
+        ),
+    ] = 1,
     public_url: Annotated[
         str | None,
         typer.Option(
@@ -41,16 +55,13 @@ def serve(
 ) -> None:
     """Serve the portal, the REST API and the webhook receiver, and run the enabled flows."""
     from orderhub.alerts import alert_ticker
-    from orderhub.connectors.cartcom.webhook_events import HOOK_PATH
     from orderhub.engine import EmbeddedScheduler
     from orderhub.engine.distributed import libpq_conninfo
     from orderhub.engine.scheduler import chain_ticks
     from orderhub.hooks import QueueWake
     from orderhub.hub import build_hub
     from orderhub.monitor.app import enable_metrics
-    from orderhub.portal import setup_link
     from orderhub.services.daily_verification import verify_ticker
-    from orderhub.services.webhooks import POLLING_ONLY
     from orderhub.serving import serve_in_thread
     from orderhub.settings import Settings
     from orderhub.web import create_web_app
@@ -58,6 +69,7 @@ def serve(
     settings = Settings.from_env()
     if public_url is not None:
         settings = replace(settings, public_url=public_url)  # checked in Settings
+        os.environ["ORDERHUB_PUBLIC_URL"] = settings.public_url or ""  # for --workers
     hub = build_hub(settings)
     if os.environ.get("FORWARDED_ALLOW_IPS") and not hub.settings.trusted_proxies:
         # Older READMEs said to set uvicorn's variable; the hub no longer lets uvicorn decide.
@@ -82,23 +94,12 @@ def serve(
     if scheduler is None and hub.db.engine.dialect.name == "postgresql":
         waker = QueueWake(libpq_conninfo(hub.settings.database_url))
     try:
+        if workers > 1:
+            _serve_workers(hub, host, port, workers, scheduler, waker)
+            return
         app = create_web_app(hub, scheduler=scheduler, waker=waker)
         with serve_in_thread(app, host=host, port=port) as web:
-            console.print(f"OrderHub at {web.url}/  (API: {web.url}/api/v3)", markup=False)
-            if hub.settings.public_url:
-                console.print(
-                    f"Webhooks: Cart.com delivers to {hub.settings.public_url}{HOOK_PATH}/…",
-                    markup=False,
-                )
-            else:
-                console.print(POLLING_ONLY, markup=False, soft_wrap=True)
-            link = setup_link(hub, web.url)
-            if link is not None:
-                console.print(
-                    f"No administrator yet. Create one (this link works once): {link}",
-                    markup=False,
-                    soft_wrap=True,
-                )
+            _announce(hub, web.url)
             if scheduler is not None:
                 scheduler.start()
             with contextlib.suppress(KeyboardInterrupt):
@@ -113,3 +114,49 @@ def serve(
         if waker is not None:
             waker.close()
         hub.close()
+
+
+def _serve_workers(
+    hub: Hub,
+    host: str,
+    port: int,
+    workers: int,
+    scheduler: EmbeddedScheduler | None,
+    waker: QueueWake | None,
+) -> None:
+    """HTTP in `workers` processes; this one runs the scheduler (`orderhub.web_workers`)."""
+    from orderhub.web_workers import serve_workers
+
+    wake = "database" if scheduler is not None else ("queue" if waker is not None else None)
+    _announce(hub, f"http://{host}:{port}")
+    console.print(f"{workers} worker processes answer HTTP; flows run in this process.")
+    if scheduler is not None:
+        scheduler.start()
+    try:
+        serve_workers(host=host, port=port, workers=workers, wake=wake)
+    except OSError as problem:
+        raise UsageError(
+            f"Cannot listen on {host}:{port}: {problem.strerror}; choose another port"
+        ) from None
+
+
+def _announce(hub: Hub, url: str) -> None:
+    from orderhub.connectors.cartcom.webhook_events import HOOK_PATH
+    from orderhub.portal import setup_link
+    from orderhub.services.webhooks import POLLING_ONLY
+
+    console.print(f"OrderHub at {url}/  (API: {url}/api/v3)", markup=False)
+    if hub.settings.public_url:
+        console.print(
+            f"Webhooks: Cart.com delivers to {hub.settings.public_url}{HOOK_PATH}/…",
+            markup=False,
+        )
+    else:
+        console.print(POLLING_ONLY, markup=False, soft_wrap=True)
+    link = setup_link(hub, url)
+    if link is not None:
+        console.print(
+            f"No administrator yet. Create one (this link works once): {link}",
+            markup=False,
+            soft_wrap=True,
+        )

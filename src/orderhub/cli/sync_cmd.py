@@ -50,7 +50,7 @@ def sync(
     from orderhub.services.integrations import require_integration
 
     with open_hub() as hub:
-        with hub.db.session() as session:
+        with hub.db.read_session() as session:
             integration = require_integration(session, integration_id)
         enabled = [f.flow for f in integration.flows if f.enabled]
         chosen = [parse_flow(f) for f in flows] if flows else enabled

@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import func, select
-
 from orderhub.domain import FlowName, Run, RunStatus, VerificationStatus
 from orderhub.engine import EmbeddedScheduler, FlowRunner
 from orderhub.errors import HubError
@@ -37,7 +35,7 @@ from orderhub.services.sync import Waker, request_runs
 from orderhub.services.verification import Verifier
 from orderhub.store import exceptions as exception_store
 from orderhub.store import runs as run_store
-from orderhub.store.tables import ChangeRow
+from orderhub.store.feed import changes_written_by_run
 
 __all__ = ["Job", "JobBoard", "JobView"]
 
@@ -260,14 +258,7 @@ class JobBoard:
             run = ours[-1] if ours else None
             written = 0
             if run is not None and run.status is RunStatus.RUNNING:
-                written = (
-                    session.scalar(
-                        select(func.count())
-                        .select_from(ChangeRow)
-                        .where(ChangeRow.run_id == run.run_id)
-                    )
-                    or 0
-                )
+                written = changes_written_by_run(session, run.run_id)
         if run is None:
             return JobView(job, "queued", {}, [], "Waiting for the scheduler to start the run…")
         if run.status is RunStatus.RUNNING:

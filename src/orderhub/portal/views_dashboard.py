@@ -19,12 +19,12 @@ from starlette.routing import Route
 from orderhub.domain import ExceptionStatus
 from orderhub.portal.charts import bar_chart
 from orderhub.portal.context import PortalContext
-from orderhub.portal.queries import flow_stats
 from orderhub.services import dashboard as figures
 from orderhub.services.webhook_view import webhook_views
 from orderhub.store import dashboard as aggregates
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
+from orderhub.store import runs as run_store
 from orderhub.store.records import EntityKind, count_records
 
 __all__ = ["dashboard_routes"]
@@ -44,8 +44,8 @@ def dashboard_routes(ctx: PortalContext) -> list[Route]:
             points = aggregates.order_points(session, since=since)
             spans = aggregates.exception_spans(session, since=since)
             succeeded = aggregates.last_successes(session, [i.integration_id for i in integrations])
-            day = flow_stats(session, since=now - timedelta(hours=24))
-            hour = flow_stats(session, since=now - timedelta(hours=1))
+            day = run_store.flow_stats(session, since=now - timedelta(hours=24))
+            hour = run_store.flow_stats(session, since=now - timedelta(hours=1))
             open_exceptions = exception_store.count_exceptions(session, status=ExceptionStatus.OPEN)
             totals = {
                 kind.value: count_records(session, kind)

@@ -28,10 +28,13 @@ from orderhub.errors import HubError, NotFoundError
 from orderhub.portal.context import PortalContext, form_of
 from orderhub.portal.views_verify import verify_panel
 from orderhub.services.integrations import (
+    CONNECTION_REPORT_SETTING,
     ConnectionFailed,
     add_integration,
     disable_flow,
+    disable_integration,
     enable_flow,
+    keep_connection_report,
     remove_integration,
     replace_api_key,
     retest_integration,
@@ -43,7 +46,6 @@ from orderhub.store import runs as run_store
 
 __all__ = ["FLOW_GROUPS", "integration_routes"]
 
-REPORT_SETTING = "lastConnectionTest"
 
 FLOW_GROUPS: tuple[tuple[str, tuple[tuple[FlowName, str], ...]], ...] = (
     (
@@ -120,12 +122,8 @@ def _permission_groups() -> list[tuple[str, list[tuple[str, list[str]]]]]:
     return list(groups.items())
 
 
-def _report_setting(report: ConnectionReport, now: datetime) -> dict[str, Any]:
-    return {"at": now.isoformat(), "report": report.to_wire()}
-
-
 def _stored_report(settings: dict[str, Any]) -> tuple[datetime | None, ConnectionReport | None]:
-    stored = settings.get(REPORT_SETTING)
+    stored = settings.get(CONNECTION_REPORT_SETTING)
     if not isinstance(stored, dict):
         return None, None
     try:
@@ -230,11 +228,7 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
             return connect_form(request, flows=flows, values=values, errors=errors, status=400)
         integration_id = result.integration.integration_id
         report = result.report
-        now = hub.clock.now()
-        with hub.db.session() as session:
-            integration_store.update_integration_settings(
-                session, integration_id, {REPORT_SETTING: _report_setting(report, now)}, now=now
-            )
+        keep_connection_report(hub, integration_id, report)
         switched = []
         for flow in flows:
             if flow in available():
@@ -407,16 +401,9 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
             return ctx.redirect(f"/integrations/{integration_id}#flow-{flow.value}")
         return start_sync(request, integration_id, flow, f"Backfill since {day}: {flow.label}")
 
-    def keep_report(integration_id: str, report: ConnectionReport) -> None:
-        now = hub.clock.now()
-        with hub.db.session() as session:
-            integration_store.update_integration_settings(
-                session, integration_id, {REPORT_SETTING: _report_setting(report, now)}, now=now
-            )
-
     async def record_test(request: Request, integration_id: str) -> ConnectionReport:
         result = await run_in_threadpool(retest_integration, hub, integration_id)
-        keep_report(integration_id, result.report)
+        keep_connection_report(hub, integration_id, result.report)
         return result.report
 
     def report_flash(request: Request, report: ConnectionReport) -> None:
@@ -459,17 +446,17 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
                 },
                 status=400,
             )
-        keep_report(integration_id, result.report)
+        keep_connection_report(hub, integration_id, result.report)
         ctx.flash(request, "API key replaced.", "ok")
         report_flash(request, result.report)
         return ctx.redirect(f"/integrations/{integration_id}#connection")
 
     async def disable(request: Request) -> Response:
         integration_id = request.path_params["integration_id"]
-        with hub.db.session() as session:
-            if integration_store.get_integration(session, integration_id) is None:
-                return ctx.not_found(request, "That integration")
-            integration_store.disable_integration(session, integration_id, now=hub.clock.now())
+        try:
+            disable_integration(hub, integration_id)
+        except NotFoundError:
+            return ctx.not_found(request, "That integration")
         ctx.flash(
             request,
             "Integration disabled: no flow runs. Enabling it again starts from that moment; what "

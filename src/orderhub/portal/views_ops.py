@@ -7,15 +7,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from orderhub.domain import ExceptionStatus, FlowName
+from orderhub.errors import NotFoundError
 from orderhub.portal.context import PortalContext
 from orderhub.services.exception_views import exception_groups, exception_view
+from orderhub.services.exceptions import resolve_exception
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
 from orderhub.store import runs as run_store
-from orderhub.store.records import (
-    Origin,
-    add_timeline_note,
-)
 
 __all__ = ["RUNS_PER_PAGE", "ops_routes"]
 
@@ -78,23 +76,12 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
 
     async def resolve(request: Request) -> Response:
         exception_id = request.path_params["exception_id"]
-        now = hub.clock.now()
-        with hub.db.session() as session:
-            item = exception_store.get_exception(session, exception_id)
-            done = exception_store.resolve_exception(session, exception_id, now=now)
-            record = exception_view(session, item).record if done and item is not None else None
-            if record is not None and item is not None:
-                who = request.state.user.email if request.state.user else "someone"
-                add_timeline_note(
-                    session,
-                    record.kind,
-                    record.hub_id,
-                    note=f"Exception {item.exception_type} marked resolved by {who} "
-                    "in the portal (not fixed by a sync)",
-                    origin=Origin(integration_id=None, actor="portal"),
-                    now=now,
-                )
-        if done:
+        who = request.state.user.email if request.state.user else "someone"
+        try:
+            resolved = resolve_exception(hub, exception_id, actor="portal", by=who)
+        except NotFoundError:
+            return ctx.not_found(request, "That exception")
+        if resolved.resolved_now:
             ctx.flash(request, "Exception marked resolved.")
         else:
             ctx.flash(request, "That exception was resolved already.", "info")

@@ -24,11 +24,16 @@ from orderhub.domain.bounds import InvalidValue, parse_quantity
 from orderhub.errors import HubError
 from orderhub.portal import optional
 from orderhub.portal.context import PortalContext, form_of
-from orderhub.portal.queries import RecordQuery, find_records, variants_of
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
-from orderhub.store.records import EntityKind, StoredRecord, get_record, timeline
-from orderhub.store.tables import RecordRow
+from orderhub.store.record_queries import (
+    RecordFilter,
+    UpdatedWindow,
+    find_records,
+    fulfillments_of_order,
+    variants_of,
+)
+from orderhub.store.records import EntityKind, get_record, timeline
 
 __all__ = ["CARRIERS", "record_routes"]
 
@@ -81,21 +86,8 @@ def _pages(request: Request, total: int, page: int) -> dict[str, Any]:
 
 
 def _location_names(session: Session) -> dict[str, str]:
-    records, _ = find_records(session, RecordQuery(EntityKind.LOCATION), limit=1000, offset=0)
-    return {r.hub_id: str(r.data.get("name") or r.hub_id) for r in records}
-
-
-def _fulfillments_of(session: Session, order_id: str) -> list[StoredRecord]:
-    from sqlalchemy import select
-
-    rows = session.execute(
-        select(RecordRow.hub_id).where(
-            RecordRow.kind == EntityKind.FULFILLMENT.value,
-            RecordRow.data["orderId"].as_string() == order_id,
-        )
-    )
-    found = [get_record(session, EntityKind.FULFILLMENT, row.hub_id) for row in rows]
-    return [record for record in found if record is not None]
+    found = find_records(session, RecordFilter(EntityKind.LOCATION), count=1000)
+    return {r.hub_id: str(r.data.get("name") or r.hub_id) for r in found.records}
 
 
 def record_routes(ctx: PortalContext) -> list[Route]:
@@ -112,23 +104,28 @@ def record_routes(ctx: PortalContext) -> list[Route]:
         if status is not None and status not in {s.value for s in OrderStatus}:
             errors["status"] = "Pick a status from the list."
             status = None
-        query = RecordQuery(
-            EntityKind.ORDER,
-            integration_id=params.get("integration") or None,
-            status=status,
-            search=params.get("q") or None,
-            updated_from=datetime.combine(day_from, time.min, tzinfo=UTC) if day_from else None,
-            updated_until=(
+        # A person means the days they picked, whole, by the store's own update time.
+        window = UpdatedWindow(
+            since=datetime.combine(day_from, time.min, tzinfo=UTC) if day_from else None,
+            until=(
                 datetime.combine(day_to + timedelta(days=1), time.min, tzinfo=UTC)
                 if day_to
                 else None
             ),
+            until_inclusive=False,
+            by_source_time=True,
+        )
+        query = RecordFilter(
+            EntityKind.ORDER,
+            integration=params.get("integration") or None,
+            statuses=(status,) if status else (),
+            search=params.get("q") or None,
+            window=window,
         )
         page = _page(request)
         with hub.db.read_session() as session:
-            records, total = find_records(
-                session, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
-            )
+            found = find_records(session, query, skip=(page - 1) * PAGE_SIZE, count=PAGE_SIZE)
+            records, total = found.records, found.total
             integrations = integration_store.list_integrations(session)
         return ctx.render(
             request,
@@ -157,7 +154,7 @@ def record_routes(ctx: PortalContext) -> list[Route]:
             if order is None:
                 return ctx.not_found(request, "That order")
             events = timeline(session, EntityKind.ORDER, order_id)
-            fulfillments = _fulfillments_of(session, order_id)
+            fulfillments = fulfillments_of_order(session, order_id)
             exceptions = (
                 [
                     e
@@ -268,20 +265,18 @@ def record_routes(ctx: PortalContext) -> list[Route]:
 
     async def products(request: Request) -> Response:
         page = _page(request)
-        query = RecordQuery(
+        query = RecordFilter(
             EntityKind.PRODUCT,
             search=request.query_params.get("q") or None,
-            exclude_children=not request.query_params.get("q"),
+            top_level_only=not request.query_params.get("q"),
         )
         with hub.db.read_session() as session:
-            records, total = find_records(
-                session, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, order_by_sku=True
+            found = find_records(
+                session, query, skip=(page - 1) * PAGE_SIZE, count=PAGE_SIZE, sort="sku"
             )
-            variants = {
-                r.hub_id: variants_of(session, r)
-                for r in records
-                if "parent" in (r.data.get("types") or [])
-            }
+            records, total = found.records, found.total
+            parents = [r for r in records if "parent" in (r.data.get("types") or [])]
+            variants = variants_of(session, parents)
         return ctx.render(
             request,
             "products/list.html",
@@ -298,7 +293,7 @@ def record_routes(ctx: PortalContext) -> list[Route]:
             product = get_record(session, EntityKind.PRODUCT, request.path_params["product_id"])
             if product is None:
                 return ctx.not_found(request, "That product")
-            variants = variants_of(session, product)
+            variants = variants_of(session, [product])[product.hub_id]
             events = timeline(session, EntityKind.PRODUCT, product.hub_id)
         return ctx.render(
             request,
@@ -316,11 +311,12 @@ def record_routes(ctx: PortalContext) -> list[Route]:
         status: int = 200,
     ) -> Response:
         page = _page(request)
-        query = RecordQuery(EntityKind.INVENTORY, search=request.query_params.get("q") or None)
+        query = RecordFilter(EntityKind.INVENTORY, search=request.query_params.get("q") or None)
         with hub.db.read_session() as session:
-            records, total = find_records(
-                session, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, order_by_sku=True
+            found = find_records(
+                session, query, skip=(page - 1) * PAGE_SIZE, count=PAGE_SIZE, sort="sku"
             )
+            records, total = found.records, found.total
             locations = _location_names(session)
         return ctx.render(
             request,
@@ -386,18 +382,17 @@ def record_routes(ctx: PortalContext) -> list[Route]:
 
     async def locations(request: Request) -> Response:
         with hub.db.read_session() as session:
-            records, total = find_records(
-                session, RecordQuery(EntityKind.LOCATION), limit=500, offset=0
-            )
-        return ctx.render(request, "locations/list.html", {"locations": records, "total": total})
+            found = find_records(session, RecordFilter(EntityKind.LOCATION), count=500)
+        return ctx.render(
+            request, "locations/list.html", {"locations": found.records, "total": found.total}
+        )
 
     async def fulfillments(request: Request) -> Response:
         page = _page(request)
-        query = RecordQuery(EntityKind.FULFILLMENT, search=request.query_params.get("q") or None)
+        query = RecordFilter(EntityKind.FULFILLMENT, search=request.query_params.get("q") or None)
         with hub.db.read_session() as session:
-            records, total = find_records(
-                session, query, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
-            )
+            found = find_records(session, query, skip=(page - 1) * PAGE_SIZE, count=PAGE_SIZE)
+            records, total = found.records, found.total
             open_ids = {
                 (e.integration, e.ext_entity_id)
                 for e in exception_store.list_exceptions(

@@ -6,7 +6,11 @@ lookup by hash is one indexed query) and its first twelve characters, the *prefi
 person can tell their keys apart in a list without the hub holding anything usable.
 
 A key's scope is `read` (every GET) or `readwrite` (also the writes that feed the push flows
-and the control of integrations). Revoking a key is immediate and final.
+and the control of integrations). Revoking a key is final. It takes effect at once in the
+process that revokes it; another process (a second `orderhub serve` worker, a server while
+the CLI revokes) may accept the key for up to a second more, because each process keeps the
+keys it verified for a second (`orderhub.verified_keys`): a busy API then checks a key
+without reading the database on every call.
 """
 
 from __future__ import annotations
@@ -16,18 +20,17 @@ import secrets
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
-
 from orderhub.domain import HubModel, UtcDatetime
 from orderhub.errors import NotFoundError, UsageError
 from orderhub.hub import Hub
-from orderhub.store.tables import ApiKeyRow
+from orderhub.store import api_keys as key_store
 
 __all__ = [
     "DEFAULT_KEY_NAME",
     "KEY_PREFIX",
     "ApiKey",
     "ApiKeyScope",
+    "cached_api_key",
     "create_api_key",
     "hash_api_key",
     "list_api_keys",
@@ -95,69 +98,81 @@ def create_api_key(
     plaintext = KEY_PREFIX + secrets.token_urlsafe(_RANDOM_BYTES)
     key_id = secrets.token_hex(8)
     with hub.db.session() as session:
-        session.add(
-            ApiKeyRow(
-                key_id=key_id,
-                name=name,
-                prefix=plaintext[:_PREFIX_LENGTH],
-                key_hash=hash_api_key(plaintext),
-                scope=chosen.value,
-                created_at=hub.clock.now(),
-                last_used_at=None,
-                revoked_at=None,
-            )
+        key_store.add_api_key(
+            session,
+            key_id=key_id,
+            name=name,
+            prefix=plaintext[:_PREFIX_LENGTH],
+            key_hash=hash_api_key(plaintext),
+            scope=chosen.value,
+            now=hub.clock.now(),
         )
     return key_id, plaintext
 
 
+def cached_api_key(hub: Hub, plaintext: str) -> ApiKey | None:
+    """The key, if this process verified it within the last second and its last use is
+    still recent enough not to need noting; None means "ask `verify_api_key`", not "invalid".
+
+    No database access: the API checks this on its event loop before going to a thread.
+    """
+    if not plaintext.startswith(KEY_PREFIX):
+        return None
+    key: ApiKey | None = hub.verified_keys.get(hash_api_key(plaintext))
+    if key is None or key.last_used_at is None:
+        return None
+    if hub.clock.now() - key.last_used_at >= _LAST_USED_RESOLUTION:
+        return None
+    return key
+
+
 def verify_api_key(hub: Hub, plaintext: str) -> ApiKey | None:
     """The active key with this plaintext, or None; notes when it was last used."""
+    cached = cached_api_key(hub, plaintext)
+    if cached is not None:
+        return cached
     if not plaintext.startswith(KEY_PREFIX):
         return None
     digest = hash_api_key(plaintext)
     with hub.db.read_session() as session:
-        row = session.scalars(select(ApiKeyRow).where(ApiKeyRow.key_hash == digest)).one_or_none()
-        if row is None or row.revoked_at is not None:
-            return None
-        key = _api_key(row)
+        stored = key_store.api_key_by_hash(session, digest)
+    if stored is None or stored.revoked_at is not None:
+        return None
+    key = _api_key(stored)
     now = hub.clock.now()
     if key.last_used_at is None or now - key.last_used_at >= _LAST_USED_RESOLUTION:
         with hub.db.session() as session:
-            stored = session.get(ApiKeyRow, key.key_id)
-            if stored is not None:
-                stored.last_used_at = now
+            key_store.note_api_key_use(session, key.key_id, now)
         key = key.model_copy(update={"last_used_at": now})
+    hub.verified_keys.put(digest, key)
     return key
 
 
 def list_api_keys(hub: Hub, *, include_revoked: bool = True) -> list[ApiKey]:
     """Keys, oldest first."""
-    query = select(ApiKeyRow).order_by(ApiKeyRow.created_at, ApiKeyRow.key_id)
-    if not include_revoked:
-        query = query.where(ApiKeyRow.revoked_at.is_(None))
     with hub.db.read_session() as session:
-        return [_api_key(row) for row in session.scalars(query)]
+        stored = key_store.api_keys(session, include_revoked=include_revoked)
+    return [_api_key(key) for key in stored]
 
 
 def revoke_api_key(hub: Hub, key_id: str) -> ApiKey:
     """Revoke a key at once; revoking a revoked key changes nothing."""
     with hub.db.session() as session:
-        row = session.get(ApiKeyRow, key_id)
-        if row is None:
-            raise NotFoundError(f"No API key with id {key_id!r} (see `orderhub apikeys list`)")
-        if row.revoked_at is None:
-            row.revoked_at = hub.clock.now()
-        session.flush()
-        return _api_key(row)
+        stored = key_store.revoke_api_key(session, key_id, hub.clock.now())
+    if stored is None:
+        raise NotFoundError(f"No API key with id {key_id!r} (see `orderhub apikeys list`)")
+    # This process forgets every verified key now (other processes within a second).
+    hub.verified_keys.forget_all()
+    return _api_key(stored)
 
 
-def _api_key(row: ApiKeyRow) -> ApiKey:
+def _api_key(stored: key_store.StoredApiKey) -> ApiKey:
     return ApiKey(
-        key_id=row.key_id,
-        name=row.name,
-        prefix=row.prefix,
-        scope=ApiKeyScope(row.scope),
-        created_at=row.created_at,
-        last_used_at=row.last_used_at,
-        revoked_at=row.revoked_at,
+        key_id=stored.key_id,
+        name=stored.name,
+        prefix=stored.prefix,
+        scope=ApiKeyScope(stored.scope),
+        created_at=stored.created_at,
+        last_used_at=stored.last_used_at,
+        revoked_at=stored.revoked_at,
     )

@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from orderhub.domain import FlowName, SyncException
-from orderhub.store.records import EntityKind, StoredRecord, get_record, get_record_by_ext
+from orderhub.services.exceptions import record_of_exception
+from orderhub.store.records import EntityKind, StoredRecord, get_record
 
 __all__ = ["ExceptionGroup", "ExceptionView", "exception_groups", "exception_view"]
 
@@ -49,7 +50,7 @@ class ExceptionGroup:
 
 
 def exception_view(session: Session, item: SyncException) -> ExceptionView:
-    record = _record_of(session, item)
+    record = record_of_exception(session, item)
     data: dict[str, Any] = record.data if record is not None else {}
     raw: dict[str, Any] = item.raw or {}
     title = _title(item, data, raw)
@@ -76,19 +77,6 @@ def exception_groups(session: Session, items: Sequence[SyncException]) -> list[E
         groups.setdefault(key, []).append(exception_view(session, item))
     ordered = sorted(groups.items(), key=lambda entry: (-len(entry[1]), entry[0]))
     return [ExceptionGroup(i, flow, reason, views) for (i, flow, reason), views in ordered]
-
-
-def _record_of(session: Session, item: SyncException) -> StoredRecord | None:
-    """The hub record an exception is about: the integration's copy (a pull), a hub-native
-    record under the same key (a push of a SKU), or the record with that hub id (a push)."""
-    if item.entity_type not in {kind.value for kind in EntityKind}:
-        return None
-    kind = EntityKind(item.entity_type)
-    return (
-        get_record_by_ext(session, kind, item.integration, item.ext_entity_id)
-        or get_record_by_ext(session, kind, None, item.ext_entity_id)
-        or get_record(session, kind, item.ext_entity_id)
-    )
 
 
 def _title(item: SyncException, data: dict[str, Any], raw: dict[str, Any]) -> str:

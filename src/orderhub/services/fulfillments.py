@@ -23,12 +23,12 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Final
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from orderhub.domain import Fulfillment, FulfillmentLine, Order, OrderStatus
 from orderhub.errors import NotFoundError, UsageError
 from orderhub.hub import Hub
+from orderhub.store.record_queries import fulfillments_of_order
 from orderhub.store.records import (
     ACTORS,
     EntityKind,
@@ -36,17 +36,15 @@ from orderhub.store.records import (
     StoredRecord,
     get_record,
     list_records,
+    lock_record,
     new_hub_id,
     upsert_record,
 )
-from orderhub.store.tables import Base
 
 __all__ = ["EXT_PREFIX", "create_fulfillment", "find_order_id", "unfulfilled_lines"]
 
 EXT_PREFIX: Final = "ext:"
 """`ext:<order number>` names an order by the store's order number instead of its hub id."""
-
-_RECORDS = Base.metadata.tables["records"]
 
 
 def create_fulfillment(hub: Hub, fulfillment: Fulfillment, *, actor: str) -> dict[str, Any]:
@@ -157,11 +155,7 @@ def _check_fields(fulfillment: Fulfillment) -> None:
 
 def _locked_order(session: Session, order_id: str) -> tuple[StoredRecord, Order]:
     # Lock the order row first: concurrent creates for one order then check and write in turn.
-    session.execute(
-        select(_RECORDS.c.hub_id)
-        .where(_RECORDS.c.kind == EntityKind.ORDER.value, _RECORDS.c.hub_id == order_id)
-        .with_for_update()
-    )
+    lock_record(session, EntityKind.ORDER, order_id)
     return _read_order(session, order_id)
 
 
@@ -196,13 +190,8 @@ def _fulfillments_of(session: Session, order_id: str) -> Iterable[dict[str, Any]
     # The record store has no index on a fulfillment's order: this reads the fulfillments'
     # JSON (json_extract / ->>), fine for the hub's sizes; an indexed column would be the
     # next step if fulfillments grow into the millions.
-    rows = session.execute(
-        select(_RECORDS.c.data).where(
-            _RECORDS.c.kind == EntityKind.FULFILLMENT.value,
-            _RECORDS.c.data["orderId"].as_string() == order_id,
-        )
-    )
-    return [row.data for row in rows if isinstance(row.data, dict)]
+    found = fulfillments_of_order(session, order_id)
+    return [record.data for record in found if isinstance(record.data, dict)]
 
 
 def _allocate(

@@ -39,16 +39,23 @@ from orderhub.services.webhooks import sync_subscriptions, unsubscribe_all
 from orderhub.store import integrations as store
 
 __all__ = [
+    "CONNECTION_REPORT_SETTING",
     "AddResult",
     "ConnectionFailed",
     "add_integration",
     "disable_flow",
+    "disable_integration",
     "enable_flow",
+    "keep_connection_report",
     "remove_integration",
     "replace_api_key",
     "require_integration",
     "retest_integration",
+    "set_flow_interval",
 ]
+
+CONNECTION_REPORT_SETTING = "lastConnectionTest"
+"""The integration setting that keeps the last connection test: `{"at": ISO time, "report"}`."""
 
 
 @dataclass(frozen=True)
@@ -198,6 +205,33 @@ def remove_integration(
     with hub.db.session() as session:
         store.delete_integration(session, integration_id)
     return problem
+
+
+def disable_integration(hub: Hub, integration_id: str) -> Integration:
+    """Switch the whole integration off: no flow runs until it is enabled again (which starts
+    from that moment; changes made meanwhile come only with a backfill)."""
+    with hub.db.session() as session:
+        require_integration(session, integration_id)
+        store.disable_integration(session, integration_id, now=hub.clock.now())
+        return require_integration(session, integration_id)
+
+
+def set_flow_interval(hub: Hub, integration_id: str, flow: FlowName, interval_seconds: int) -> None:
+    """How often the scheduler runs the flow, in seconds (at least 1)."""
+    with hub.db.session() as session:
+        require_integration(session, integration_id)
+        store.set_flow_interval(session, integration_id, flow, interval_seconds)
+
+
+def keep_connection_report(hub: Hub, integration_id: str, report: ConnectionReport) -> None:
+    """Keep a connection test's report with the integration (`CONNECTION_REPORT_SETTING`),
+    for the integration page to show when it was last tested and what it found."""
+    now = hub.clock.now()
+    kept = {"at": now.isoformat(), "report": report.to_wire()}
+    with hub.db.session() as session:
+        store.update_integration_settings(
+            session, integration_id, {CONNECTION_REPORT_SETTING: kept}, now=now
+        )
 
 
 def require_integration(session: Session, integration_id: str) -> Integration:

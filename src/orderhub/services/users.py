@@ -16,13 +16,11 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from orderhub.errors import UsageError
 from orderhub.hub import Hub
-from orderhub.store.dialect import utc
-from orderhub.store.tables import UserRow
+from orderhub.store import users as user_store
 
 __all__ = [
     "MIN_PASSWORD_LENGTH",
@@ -96,12 +94,12 @@ def session_fingerprint(password_hash: str, session_epoch: int) -> str:
 
 def user_count(hub: Hub) -> int:
     with hub.db.read_session() as session:
-        return session.scalar(select(func.count()).select_from(UserRow)) or 0
+        return user_store.count_users(session)
 
 
 def get_user(hub: Hub, user_id: str) -> User | None:
     with hub.db.read_session() as session:
-        row = session.get(UserRow, user_id)
+        row = user_store.user_by_id(session, user_id)
         return _user(row) if row is not None else None
 
 
@@ -118,7 +116,7 @@ def create_first_admin(hub: Hub, *, email: str, password: str) -> User:
     email = _check_email(email)
     _check_password(password)
     with hub.db.session() as session:
-        if session.scalar(select(func.count()).select_from(UserRow)):
+        if user_store.count_users(session):
             raise UsageError("An administrator exists already; sign in instead")
         return _insert_admin(session, email, password, hub.clock.now())
 
@@ -126,7 +124,7 @@ def create_first_admin(hub: Hub, *, email: str, password: str) -> User:
 def ensure_demo_admin(hub: Hub) -> User:
     """The demo's admin (created with a random password nobody needs: the demo link signs in)."""
     with hub.db.session() as session:
-        row = session.scalars(select(UserRow).where(UserRow.email == DEMO_EMAIL)).one_or_none()
+        row = user_store.user_by_email(session, DEMO_EMAIL)
         if row is not None:
             return _user(row)
         return _insert_admin(session, DEMO_EMAIL, secrets.token_urlsafe(24), hub.clock.now())
@@ -135,9 +133,7 @@ def ensure_demo_admin(hub: Hub) -> User:
 def authenticate(hub: Hub, email: str, password: str) -> User | None:
     """The user whose email and password these are, or None (same cost either way)."""
     with hub.db.read_session() as session:
-        row = session.scalars(
-            select(UserRow).where(UserRow.email == email.strip().lower())
-        ).one_or_none()
+        row = user_store.user_by_email(session, email.strip().lower())
         user = _user(row) if row is not None else None
         password_hash = row.password_hash if row is not None else _DUMMY_HASH
     if not verify_password(password_hash, password) or user is None:
@@ -148,12 +144,10 @@ def authenticate(hub: Hub, email: str, password: str) -> User | None:
 def record_sign_in(hub: Hub, user_id: str) -> User:
     """Stamp the sign-in time (this also spends any sign-in link issued before it)."""
     with hub.db.session() as session:
-        row = session.get(UserRow, user_id)
-        if row is None:
-            raise UsageError("That user no longer exists")
-        row.last_login_at = utc(hub.clock.now())
-        session.flush()
-        return _user(row)
+        row = user_store.stamp_sign_in(session, user_id, hub.clock.now())
+    if row is None:
+        raise UsageError("That user no longer exists")
+    return _user(row)
 
 
 def end_sessions(hub: Hub, user_id: str) -> None:
@@ -164,26 +158,20 @@ def end_sessions(hub: Hub, user_id: str) -> None:
     the fingerprint check, wherever it is presented. All the user's browsers are signed out.
     """
     with hub.db.session() as session:
-        session.execute(
-            update(UserRow)
-            .where(UserRow.user_id == user_id)
-            .values(session_epoch=UserRow.session_epoch + 1)
-        )
+        user_store.end_user_sessions(session, user_id)
 
 
 def _insert_admin(session: Session, email: str, password: str, now: datetime) -> User:
-    if session.scalars(select(UserRow).where(UserRow.email == email)).one_or_none() is not None:
+    if user_store.user_by_email(session, email) is not None:
         raise UserInputError("email", f"A user with the email {email} exists already")
-    row = UserRow(
+    row = user_store.add_user(
+        session,
         user_id=secrets.token_hex(8),
         email=email,
         password_hash=hash_password(password),
         is_admin=True,
-        created_at=utc(now),
-        last_login_at=None,
+        now=now,
     )
-    session.add(row)
-    session.flush()
     return _user(row)
 
 
@@ -203,7 +191,7 @@ def _check_password(password: str) -> None:
         )
 
 
-def _user(row: UserRow) -> User:
+def _user(row: user_store.StoredUser) -> User:
     return User(
         user_id=row.user_id,
         email=row.email,

@@ -24,6 +24,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from orderhub.private_files import SQLITE_SIBLINGS, make_private_dir, make_private_file, tighten
+from orderhub.store.json_columns import load_json
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -73,7 +74,7 @@ def make_engine(url: str) -> Engine:
     if backend == "sqlite":
         return _sqlite_engine(parsed)
     if backend == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True)
+        return create_engine(parsed, pool_pre_ping=True, json_deserializer=load_json)
     raise ValueError(
         f"unsupported database URL scheme {parsed.drivername!r}: use sqlite or postgresql"
     )
@@ -88,6 +89,7 @@ def _sqlite_engine(url: URL) -> Engine:
     # sqlite3 keeps each prepared statement (with its bound parameters) per connection.
     engine = create_engine(
         url,
+        json_deserializer=load_json,
         connect_args={
             "timeout": _BUSY_TIMEOUT_SECONDS,
             "cached_statements": _STATEMENT_CACHE_SIZE,

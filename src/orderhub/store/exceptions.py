@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -25,12 +26,14 @@ from orderhub.store.dialect import dialect_insert, rowcount, utc
 from orderhub.store.tables import ExceptionRow
 
 __all__ = [
+    "ExceptionFilter",
     "count_exceptions",
     "get_exception",
     "list_exceptions",
     "open_exception_attempts",
     "open_exception_ids",
     "open_exception_types",
+    "page_exceptions",
     "raise_exception",
     "resolve_exception",
     "resolve_exceptions",
@@ -159,6 +162,46 @@ def count_exceptions(session: Session, *, status: ExceptionStatus) -> int:
     """How many exceptions are in `status` (one indexed count, however many there are)."""
     query = select(func.count()).where(ExceptionRow.status == ExceptionStatus(status).value)
     return int(session.scalar(query) or 0)
+
+
+@dataclass(frozen=True)
+class ExceptionFilter:
+    integration: str | None = None
+    flows: Sequence[str] = ()
+    statuses: Sequence[str] = ()
+    updated_since: datetime | None = None
+    updated_until: datetime | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.integration is not None:
+            found.append(ExceptionRow.integration_id == self.integration)
+        if self.flows:
+            found.append(ExceptionRow.flow.in_(list(self.flows)))
+        if self.statuses:
+            found.append(ExceptionRow.status.in_(list(self.statuses)))
+        if self.updated_since is not None:
+            found.append(ExceptionRow.updated_at >= utc(self.updated_since))
+        if self.updated_until is not None:
+            found.append(ExceptionRow.updated_at <= utc(self.updated_until))
+        return found
+
+
+def page_exceptions(
+    session: Session, where: ExceptionFilter, *, skip: int, count: int
+) -> tuple[list[SyncException], int]:
+    """One page of exceptions, most recently failed first, and how many match `where`."""
+    conditions = where.conditions()
+    total = session.scalar(select(func.count()).select_from(ExceptionRow).where(*conditions))
+    rows = session.scalars(
+        select(ExceptionRow)
+        .where(*conditions)
+        .order_by(ExceptionRow.updated_at.desc(), ExceptionRow.id.desc())
+        .limit(count)
+        .offset(skip)
+        .execution_options(populate_existing=True)
+    )
+    return [_exception(row) for row in rows], total or 0
 
 
 def get_exception(session: Session, exception_id: str) -> SyncException | None:

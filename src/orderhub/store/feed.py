@@ -37,6 +37,7 @@ __all__ = [
     "add_timeline_notes",
     "changed_fields_of",
     "changes_since",
+    "changes_written_by_run",
     "discard_change",
     "discard_changes",
     "feed_head",
@@ -143,6 +144,12 @@ def feed_head(session: Session, kind: EntityKind) -> int:
     """The newest seq of `kind` in the feed (0 for none)."""
     newest = session.scalar(select(func.max(ChangeRow.seq)).where(ChangeRow.kind == kind.value))
     return int(newest or 0)
+
+
+def changes_written_by_run(session: Session, run_id: str) -> int:
+    """How many record changes a run has committed so far (its progress, as others see it)."""
+    query = select(func.count()).select_from(ChangeRow).where(ChangeRow.run_id == run_id)
+    return session.scalar(query) or 0
 
 
 def has_changes_after(

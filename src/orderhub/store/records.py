@@ -29,14 +29,12 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import (
-    ColumnElement,
     Row,
     Select,
     Text,
     and_,
     bindparam,
     cast,
-    func,
     or_,
     select,
     update,
@@ -45,6 +43,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from orderhub.json_text import canonical_json, document_json
+from orderhub.store import record_queries
 from orderhub.store.dialect import dialect_insert, utc
 from orderhub.store.entities import ACTORS, EntityKind, Origin
 from orderhub.store.feed import (
@@ -57,6 +56,8 @@ from orderhub.store.feed import (
     record_events,
     timeline,
 )
+from orderhub.store.record_queries import RecordFilter, RecordSort, UpdatedWindow
+from orderhub.store.stored import LIST_COLUMNS, RECORD_COLUMNS, StoredRecord, stored_record
 from orderhub.store.tables import Base, RecordRow
 
 __all__ = [
@@ -78,6 +79,7 @@ __all__ = [
     "get_records",
     "holders_of_skus",
     "list_records",
+    "lock_record",
     "new_hub_id",
     "record_hash",
     "records_by_ext",
@@ -109,29 +111,6 @@ class UpsertItem:
     ext_id: str
     data: Mapping[str, Any]
     source_doc: Mapping[str, Any] | None
-
-
-@dataclass(frozen=True)
-class StoredRecord:
-    kind: EntityKind
-    hub_id: str
-    integration_id: str | None
-    ext_id: str
-    data: dict[str, Any]
-    source_doc: dict[str, Any] | None
-    content_hash: str
-    seq: int
-    created_at: datetime
-    updated_at: datetime
-
-    def to_wire(self) -> dict[str, Any]:
-        """The record as the REST API shows it: its data plus the hub's own fields."""
-        wire: dict[str, Any] = {self.kind.id_field: self.hub_id, **self.data}
-        if self.integration_id is not None:
-            wire["integration"] = self.integration_id
-        wire["createdAt"] = _iso_z(self.created_at)
-        wire["updatedAt"] = _iso_z(self.updated_at)
-        return wire
 
 
 def new_hub_id() -> str:
@@ -208,11 +187,25 @@ def upsert_records(
     return results
 
 
-def get_record(session: Session, kind: EntityKind, hub_id: str) -> StoredRecord | None:
+def get_record(
+    session: Session, kind: EntityKind, hub_id: str, *, with_source: bool = True
+) -> StoredRecord | None:
+    """The record with this hub id; `with_source=False` skips decoding its source document."""
+    columns = RECORD_COLUMNS if with_source else LIST_COLUMNS
     row = session.execute(
-        _select_records().where(RecordRow.kind == kind.value, RecordRow.hub_id == hub_id)
+        select(*columns).where(RecordRow.kind == kind.value, RecordRow.hub_id == hub_id)
     ).one_or_none()
     return _stored(row) if row is not None else None
+
+
+def lock_record(session: Session, kind: EntityKind, hub_id: str) -> None:
+    """Lock a record's row until the transaction ends (`FOR UPDATE`; SQLite: the write lock
+    `BEGIN IMMEDIATE` took already), so a check-then-write on it runs one at a time."""
+    session.execute(
+        select(RecordRow.hub_id)
+        .where(RecordRow.kind == kind.value, RecordRow.hub_id == hub_id)
+        .with_for_update()
+    )
 
 
 def get_records(session: Session, kind: EntityKind, hub_ids: Sequence[str]) -> list[StoredRecord]:
@@ -333,18 +326,12 @@ def list_records(
 ) -> list[StoredRecord]:
     """Records of one kind, by hub `updated_at` (newest first unless told otherwise).
 
-    `ext_ref` matches the kind's external reference (`extOrderId` for orders, `extProductId`,
-    `extLocationId`, `extFulfillmentId`); `sku` the top-level `sku` of products and inventory.
+    A shorthand for `record_queries.find_records` with the filters most callers need;
+    `ext_ref` matches the kind's external reference (`extOrderId`, `extProductId`, …).
     """
-    query = _select_records().where(*_filters(kind, integration_id, status, ext_ref, sku))
-    if updated_since is not None:
-        query = query.where(RecordRow.updated_at >= utc(updated_since))
-    if newest_first:
-        query = query.order_by(RecordRow.updated_at.desc(), RecordRow.hub_id.desc())
-    else:
-        query = query.order_by(RecordRow.updated_at, RecordRow.hub_id)
-    rows = session.execute(query.limit(limit).offset(offset))
-    return [_stored(row) for row in rows]
+    where = _where(kind, integration_id, status, ext_ref, sku, updated_since)
+    sort: RecordSort = "-updatedAt" if newest_first else "updatedAt"
+    return record_queries.list_records(session, where, skip=offset, limit=limit, sort=sort)
 
 
 def count_records(
@@ -356,8 +343,26 @@ def count_records(
     ext_ref: str | None = None,
     sku: str | None = None,
 ) -> int:
-    query = select(func.count()).select_from(RecordRow)
-    return session.scalar(query.where(*_filters(kind, integration_id, status, ext_ref, sku))) or 0
+    where = _where(kind, integration_id, status, ext_ref, sku, None)
+    return record_queries.count_records(session, where)
+
+
+def _where(
+    kind: EntityKind,
+    integration_id: str | None,
+    status: str | None,
+    ext_ref: str | None,
+    sku: str | None,
+    updated_since: datetime | None,
+) -> RecordFilter:
+    return RecordFilter(
+        kind,
+        integration=integration_id,
+        statuses=(status,) if status is not None else (),
+        ext_ref=ext_ref,
+        sku=sku,
+        window=UpdatedWindow(since=updated_since),
+    )
 
 
 # The write path uses Core statements built once: an upsert is a handful of small
@@ -575,25 +580,6 @@ def _json_param(session: Session, name: str) -> Any:
     return param
 
 
-def _filters(
-    kind: EntityKind,
-    integration_id: str | None,
-    status: str | None,
-    ext_ref: str | None,
-    sku: str | None,
-) -> list[ColumnElement[bool]]:
-    filters = [RecordRow.kind == kind.value]
-    if integration_id is not None:
-        filters.append(RecordRow.integration_id == integration_id)
-    if status is not None:
-        filters.append(RecordRow.status == status)
-    if ext_ref is not None:
-        filters.append(RecordRow.ext_ref == ext_ref)
-    if sku is not None:
-        filters.append(RecordRow.sku == sku)
-    return filters
-
-
 def _without_hub_fields(kind: EntityKind, data: Mapping[str, Any]) -> dict[str, Any]:
     hub_fields = {kind.id_field, "integration", "createdAt", "updatedAt"}
     return {key: value for key, value in data.items() if key not in hub_fields}
@@ -633,40 +619,8 @@ def _parse_time(value: Any) -> datetime | None:
     return utc(parsed) if parsed.tzinfo is not None else None
 
 
-def _iso_z(value: datetime) -> str:
-    return utc(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-_RECORD_COLUMNS = (
-    RecordRow.kind,
-    RecordRow.hub_id,
-    RecordRow.integration_id,
-    RecordRow.ext_id,
-    RecordRow.data,
-    RecordRow.source_doc,
-    RecordRow.content_hash,
-    RecordRow.seq,
-    RecordRow.created_at,
-    RecordRow.updated_at,
-)
-
-
 def _select_records() -> Select[Any]:
-    # Columns, not entities: every read gets its own freshly decoded `data` dict, so a caller
-    # mutating a returned record can never alter the session's copy of the row.
-    return select(*_RECORD_COLUMNS)
+    return select(*RECORD_COLUMNS)
 
 
-def _stored(row: Row[Any]) -> StoredRecord:
-    return StoredRecord(
-        kind=EntityKind(row.kind),
-        hub_id=row.hub_id,
-        integration_id=row.integration_id or None,
-        ext_id=row.ext_id,
-        data=row.data,
-        source_doc=row.source_doc,
-        content_hash=row.content_hash,
-        seq=row.seq,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
+_stored = stored_record

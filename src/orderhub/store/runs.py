@@ -8,9 +8,11 @@ None of these functions commit.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, case, func, select, update
 from sqlalchemy.orm import Session
 
 from orderhub.domain import FlowName, Run, RunCounts, RunStatus
@@ -18,7 +20,17 @@ from orderhub.store.dialect import utc
 from orderhub.store.errors import NotFoundError
 from orderhub.store.tables import RunRow
 
-__all__ = ["finish_run", "get_run", "list_runs", "record_progress", "start_run"]
+__all__ = [
+    "FlowStats",
+    "RunFilter",
+    "finish_run",
+    "flow_stats",
+    "get_run",
+    "list_runs",
+    "page_runs",
+    "record_progress",
+    "start_run",
+]
 
 
 def start_run(
@@ -116,6 +128,95 @@ def list_runs(
         query = query.where(RunRow.flow == FlowName(flow).value)
     query = query.order_by(RunRow.started_at.desc(), RunRow.id.desc()).limit(limit).offset(offset)
     return [_run(row) for row in session.scalars(query)]
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    integration: str | None = None
+    flows: Sequence[str] = ()
+    statuses: Sequence[str] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.integration is not None:
+            found.append(RunRow.integration_id == self.integration)
+        if self.flows:
+            found.append(RunRow.flow.in_(list(self.flows)))
+        if self.statuses:
+            found.append(RunRow.status.in_(list(self.statuses)))
+        if self.since is not None:
+            found.append(RunRow.started_at >= utc(self.since))
+        if self.until is not None:
+            found.append(RunRow.started_at <= utc(self.until))
+        return found
+
+
+def page_runs(
+    session: Session, where: RunFilter, *, skip: int, count: int
+) -> tuple[list[Run], int]:
+    """One page of runs, newest first (as `list_runs`), and how many match `where`."""
+    conditions = where.conditions()
+    total = session.scalar(select(func.count()).select_from(RunRow).where(*conditions)) or 0
+    rows = session.scalars(
+        select(RunRow)
+        .where(*conditions)
+        .order_by(RunRow.started_at.desc(), RunRow.id.desc())
+        .limit(count)
+        .offset(skip)
+    )
+    return [_run(row) for row in rows], total
+
+
+@dataclass(frozen=True)
+class FlowStats:
+    integration_id: str
+    flow: FlowName
+    runs: int
+    failed_runs: int
+    fetched: int
+    created: int
+    updated: int
+    failed_records: int
+    api_calls: int
+    rate_limit_wait_seconds: float
+
+
+def flow_stats(session: Session, *, since: datetime) -> list[FlowStats]:
+    """Per integration and flow: sums over the runs that started since `since`."""
+    failed = case((RunRow.status == RunStatus.FAILED.value, 1), else_=0)
+    rows = session.execute(
+        select(
+            RunRow.integration_id,
+            RunRow.flow,
+            func.count(),
+            func.sum(failed),
+            func.sum(RunRow.fetched),
+            func.sum(RunRow.created),
+            func.sum(RunRow.updated),
+            func.sum(RunRow.failed),
+            func.sum(RunRow.api_calls),
+            func.sum(RunRow.rate_limit_wait_seconds),
+        )
+        .where(RunRow.started_at >= utc(since))
+        .group_by(RunRow.integration_id, RunRow.flow)
+    )
+    return [
+        FlowStats(
+            integration_id=row[0],
+            flow=FlowName(row[1]),
+            runs=int(row[2] or 0),
+            failed_runs=int(row[3] or 0),
+            fetched=int(row[4] or 0),
+            created=int(row[5] or 0),
+            updated=int(row[6] or 0),
+            failed_records=int(row[7] or 0),
+            api_calls=int(row[8] or 0),
+            rate_limit_wait_seconds=float(row[9] or 0.0),
+        )
+        for row in rows
+    ]
 
 
 def _row(session: Session, run_id: str) -> RunRow:

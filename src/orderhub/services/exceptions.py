@@ -1,0 +1,72 @@
+"""Sync exceptions closed by hand: resolved without a retry, when the merchant has fixed or
+accepted the record elsewhere. (A retry re-runs the flow: `FlowRunner.retry_exception`.)"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from orderhub.domain import SyncException
+from orderhub.errors import NotFoundError
+from orderhub.hub import Hub
+from orderhub.store import exceptions as exception_store
+from orderhub.store.records import (
+    EntityKind,
+    Origin,
+    StoredRecord,
+    add_timeline_note,
+    get_record,
+    get_record_by_ext,
+)
+
+__all__ = ["Resolved", "record_of_exception", "resolve_exception"]
+
+
+@dataclass(frozen=True)
+class Resolved:
+    exception: SyncException
+    resolved_now: bool
+    """False when it was resolved already (nothing changed)."""
+
+
+def resolve_exception(
+    hub: Hub, exception_id: str, *, actor: str, by: str | None = None
+) -> Resolved:
+    """Mark an exception resolved. With `by` (a person), the record it is about (when the
+    hub holds one) notes on its timeline who resolved it, and where (`actor`: "portal", …).
+    `NotFoundError` for an unknown id."""
+    now = hub.clock.now()
+    with hub.db.session() as session:
+        item = exception_store.get_exception(session, exception_id)
+        if item is None:
+            raise NotFoundError(f"No exception with id {exception_id!r}")
+        done = exception_store.resolve_exception(session, exception_id, now=now)
+        record = record_of_exception(session, item) if done and by else None
+        if record is not None:
+            add_timeline_note(
+                session,
+                record.kind,
+                record.hub_id,
+                note=f"Exception {item.exception_type} marked resolved by {by} in the {actor} "
+                "(not fixed by a sync)",
+                origin=Origin(integration_id=None, actor=actor),
+                now=now,
+            )
+        after = exception_store.get_exception(session, exception_id)
+    assert after is not None
+    return Resolved(after, done)
+
+
+def record_of_exception(session: Session, item: SyncException) -> StoredRecord | None:
+    """The hub record an exception is about, when the hub holds one: the integration's copy
+    (a pull), a hub-native record under the same key (a push of a SKU), or the record with
+    that hub id (a push)."""
+    if item.entity_type not in {kind.value for kind in EntityKind}:
+        return None
+    kind = EntityKind(item.entity_type)
+    return (
+        get_record_by_ext(session, kind, item.integration, item.ext_entity_id)
+        or get_record_by_ext(session, kind, None, item.ext_entity_id)
+        or get_record(session, kind, item.ext_entity_id)
+    )
