@@ -521,3 +521,14 @@ def test_the_runs_page_pages_through_every_run(portal: Portal) -> None:
     filtered = client.get("/runs", params={"flow": "orders.pull"}).text
     assert 'href="/runs?page=2&amp;flow=orders.pull" rel="next"' in filtered
     assert len(ids) == RUNS_PER_PAGE + 5
+
+
+def test_order_statuses_read_in_words(filled: Filled) -> None:
+    with filled.portal.hub.db.read_session() as session:
+        orders = list_records(session, EntityKind.ORDER, limit=1000)
+    order = next(o for o in orders if o.data["status"] == "fulfilled")
+    listing = filled.client.get("/orders").text
+    assert "<td>Fulfilled<br>" in listing or "<td>Fulfilled</td>" in listing
+    assert '<option value="readyForFulfillment">Ready for fulfillment</option>' in listing
+    detail = filled.client.get(f"/orders/{order.hub_id}").text
+    assert "<dt>Status</dt><dd>Fulfilled" in detail

@@ -85,6 +85,16 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
 
 
+def _order_status(value: object) -> str:
+    """An order status in words ("Ready for fulfillment"); anything else as it is."""
+    from orderhub.domain import OrderStatus
+
+    try:
+        return OrderStatus(str(value)).words
+    except ValueError:
+        return "" if value is None else str(value)
+
+
 def _flow_label(flow: FlowName | str) -> str:
     return FlowName(flow).label
 
@@ -121,6 +131,7 @@ class PortalContext:
             money=_money,
             pretty=_pretty,
             flow_label=_flow_label,
+            order_status=_order_status,
             quote=quote,
         )
         env.globals.update(duration=_duration, status_label=status_label, FlowName=FlowName)
