@@ -115,8 +115,10 @@ def test_compiled_renderer_matches_the_reference(shared: Sandbox) -> None:
 
 
 def test_seeding_5000_orders_is_fast() -> None:
-    started = time.perf_counter()
+    # CPU time, not wall time: the seeding is pure computation, and the suite runs on a shared
+    # machine and in parallel (xdist), where wall time measures the neighbours as much as us.
+    started = time.process_time()
     sb = make_sandbox(orders=5000, products=200)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert sb.store.order_count() == 5000
     assert elapsed < 4.0  # ~1 s on the reference machine; the brief's bound is 2 s
