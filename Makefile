@@ -30,7 +30,7 @@ test: $(STAMP) ## Run the whole test suite (in parallel, one process per core)
 	$(BIN)/pytest -q $(XDIST)
 
 .PHONY: test-fast
-test-fast: $(STAMP) ## Run the tests not marked slow (in parallel; under a minute)
+test-fast: $(STAMP) ## Run the tests not marked slow (in parallel)
 	$(BIN)/pytest -q $(XDIST) -m "not slow"
 
 .PHONY: coverage
