@@ -19,13 +19,23 @@ install: $(STAMP) ## Create .venv and install OrderHub with its pinned dependenc
 demo: $(STAMP) ## Run the demo: sandbox Cart.com store + hub with all flows on (ARGS="--for 60 --port 9017"); Ctrl-C stops it
 	$(BIN)/orderhub demo $(ARGS)
 
+# The suite runs split over processes (pytest-xdist): one per core, at most 4. Each worker is a
+# session of its own (databases, ports and tmp dirs apart; tests/README.md has the rules).
+# `make test PYTEST_WORKERS=0` runs it in one process.
+PYTEST_WORKERS ?= auto
+XDIST := -n $(PYTEST_WORKERS) --maxprocesses 4 --dist worksteal
+
 .PHONY: test
-test: $(STAMP) ## Run the whole test suite
-	$(BIN)/pytest -q
+test: $(STAMP) ## Run the whole test suite (in parallel, one process per core)
+	$(BIN)/pytest -q $(XDIST)
 
 .PHONY: test-fast
-test-fast: $(STAMP) ## Run the tests not marked slow
-	$(BIN)/pytest -q -m "not slow"
+test-fast: $(STAMP) ## Run the tests not marked slow (in parallel)
+	$(BIN)/pytest -q $(XDIST) -m "not slow"
+
+.PHONY: coverage
+coverage: $(STAMP) ## Run the whole suite with line coverage of src/orderhub (terminal table + htmlcov/)
+	$(BIN)/pytest -q $(XDIST) --cov=orderhub --cov-report=term --cov-report=html
 
 .PHONY: bench
 bench: $(STAMP) ## Run the benchmarks (~10 min, 2 cores): prints a table, writes bench/results/latest.json

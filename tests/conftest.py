@@ -15,6 +15,11 @@ Which PostgreSQL server (`postgres_server`, once per session):
 To keep per-test databases cheap, the schema is migrated once per session into a template
 database, and each test's database is a `CREATE DATABASE … TEMPLATE` copy of it (SQLite: a
 copy of a migrated file).
+
+Parallel runs (pytest-xdist, `make test`): every worker is its own pytest session, so it has its
+own template and its own databases; their names carry the worker id (`oh_tmpl_gw0_…`,
+`oh_test_gw1_…`) so a leftover can be traced to its run. Nothing here is shared between workers
+but the server itself (see tests/README.md for the rules a test follows to stay xdist-safe).
 """
 
 from __future__ import annotations
@@ -39,6 +44,9 @@ POSTGRES_ENV = "ORDERHUB_TEST_DATABASE_URL"
 
 DATABASE_KINDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+"""This process's xdist worker id (`gw0`, `gw1`, …), or `main` when the suite runs unsplit."""
+
 
 @dataclass(frozen=True)
 class PostgresServer:
@@ -52,7 +60,7 @@ class PostgresServer:
     copy_strategy: str = ""
 
     def create(self, *, migrated: bool) -> str:
-        name = f"oh_test_{secrets.token_hex(6)}"
+        name = f"oh_test_{WORKER}_{secrets.token_hex(6)}"
         template = f" TEMPLATE {self.template}" if migrated else ""
         with self.admin.connect() as connection:
             connection.execute(text(f"CREATE DATABASE {name}{template}{self.copy_strategy}"))
@@ -87,7 +95,7 @@ def _with_template(admin: Engine, url: URL, *, copy_strategy: str = "") -> Itera
     server = PostgresServer(
         url=url,
         admin=admin,
-        template=f"oh_tmpl_{secrets.token_hex(6)}",
+        template=f"oh_tmpl_{WORKER}_{secrets.token_hex(6)}",
         copy_strategy=copy_strategy,
     )
     with admin.connect() as connection:
@@ -205,3 +213,13 @@ def loose_umask() -> Iterator[None]:
         yield
     finally:
         os.umask(previous)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests marked `slow` first (a stable sort: otherwise in collection order).
+
+    Under xdist the run ends when the last worker does: a long test started near the end
+    leaves the other worker idle. Started first, the long tests overlap the many short ones.
+    Every worker collects the same order, as xdist requires.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

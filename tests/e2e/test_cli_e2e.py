@@ -1,4 +1,8 @@
-"""The `orderhub` command as a merchant runs it: real processes, a real sandbox on loopback."""
+"""The `orderhub` command as a merchant runs it, against a real sandbox on loopback.
+
+The commands run in-process (`cli`, Typer's CliRunner); what only a real process shows runs
+as one (`cli_process`): the console script's one-line errors, and a sync killed by SIGKILL.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,9 @@ import pytest
 
 from support.stores import Store
 
-from .conftest import CliResult
+from .conftest import CliResult, in_process_cli
+
+KILL_ORDERS = 1200  # the store behind the SIGKILL test
 
 
 def add(cli: Callable[..., CliResult], store: Store) -> str:
@@ -60,27 +66,31 @@ def test_add_enable_sync_and_list_orders_as_json(
     assert runs[0]["counts"]["created"] == 400
 
 
+@pytest.mark.slow  # three `orderhub` processes
 def test_errors_are_one_line_without_a_traceback(
-    cli: Callable[..., CliResult], serve_store: Callable[..., Store]
+    cli: Callable[..., CliResult],
+    cli_process: Callable[..., CliResult],
+    serve_store: Callable[..., Store],
 ) -> None:
     store = serve_store(orders=5)
-    wrong = cli("integrations", "add", "cartcom", "--api-url", store.url, "--api-key", "nope")
+    wrong = cli_process(
+        "integrations", "add", "cartcom", "--api-url", store.url, "--api-key", "nope"
+    )
     assert wrong.code != 0
     assert "rejected the API token" in wrong.stderr
     assert "Traceback" not in wrong.stderr + wrong.stdout
 
-    unknown = cli("flows", "enable", "doesnotexist", "orders.pull")
+    unknown = cli_process("flows", "enable", "doesnotexist", "orders.pull")
     assert unknown.code == 1
     assert "No integration with id" in unknown.stderr
     assert "Traceback" not in unknown.stderr
     assert len(unknown.stderr.strip().splitlines()) == 1
 
-    bad_flow = cli("flows", "enable", add(cli, store), "orders.push")
+    bad_flow = cli_process("flows", "enable", add(cli, store), "orders.push")
     assert bad_flow.code == 1
     assert "Unknown flow" in bad_flow.stderr
 
 
-@pytest.mark.slow
 def _orders_held(home: Path) -> int:
     """Count committed orders straight from the SQLite file: cheap enough to poll."""
     try:
@@ -91,6 +101,7 @@ def _orders_held(home: Path) -> int:
         return 0
 
 
+@pytest.mark.slow  # a real `orderhub sync` process, killed
 def test_a_sync_killed_mid_run_then_rerun_ends_in_the_same_state(
     cli: Callable[..., CliResult],
     hub_home: Path,
@@ -98,7 +109,9 @@ def test_a_sync_killed_mid_run_then_rerun_ends_in_the_same_state(
     hub_env: dict[str, str],
     tmp_path: Path,
 ) -> None:
-    store = serve_store(seed=33, orders=3000)
+    # 1,200 orders: 12 pages of 100, slowed below, so the kill (once 300 are held) lands
+    # mid-run; more orders would only lengthen the two full syncs compared below.
+    store = serve_store(seed=33, orders=KILL_ORDERS)
     integration_id = add(cli, store)
     assert (
         cli(
@@ -107,7 +120,7 @@ def test_a_sync_killed_mid_run_then_rerun_ends_in_the_same_state(
         == 0
     )
     store.sandbox.faults.slow_rate = 1.0
-    # Slow enough (about 20 s for the whole run) that the kill lands mid-run even on a busy machine.
+    # Slow enough (about 8 s for the whole run) that the kill lands mid-run even on a busy machine.
     store.sandbox.faults.slow_seconds = 0.2
 
     proc = subprocess.Popen(
@@ -124,7 +137,7 @@ def test_a_sync_killed_mid_run_then_rerun_ends_in_the_same_state(
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
     killed_at = len(json.loads(cli("orders", "list", "--json").stdout))
-    assert 0 < killed_at < 3000, "the run should have been killed mid-way"
+    assert 0 < killed_at < KILL_ORDERS, "the run should have been killed mid-way"
     store.sandbox.faults.slow_rate = 0.0
 
     rerun = cli("sync", integration_id)
@@ -133,18 +146,8 @@ def test_a_sync_killed_mid_run_then_rerun_ends_in_the_same_state(
         o["extOrderApiId"]: o for o in json.loads(cli("orders", "list", "--json").stdout)
     }
 
-    clean_env = dict(hub_env, ORDERHUB_HOME=str(tmp_path / "clean"))
-
-    def clean_cli(*args: str) -> CliResult:
-        done = subprocess.run(
-            [sys.executable, "-m", "orderhub.cli.main", *args],
-            env=clean_env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        return CliResult(done.returncode, done.stdout, done.stderr)
+    # The same sync without a kill, in a hub of its own (in-process: only the kill needs one).
+    clean_cli = in_process_cli(tmp_path / "clean")
 
     clean_id = json.loads(
         clean_cli(
@@ -176,7 +179,7 @@ def test_a_sync_killed_mid_run_then_rerun_ends_in_the_same_state(
             if k not in ("orderId", "integration", "createdAt", "updatedAt")
         }
 
-    assert len(after_crash) == 3000
+    assert len(after_crash) == KILL_ORDERS
     assert {k: comparable(v) for k, v in after_crash.items()} == {
         k: comparable(v) for k, v in uninterrupted.items()
     }

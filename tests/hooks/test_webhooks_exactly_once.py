@@ -148,6 +148,7 @@ def test_a_dropped_webhook_is_caught_by_the_safety_poll_and_counted_unannounced(
     _assert_hub_holds_the_store(world)  # the run read by cursor: the lost one came too
 
 
+@pytest.mark.slow  # a real scheduler thread through a real burst (~5 s quiet, minutes loaded)
 def test_a_burst_of_a_thousand_webhooks_is_a_few_runs(world: WebhookWorld) -> None:
     scheduler = world.scheduler(tick_seconds=1.0)
     _backfill(world, scheduler)

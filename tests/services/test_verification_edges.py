@@ -99,6 +99,7 @@ def test_the_refetch_waits_for_a_running_flow_then_leaves_it_to_the_next_run() -
     assert always.calls == 3
 
 
+@pytest.mark.slow  # a thousand gaps recorded, each its own exception row (~5-10 s)
 def test_at_most_a_thousand_gaps_are_recorded_per_flow(world: VerifyWorld) -> None:
     gaps = [
         Gap("missing", "order", str(900_000 + n), str(900_000 + n), f"order X{n}")

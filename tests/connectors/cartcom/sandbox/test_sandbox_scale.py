@@ -33,9 +33,11 @@ def test_200k_orders_fit_and_page_fast() -> None:
     )
     with client_for(sb) as client:
         client.get(query)
-        started = time.perf_counter()
+        # CPU time: the sandbox answers in this process, and on a shared machine (or beside
+        # xdist's other worker) wall time would measure the neighbours too.
+        started = time.process_time()
         for _ in range(10):
             response = client.get(query)
-        per_page = (time.perf_counter() - started) / 10
+        per_page = (time.process_time() - started) / 10
     assert response.json()["total_count"] == 200_000
     assert per_page < 0.1, f"{per_page * 1000:.0f} ms per page"
