@@ -74,6 +74,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from orderhub_bench.procs import cpu_seconds_if_alive as cpu_seconds
+from orderhub_bench.procs import free_port
+from orderhub_bench.procs import nearest_rank as percentile
 from sqlalchemy import bindparam, create_engine, text
 from sqlalchemy.engine import URL, Engine
 
@@ -102,31 +105,7 @@ DEFAULT_FLOWS = [
 a store's first locations.pull writes its warehouses, and every new location in the hub wakes
 every store's inventory.push (`also_watches`, a new rules fingerprint) — an onboarding cost
 that grows with the number of stores, reported apart, not the steady cost of a quiet store."""
-_TICKS = os.sysconf("SC_CLK_TCK")
 _URL_LINE = re.compile(r"^API URL: (\S+)")
-
-
-def cpu_seconds(pid: int) -> float:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return 0.0
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile."""
-    ranked = sorted(values)
-    return ranked[max(0, math.ceil(share * len(ranked)) - 1)]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_sandbox(

@@ -32,13 +32,11 @@ harness's own test. Linux only (/proc).
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import random
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -50,6 +48,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from orderhub_bench.procs import cpu_seconds_if_alive as cpu_seconds
+from orderhub_bench.procs import free_port
+from orderhub_bench.procs import nearest_rank as percentile
 
 from orderhub.domain import FlowName
 from orderhub.hub import build_hub
@@ -60,30 +61,7 @@ from orderhub.store.flows import set_flow_interval
 
 TARGET_P95 = 5.0
 POLL_EVERY = 0.1
-_TICKS = os.sysconf("SC_CLK_TCK")
 _URL_LINE = re.compile(r"^API URL: (\S+)")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of a live process (0 once it is gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return 0.0
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile (p95 of 200 values is the 190th smallest)."""
-    ranked = sorted(values)
-    return ranked[max(0, math.ceil(share * len(ranked)) - 1)]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_sandbox(plan: str, token: str) -> tuple[subprocess.Popen[str], list[str]]:

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from orderhub_bench.procs import cpu_seconds_if_alive as cpu_seconds
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine
 
@@ -54,18 +55,8 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 GOLD_PER_MINUTE = 50 * 6
 TARGET_STORES = 10_000
 PRODUCTION_INTERVAL = 60
-_TICKS = os.sysconf("SC_CLK_TCK")
 _URL_LINE = re.compile(r"^API URL: (\S+)")
 _TOKEN_LINE = re.compile(r"^API token: (\S+)")
-
-
-def cpu_seconds(pid: int) -> float:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return 0.0
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
 def postgres_pids() -> list[int]:

@@ -8,6 +8,7 @@ driver's own and not the maximum over every process the harness ever started.
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
 import subprocess
@@ -25,9 +26,11 @@ __all__ = [
     "DriverOutcome",
     "SandboxProcess",
     "cpu_seconds",
+    "cpu_seconds_if_alive",
     "free_port",
     "hub_env",
     "machine_cpu_seconds",
+    "nearest_rank",
     "peak_rss_mb",
     "rss_mb",
     "run_driver",
@@ -49,6 +52,20 @@ def cpu_seconds(pid: int) -> float:
     text = Path(f"/proc/{pid}/stat").read_text()
     fields = text[text.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def cpu_seconds_if_alive(pid: int) -> float:
+    """`cpu_seconds`, or 0 once the process is gone (a benchmark reading a finished child)."""
+    try:
+        return cpu_seconds(pid)
+    except FileNotFoundError:
+        return 0.0
+
+
+def nearest_rank(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (p95 of 200 values is the 190th smallest)."""
+    ranked = sorted(values)
+    return ranked[max(0, math.ceil(share * len(ranked)) - 1)]
 
 
 def machine_cpu_seconds() -> float:

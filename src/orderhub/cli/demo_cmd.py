@@ -125,6 +125,7 @@ def demo(
                 )
                 activity = HubActivity(hub, random.Random(f"{seed}:hub-activity"))
                 differing = activity.seed_stock(_store_stock(sandbox))
+                activity.priced = _whole_products(sandbox)
                 console.print(
                     f"Hub stock for {len(activity.skus)} SKUs ({len(differing)} differ from the "
                     "store's); a stock count or a shipment every few seconds. Ctrl-C stops.",
@@ -219,6 +220,16 @@ def _store_stock(sandbox: Sandbox) -> dict[str, int]:
         if sku:
             stock[str(sku)] = int(variants.get(row, "inventory") or 0)
     return stock
+
+
+def _whole_products(sandbox: Sandbox) -> tuple[str, ...]:
+    """The SKUs of the store's products that have no variants (a reprice there is pushed)."""
+    products = sandbox.store.table("products")
+    return tuple(
+        str(products.get(row, "item_number"))
+        for row in products.iter_rows()
+        if products.get(row, "item_number") and not products.get(row, "use_variant_inventory")
+    )
 
 
 def _start_hub_activity(

@@ -37,6 +37,9 @@ class HubActivity:
     hub: Hub
     rng: random.Random
     skus: tuple[str, ...] = ()
+    priced: tuple[str, ...] = ()
+    """SKUs of whole products (not variants): their price is the product's, so a reprice in
+    the hub is a change products.push carries (a variant's price is not pushed)."""
 
     def seed_stock(self, store_stock: Mapping[str, int], *, differing: int = 8) -> list[str]:
         """Hub stock for every SKU: the store's figure, `differing` of them 5 more.
@@ -69,9 +72,9 @@ class HubActivity:
 
     def reprice_one(self) -> str | None:
         """A new price for one SKU the hub holds, which makes it a hub product to push."""
-        if not self.skus:
+        if not self.priced:
             return None
-        sku = self.rng.choice(self.skus)
+        sku = self.rng.choice(self.priced)
         price = f"{self.rng.randint(5, 80)}.{self.rng.choice(('00', '49', '95', '99'))}"
         report = import_products_csv(self.hub, f"sku,price\n{sku},{price}\n", actor=ACTOR)
         if report.errors:
