@@ -28,7 +28,9 @@ from orderhub.domain import (
     IntegrationWebhooks,
     OrderStatus,
 )
+from orderhub.engine.verify_schedule import PULL_FLOWS
 from orderhub.store.dashboard import ExceptionSpan, OrderPoint
+from orderhub.store.flows import DEFAULT_MAX_INTERVAL_SECONDS
 
 __all__ = [
     "Bar",
@@ -43,10 +45,9 @@ __all__ = [
     "status_counts",
 ]
 
-LONGEST_POLL = timedelta(minutes=15)
+LONGEST_POLL = timedelta(seconds=DEFAULT_MAX_INTERVAL_SECONDS)
 """A quiet pull flow polls this seldom (the adaptive interval's default ceiling)."""
 LAG_FACTOR = 3
-PULL_FLOWS = frozenset({FlowName.ORDERS_PULL, FlowName.PRODUCTS_PULL, FlowName.LOCATIONS_PULL})
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from orderhub.domain import FlowName, RunStatus
+from orderhub.domain import FlowName
 from orderhub.store.dialect import utc
 from orderhub.store.entities import EntityKind
-from orderhub.store.tables import ExceptionRow, RecordRow, RunRow
+from orderhub.store.runs import last_success_of
+from orderhub.store.tables import ExceptionRow, FlowRow, RecordRow
 
 __all__ = ["ExceptionSpan", "OrderPoint", "exception_spans", "last_successes", "order_points"]
 
@@ -71,16 +72,15 @@ def exception_spans(session: Session, *, since: datetime) -> list[ExceptionSpan]
 def last_successes(
     session: Session, integration_ids: Sequence[str]
 ) -> dict[tuple[str, FlowName], datetime]:
-    """When each flow of these integrations last finished a run that succeeded."""
+    """When each flow of these integrations last finished a run that succeeded (one indexed
+    step per flow, as the monitor reads it: `runs.last_success_of`)."""
     if not integration_ids:
         return {}
+    last_ok = last_success_of(FlowRow.integration_id, FlowRow.flow).correlate(FlowRow)
     rows = session.execute(
-        select(RunRow.integration_id, RunRow.flow, func.max(RunRow.finished_at))
-        .where(
-            RunRow.integration_id.in_(list(integration_ids)),
-            RunRow.status == RunStatus.SUCCEEDED.value,
+        select(FlowRow.integration_id, FlowRow.flow, last_ok).where(
+            FlowRow.integration_id.in_(list(integration_ids))
         )
-        .group_by(RunRow.integration_id, RunRow.flow)
     )
     known = {flow.value: flow for flow in FlowName}
     return {

@@ -8,14 +8,14 @@ from datetime import datetime
 
 from sqlalchemy import and_, func, select
 
-from orderhub.domain import ExceptionStatus, IntegrationStatus, RunStatus
+from orderhub.domain import ExceptionStatus, IntegrationStatus
 from orderhub.store.database import Database
 from orderhub.store.dialect import utc
+from orderhub.store.runs import last_success_of
 from orderhub.store.tables import (
     ExceptionRow,
     FlowRow,
     IntegrationRow,
-    RunRow,
     WebhookFlowRow,
 )
 
@@ -55,18 +55,7 @@ def read_open_exceptions(db: Database) -> dict[tuple[str, str], int]:
 
 def read_flow_lags(db: Database, now: datetime) -> list[FlowLag]:
     """Sync and webhook lag of every enabled flow of every integration not switched off."""
-    last_ok = (
-        select(RunRow.finished_at)
-        .where(
-            RunRow.integration_id == FlowRow.integration_id,
-            RunRow.flow == FlowRow.flow,
-            RunRow.status == RunStatus.SUCCEEDED.value,
-        )
-        .order_by(RunRow.id.desc())
-        .limit(1)
-        .correlate(FlowRow)
-        .scalar_subquery()
-    )
+    last_ok = last_success_of(FlowRow.integration_id, FlowRow.flow).correlate(FlowRow)
     query = (
         select(
             FlowRow.integration_id,

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, case, func, select, update
 from sqlalchemy.orm import Session
@@ -217,6 +218,24 @@ def flow_stats(session: Session, *, since: datetime) -> list[FlowStats]:
         )
         for row in rows
     ]
+
+
+def last_success_of(integration_id: Any, flow: Any) -> Any:
+    """When that flow's newest successful run finished, as a correlated scalar subquery over
+    `integration_id` and `flow` columns (e.g. `FlowRow`'s): it walks the
+    `(integration_id, flow, id)` index backwards and stops at the first success, one step for a
+    healthy flow, however many runs there are."""
+    return (
+        select(RunRow.finished_at)
+        .where(
+            RunRow.integration_id == integration_id,
+            RunRow.flow == flow,
+            RunRow.status == RunStatus.SUCCEEDED.value,
+        )
+        .order_by(RunRow.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def _row(session: Session, run_id: str) -> RunRow:
