@@ -13,6 +13,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from orderhub.connectors.cartcom.flows.product_writer import (
+    CATALOG_SCOPES,
+    CATALOG_SETTING,
+    CATEGORY_SETTING,
+    STATUS_SETTING,
+)
 from orderhub.errors import NotFoundError, UsageError
 from orderhub.hub import Hub
 from orderhub.store import integrations as integration_store
@@ -74,22 +80,22 @@ def _store_id(text: str) -> int:
 
 SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec(
-        "productsPushCatalogs",
+        CATALOG_SETTING,
         "Catalogs products.push may write",
         "own: only products made or changed in OrderHub (including this store's own "
         "products repriced there); shared: also every other connected store's products.",
-        _choice("own", "shared"),
-        default="own",
-        choices=("own", "shared"),
+        _choice(*CATALOG_SCOPES),
+        default=CATALOG_SCOPES[0],
+        choices=CATALOG_SCOPES,
     ),
     SettingSpec(
-        "productsDefaultStatusId",
+        STATUS_SETTING,
         "Status of products created by products.push",
         "The Cart.com product status id given to a SKU that products.push creates.",
         _store_id,
     ),
     SettingSpec(
-        "productsDefaultCategoryId",
+        CATEGORY_SETTING,
         "Category of products created by products.push",
         "The Cart.com category id (primary_category_id) given to a SKU products.push creates.",
         _store_id,
@@ -119,7 +125,9 @@ def change_settings(
         spec = _BY_KEY.get(key)
         if spec is None:
             known = ", ".join(_BY_KEY)
-            raise UsageError(f"{key!r} is not a setting of this integration; settings: {known}")
+            raise UsageError(
+                f"{key[:40]!r} is not a setting of this integration; settings: {known}"
+            )
         if text is None or not str(text).strip():
             parsed[key] = None
             continue
