@@ -29,7 +29,8 @@ ACTOR = "cli"  # the demo is a command; its changes read as the CLI's in the tim
 FULFILLABLE = frozenset(
     {OrderStatus.NEW, OrderStatus.READY_FOR_FULFILLMENT, OrderStatus.PARTIAL_FULFILLMENT}
 )
-CARRIERS = (("UPS", "Ground"), ("USPS", "Priority Mail"), ("FedEx", "Home Delivery"))
+CARRIERS = (("UPS", "Ground"), ("USPS", "Priority Mail"), ("FedEx", "2Day"))
+"""Carriers and services the demo store offers, so fulfillments.push finds each one's method."""
 
 
 @dataclass
