@@ -278,6 +278,7 @@ def test_a_merchant_walks_the_demo(demo: Demo, page: Any, smtp: tuple[MailHandle
         f"productsDefaultCategoryId: (not set) → {CATEGORY}"
     )
     expect(page.locator("ol.timeline")).to_contain_text("by portal")
+    expect(page.locator(".flash-ok")).not_to_contain_text("productsPushCatalogs")
     shot("settings")
     page.goto(f"{demo.web_url}/integrations/{demo.integration_id}")
     push.get_by_role("button", name="Sync now").click()
