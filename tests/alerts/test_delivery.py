@@ -7,16 +7,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from orderhub.alert_settings import AlertSettings
 from orderhub.alerts.channels import SIGNATURE_HEADER, verify_signature
@@ -25,6 +19,7 @@ from orderhub.clock import FakeClock
 from orderhub.domain import FlowName, RunStatus
 from orderhub.engine.runner import FlowRunner
 from orderhub.services.integrations import enable_flow
+from support.smtp import MailHandler, smtp_server
 from support.webhook_world import LONG_AGO, WebhookWorld, webhook_world
 
 from .alert_world import T0
@@ -34,33 +29,10 @@ ORDERS = FlowName.ORDERS_PULL
 SECRET = "per-hub-alert-secret-1f2e3d"
 
 
-@dataclass
-class MailHandler:
-    received: list[EmailMessage] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        mail = message_from_bytes(envelope.content, _class=EmailMessage, policy=policy.default)
-        mail["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
-        self.received.append(mail)
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[MailHandler, int]]:
-    handler = MailHandler()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
+    with smtp_server() as served:
+        yield served
 
 
 def fail_and_recover(world: WebhookWorld, clock: FakeClock, monitor: AlertMonitor) -> None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from orderhub.cli.main import app as cli_app
+from orderhub.domain import FlowName
 from orderhub.hub import Hub
 from orderhub.services.integration_settings import (
     change_settings,
     integration_history,
     integration_settings,
 )
+from orderhub.store import flows as flow_store
 from orderhub.store import integrations as integration_store
+from orderhub.store.flows import FlowState
 
 from .conftest import Api, add_integration_row
 
@@ -104,3 +107,40 @@ def test_the_cli_shows_and_changes_settings(hub: Hub) -> None:
     )
     assert bad.exit_code == 1
     assert "KEY=VALUE" in bad.stderr
+
+
+def flow_of(hub: Hub, integration_id: str, flow: FlowName) -> FlowState:
+    with hub.db.read_session() as session:
+        return flow_store.get_flow_state(session, integration_id, flow)
+
+
+def test_a_pull_flows_polling_is_a_setting_its_schedule_follows(api: Api) -> None:
+    integration = add_integration_row(api.hub)
+    integration_id = integration.integration_id
+    path = f"/api/v3/integrations/{integration_id}"
+    assert flow_of(api.hub, integration_id, FlowName.ORDERS_PULL).max_interval_seconds == 900
+
+    answer = api.writer.put(
+        path, json={"settings": {"ordersPullPollMinutes": 60, "locationsPullPollMinutes": "0"}}
+    )
+    assert answer.status_code == 422
+    assert "locationsPullPollMinutes: must be whole minutes from 1 to 1440" in answer.text
+    answer = api.writer.put(path, json={"settings": {"ordersPullPollMinutes": 60}})
+
+    assert answer.status_code == 200, answer.text
+    flows = {f["flow"]: f for f in answer.json()["integration"]["flows"]}
+    assert flows["orders.pull"]["maxIntervalSeconds"] == 3600
+    assert flows["products.pull"]["maxIntervalSeconds"] == 900
+    orders = flow_of(api.hub, integration_id, FlowName.ORDERS_PULL)
+    assert (orders.interval_seconds, orders.max_interval_seconds) == (60, 3600)
+    notes = [e.note for e in integration_history(api.hub, integration_id)]
+    assert "ordersPullPollMinutes: (not set) → 60" in notes
+
+    # Shorter than the flow's busy interval: that comes down with it. A reset: the default.
+    change_settings(api.hub, integration_id, {"ordersPullPollMinutes": "1"}, actor="cli")
+    orders = flow_of(api.hub, integration_id, FlowName.ORDERS_PULL)
+    assert (orders.interval_seconds, orders.max_interval_seconds) == (60, 60)
+    change_settings(api.hub, integration_id, {"ordersPullPollMinutes": None}, actor="cli")
+    assert flow_of(api.hub, integration_id, FlowName.ORDERS_PULL).max_interval_seconds == 900
+    notes = [e.note for e in integration_history(api.hub, integration_id)]
+    assert "ordersPullPollMinutes: 1 → the default (15)" in notes

@@ -461,6 +461,12 @@ def test_settings_are_changed_on_their_page_and_kept_in_its_history(filled: Fill
     assert f'href="{page}"' in client.get(f"/integrations/{filled.integration_id}").text
     shown = client.get(page).text
     assert '<option value="own" selected>own (default)</option>' in shown
+    assert 'name="ordersPullPollMinutes" value="" ' in shown
+    assert 'placeholder="15 (default)"' in shown
+    # The list always sends its choice: saved as it was shown, its default is no change.
+    untouched = post_form(client, page, {"productsPushCatalogs": "own"}, page=page)
+    assert untouched.status_code == 303
+    assert "Nothing changed." in client.get(page).text
 
     bad = post_form(client, page, {"productsDefaultStatusId": "abc"}, page=page)
     assert bad.status_code == 400

@@ -34,7 +34,10 @@ if TYPE_CHECKING:
 __all__ = ["demo"]
 
 DEMO_NAME = "Cart.com demo store"
-HISTORY = timedelta(days=91)
+HISTORY = timedelta(days=401)
+"""The demo backfills the simulated store's whole history: its catalog was made 400 days
+before it starts (orders span the last 90). A shorter window left a third of the products —
+those last changed longer ago — out of the hub, and the demo could not reprice them."""
 
 
 @app.command("demo")

@@ -58,6 +58,8 @@ class FlowSetting(HubModel):
     enabled: bool = False
     enabled_at: UtcDatetime | None = None
     interval_seconds: int = 60
+    max_interval_seconds: int = 900
+    """A pull flow's longest wait while the store is quiet (its polling setting)."""
     available: bool = True
     last_run_at: UtcDatetime | None = None
     last_error: str | None = None

@@ -3,6 +3,8 @@
 - `health` — `/healthz` (the process answers) and `/readyz` (database reachable and at the
   head migration; for workers, the job queue too).
 - `metrics` — counters a process keeps of what it did (runs, records, Cart.com calls).
+- `budget_reports` — the call budget each store reported, kept in the database for the
+  dashboard.
 - `collector` — gauges read from the database at scrape time (open exceptions, lags).
 - `access` — who may read `/metrics`.
 - `app` — the small ASGI app that answers those three paths, in every process type.

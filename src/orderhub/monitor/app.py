@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from orderhub.monitor.access import MetricsAccess
+from orderhub.monitor.budget_reports import ReportedBudgets
 from orderhub.monitor.collector import HubStateCollector
 from orderhub.monitor.health import check_readiness
 from orderhub.monitor.metrics import HubMetrics
@@ -32,10 +33,11 @@ def enable_metrics(hub: Hub) -> HubMetrics:
     """The hub's metrics, made on first use with the database-derived gauges registered.
 
     Runs and Cart.com calls are counted only once this is called (`serve`, `worker`, `demo`
-    call it at start), so one-off commands never import the Prometheus client.
+    call it at start), so one-off commands never import the Prometheus client. The call
+    budgets stores report are kept in the database too, for the dashboard.
     """
     if hub.metrics is None:
-        metrics = HubMetrics()
+        metrics = HubMetrics(budgets=ReportedBudgets(hub.db, hub.clock))
         metrics.registry.register(HubStateCollector(hub.db, hub.clock))
         hub.metrics = metrics
     return hub.metrics

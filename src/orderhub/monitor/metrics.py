@@ -10,14 +10,20 @@ read from the database at scrape time (`orderhub.monitor.collector`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from orderhub.domain import Run, RunStatus
 
+if TYPE_CHECKING:
+    from orderhub.monitor.budget_reports import ReportedBudgets
+
 __all__ = ["CallSeen", "HubMetrics", "status_class"]
+
+log = logging.getLogger(__name__)
 
 RECORD_OUTCOMES = ("fetched", "created", "updated", "unchanged", "failed")
 _DURATION_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 900.0)
@@ -41,7 +47,14 @@ def status_class(status: int | None) -> str:
 class HubMetrics:
     """This process's counters; `render()` is the body of `GET /metrics`."""
 
-    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+    def __init__(
+        self,
+        registry: CollectorRegistry | None = None,
+        *,
+        budgets: ReportedBudgets | None = None,
+    ) -> None:
+        self.budgets = budgets
+        """Where each store's reported budget is kept for the dashboard (None: nowhere)."""
         self.registry = registry if registry is not None else CollectorRegistry(auto_describe=True)
         r = self.registry
         self.runs = Counter(
@@ -104,6 +117,13 @@ class HubMetrics:
         if run.finished_at is not None:
             seconds = (run.finished_at - run.started_at).total_seconds()
             self.run_seconds.labels(run.flow.value).observe(max(0.0, seconds))
+        if self.budgets is not None:
+            from sqlalchemy.exc import SQLAlchemyError
+
+            try:
+                self.budgets.flush()
+            except SQLAlchemyError as problem:  # a figure for the dashboard: never fail a run
+                log.warning("could not keep the stores' reported call budgets: %s", problem)
 
     def remote_call(self, connector: str, store: str, call: CallSeen) -> None:
         """Count one exchange with `store` and keep the budget it reported."""
@@ -114,6 +134,8 @@ class HubMetrics:
             used, limit = call.call_limit
             self.budget_used.labels(connector, store).set(used)
             self.budget_limit.labels(connector, store).set(limit)
+            if self.budgets is not None:
+                self.budgets.observe(store, used, limit)
 
     def call_observer(self, connector: str, store: str) -> Callable[[CallSeen], None]:
         """A client's `on_call` hook that counts into these metrics."""

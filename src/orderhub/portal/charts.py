@@ -17,8 +17,7 @@ from orderhub.services.dashboard import Bar
 __all__ = ["bar_chart"]
 
 WIDTH = 720
-HEIGHT = 160
-AXIS = 18  # room under the bars for the first, middle and last labels
+HEIGHT = 142
 
 
 def bar_chart(
@@ -28,12 +27,16 @@ def bar_chart(
     shown: Callable[[Decimal], str] = lambda value: f"{value:,.0f}",
     css_class: str = "",
 ) -> Markup:
-    """An SVG bar chart of `bars`, scaled to its peak; an empty series draws a flat baseline."""
+    """An SVG bar chart of `bars`, scaled to its peak; an empty series draws a flat baseline.
+
+    The first, middle and last bars' labels go under it as HTML, not SVG text: the drawing
+    scales with its column, and its text would shrink to a few pixels in a half-width one.
+    """
     peak = max((bar.value for bar in bars), default=Decimal(0))
     count = max(1, len(bars))
     slot = WIDTH / count
     gap = min(2.0, slot * 0.2)
-    plot = HEIGHT - AXIS
+    plot = HEIGHT
     parts = [
         f'<svg class="chart {escape(css_class)}" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'role="img" aria-label="{escape(title)}">',
@@ -48,12 +51,10 @@ def bar_chart(
             f'width="{max(0.5, slot - gap):.2f}" height="{height:.2f}">'
             f"<title>{escape(bar.label)}: {escape(shown(bar.value))}</title></rect>"
         )
-    for index in sorted({0, len(bars) // 2, len(bars) - 1}) if bars else []:
-        anchor = "start" if index == 0 else "end" if index == len(bars) - 1 else "middle"
-        x = 0 if index == 0 else WIDTH if index == len(bars) - 1 else (index + 0.5) * slot
-        parts.append(
-            f'<text x="{x:.1f}" y="{HEIGHT - 4}" text-anchor="{anchor}">'
-            f"{escape(bars[index].label)}</text>"
-        )
     parts.append("</svg>")
+    if bars:
+        parts.append('<div class="chart-axis" aria-hidden="true">')
+        for index in sorted({0, len(bars) // 2, len(bars) - 1}):
+            parts.append(f"<span>{escape(bars[index].label)}</span>")
+        parts.append("</div>")
     return Markup("".join(parts))  # noqa: S704 - every text part above went through escape()

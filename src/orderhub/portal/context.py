@@ -9,6 +9,7 @@ or is refused with 403 before the handler runs. Handlers read the checked form f
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -85,6 +86,15 @@ def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, default=str)
 
 
+_QUERY = re.compile(r"(\bhttps?://[^\s?#;,)\"']+)\?[^\s;,)\"']*")
+
+
+def brief(value: object) -> str:
+    """An error as a merchant reads it: a URL's query string dropped (`orders?expand=…&…`
+    is the connector's business; the page title keeps the full text), `None` as nothing."""
+    return "" if value is None else _QUERY.sub(r"\1", str(value))
+
+
 def _order_status(value: object) -> str:
     """An order status in words ("Ready for fulfillment"); anything else as it is."""
     from orderhub.domain import OrderStatus
@@ -132,6 +142,7 @@ class PortalContext:
             pretty=_pretty,
             flow_label=_flow_label,
             order_status=_order_status,
+            brief=brief,
             quote=quote,
         )
         env.globals.update(duration=_duration, status_label=status_label, FlowName=FlowName)

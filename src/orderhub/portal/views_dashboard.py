@@ -16,11 +16,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from orderhub.connectors.cartcom.ratelimit import store_key
 from orderhub.domain import ExceptionStatus
+from orderhub.monitor.budget_reports import BudgetReport, report_key
 from orderhub.portal.charts import bar_chart
 from orderhub.portal.context import PortalContext
 from orderhub.services import dashboard as figures
+from orderhub.services.budget_view import WINDOW_SECONDS, budget_view
 from orderhub.services.webhook_view import webhook_views
+from orderhub.store import call_budgets
 from orderhub.store import dashboard as aggregates
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
@@ -47,6 +51,12 @@ def dashboard_routes(ctx: PortalContext) -> list[Route]:
             day = run_store.flow_stats(session, since=now - timedelta(hours=24))
             hour = run_store.flow_stats(session, since=now - timedelta(hours=1))
             open_exceptions = exception_store.count_exceptions(session, status=ExceptionStatus.OPEN)
+            reported = {
+                i.integration_id: BudgetReport.from_document(
+                    call_budgets.get_budget(session, report_key(store_key(i.api_url)))
+                )
+                for i in integrations
+            }
             totals = {
                 kind.value: count_records(session, kind)
                 for kind in (EntityKind.ORDER, EntityKind.PRODUCT, EntityKind.FULFILLMENT)
@@ -97,6 +107,8 @@ def dashboard_routes(ctx: PortalContext) -> list[Route]:
                 }
                 for i in integrations
             },
+            "reported": {key: budget_view(r, now) for key, r in reported.items()},
+            "window_seconds": WINDOW_SECONDS,
             "open_exceptions": open_exceptions,
             "totals": totals,
             "available": hub.registry.available("cartcom"),

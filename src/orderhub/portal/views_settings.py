@@ -54,6 +54,14 @@ def settings_routes(ctx: PortalContext) -> list[Route]:
             if spec.key in form
         }
         try:
+            current = await run_in_threadpool(integration_settings, hub, integration_id)
+        except NotFoundError:
+            return ctx.not_found(request, "That integration")
+        for value in current:
+            # A list always sends its choice: its default, left as it was, is no change.
+            if value.is_default and wanted.get(value.spec.key) == str(value.spec.default):
+                del wanted[value.spec.key]
+        try:
             lines = await run_in_threadpool(
                 change_settings, hub, integration_id, wanted, actor="portal"
             )

@@ -227,7 +227,11 @@ def _lag(
         return FlowLag(flow, False, succeeded, None, False)
     since = succeeded or setting.enabled_at
     lag = now - since if since is not None else None
-    longest = max(LONGEST_POLL, timedelta(seconds=setting.interval_seconds))
+    longest = max(
+        LONGEST_POLL,
+        timedelta(seconds=setting.interval_seconds),
+        timedelta(seconds=setting.max_interval_seconds),
+    )
     # Push flows run only when the hub has something for them: an old last run is no lag.
     lagging = flow in PULL_FLOWS and lag is not None and lag > LAG_FACTOR * longest
     return FlowLag(flow, True, succeeded, lag, lagging)

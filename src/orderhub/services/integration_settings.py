@@ -13,15 +13,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from orderhub.connectors.cartcom.flows.product_writer import (
     CATALOG_SCOPES,
     CATALOG_SETTING,
     CATEGORY_SETTING,
     STATUS_SETTING,
 )
+from orderhub.domain import FlowName, Integration
 from orderhub.errors import NotFoundError, UsageError
 from orderhub.hub import Hub
 from orderhub.store import integrations as integration_store
+from orderhub.store.flows import DEFAULT_MAX_INTERVAL_SECONDS
 from orderhub.store.integration_history import HistoryEntry, add_history, history
 
 __all__ = [
@@ -42,6 +46,8 @@ class SettingSpec:
     parse: Callable[[str], Any]
     default: Any = None
     choices: tuple[str, ...] = ()
+    apply: Callable[[Session, Integration, Any], None] | None = None
+    """What else the change does, in the same transaction (None: the stored value is all)."""
 
     def shown(self, value: Any) -> str:
         return "(not set)" if value is None else str(value)
@@ -78,6 +84,40 @@ def _store_id(text: str) -> int:
     return int(value)
 
 
+MAX_POLL_MINUTES = 24 * 60
+
+
+def _minutes(text: str) -> int:
+    value = text.strip()
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_POLL_MINUTES:
+        raise ValueError(f"must be whole minutes from 1 to {MAX_POLL_MINUTES}")
+    return int(value)
+
+
+def _poll_ceiling(flow: FlowName) -> Callable[[Session, Integration, Any], None]:
+    """Apply a pull flow's "check at least every N minutes" to its schedule (None: 15)."""
+
+    def apply(session: Session, integration: Integration, minutes: Any) -> None:
+        longest = DEFAULT_MAX_INTERVAL_SECONDS if minutes is None else int(minutes) * 60
+        current = next(s.interval_seconds for s in integration.flows if s.flow is flow)
+        integration_store.set_flow_interval(
+            session,
+            integration.integration_id,
+            flow,
+            min(current, longest),
+            max_interval_seconds=longest,
+        )
+
+    return apply
+
+
+POLLED = (
+    (FlowName.ORDERS_PULL, "ordersPullPollMinutes", "orders"),
+    (FlowName.PRODUCTS_PULL, "productsPullPollMinutes", "products"),
+    (FlowName.LOCATIONS_PULL, "locationsPullPollMinutes", "locations"),
+)
+"""The pull flows' polling settings: the longest a quiet flow waits before it looks again."""
+
 SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec(
         CATALOG_SETTING,
@@ -99,6 +139,18 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "Category of products created by products.push",
         "The Cart.com category id (primary_category_id) given to a SKU products.push creates.",
         _store_id,
+    ),
+    *(
+        SettingSpec(
+            key,
+            f"{flow.label}: look at least every … minutes",
+            f"While the store is quiet, {what} are looked for this seldom at most (every "
+            "minute while runs bring changes); a webhook or Sync now runs the flow at once.",
+            _minutes,
+            default=DEFAULT_MAX_INTERVAL_SECONDS // 60,
+            apply=_poll_ceiling(flow),
+        )
+        for flow, key, what in POLLED
     ),
 )
 _BY_KEY = {spec.key: spec for spec in SETTINGS}
@@ -148,6 +200,8 @@ def change_settings(
         integration_store.update_integration_settings(session, integration_id, moved, now=now)
         for key, value in moved.items():
             spec = _BY_KEY[key]
+            if spec.apply is not None:
+                spec.apply(session, integration, value)
             after = spec.shown(value) if value is not None else f"the default ({spec.default})"
             line = f"{key}: {spec.shown(old.get(key))} → {after}"
             add_history(session, integration_id, action="setting", note=line, actor=actor, now=now)

@@ -300,6 +300,7 @@ def flow_setting(row: FlowRow) -> FlowSetting:
         enabled=row.enabled,
         enabled_at=row.enabled_at,
         interval_seconds=row.interval_seconds,
+        max_interval_seconds=row.max_interval_seconds or DEFAULT_MAX_INTERVAL_SECONDS,
         last_run_at=row.last_run_at,
         last_error=row.last_error,
     )

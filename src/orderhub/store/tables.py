@@ -290,6 +290,8 @@ class CallBudgetRow(Base):
 
     `state` belongs to the connector (Cart.com: `CallWindow.to_document()`); its times are
     the database server's clock in epoch seconds, so processes on different machines agree.
+    A row keyed `reported <store>` holds instead what the store reported of its budget, for
+    the dashboard (`orderhub.monitor.budget_reports`).
     """
 
     __tablename__ = "call_budgets"
