@@ -11,7 +11,6 @@ import contextlib
 import os
 import signal
 import threading
-from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -68,7 +67,7 @@ def serve(
 
     settings = Settings.from_env()
     if public_url is not None:
-        settings = replace(settings, public_url=public_url)  # checked in Settings
+        settings = settings.replace(public_url=public_url)  # checked in Settings
         os.environ["ORDERHUB_PUBLIC_URL"] = settings.public_url or ""  # for --workers
     hub = build_hub(settings)
     if os.environ.get("FORWARDED_ALLOW_IPS") and not hub.settings.trusted_proxies:
