@@ -48,10 +48,13 @@ def worker_app() -> ASGIApp:
     from orderhub.engine.distributed import libpq_conninfo
     from orderhub.hooks import QueueWake, Waker
     from orderhub.hub import build_hub
+    from orderhub.logs import configure_logging
     from orderhub.settings import Settings
     from orderhub.web import create_web_app
 
-    hub = build_hub(Settings.from_env())
+    settings = Settings.from_env()
+    configure_logging(settings.log_format, level=settings.log_level)
+    hub = build_hub(settings)
     waker: Waker | None = None
     if os.environ.get(_WAKE_ENV) == "database":
         waker = DueInDatabase()
@@ -81,6 +84,7 @@ def serve_workers(*, host: str, port: int, workers: int, wake: str | None) -> No
         factory=True,
         workers=workers,
         log_level="warning",
+        log_config=None,  # uvicorn's records go to the root logger (`orderhub.logs`)
         access_log=False,
         lifespan="off",
         proxy_headers=False,  # the hub's app decides whom to believe (`orderhub.proxies`)

@@ -59,6 +59,7 @@ def serve(
     from orderhub.engine.scheduler import chain_ticks
     from orderhub.hooks import QueueWake
     from orderhub.hub import build_hub
+    from orderhub.logs import configure_logging
     from orderhub.monitor.app import enable_metrics
     from orderhub.services.daily_verification import verify_ticker
     from orderhub.serving import serve_in_thread
@@ -66,6 +67,7 @@ def serve(
     from orderhub.web import create_web_app
 
     settings = Settings.from_env()
+    configure_logging(settings.log_format, level=settings.log_level)
     if public_url is not None:
         settings = settings.replace(public_url=public_url)  # checked in Settings
         os.environ["ORDERHUB_PUBLIC_URL"] = settings.public_url or ""  # for --workers
