@@ -45,7 +45,6 @@ class DueInDatabase:
 
 def worker_app() -> ASGIApp:
     """The web app of one worker process (uvicorn calls this factory in each worker)."""
-    from orderhub.engine.distributed import libpq_conninfo
     from orderhub.hooks import QueueWake, Waker
     from orderhub.hub import build_hub
     from orderhub.logs import configure_logging
@@ -59,6 +58,8 @@ def worker_app() -> ASGIApp:
     if os.environ.get(_WAKE_ENV) == "database":
         waker = DueInDatabase()
     elif os.environ.get(_WAKE_ENV) == "queue":
+        from orderhub.engine.distributed import libpq_conninfo  # the `workers` extra
+
         waker = QueueWake(libpq_conninfo(hub.settings.database_url))
     return create_web_app(hub, scheduler=None, waker=waker)
 

@@ -55,7 +55,6 @@ def serve(
     """Serve the portal, the REST API and the webhook receiver, and run the enabled flows."""
     from orderhub.alerts import alert_ticker
     from orderhub.engine import EmbeddedScheduler
-    from orderhub.engine.distributed import libpq_conninfo
     from orderhub.engine.scheduler import chain_ticks
     from orderhub.hooks import QueueWake
     from orderhub.hub import build_hub
@@ -93,6 +92,8 @@ def serve(
     )
     waker = None
     if scheduler is None and hub.db.engine.dialect.name == "postgresql":
+        from orderhub.engine.distributed import libpq_conninfo  # the `workers` extra
+
         waker = QueueWake(libpq_conninfo(hub.settings.database_url))
     try:
         if workers > 1:
