@@ -23,7 +23,7 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
-from orderhub.domain import Inventory, Location, LocationStatus
+from orderhub.domain import Inventory, Location, LocationStatus, Outcome
 from orderhub.domain.bounds import Identifier, InvalidValue, Quantity, Sku, check
 from orderhub.errors import HubError, NotFoundError, UsageError
 from orderhub.hub import Hub
@@ -125,12 +125,7 @@ def import_inventory_csv(hub: Hub, text: str, *, actor: str) -> ImportReport:
             except HubError as problem:
                 report.errors.append(RowError(row.line, str(problem)))
                 continue
-            if outcome == "created":
-                report.created += 1
-            elif outcome == "updated":
-                report.updated += 1
-            else:
-                report.unchanged += 1
+            report.count(outcome)
     return report
 
 
@@ -167,7 +162,7 @@ class _Setter:
     def __post_init__(self) -> None:
         self._locations: dict[str | None, str] = {}
 
-    def set(self, sku: str, quantity: int, location: str | None) -> tuple[StoredRecord, str]:
+    def set(self, sku: str, quantity: int, location: str | None) -> tuple[StoredRecord, Outcome]:
         key = location.strip() if location else None
         if key not in self._locations:
             self._locations[key] = resolve_location(

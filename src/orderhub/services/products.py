@@ -113,12 +113,7 @@ def import_products_csv(hub: Hub, text: str, *, actor: str) -> ImportReport:
                     origin=origin,
                     now=hub.clock.now(),
                 )
-                if result.outcome == "created":
-                    report.created += 1
-                elif result.outcome == "updated":
-                    report.updated += 1
-                else:
-                    report.unchanged += 1
+                report.count(result.outcome)
     return report
 
 
