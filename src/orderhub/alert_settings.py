@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from orderhub.settings_source import env_name, load
+from orderhub.settings_source import EnvSettings, env_name, load
 
 __all__ = ["SMTP_SECURITY", "AlertSettings"]
 
@@ -25,7 +25,7 @@ def _env(default: Any, name: str, *, secret: bool = False) -> Any:
     return Field(default, validation_alias=name, repr=not secret)
 
 
-class AlertSettings(BaseSettings):
+class AlertSettings(EnvSettings):
     """When a problem is worth a message, and where it goes (`ORDERHUB_ALERT_*`, `_SMTP_*`)."""
 
     model_config = SettingsConfigDict(
@@ -60,18 +60,6 @@ class AlertSettings(BaseSettings):
     webhook_secret: str | None = _env(None, "ORDERHUB_ALERT_WEBHOOK_SECRET", secret=True)
     """`ORDERHUB_ALERT_WEBHOOK_SECRET`: the hub's key for the `X-OrderHub-Signature` header
     (HMAC-SHA256 of the body); required with a webhook URL."""
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Only the arguments: the environment is read by `from_env`."""
-        return (init_settings,)
 
     @field_validator("failed_runs", "exceptions", "smtp_port", mode="before")
     @classmethod

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from orderhub.alert_settings import AlertSettings
 from orderhub.private_files import make_private_dir, tighten
 from orderhub.proxies import TrustedProxies
 from orderhub.public_url import normalize_public_url
-from orderhub.settings_source import EnvSource, env_name, load, usage_error
+from orderhub.settings_source import EnvSettings, EnvSource, env_name, load, one_of, usage_error
 
 __all__ = [
     "CALL_BUDGET_SCOPES",
@@ -56,7 +56,7 @@ LOG_FORMATS = ("auto", "json", "console")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
-class Settings(BaseSettings):
+class Settings(EnvSettings):
     """The hub's settings: `Settings.from_env()` in a process, built directly in tests."""
 
     model_config = SettingsConfigDict(
@@ -97,28 +97,10 @@ class Settings(BaseSettings):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     """`ORDERHUB_ALERT_*` and `ORDERHUB_SMTP_*`: thresholds and channels of alerts."""
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Only the arguments: the environment is read by `from_env`, never by surprise."""
-        return (init_settings,)
-
     @field_validator("call_budget", mode="before")
     @classmethod
     def _call_budget(cls, value: object) -> object:
-        scope = str(value).strip().lower()
-        if scope not in CALL_BUDGET_SCOPES:
-            raise ValueError(
-                f"ORDERHUB_CALL_BUDGET must be one of {', '.join(CALL_BUDGET_SCOPES)}, "
-                f"not {value!r}"
-            )
-        return scope
+        return one_of("ORDERHUB_CALL_BUDGET", value, CALL_BUDGET_SCOPES)
 
     @field_validator("max_body_bytes", "max_in_flight", mode="before")
     @classmethod
@@ -167,22 +149,12 @@ class Settings(BaseSettings):
     @field_validator("log_format", mode="before")
     @classmethod
     def _log_format(cls, value: object) -> object:
-        kind = str(value).strip().lower()
-        if kind not in LOG_FORMATS:
-            raise ValueError(
-                f"ORDERHUB_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {value!r}"
-            )
-        return kind
+        return one_of("ORDERHUB_LOG_FORMAT", value, LOG_FORMATS)
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _log_level(cls, value: object) -> object:
-        level = str(value).strip().upper()
-        if level not in _LOG_LEVELS:
-            raise ValueError(
-                f"ORDERHUB_LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}, not {value!r}"
-            )
-        return level
+        return one_of("ORDERHUB_LOG_LEVEL", value, _LOG_LEVELS)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with `changes`, validated again (a public URL is normalised, a bad value

@@ -16,7 +16,7 @@ must be (`usage_error`), never a pydantic traceback.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -25,7 +25,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from orderhub.errors import UsageError
 
-__all__ = ["RAW_VARIABLES", "EnvSource", "env_name", "load", "usage_error"]
+__all__ = ["RAW_VARIABLES", "EnvSettings", "EnvSource", "env_name", "load", "one_of", "usage_error"]
 
 RAW_VARIABLES = frozenset(
     {"ORDERHUB_SECRET_KEY", "ORDERHUB_SMTP_PASSWORD", "ORDERHUB_ALERT_WEBHOOK_SECRET"}
@@ -33,6 +33,32 @@ RAW_VARIABLES = frozenset(
 """Secrets: read byte for byte (only an empty value counts as unset)."""
 
 _S = TypeVar("_S", bound=BaseSettings)
+
+
+class EnvSettings(BaseSettings):
+    """A settings model that reads only its arguments; `load` (`from_env`) reads a mapping."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the arguments: the environment is read by `from_env`, never by surprise."""
+        return (init_settings,)
+
+
+def one_of(name: str, value: object, options: Sequence[str]) -> str:
+    """`value` trimmed, in the case of `options` (all lower or all upper), if it is one of
+    them; else a `ValueError` naming the variable `name` and the options."""
+    text = str(value).strip()
+    text = text.upper() if all(option.isupper() for option in options) else text.lower()
+    if text not in options:
+        raise ValueError(f"{name} must be one of {', '.join(options)}, not {value!r}")
+    return text
 
 
 def env_name(settings_cls: type[BaseSettings], field_name: str) -> str:
