@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import replace
 
 from orderhub.errors import HubError
 from orderhub.settings import Settings, read_key_file
@@ -38,7 +37,7 @@ def choose_secret_key(settings: Settings, db: Database) -> Settings:
         stored = integration_store.count_stored_tokens(session)
     if stored:
         raise MissingSecretKeyError(_missing(settings, stored))
-    return replace(settings, secret_key=_new_key_file(settings))
+    return settings.replace(secret_key=_new_key_file(settings))
 
 
 def _missing(settings: Settings, stored: int) -> str:

@@ -1,9 +1,9 @@
-"""Encryption of stored credentials, and masking of secrets shown back to people.
+"""Encryption of stored credentials (masking them for people: `orderhub.redaction`).
 
 A Cart.com API token opens a merchant's store, so the hub keeps it only encrypted at rest
-(`SecretBox`) and only ever shows its last four characters (`mask_secret`). The box is keyed
-from `ORDERHUB_SECRET_KEY` through HKDF-SHA256, so any string of reasonable length works as a
-key and the raw key is never used directly as a Fernet key.
+(`SecretBox`) and only ever shows its last four characters (`orderhub.redaction.mask_secret`).
+The box is keyed from `ORDERHUB_SECRET_KEY` through HKDF-SHA256, so any string of reasonable
+length works as a key and the raw key is never used directly as a Fernet key.
 """
 
 from __future__ import annotations
@@ -16,13 +16,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from orderhub.errors import HubError
 
-__all__ = ["SecretBox", "SecretDecryptError", "mask_secret"]
+__all__ = ["SecretBox", "SecretDecryptError"]
 
 _HKDF_SALT = b"orderhub.secretbox"
 _HKDF_INFO = b"orderhub stored credentials v1"
-_MASK = "\u2022" * 8
-_REVEALED = 4
-_MIN_LENGTH_TO_REVEAL = 12
 
 
 class SecretDecryptError(HubError):
@@ -64,14 +61,3 @@ class SecretBox:
 
     def __repr__(self) -> str:
         return "SecretBox(<hidden>)"
-
-
-def mask_secret(value: str) -> str:
-    """Show a secret as `••••••••abcd`: its last four characters only.
-
-    Values shorter than twelve characters are masked entirely, so that a mask never gives
-    away a third or more of a secret.
-    """
-    if len(value) < _MIN_LENGTH_TO_REVEAL:
-        return _MASK
-    return _MASK + value[-_REVEALED:]

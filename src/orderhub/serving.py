@@ -44,8 +44,14 @@ def serve_in_thread(app: Any, *, host: str = "127.0.0.1", port: int = 0) -> Iter
     bound_port = sock.getsockname()[1]
     # proxy_headers off: uvicorn would believe X-Forwarded-For from any loopback peer
     # (FORWARDED_ALLOW_IPS); the hub's app decides whom to believe (`orderhub.proxies`).
+    # log_config None: uvicorn's records go to the root logger (`orderhub.logs` formats them).
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="off", proxy_headers=False
+        app,
+        log_level="warning",
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        proxy_headers=False,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -1,17 +1,25 @@
-"""Settings from the environment, built once by the caller and passed down."""
+"""Settings from the environment (pydantic-settings), built once by the caller and passed down.
+
+`Settings.from_env()` reads the `ORDERHUB_*` variables (`orderhub.settings_source` says how: a
+blank value is unset, a bad one a `UsageError` naming its variable); `Settings(...)` built
+directly reads nothing else, so a test's settings never depend on the shell it runs in.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic_settings import SettingsConfigDict
 
 from orderhub.alert_settings import AlertSettings
-from orderhub.errors import UsageError
 from orderhub.private_files import make_private_dir, tighten
 from orderhub.proxies import TrustedProxies
 from orderhub.public_url import normalize_public_url
+from orderhub.settings_source import EnvSettings, EnvSource, env_name, load, one_of, usage_error
 
 __all__ = [
     "CALL_BUDGET_SCOPES",
@@ -19,6 +27,7 @@ __all__ = [
     "DEFAULT_MAX_IN_FLIGHT",
     "DEFAULT_VERIFY_EVERY_HOURS",
     "KEY_FILE",
+    "LOG_FORMATS",
     "Settings",
     "call_budgets_shared",
     "read_key_file",
@@ -42,12 +51,22 @@ most, and a portal form smaller still; large enough to never get in their way.""
 DEFAULT_MAX_IN_FLIGHT = 32
 """Requests one web process works on at once before it answers 503 (`orderhub.load_shedding`)."""
 
+LOG_FORMATS = ("auto", "json", "console")
+"""`ORDERHUB_LOG_FORMAT`'s values (`orderhub.logs`)."""
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
-@dataclass(frozen=True)
-class Settings:
+
+class Settings(EnvSettings):
+    """The hub's settings: `Settings.from_env()` in a process, built directly in tests."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ORDERHUB_", frozen=True, extra="forbid", arbitrary_types_allowed=True
+    )
+
     home: Path
     database_url: str
-    secret_key: str
+    """`ORDERHUB_DATABASE_URL`: any SQLAlchemy URL (default: SQLite in the home)."""
+    secret_key: str = Field(repr=False)
     """`ORDERHUB_SECRET_KEY`, else the home's key file; empty when there is neither yet, and
     then `build_hub` makes the key file unless stored tokens need the missing key
     (`orderhub.secret_key`)."""
@@ -59,7 +78,7 @@ class Settings:
     max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
     """`ORDERHUB_MAX_IN_FLIGHT`: requests one web process works on at once; the next is
     answered 503 with `Retry-After` instead of queueing (`orderhub.load_shedding`)."""
-    trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
+    trusted_proxies: TrustedProxies = Field(default_factory=TrustedProxies)
     """`ORDERHUB_TRUSTED_PROXIES`: the only peers whose `X-Forwarded-For`/`-Proto` are believed."""
     verify_every_hours: float = DEFAULT_VERIFY_EVERY_HOURS
     """`ORDERHUB_VERIFY_EVERY_HOURS`: verify each integration when its last verification is
@@ -67,21 +86,84 @@ class Settings:
     public_url: str | None = None
     """`ORDERHUB_PUBLIC_URL` (or `serve --public-url`): where Cart.com can reach this hub, for
     webhooks; None: no webhooks, the flows poll (`orderhub.public_url` says what is valid)."""
-    metrics_token: str | None = None
+    metrics_token: str | None = Field(None, repr=False)
     """`ORDERHUB_METRICS_TOKEN`: the bearer token that lets a scraper on another machine read
     `/metrics`; None: only this machine may (`orderhub.monitor.access`)."""
-    alerts: AlertSettings = field(default_factory=AlertSettings)
+    log_format: str = "auto"
+    """`ORDERHUB_LOG_FORMAT`: `json` (one object a line), `console` (for a person) or `auto`
+    (`console` on a terminal, else `json`); `orderhub.logs`."""
+    log_level: str = "INFO"
+    """`ORDERHUB_LOG_LEVEL`: the least severe level logged (`DEBUG`, `INFO`, `WARNING`…)."""
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
     """`ORDERHUB_ALERT_*` and `ORDERHUB_SMTP_*`: thresholds and channels of alerts."""
 
-    def __post_init__(self) -> None:
-        if self.call_budget not in CALL_BUDGET_SCOPES:
-            raise UsageError(
-                f"ORDERHUB_CALL_BUDGET must be one of {', '.join(CALL_BUDGET_SCOPES)}, "
-                f"not {self.call_budget!r}"
+    @field_validator("call_budget", mode="before")
+    @classmethod
+    def _call_budget(cls, value: object) -> object:
+        return one_of("ORDERHUB_CALL_BUDGET", value, CALL_BUDGET_SCOPES)
+
+    @field_validator("max_body_bytes", "max_in_flight", mode="before")
+    @classmethod
+    def _positive(cls, value: object, info: ValidationInfo) -> object:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if not text.isdigit() or int(text) < 1:
+            name = env_name(cls, str(info.field_name))
+            default = cls.model_fields[str(info.field_name)].default
+            unit = " of bytes" if info.field_name == "max_body_bytes" else ""
+            raise ValueError(
+                f"{name} must be a whole number{unit} of at least 1, such as {default}; "
+                f"not {text!r}"
             )
-        if self.public_url is not None:
-            # Frozen: the one normal form is kept, so every process builds the same URLs.
-            object.__setattr__(self, "public_url", normalize_public_url(self.public_url))
+        return int(text)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        return TrustedProxies.parse(value) if isinstance(value, str) else value
+
+    @field_validator("verify_every_hours", mode="before")
+    @classmethod
+    def _hours(cls, value: object) -> object:
+        if isinstance(value, int | float) and 0 <= value <= _MAX_VERIFY_EVERY_HOURS:
+            return float(value)
+        try:
+            hours = float(str(value).strip())
+        except ValueError:
+            hours = -1.0
+        if not 0 <= hours <= _MAX_VERIFY_EVERY_HOURS:  # also refuses nan and inf
+            raise ValueError(
+                f"ORDERHUB_VERIFY_EVERY_HOURS must be a number of hours from 0 (never) to "
+                f"{_MAX_VERIFY_EVERY_HOURS:.0f}, such as {DEFAULT_VERIFY_EVERY_HOURS:.0f}; "
+                f"not {value!r}"
+            )
+        return hours
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        # The one normal form is kept, so every process builds the same URLs.
+        return normalize_public_url(value) if value is not None else None
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: object) -> object:
+        return one_of("ORDERHUB_LOG_FORMAT", value, LOG_FORMATS)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level(cls, value: object) -> object:
+        return one_of("ORDERHUB_LOG_LEVEL", value, _LOG_LEVELS)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with `changes`, validated again (a public URL is normalised, a bad value
+        refused), as `dataclasses.replace` did when settings were a dataclass."""
+        values = {name: getattr(self, name) for name in type(self).model_fields}
+        try:
+            return type(self)(**{**values, **changes})
+        except ValidationError as invalid:
+            raise usage_error(type(self), invalid) from None
 
     def shares_call_budgets(self, dialect: str) -> bool:
         """Whether runs keep store call budgets in the database (`dialect`: the database's)."""
@@ -93,33 +175,26 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        """Read `ORDERHUB_HOME`, `_DATABASE_URL`, `_SECRET_KEY`, `_CALL_BUDGET`,
-        `_MAX_BODY_BYTES`, `_MAX_IN_FLIGHT`, `_TRUSTED_PROXIES`, `_VERIFY_EVERY_HOURS`,
-        `_PUBLIC_URL` and `_METRICS_TOKEN`, and the alerts' `ORDERHUB_ALERT_*` /
-        `ORDERHUB_SMTP_*` (`orderhub.alert_settings`).
+        """Read every `ORDERHUB_*` variable of `env` (the process's environment by default):
+        `ORDERHUB_HOME`, `_DATABASE_URL`, `_SECRET_KEY`, `_CALL_BUDGET`, `_MAX_BODY_BYTES`,
+        `_MAX_IN_FLIGHT`, `_TRUSTED_PROXIES`, `_VERIFY_EVERY_HOURS`, `_PUBLIC_URL`,
+        `_METRICS_TOKEN`, `_LOG_FORMAT`, `_LOG_LEVEL`, and the alerts' `ORDERHUB_ALERT_*` /
+        `ORDERHUB_SMTP_*` (`orderhub.alert_settings`). A bad value is a `UsageError` that
+        names its variable.
 
         The home folder is created on demand, readable by its owner only (0700). The secret
         key is read here but never made here: whether a new one is safe depends on the
         database (`build_hub`).
         """
         env = os.environ if env is None else env
-        home = make_private_dir(
-            Path(env.get("ORDERHUB_HOME") or ".orderhub").expanduser().resolve()
-        )
-        database_url = env.get("ORDERHUB_DATABASE_URL") or f"sqlite:///{home / 'orderhub.db'}"
-        secret_key = env.get("ORDERHUB_SECRET_KEY") or read_key_file(home / KEY_FILE)
-        call_budget = (env.get("ORDERHUB_CALL_BUDGET") or "auto").strip().lower()
-        return cls(
+        found = EnvSource(cls, env)()
+        home = make_private_dir(Path(found.get("home") or ".orderhub").expanduser().resolve())
+        return load(
+            cls,
+            env,
             home=home,
-            database_url=database_url,
-            secret_key=secret_key,
-            call_budget=call_budget,
-            max_body_bytes=_positive_int(env, "ORDERHUB_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
-            max_in_flight=_positive_int(env, "ORDERHUB_MAX_IN_FLIGHT", DEFAULT_MAX_IN_FLIGHT),
-            trusted_proxies=TrustedProxies.parse(env.get("ORDERHUB_TRUSTED_PROXIES") or ""),
-            verify_every_hours=_hours(env, "ORDERHUB_VERIFY_EVERY_HOURS"),
-            public_url=(env.get("ORDERHUB_PUBLIC_URL") or "").strip() or None,
-            metrics_token=(env.get("ORDERHUB_METRICS_TOKEN") or "").strip() or None,
+            database_url=found.get("database_url") or f"sqlite:///{home / 'orderhub.db'}",
+            secret_key=found.get("secret_key") or read_key_file(home / KEY_FILE),
             alerts=AlertSettings.from_env(env),
         )
 
@@ -140,30 +215,3 @@ def read_key_file(path: Path) -> str:
         return ""
     tighten(path)
     return key
-
-
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
-    value = (env.get(name) or "").strip()
-    if not value:
-        return default
-    if not value.isdigit() or int(value) < 1:
-        raise UsageError(
-            f"{name} must be a whole number of bytes, such as {default}; not {value!r}"
-        )
-    return int(value)
-
-
-def _hours(env: Mapping[str, str], name: str) -> float:
-    value = (env.get(name) or "").strip()
-    if not value:
-        return DEFAULT_VERIFY_EVERY_HOURS
-    try:
-        hours = float(value)
-    except ValueError:
-        hours = -1.0
-    if not 0 <= hours <= _MAX_VERIFY_EVERY_HOURS:  # also refuses nan and inf
-        raise UsageError(
-            f"{name} must be a number of hours from 0 (never) to {_MAX_VERIFY_EVERY_HOURS:.0f}, "
-            f"such as {DEFAULT_VERIFY_EVERY_HOURS:.0f}; not {value!r}"
-        )
-    return hours

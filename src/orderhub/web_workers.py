@@ -45,17 +45,21 @@ class DueInDatabase:
 
 def worker_app() -> ASGIApp:
     """The web app of one worker process (uvicorn calls this factory in each worker)."""
-    from orderhub.engine.distributed import libpq_conninfo
     from orderhub.hooks import QueueWake, Waker
     from orderhub.hub import build_hub
+    from orderhub.logs import configure_logging
     from orderhub.settings import Settings
     from orderhub.web import create_web_app
 
-    hub = build_hub(Settings.from_env())
+    settings = Settings.from_env()
+    configure_logging(settings.log_format, level=settings.log_level)
+    hub = build_hub(settings)
     waker: Waker | None = None
     if os.environ.get(_WAKE_ENV) == "database":
         waker = DueInDatabase()
     elif os.environ.get(_WAKE_ENV) == "queue":
+        from orderhub.engine.distributed import libpq_conninfo  # the `workers` extra
+
         waker = QueueWake(libpq_conninfo(hub.settings.database_url))
     return create_web_app(hub, scheduler=None, waker=waker)
 
@@ -81,6 +85,7 @@ def serve_workers(*, host: str, port: int, workers: int, wake: str | None) -> No
         factory=True,
         workers=workers,
         log_level="warning",
+        log_config=None,  # uvicorn's records go to the root logger (`orderhub.logs`)
         access_log=False,
         lifespan="off",
         proxy_headers=False,  # the hub's app decides whom to believe (`orderhub.proxies`)

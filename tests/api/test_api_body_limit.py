@@ -7,7 +7,6 @@ say how much of the body the app pulled before it answered.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import pytest
 from fastapi import FastAPI
@@ -98,7 +97,7 @@ def test_a_body_within_the_cap_is_served(app: FastAPI, key: dict[str, str]) -> N
 
 def test_the_cap_is_a_setting(hub: Hub, key: dict[str, str]) -> None:
     small = Hub(
-        settings=replace(hub.settings, max_body_bytes=100),
+        settings=hub.settings.replace(max_body_bytes=100),
         db=hub.db,
         box=hub.box,
         registry=hub.registry,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import httpx
@@ -42,7 +41,7 @@ def test_a_new_order_reaches_the_hub_by_webhook_within_seconds(
     store = serve_store(seed=5, orders=30, plan="unlimited", cache_ttl_seconds=0)
     scheduler = EmbeddedScheduler(hub.runner(), hub.db, tick_seconds=1.0)
     with serve_in_thread(create_web_app(hub, scheduler=scheduler)) as web:
-        hub.settings = replace(hub.settings, public_url=web.url)
+        hub.settings = hub.settings.replace(public_url=web.url)
         added = add_integration(hub, api_url=store.url, api_key=store.token)
         assert added.report.ok, added.report.summary
         integration_id = added.integration.integration_id

@@ -113,9 +113,7 @@ def test_metrics_are_served_to_this_machine_only_without_a_token(hub: Hub) -> No
 
 
 def test_metrics_token_lets_a_remote_scraper_in(hub: Hub) -> None:
-    from dataclasses import replace
-
-    hub.settings = replace(hub.settings, metrics_token="s3cret-scrape-token")
+    hub.settings = hub.settings.replace(metrics_token="s3cret-scrape-token")
     app = create_web_app(hub)
     assert get(app, "/metrics", peer=REMOTE).status_code == 401
     wrong = get(app, "/metrics", {"Authorization": "Bearer nope"}, peer=REMOTE)

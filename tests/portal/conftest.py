@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +58,7 @@ def portal(hub: Hub) -> Iterator[Portal]:
 def proxied_portal(hub: Hub) -> Iterator[Portal]:
     """The web app as served behind a proxy on loopback (`ORDERHUB_TRUSTED_PROXIES=127.0.0.1`):
     the test's requests stand for the proxy's, forwarding headers and all."""
-    behind = replace(hub.settings, trusted_proxies=TrustedProxies.parse("127.0.0.1, ::1"))
+    behind = hub.settings.replace(trusted_proxies=TrustedProxies.parse("127.0.0.1, ::1"))
     proxied = Hub(settings=behind, db=hub.db, box=hub.box, registry=hub.registry, clock=hub.clock)
     with serve_in_thread(create_web_app(proxied)) as web:
         served = Portal(hub=proxied, url=web.url)

@@ -5,7 +5,6 @@ without a public URL; the masked delivery URL, the subscriptions, the last deliv
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -95,7 +94,7 @@ def test_without_a_public_url_the_page_and_the_api_say_polling_only(
 def test_with_a_public_url_the_page_shows_the_masked_url_and_broken_webhooks(
     hub: Hub, integration_id: str, browser: httpx.Client
 ) -> None:
-    hub.settings = replace(hub.settings, public_url="https://hub.example.com")
+    hub.settings = hub.settings.replace(public_url="https://hub.example.com")
     now = hub.clock.now()
     with hub.db.session() as session:
         secret = webhook_store.ensure_secret(session, integration_id, hub.box, now=now)

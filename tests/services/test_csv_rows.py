@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 
-from orderhub.services.csv_rows import MAX_FIELD, CsvRow, read_csv
+import pytest
+
+from orderhub.services.csv_rows import MAX_FIELD, CsvRow, column_key, read_csv
 
 LONG = "x" * (MAX_FIELD + 1)
 
@@ -55,3 +57,10 @@ def test_a_long_header_cell_is_the_headers_problem() -> None:
 
     assert table.header == CsvRow(1, [], "a field is longer than 131,072 characters (column 2)")
     assert table.rows == [CsvRow(2, ["A", "1"])]
+
+
+@pytest.mark.parametrize(
+    "name", ["onhand", "On Hand", "on_hand", "onHand", " ON-HAND ", "\ufeffOnHand"]
+)
+def test_every_import_matches_column_names_one_way(name: str) -> None:
+    assert column_key(name) == "onhand"

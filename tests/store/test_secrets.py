@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orderhub.secrets import SecretBox, SecretDecryptError, mask_secret
+from orderhub.redaction import mask_secret
+from orderhub.secrets import SecretBox, SecretDecryptError
 
 BULLETS = "\u2022" * 8
 

@@ -19,7 +19,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr, fie
 from pydantic.alias_generators import to_camel
 from starlette.responses import JSONResponse
 
-from orderhub.api.background import run_flows
 from orderhub.api.envelopes import (
     accepted,
     entity_envelope,
@@ -32,6 +31,7 @@ from orderhub.api.errors import ApiError
 from orderhub.api.params import Page, page_params
 from orderhub.api.present import integration_wire
 from orderhub.api.state import ApiState
+from orderhub.background import run_flows
 from orderhub.domain import ConnectionReport, FlowName, Integration, IntegrationStatus
 from orderhub.services.integration_settings import change_settings
 from orderhub.services.integrations import (

@@ -11,12 +11,10 @@ from typing import Any
 
 from orderhub.domain import Integration, IntegrationWebhooks
 from orderhub.hub import Hub
-from orderhub.secrets import mask_secret
+from orderhub.redaction import is_secret_name, mask_secret
 from orderhub.services.webhook_view import webhook_views
 
 __all__ = ["integration_wire", "mask_settings"]
-
-_SECRET_WORDS = ("key", "secret", "token", "password", "credential")
 
 
 def integration_wire(
@@ -42,7 +40,7 @@ def mask_settings(value: Any, *, secret: bool = False) -> Any:
     """A copy of `value` with every string under a secret-sounding key masked."""
     if isinstance(value, dict):
         return {
-            key: mask_settings(item, secret=secret or _is_secret_name(str(key)))
+            key: mask_settings(item, secret=secret or is_secret_name(str(key)))
             for key, item in value.items()
         }
     if isinstance(value, list):
@@ -50,8 +48,3 @@ def mask_settings(value: Any, *, secret: bool = False) -> Any:
     if secret and isinstance(value, str):
         return mask_secret(value)
     return value
-
-
-def _is_secret_name(name: str) -> bool:
-    lowered = name.lower()
-    return any(word in lowered for word in _SECRET_WORDS)

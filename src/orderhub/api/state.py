@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from orderhub.api.background import BackgroundWork
+from orderhub.background import BackgroundWork
 from orderhub.engine import EmbeddedScheduler, FlowRunner
 from orderhub.hub import Hub
 from orderhub.services.sync import Waker

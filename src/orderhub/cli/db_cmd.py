@@ -11,18 +11,10 @@ __all__ = ["upgrade"]
 @db_app.command("upgrade")
 def upgrade() -> None:
     """Bring the database schema to the latest version (demo and serve do this themselves)."""
+    from orderhub.redaction import redact_url
     from orderhub.settings import Settings
     from orderhub.store.database import Database
 
     settings = Settings.from_env()
     Database.from_url(settings.database_url, migrate=True).dispose()
-    console.print(f"Database is up to date: {_redact(settings.database_url)}", markup=False)
-
-
-def _redact(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}" if ":" in creds else url
-    return url
+    console.print(f"Database is up to date: {redact_url(settings.database_url)}", markup=False)

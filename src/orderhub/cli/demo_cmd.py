@@ -15,7 +15,6 @@ import random
 import signal
 import threading
 import time
-from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated
 
@@ -103,7 +102,7 @@ def demo(
             with serve_in_thread(create_web_app(hub, scheduler=scheduler), port=port) as web:
                 # Served first, so the store's webhooks have somewhere to go when the flows
                 # are switched on (which subscribes them).
-                hub.settings = replace(hub.settings, public_url=web.url)
+                hub.settings = hub.settings.replace(public_url=web.url)
                 integration_id = _connect(hub, store.url, sandbox.full_token)
                 console.print(
                     f"Simulated Cart.com store: {store.url}  (token {sandbox.full_token})",

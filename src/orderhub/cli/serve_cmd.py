@@ -11,7 +11,6 @@ import contextlib
 import os
 import signal
 import threading
-from dataclasses import replace
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -56,10 +55,10 @@ def serve(
     """Serve the portal, the REST API and the webhook receiver, and run the enabled flows."""
     from orderhub.alerts import alert_ticker
     from orderhub.engine import EmbeddedScheduler
-    from orderhub.engine.distributed import libpq_conninfo
     from orderhub.engine.scheduler import chain_ticks
     from orderhub.hooks import QueueWake
     from orderhub.hub import build_hub
+    from orderhub.logs import configure_logging
     from orderhub.monitor.app import enable_metrics
     from orderhub.services.daily_verification import verify_ticker
     from orderhub.serving import serve_in_thread
@@ -67,8 +66,9 @@ def serve(
     from orderhub.web import create_web_app
 
     settings = Settings.from_env()
+    configure_logging(settings.log_format, level=settings.log_level)
     if public_url is not None:
-        settings = replace(settings, public_url=public_url)  # checked in Settings
+        settings = settings.replace(public_url=public_url)  # checked in Settings
         os.environ["ORDERHUB_PUBLIC_URL"] = settings.public_url or ""  # for --workers
     hub = build_hub(settings)
     if os.environ.get("FORWARDED_ALLOW_IPS") and not hub.settings.trusted_proxies:
@@ -92,6 +92,8 @@ def serve(
     )
     waker = None
     if scheduler is None and hub.db.engine.dialect.name == "postgresql":
+        from orderhub.engine.distributed import libpq_conninfo  # the `workers` extra
+
         waker = QueueWake(libpq_conninfo(hub.settings.database_url))
     try:
         if workers > 1:

@@ -65,7 +65,6 @@ def worker(
 ) -> None:
     """Run the enabled flows of every integration, sharing the work with the other workers."""
     import asyncio
-    import logging
     import socket
 
     from orderhub.alerts import alert_ticker
@@ -76,6 +75,7 @@ def worker(
         libpq_conninfo,
     )
     from orderhub.hub import build_hub
+    from orderhub.logs import configure_logging
     from orderhub.monitor.app import create_monitor_app, enable_metrics
     from orderhub.services.daily_verification import daily_verifications
     from orderhub.serving import serve_in_thread
@@ -88,7 +88,7 @@ def worker(
         heartbeat_seconds=min(DistributedOptions.heartbeat_seconds, stalled_after / 3),
         stalled_after_seconds=stalled_after,
     )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging(settings.log_format, level=settings.log_level)
     if ensure_procrastinate_schema(conninfo):
         err_console.print("Applied the Procrastinate schema.", markup=False)
     hub = build_hub(settings, migrate=False)

@@ -28,7 +28,7 @@ from orderhub.domain.order import (
     PaymentStatus,
 )
 from orderhub.domain.product import Product, ProductStatus, ProductType
-from orderhub.domain.run import Run, RunCounts, RunStatus
+from orderhub.domain.run import Outcome, Run, RunCounts, RunStatus
 from orderhub.domain.verification import Verification, VerificationStatus
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "Money",
     "Order",
     "OrderStatus",
+    "Outcome",
     "Payment",
     "PaymentStatus",
     "Product",

@@ -7,7 +7,16 @@ from enum import StrEnum
 from orderhub.domain.base import HubModel, UtcDatetime
 from orderhub.domain.integration import FlowName
 
-__all__ = ["Run", "RunCounts", "RunStatus"]
+__all__ = ["Outcome", "Run", "RunCounts", "RunStatus"]
+
+
+class Outcome(StrEnum):
+    """What writing one record did: the one vocabulary of upserts, pushes, imports and counts
+    (`RunCounts` and an import's report have a field of each name)."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
 
 
 class RunStatus(StrEnum):

@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 
 from orderhub.clock import Clock, Sleep, SystemClock, utc_now
 from orderhub.domain import FlowName, Integration, RunCounts
-from orderhub.engine.errors import redact
 from orderhub.engine.hub_view import HubView
 from orderhub.engine.priority import CallPriority, priority_of
 from orderhub.engine.record_failures import FailureStreak
 from orderhub.engine.reference_cache import ReferenceCache
+from orderhub.redaction import redact
 from orderhub.store import exceptions as store_exceptions
 from orderhub.store import integrations as store_integrations
 from orderhub.store import runs as store_runs

@@ -38,12 +38,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-import procrastinate
-import psycopg
-from procrastinate import exceptions as procrastinate_errors
-from procrastinate.jobs import Status as JobStatus
-from procrastinate.schema import SchemaManager
 from sqlalchemy.engine import make_url
+
+from orderhub.extras import missing_extra
+
+try:
+    import procrastinate
+    import psycopg
+    from procrastinate import exceptions as procrastinate_errors
+    from procrastinate.jobs import Status as JobStatus
+    from procrastinate.schema import SchemaManager
+except ImportError as missing:  # the `workers` extra is not installed
+    raise missing_extra("workers", missing) from None
 
 from orderhub.clock import Clock, SystemClock
 from orderhub.domain import FlowName

@@ -24,9 +24,9 @@ says more than `'sku'`), never a traceback and never a secret.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from urllib.parse import quote
 
 from orderhub.errors import HubError, NotFoundError, UsageError
+from orderhub.redaction import redact
 
 __all__ = [
     "EngineError",
@@ -45,7 +45,6 @@ __all__ = [
 ]
 
 MAX_ERROR_LENGTH = 500
-_REDACTED = "***"
 
 
 class EngineError(HubError):
@@ -107,16 +106,6 @@ def describe_error(exc: BaseException, *, secrets: Iterable[str] = ()) -> str:
     text = redact(text, secrets)
     if len(text) > MAX_ERROR_LENGTH:
         text = text[: MAX_ERROR_LENGTH - 1].rstrip() + "…"
-    return text
-
-
-def redact(text: str, secrets: Iterable[str]) -> str:
-    """Replace every secret (also in its URL-encoded form) with `***`."""
-    for secret in secrets:
-        if not secret:
-            continue
-        for form in {secret, quote(secret, safe=""), quote(secret)}:
-            text = text.replace(form, _REDACTED)
     return text
 
 

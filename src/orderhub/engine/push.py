@@ -28,17 +28,15 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from orderhub.domain import FlowName, Integration
+from orderhub.domain import FlowName, Integration, Outcome
 from orderhub.engine.context import FlowContext
 from orderhub.engine.cursors import FeedCursor
 from orderhub.engine.hub_view import HubView
 from orderhub.store.records import Change, EntityKind
 
 __all__ = ["FeedPage", "FeedPush", "Outcome", "PageResult"]
-
-Outcome = Literal["created", "updated", "unchanged"]
 
 
 @dataclass

@@ -63,6 +63,7 @@ from orderhub.engine.hub_view import HubView
 from orderhub.engine.lease import RunLease, flow_lease_key, locked_flow_state
 from orderhub.engine.reference_cache import ReferenceCache
 from orderhub.engine.registry import FlowFactory, FlowRegistry
+from orderhub.logs import bind_run, bind_run_id, unbind_run
 from orderhub.secrets import SecretBox
 from orderhub.settings import call_budgets_shared
 from orderhub.store import exceptions as store_exceptions
@@ -194,6 +195,7 @@ class FlowRunner:
             if key in self._running_keys:
                 raise busy
             self._running_keys.add(key)
+        log_context = bind_run(integration_id, flow.value)  # every line of the run says whose
         try:
             lease = RunLease(self._db, key, self._owner, self._ttl, self._clock)
             if not lease.acquire():
@@ -213,6 +215,7 @@ class FlowRunner:
             finally:
                 lease.release()
         finally:
+            unbind_run(log_context)
             with self._active_lock:
                 self._running_keys.discard(key)
 
@@ -356,6 +359,7 @@ class FlowRunner:
             run_id = store_runs.start_run(
                 session, integration_id=integration_id, flow=flow, trigger=trigger, now=started_at
             )
+            bind_run_id(run_id)
             interval = timedelta(seconds=state.interval_seconds)
             is_push = work_check(factory) is not None
             # Claim the next slot now; a trigger during the run moves it earlier, and the

@@ -17,13 +17,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-
-import procrastinate
-from procrastinate import exceptions as procrastinate_errors
+from typing import TYPE_CHECKING
 
 from orderhub.domain import FlowName
 from orderhub.engine import EmbeddedScheduler, flow_lease_key
-from orderhub.engine.distributed import FLOWS_QUEUE, RUN_FLOW_TASK
+from orderhub.extras import missing_extra
+
+if TYPE_CHECKING:
+    import procrastinate
 
 __all__ = ["QueueWake", "SchedulerWake"]
 
@@ -64,13 +65,23 @@ class QueueWake:
     """Defers `run_flow` jobs on the workers' Procrastinate queue (PostgreSQL)."""
 
     def __init__(self, conninfo: str) -> None:
-        self._app = procrastinate.App(
+        # Imported here: only a front end beside workers needs the `workers` extra.
+        try:
+            import procrastinate
+        except ImportError as missing:
+            raise missing_extra("workers", missing) from None
+
+        self._app: procrastinate.App = procrastinate.App(
             connector=procrastinate.SyncPsycopgConnector(conninfo=conninfo, min_size=0, max_size=2)
         )
         self._opened = False
         self._lock = threading.Lock()
 
     def __call__(self, integration_id: str, flows: list[FlowName], delay: float) -> None:
+        from procrastinate import exceptions as procrastinate_errors
+
+        from orderhub.engine.distributed import FLOWS_QUEUE, RUN_FLOW_TASK
+
         self._open()
         seconds = max(0.0, delay) + _SETTLE_SECONDS
         for flow in flows:

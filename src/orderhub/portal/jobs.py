@@ -2,7 +2,8 @@
 
 "Sync now" hands the flow to the embedded scheduler when the app has one (`trigger`: the flow's
 next run becomes now, and the scheduler's own thread pool runs it); without a scheduler (e.g.
-`serve --no-scheduler`, tests) and for retries, a daemon thread calls the runner. Either way the
+`serve --no-scheduler`, tests) and for retries, a thread calls the runner
+(`orderhub.background`, as the API's 202s do). Either way the
 request returns at once with a job id, and the job page polls `JobBoard.view` for progress:
 
 - a thread job reports the flow's progress callbacks (fetched, created, updated, failed) live;
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from orderhub.background import BackgroundWork
 from orderhub.domain import FlowName, Run, RunStatus, VerificationStatus
 from orderhub.engine import EmbeddedScheduler, FlowRunner
 from orderhub.errors import HubError
@@ -85,14 +87,21 @@ class JobBoard:
         *,
         scheduler: EmbeddedScheduler | None = None,
         waker: Waker | None = None,
+        background: BackgroundWork | None = None,
     ) -> None:
         self._hub = hub
+        self._background = background or BackgroundWork()
         self._scheduler = scheduler
         self._waker = waker
         self._runner: FlowRunner = hub.runner()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
         self._verifier_made: Verifier | None = None
+
+    @property
+    def background(self) -> BackgroundWork:
+        """The threads of this board's jobs (`wait` for them in tests and at shutdown)."""
+        return self._background
 
     @property
     def uses_scheduler(self) -> bool:
@@ -244,7 +253,7 @@ class JobBoard:
                 elif not runs and nothing_message is not None:
                     job.message = nothing_message
 
-        threading.Thread(target=main, name=f"portal-job-{job.job_id}", daemon=True).start()
+        self._background.start(f"portal-job-{job.job_id}", main)
 
     def _scheduler_view(self, job: Job) -> JobView:
         assert job.integration_id is not None

@@ -4,6 +4,8 @@
 - The header is the first row that is not blank; blank rows are skipped everywhere.
 - Each row carries the line it starts on (a quoted cell may hold line breaks, so a row can
   span lines): that is the line a merchant finds it on in an editor.
+- Column names are compared by `column_key`: without case, spaces or punctuation (`On Hand`,
+  `on_hand` and `onHand` are one column).
 - A cell longer than `MAX_FIELD` characters makes its row refused, not the whole file. Python's
   `csv` module raises at such a cell and cannot resume reliably (inside a quoted cell that spans
   lines, reading on from the next line would take the rest of that cell for new rows), so the
@@ -18,7 +20,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Final
 
-__all__ = ["MAX_FIELD", "CsvRow", "CsvTable", "read_csv"]
+__all__ = ["MAX_FIELD", "CsvRow", "CsvTable", "column_key", "read_csv"]
 
 MAX_FIELD: Final = 131_072
 """The longest cell an import accepts: Python's default `csv.field_size_limit`."""
@@ -54,6 +56,11 @@ def read_csv(text: str) -> CsvTable:
     header, body = rows[0], rows[1:]
     names = header.cells
     return CsvTable(header=_bounded(header, names), rows=[_bounded(row, names) for row in body])
+
+
+def column_key(name: str | None) -> str:
+    """How a header cell is matched to a known column: its letters and digits, case folded."""
+    return "".join(ch for ch in (name or "").casefold() if ch.isalnum())
 
 
 def _numbered_rows(text: str) -> list[CsvRow]:

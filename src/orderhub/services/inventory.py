@@ -23,11 +23,11 @@ from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
-from orderhub.domain import Inventory, Location, LocationStatus
+from orderhub.domain import Inventory, Location, LocationStatus, Outcome
 from orderhub.domain.bounds import Identifier, InvalidValue, Quantity, Sku, check
 from orderhub.errors import HubError, NotFoundError, UsageError
 from orderhub.hub import Hub
-from orderhub.services.csv_rows import CsvRow, read_csv
+from orderhub.services.csv_rows import CsvRow, column_key, read_csv
 from orderhub.services.results import ImportReport, RowError
 from orderhub.store.records import (
     EntityKind,
@@ -95,7 +95,7 @@ def import_inventory_csv(hub: Hub, text: str, *, actor: str) -> ImportReport:
         report.errors.append(RowError(header.line, header.problem))
         return report
     names = header.cells if header is not None else []
-    columns = {_column_key(name): index for index, name in enumerate(names)}
+    columns = {column_key(name): index for index, name in enumerate(names)}
     sku_column = _pick(columns, _SKU_COLUMNS)
     quantity_column = _pick(columns, _QUANTITY_COLUMNS)
     location_column = _pick(columns, _LOCATION_COLUMNS)
@@ -125,12 +125,7 @@ def import_inventory_csv(hub: Hub, text: str, *, actor: str) -> ImportReport:
             except HubError as problem:
                 report.errors.append(RowError(row.line, str(problem)))
                 continue
-            if outcome == "created":
-                report.created += 1
-            elif outcome == "updated":
-                report.updated += 1
-            else:
-                report.unchanged += 1
+            report.count(outcome)
     return report
 
 
@@ -167,7 +162,7 @@ class _Setter:
     def __post_init__(self) -> None:
         self._locations: dict[str | None, str] = {}
 
-    def set(self, sku: str, quantity: int, location: str | None) -> tuple[StoredRecord, str]:
+    def set(self, sku: str, quantity: int, location: str | None) -> tuple[StoredRecord, Outcome]:
         key = location.strip() if location else None
         if key not in self._locations:
             self._locations[key] = resolve_location(
@@ -258,10 +253,6 @@ def _quantity_text(value: str | None) -> int:
     if not text:
         raise UsageError("the quantity is empty")
     return _quantity(text)
-
-
-def _column_key(name: str | None) -> str:
-    return "".join(ch for ch in (name or "").casefold() if ch.isalnum())
 
 
 def _pick(columns: dict[str, int], names: tuple[str, ...]) -> int | None:

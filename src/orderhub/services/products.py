@@ -27,7 +27,7 @@ from orderhub.domain.bounds import InvalidValue, Sku, check, describe_problem, p
 from orderhub.domain.product import Product, ProductStatus, ProductType
 from orderhub.errors import UsageError
 from orderhub.hub import Hub
-from orderhub.services.csv_rows import read_csv
+from orderhub.services.csv_rows import column_key, read_csv
 from orderhub.services.results import ImportReport, RowError
 from orderhub.store.records import (
     EntityKind,
@@ -113,12 +113,7 @@ def import_products_csv(hub: Hub, text: str, *, actor: str) -> ImportReport:
                     origin=origin,
                     now=hub.clock.now(),
                 )
-                if result.outcome == "created":
-                    report.created += 1
-                elif result.outcome == "updated":
-                    report.updated += 1
-                else:
-                    report.unchanged += 1
+                report.count(result.outcome)
     return report
 
 
@@ -201,11 +196,11 @@ CSV_COLUMNS: Final[Mapping[str, tuple[str, Callable[[str], Any]]]] = {
     "variantoptions": ("variant_options", _list),
     "taxable": ("taxable", _flag),
 }
-"""Accepted column names (compared without case, `_` or spaces) -> field and cell parser."""
+"""Accepted column names (compared by `column_key`: no case, spaces or `_`) -> field, parser."""
 
 
 def _columns(header: Sequence[str], line: int, report: ImportReport) -> list[str] | None:
-    names = [cell.strip().lower().replace("_", "").replace(" ", "") for cell in header]
+    names = [column_key(cell) for cell in header]
     unknown = [raw for raw, name in zip(header, names, strict=True) if name not in CSV_COLUMNS]
     if unknown:
         known = ", ".join(sorted({field for field, _ in CSV_COLUMNS.values()}))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from orderhub.domain import Outcome
+
 __all__ = ["ImportReport", "RowError"]
 
 
@@ -21,6 +23,10 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> None:
+        """One more row that was `outcome` (created, updated or unchanged)."""
+        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
 
     @property
     def ok(self) -> bool:

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_u
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
+from orderhub.extras import missing_extra
 from orderhub.private_files import SQLITE_SIBLINGS, make_private_dir, make_private_file, tighten
 from orderhub.store.json_columns import load_json
 
@@ -74,7 +75,10 @@ def make_engine(url: str) -> Engine:
     if backend == "sqlite":
         return _sqlite_engine(parsed)
     if backend == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True, json_deserializer=load_json)
+        try:
+            return create_engine(parsed, pool_pre_ping=True, json_deserializer=load_json)
+        except ImportError as missing:  # SQLAlchemy imports the driver here
+            raise missing_extra("postgres", missing) from None
     raise ValueError(
         f"unsupported database URL scheme {parsed.drivername!r}: use sqlite or postgresql"
     )

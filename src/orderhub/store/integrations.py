@@ -25,7 +25,8 @@ from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.orm import Session
 
 from orderhub.domain import Integration, IntegrationStatus
-from orderhub.secrets import SecretBox, mask_secret
+from orderhub.redaction import mask_secret
+from orderhub.secrets import SecretBox
 from orderhub.store.dialect import utc
 from orderhub.store.errors import NotFoundError
 from orderhub.store.flows import (

@@ -26,7 +26,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import (
     Row,
@@ -42,6 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from orderhub.domain import Outcome
 from orderhub.json_text import canonical_json, document_json
 from orderhub.store import record_queries
 from orderhub.store.dialect import dialect_insert, utc
@@ -97,7 +98,7 @@ _IN_CHUNK = 500
 
 @dataclass(frozen=True)
 class UpsertResult:
-    outcome: Literal["created", "updated", "unchanged"]
+    outcome: Outcome
     hub_id: str
     seq: int | None
     changed_fields: tuple[str, ...]
@@ -461,7 +462,7 @@ def _write_batch(
             if hub_ids[entry.key] in inserted:
                 hub_id = hub_ids[entry.key]
                 changed = tuple(sorted(entry.clean))
-                results[entry.key] = UpsertResult("created", hub_id, seqs[hub_id], changed)
+                results[entry.key] = UpsertResult(Outcome.CREATED, hub_id, seqs[hub_id], changed)
         if lost:
             # Another transaction inserted these keys first (PostgreSQL only: SQLite
             # serialises writers). Drop our changes — this transaction must never commit
@@ -478,7 +479,7 @@ def _write_batch(
     for entry in stale:
         row = rows[entry.key]
         changed = _changed_fields(row.data, entry.clean)
-        results[entry.key] = UpsertResult("updated", row.hub_id, seqs[row.hub_id], changed)
+        results[entry.key] = UpsertResult(Outcome.UPDATED, row.hub_id, seqs[row.hub_id], changed)
         updates.append({"k_hub_id": row.hub_id, "seq": seqs[row.hub_id], **_content(entry, now)})
     events = [
         (result.hub_id, result.seq, result.outcome, result.changed_fields)
@@ -490,7 +491,7 @@ def _write_batch(
     if updates:
         session.execute(_update_record(session), updates)
     return [
-        results.get(entry.key) or UpsertResult("unchanged", rows[entry.key].hub_id, None, ())
+        results.get(entry.key) or UpsertResult(Outcome.UNCHANGED, rows[entry.key].hub_id, None, ())
         for entry in batch
     ]
 

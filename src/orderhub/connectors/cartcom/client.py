@@ -48,9 +48,9 @@ from orderhub.connectors.cartcom.ratelimit import (
     limiter_for,
     parse_call_limit,
 )
-from orderhub.connectors.cartcom.redaction import redact_url
 from orderhub.connectors.cartcom.retry import RetryPolicy
 from orderhub.engine.priority import UNRANKED, CallPriority
+from orderhub.redaction import redact_url
 
 __all__ = [
     "USER_AGENT",

@@ -42,8 +42,8 @@ import httpx
 
 from orderhub.connectors.cartcom.permissions import needed_for
 from orderhub.connectors.cartcom.ratelimit import parse_retry_after
-from orderhub.connectors.cartcom.redaction import redact_text, redact_url
 from orderhub.json_text import parse_json
+from orderhub.redaction import redact_text, redact_url
 
 __all__ = [
     "AuthenticationFailed",

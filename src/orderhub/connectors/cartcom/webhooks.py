@@ -26,7 +26,7 @@ import httpx
 from orderhub.connectors.cartcom.client import CartcomClient
 from orderhub.connectors.cartcom.errors import CartcomError, NotFound
 from orderhub.connectors.cartcom.webhook_events import EVENT_FLOWS, HOOK_PATH
-from orderhub.secrets import mask_secret
+from orderhub.redaction import mask_secret
 
 __all__ = [
     "AppliedPlan",

@@ -75,7 +75,7 @@ from orderhub.connectors.cartcom.mapping.inventory import (
     stock_row_from_product,
     stock_row_from_variant,
 )
-from orderhub.domain import FlowName, Integration
+from orderhub.domain import FlowName, Integration, Outcome
 from orderhub.engine import EntityKind, FlowContext, HubView
 from orderhub.engine.push import FeedPage, FeedPush, PageResult
 
@@ -262,7 +262,7 @@ class _StockWriter:
                 result.fail(sku, problem.exception_type, str(problem), raw)
                 continue
             if row is None or row.quantity == quantity:
-                result.ok(sku, "unchanged")
+                result.ok(sku, Outcome.UNCHANGED)
                 continue
             if ctx.dry_run:
                 ctx.plan(
@@ -272,7 +272,7 @@ class _StockWriter:
                     summary=f"{row.quantity} -> {quantity} ({row.describe()})",
                     data={"from": row.quantity, "to": quantity, **row.set_body(quantity)},
                 )
-                result.ok(sku, "updated")
+                result.ok(sku, Outcome.UPDATED)
                 continue
             try:
                 self.client.post("inventory/set", row.set_body(quantity), idempotent=True)
@@ -290,7 +290,7 @@ class _StockWriter:
                 continue
             ctx.failures.succeeded()
             index.update(row, quantity)
-            result.ok(sku, "updated")
+            result.ok(sku, Outcome.UPDATED)
         if self.reader.catalog_pages is not None:
             self.flow.extra[CATALOG_PAGES] = self.reader.catalog_pages
 

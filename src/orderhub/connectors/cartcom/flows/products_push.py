@@ -58,19 +58,14 @@ from orderhub.connectors.cartcom.mapping import (
     product_ext_id,
 )
 from orderhub.connectors.cartcom.mapping.common import plain_id
-from orderhub.domain import FlowName
+from orderhub.domain import FlowName, Outcome
 from orderhub.domain.product import Product
 from orderhub.engine import Change, EntityKind, FlowContext, HubView, UpsertItem
 from orderhub.engine.cursors import parse_cursor_time
-from orderhub.engine.push import FeedPage, FeedPush, Outcome, PageResult
+from orderhub.engine.push import FeedPage, FeedPush, PageResult
 
 __all__ = ["CREATING", "ProductsPush", "PushSettings"]
 
-_OUTCOMES: dict[str, Outcome] = {
-    "created": "created",
-    "updated": "updated",
-    "unchanged": "unchanged",
-}
 CREATING = "creating"
 """The cursor's journal: SKUs whose creation was sent and not yet seen, and when."""
 
@@ -177,7 +172,7 @@ class ProductsPush(FeedPush[ProductWriter, Work]):
                         continue
                     self._settled_create(done.work.key)
                     continue
-                result.ok(hub_id, _OUTCOMES[done.outcome])
+                result.ok(hub_id, Outcome(done.outcome))
                 self._settled_create(done.work.key)
 
     def settle(self, session: Any, page: FeedPage, result: PageResult) -> None:

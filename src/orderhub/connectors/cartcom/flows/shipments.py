@@ -32,7 +32,7 @@ from orderhub.connectors.cartcom.mapping import (
     status_to_set,
 )
 from orderhub.connectors.cartcom.mapping.common import plain_id
-from orderhub.domain import Order
+from orderhub.domain import Order, Outcome
 from orderhub.engine import FlowContext
 from orderhub.engine.push import PageResult
 
@@ -167,14 +167,14 @@ class ShipmentWriter:
                 self.ctx.failures.succeeded()
                 page.ok(
                     job.hub_id,
-                    "created",
+                    Outcome.CREATED,
                     f"Shipped in Cart.com as shipment {made.get('id')} ({body['shipment_name']}) "
                     f"of order {job.number}",
                 )
                 return True
             update = shipment_update(existing, body)
             if update is None:
-                page.ok(job.hub_id, "unchanged")
+                page.ok(job.hub_id, Outcome.UNCHANGED)
                 return True
             self._write(update)
             self.ctx.failures.succeeded()
@@ -182,7 +182,7 @@ class ShipmentWriter:
             existing["items"] = body["items"]
             page.ok(
                 job.hub_id,
-                "updated",
+                Outcome.UPDATED,
                 f"Updated Cart.com shipment {existing.get('id')} ({body['shipment_name']}) "
                 f"of order {job.number}",
             )

@@ -1,10 +1,12 @@
-"""Work a request starts and does not wait for: "sync now" without a scheduler, retries.
+"""Work a request starts and does not wait for: the one way the API and the portal run it.
 
-A request answers 202 at once; the flow runs on a daemon thread through the same `FlowRunner`
-the CLI uses, so its progress shows in `/runs` like any other run, and the flow lease keeps it
-from running twice at once even when the scheduler picks the same flow. A refused run (the
-flow is busy, switched off meanwhile, the integration disconnected) is logged, not raised:
-nobody is waiting for it.
+"Sync now" without a scheduler, retries, a verification: the request answers at once (the API
+202, the portal a job page) and the work runs on a daemon thread through the same `FlowRunner`
+the CLI uses, so its progress shows in the run history like any other run, and the flow lease
+keeps it from running twice at once even when the scheduler picks the same flow. A refused
+run (the flow is busy, switched off meanwhile, the integration disconnected) is logged, not
+raised: nobody is waiting for it. `BackgroundWork` keeps track of the threads, so shutdown
+and tests can wait for them (`wait`).
 """
 
 from __future__ import annotations

@@ -1,11 +1,14 @@
-"""Secrets never reach a log line: token-like query values and auth headers are masked."""
+"""Secrets never reach a log line: token-like query values, auth headers and known secrets are
+masked (`orderhub.redaction`, the one helper for it)."""
 
 from __future__ import annotations
+
+from urllib.parse import quote
 
 import httpx
 import pytest
 
-from orderhub.connectors.cartcom.redaction import redact_headers, redact_text, redact_url
+from orderhub.redaction import is_secret_name, redact, redact_headers, redact_text, redact_url
 
 
 @pytest.mark.parametrize(
@@ -46,16 +49,44 @@ def test_redact_headers_keeps_only_last_four_of_long_tokens() -> None:
         "Authorization": "Bearer 0123456789abcdef",
     }
     redacted = redact_headers(headers)
-    assert redacted["X-AC-Auth-Token"] == "***WXYZ"
-    assert redacted["Authorization"] == "***cdef"
+    assert redacted["X-AC-Auth-Token"] == "\u2022" * 8 + "WXYZ"
+    assert redacted["Authorization"] == "\u2022" * 8 + "cdef"
     assert redacted["Accept"] == "application/json"
 
 
 def test_redact_headers_short_token_fully_masked_and_case_insensitive() -> None:
     redacted = redact_headers(httpx.Headers({"x-ac-auth-token": "short"}))
-    assert redacted == {"x-ac-auth-token": "***"}
+    assert redacted == {"x-ac-auth-token": "\u2022" * 8}
 
 
 def test_redact_text_masks_urls_inside_messages() -> None:
     text = "failed to GET https://s.com/x?token=abc123 (timeout)"
     assert redact_text(text) == "failed to GET https://s.com/x?token=*** (timeout)"
+
+
+def test_redact_removes_known_secrets_also_url_encoded() -> None:
+    token = "tok/en+with=chars"
+    text = f"refused tok/en+with=chars at https://s.com/x?t={quote(token, safe='')}"
+    assert redact(text, [token, ""]) == "refused *** at https://s.com/x?t=***"
+
+
+def test_a_database_url_keeps_no_password() -> None:
+    assert redact_url("postgresql+psycopg://hub:s3cret@db:5432/hub") == (
+        "postgresql+psycopg://***@db:5432/hub"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "secret"),
+    [
+        ("webhookSecret", True),
+        ("apiKey", True),
+        ("signingKey", True),
+        ("credentials", True),
+        ("productsPushCatalogs", False),
+        ("productsDefaultStatusId", False),
+        ("updated_at", False),
+    ],
+)
+def test_settings_keys_that_name_a_secret(name: str, secret: bool) -> None:
+    assert is_secret_name(name) is secret
