@@ -219,6 +219,8 @@ def _after_insert(store: DataStore, table: Table, row: int) -> None:
     elif table.name == "customers":
         store.emit("CustomerCreated", "customers", table.ids[row])
     elif table.name in ("order_items", "order_payments"):
+        if table.name == "order_items":
+            _link_line_address(store, row)
         store.emit("OrderUpdated", "orders", table.get(row, "order_id"))
         if table.name == "order_payments" and table.get(row, "is_approved"):
             store.emit("PaymentProcessed", "order_payments", table.ids[row])
@@ -236,6 +238,8 @@ def _after_update(store: DataStore, table: Table, row: int, before: dict[str, An
     elif table.name == "customers":
         store.emit("CustomerUpdated", "customers", table.ids[row])
     elif table.name in ("order_items", "order_payments"):
+        if table.name == "order_items":
+            _link_line_address(store, row)
         store.emit("OrderUpdated", "orders", table.get(row, "order_id"))
     elif table.name in ("product_variants", "variant_inventory"):
         store.emit("ProductUpdated", "products", table.get(row, "product_id"))
@@ -267,6 +271,17 @@ def _link_addresses(store: DataStore, row: int) -> None:
         arow = addresses.row_of(orders.get(row, field))
         if arow is not None and addresses.get(arow, "_order_id") != orders.ids[row]:
             addresses.set(arow, "_order_id", orders.ids[row])
+
+
+def _link_line_address(store: DataStore, row: int) -> None:
+    """A line's own ship-to address belongs to the line's order, too."""
+    items = store.tables["order_items"]
+    addresses = store.tables["order_addresses"]
+    address_id = items.get(row, "order_shipping_address_id")
+    arow = addresses.row_of(address_id) if isinstance(address_id, int) else None
+    order_id = items.get(row, "order_id")
+    if arow is not None and addresses.get(arow, "_order_id") != order_id:
+        addresses.set(arow, "_order_id", order_id)
 
 
 # -- shipments ------------------------------------------------------------------------------
