@@ -54,6 +54,7 @@ class Sandbox:
             products=cfg.products,
             customers=cfg.customers,
             start_ms=self.start_ms,
+            variety=cfg.variety,
         )
         self.tokens = Tokens(cfg.token)
         self.limiter = RateLimiter(cfg.plan, self.clock, cfg.rate_window_seconds)
