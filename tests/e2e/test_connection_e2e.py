@@ -11,6 +11,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from orderhub.connectors.cartcom.connection import check_connection
+from orderhub.connectors.cartcom.permissions import needed_for
 from orderhub.domain import FlowName
 from orderhub.serving import serve_in_thread
 from support.stores import Store
@@ -76,3 +77,29 @@ def test_a_host_that_is_not_cartcom_is_explained() -> None:
         report = check_connection(web.url, "token")
     assert not report.connected
     assert "does not answer like a Cart.com store API" in report.summary
+
+
+def test_a_token_without_settings_names_what_fulfillments_push_needs_for_shipping_methods(
+    serve_store: Callable[..., Store],
+) -> None:
+    """fulfillments.push reads the store's shipping providers, services and custom methods
+    (Cart.com's "configuration settings"); a token without them is told so at connect time."""
+    store = serve_store(orders=5)
+    token = store.sandbox.mint_token({"read_people", "orders", "catalog", "system"})
+    report = check_connection(store.url, token)
+    assert report.connected
+    [missing] = [c for c in report.checks if not c.ok]
+    assert missing.permission == "Other: View and change configuration settings"
+    assert set(missing.blocked_flows) == {FlowName.LOCATIONS_PULL, FlowName.FULFILLMENTS_PUSH}
+    assert "fulfillments.push" in report.summary
+
+
+def test_a_refused_reference_call_names_the_permission_in_cartcom_words() -> None:
+    settings = ["Other: View and change configuration settings"]
+    for path in (
+        "shipping_providers",
+        "/api/v1/shipping_provider_services",
+        "custom_shipping_methods",
+    ):
+        assert needed_for(path) == settings
+    assert needed_for("categories") == ["Catalog: View and change catalog data"]

@@ -81,6 +81,13 @@ def _heads(world: World) -> tuple[int, int]:
         return feed_head(session, EntityKind.PRODUCT), feed_head(session, EntityKind.INVENTORY)
 
 
+def _held_order(world: World, cart: int) -> dict[str, Any]:
+    with world.hub.db.read_session() as session:
+        record = get_record_by_ext(session, EntityKind.ORDER, world.integration_id, str(cart))
+    assert record is not None
+    return dict(record.data)
+
+
 def _held_shipments(world: World, cart: int) -> list[str]:
     with world.hub.db.read_session() as session:
         record = get_record_by_ext(session, EntityKind.ORDER, world.integration_id, str(cart))
@@ -108,6 +115,18 @@ def test_a_stores_life_through_every_flow(shop: tuple[World, FakeClock]) -> None
     clock.advance(60)
     world.must_run(FlowName.ORDERS_PULL)
     assert _held_shipments(world, other) == ["ADMIN-1"]
+
+    # orders.pull: the admin corrects the order's shipping address in place.
+    address = world.api(f"orders/{other}", fields="order_shipping_address_id")
+    edited = world.http.put(
+        f"{STORE_URL}/api/v1/order_addresses/{address['order_shipping_address_id']}",
+        json={"address_line_1": "77 Matrix Row"},
+        headers={"X-AC-Auth-Token": world.sandbox.full_token},
+    )
+    assert edited.status_code == 200, edited.text
+    clock.advance(60)
+    world.must_run(FlowName.ORDERS_PULL)
+    assert _held_order(world, other)["shippingAddress"]["address1"] == "77 Matrix Row"
 
     # fulfillments.push: two tracking numbers, the answer to the POST lost: one shipment.
     fulfil(world, cart, tracking_numbers=NUMBERS)

@@ -53,6 +53,14 @@ def sandbox_command(
         "America/Chicago",
         help="The store's time zone (IANA name): its timestamps carry this zone's offsets.",
     ),
+    variety: bool = typer.Option(
+        False,
+        "--variety",
+        help=(
+            "Seed merchant-specific shapes too: kits, gift certificates, non-inventory, hidden"
+            " and discontinued products, lines shipping to their own addresses, VIP customers."
+        ),
+    ),
     stores: int = typer.Option(
         1,
         min=1,
@@ -110,6 +118,7 @@ def sandbox_command(
                 token=token,
                 cache_ttl_seconds=cache_ttl,
                 timezone=timezone,
+                variety=variety,
             )
         )
         for i in range(stores)

@@ -49,7 +49,11 @@ PERMISSIONS: tuple[Permission, ...] = (
         label="Other: View and change configuration settings",
         probe_resource="warehouses",
         write_probe=False,
-        flows=(FlowName.LOCATIONS_PULL,),
+        # fulfillments.push reads the store's shipping providers, their services and custom
+        # shipping methods to name the shipment's method (API-NOTES §2: `orders`, plus
+        # `settings` for shipping-method lookups); without it a fulfillment naming a carrier
+        # is an exception.
+        flows=(FlowName.LOCATIONS_PULL, FlowName.FULFILLMENTS_PUSH),
     ),
     Permission(
         scope="system",
@@ -78,6 +82,13 @@ _SCOPE_OF_RESOURCE: dict[str, tuple[str, ...]] = {
     "variant_groups": ("catalog",),
     "variant_inventory": ("catalog",),
     "inventory": ("catalog",),
+    "categories": ("catalog",),
+    "manufacturers": ("catalog",),
+    "customer_types": ("read_people",),
+    "shipping_providers": ("settings",),
+    "shipping_provider_services": ("settings",),
+    "custom_shipping_methods": ("settings",),
+    "payment_methods": ("settings",),
     "warehouses": ("settings",),
     "store_locations": ("settings",),
     "stores": ("system",),

@@ -196,7 +196,7 @@ def test_full_order_maps_every_documented_field() -> None:
         ("Gift wrap", "true"),
         ("Priority", "2"),
     ]
-    assert mapped.tags == []
+    assert mapped.tags == ["multipleShipTo"]  # line 5002 ships to its own address (1599)
 
 
 def test_sparse_order_with_empty_strings_nulls_zero_fks_and_integer_money() -> None:
@@ -997,7 +997,7 @@ def test_a_line_whose_product_has_no_item_number_gets_a_stand_in_sku_and_the_ord
     mapped = map_(order)
 
     assert line(mapped, "5001").sku == f"cartcom-product-{product_id}"
-    assert mapped.tags == ["missingSku"]
+    assert mapped.tags == ["missingSku", "multipleShipTo"]
 
 
 def test_variant_extensions_without_a_base_item_number_are_not_taken_for_a_sku() -> None:
@@ -1007,4 +1007,42 @@ def test_variant_extensions_without_a_base_item_number_are_not_taken_for_a_sku()
     mapped = map_(order)
 
     assert line(mapped, "5001").sku.startswith("cartcom-product-")
-    assert mapped.tags == ["missingSku"]
+    assert mapped.tags == ["missingSku", "multipleShipTo"]
+
+
+# --- per-line ship-to addresses ---------------------------------------------------------------
+
+
+def _ship_every_line_to(order: dict[str, Any], address_id: int | None) -> None:
+    for line_ in order["items"]:
+        line_["order_shipping_address_id"] = address_id
+
+
+@pytest.mark.parametrize(
+    ("lines_to", "expected_city", "tags"),
+    [
+        pytest.param({}, None, ["multipleShipTo"], id="one-line-elsewhere"),
+        pytest.param({"all": 1599}, "Berlin", [], id="every-line-to-its-own"),
+        pytest.param({"all": None}, None, [], id="every-line-to-the-orders"),
+        pytest.param({"all": 1598, 5002: 0}, None, [], id="own-equal-to-the-orders"),
+        pytest.param({"all": None, 5005: 1599}, None, [], id="non-shipping-line-elsewhere"),
+    ],
+)
+def test_a_per_line_ship_to_decides_the_address_or_tags_the_order(
+    lines_to: dict[Any, int | None], expected_city: str | None, tags: list[str]
+) -> None:
+    """Lines may ship to their own addresses: one for all is the order's shipping address;
+    several keep the order's and tag the order, so the merchant sees some lines go elsewhere."""
+    order = full_order()
+    if "all" in lines_to:
+        _ship_every_line_to(order, lines_to["all"])
+    for item_id, address_id in lines_to.items():
+        if item_id != "all":
+            item(order, item_id)["order_shipping_address_id"] = address_id
+    order_city = ADDRESSES[1598]["city"]
+
+    mapped = map_(order)
+
+    assert mapped.shipping_address is not None
+    assert mapped.shipping_address.city == (expected_city or order_city)
+    assert mapped.tags == tags

@@ -8,7 +8,9 @@ are read again by `select_many` with their items, which gives each line its ship
 orders' shipments, payments and lines are followed by their own `updated_at` (250 a call; one
 call each when nothing changed), and the orders whose children changed without the order's
 own time moving are read again by `select_many` (Cart.com's docs do not say whether it moves).
-An address changed in place is not followed: `order_addresses` names no order (to do).
+The order addresses are followed the same way (one call when nothing changed); an address names
+no order, so one changed since this run read it costs a filtered list of the orders that use it
+(`order_addresses.py`), and those whose hub copy holds an older version are read again.
 
 The engine's pull kit does the rest (cursor with the page, one page fetched ahead, retries, a
 page Cart.com fails to give taken apart, one bad order an exception while the others go on).
@@ -20,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from orderhub.connectors.cartcom.flows.order_addresses import orders_using_addresses
 from orderhub.connectors.cartcom.flows.pull_source import CartcomPull, CartcomSource
 from orderhub.connectors.cartcom.flows.reference import order_statuses
 from orderhub.connectors.cartcom.mapping import (
@@ -44,11 +47,18 @@ _EXPANDED_AS = {
 }
 """Where an order's document (expanded) holds each child resource."""
 CHILD_FIELDS = "id,order_id,updated_at"
+ADDRESSES = "order_addresses"
+_UNKNOWN = object()
 
 
 def _orders(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """The orders a page of shipments, payments or lines belongs to."""
     return [str(order) for row in rows if isinstance(order := row.get("order_id"), int)]
+
+
+def _named_by_none(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """An address row names no order: `OrdersPull.stale_records` asks the store which use it."""
+    return []
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,13 @@ class OrdersPull(CartcomPull):
             Stream(child, child, page_size=250, params={"fields": CHILD_FIELDS}, leads_to=_orders)
             for child in ORDER_CHILDREN
         ),
+        Stream(
+            ADDRESSES,
+            ADDRESSES,
+            page_size=250,
+            params={"fields": "id,updated_at"},
+            leads_to=_named_by_none,
+        ),
     )
     fetch_params: ClassVar[Mapping[str, str]] = {"expand": ORDER_EXPAND}
     select_chunk = 250  # select_many takes long id lists; two addresses per order fit one call
@@ -82,6 +99,9 @@ class OrdersPull(CartcomPull):
 
     def prepare(self, source: CartcomSource) -> None:
         self.statuses = order_statuses(self.ctx, source.client)
+        self._source = source
+        self._addresses_read: dict[int, object] = {}
+        """Addresses this run read with its orders: id -> `updated_at` (no lookup for those)."""
 
     def enrich(self, source: CartcomSource, raws: Sequence[Mapping[str, Any]]) -> _Related:
         orders = [o for o in raws if isinstance(o, Mapping)]
@@ -95,6 +115,9 @@ class OrdersPull(CartcomPull):
             _union(order_customer_ids(o) for o in orders),
             params={"fields": CUSTOMER_FIELDS},
             chunk_size=self.select_chunk,
+        )
+        self._addresses_read.update(
+            (a["id"], a.get("updated_at")) for a in addresses if isinstance(a.get("id"), int)
         )
         known = self._held_shipments(orders)
         wanted = {
@@ -137,6 +160,8 @@ class OrdersPull(CartcomPull):
     def stale_records(self, stream: Stream, rows: Sequence[Mapping[str, Any]]) -> list[str]:
         """Orders to read again for a page of their shipments, payments or lines: those whose
         hub copy does not hold that child as it is now (a re-read overlap costs no order)."""
+        if stream.resource == ADDRESSES:
+            return self._stale_for_addresses(rows)
         expanded = _EXPANDED_AS[stream.resource]
         orders = _orders(rows)
         with self.ctx.reading() as view:
@@ -156,6 +181,36 @@ class OrdersPull(CartcomPull):
             }
             if row.get("id") not in known or known[row.get("id")] != row.get("updated_at"):
                 stale.append(str(order))
+        return stale
+
+    def _stale_for_addresses(self, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+        """Orders to read again for a page of changed addresses. An address this run read with
+        its order, as it is now, needs nothing; for the others the store is asked which orders
+        use them, and those whose hub copy holds an older version of the address are stale."""
+        changed = {
+            row["id"]: row.get("updated_at")
+            for row in rows
+            if isinstance(row.get("id"), int)
+            and self._addresses_read.get(row["id"], _UNKNOWN) != row.get("updated_at")
+        }
+        if not changed:
+            return []
+        users = orders_using_addresses(self._source.client, sorted(changed))
+        orders = sorted({str(order) for found in users.values() for order in found})
+        with self.ctx.reading() as view:
+            held = view.records_by_ext(EntityKind.ORDER, self.ctx.integration_id, orders)
+        stale: list[str] = []
+        for address, found in sorted(users.items()):
+            for order in sorted(found):
+                record = held.get(str(order))
+                kept = (record.source_doc or {}).get("addresses") if record is not None else None
+                known = {
+                    a.get("id"): a.get("updated_at")
+                    for a in (kept if isinstance(kept, list) else [])
+                    if isinstance(a, Mapping)
+                }
+                if known.get(address, _UNKNOWN) != changed[address]:
+                    stale.append(str(order))
         return stale
 
     def records(self, raw: Mapping[str, Any], enrichment: _Related) -> list[PulledRecord]:

@@ -10,6 +10,11 @@ them in. Decisions a reader of the hub should know:
   is added to `orderDiscount` instead of becoming a line. Whether Cart.com's own `discount_total`
   already counts them is undocumented; the store's `subtotal` and `grand_total` are kept as sent.
 - Kit children (`parent_order_item_id` set) stay lines of their own.
+- A line with its own ship-to (`order_shipping_address_id` on the line; null means the
+  order's) decides `shippingAddress` when every shippable line goes to that one address. When
+  they go to several, `shippingAddress` stays the order's and the order is tagged
+  `multipleShipTo`: the hub holds one shipping address per order, so the merchant must see
+  that some lines go elsewhere (the addresses are in the order's source document).
 - An address id with no record in `addresses` (deleted since?) maps to no address rather than
   failing the order. `postal_code` is typed as an integer, so a US ZIP loses its leading
   zeros (`02134` -> `2134`); `addresses.normalize_postal_code` gives them back for addresses
@@ -70,6 +75,7 @@ from orderhub.domain.order import (
 __all__ = [
     "MISSING_SKU_PREFIX",
     "MISSING_SKU_TAG",
+    "MULTIPLE_SHIP_TO_TAG",
     "ORDER_SOURCE",
     "map_order",
     "order_address_ids",
@@ -81,6 +87,8 @@ MISSING_SKU_PREFIX = "cartcom-product-"
 """Stand-in SKU of a line whose product has no item number: the Cart.com product id follows."""
 MISSING_SKU_TAG = "missingSku"
 """Tag on an order with such a line, so the merchant can find and review it."""
+MULTIPLE_SHIP_TO_TAG = "multipleShipTo"
+"""Tag on an order whose lines ship to several addresses (the hub holds the order's)."""
 
 
 def order_address_ids(order: Mapping[str, Any]) -> set[int]:
@@ -124,7 +132,10 @@ def map_order(
     if status_id is None:
         raise MappingError(UNKNOWN_STATUS, "order has no order_status_id")
     lines, folded_discount = _line_items(order)
-    billing = _order_address(order, "order_billing_address_id", addresses)
+    ship_to, several_ship_tos = _ship_to(order)
+    billing = _address(
+        foreign_key(order.get("order_billing_address_id"), "order_billing_address_id"), addresses
+    )
     customer, email = _customer(order, customers, billing)
     payments = _payments(order, currency)
     grand_total = as_money(order.get("grand_total"), "grand_total")
@@ -159,7 +170,7 @@ def map_order(
         shipping_code=as_text(
             order.get("selected_shipping_provider_service"), "selected_shipping_provider_service"
         ),
-        shipping_address=_order_address(order, "order_shipping_address_id", addresses),
+        shipping_address=_address(ship_to, addresses),
         billing_address=billing,
         customer=customer,
         email=email,
@@ -168,10 +179,17 @@ def map_order(
         order_note=_order_note(order),
         gift_note=as_text(order.get("gift_message"), "gift_message"),
         custom_fields=_custom_fields(order),
-        tags=[MISSING_SKU_TAG]
-        if any(line.sku.startswith(MISSING_SKU_PREFIX) for line in lines)
-        else [],
+        tags=_tags(lines, several_ship_tos),
     )
+
+
+def _tags(lines: list[LineItem], several_ship_tos: bool) -> list[str]:
+    tags = []
+    if any(line.sku.startswith(MISSING_SKU_PREFIX) for line in lines):
+        tags.append(MISSING_SKU_TAG)
+    if several_ship_tos:
+        tags.append(MULTIPLE_SHIP_TO_TAG)
+    return tags
 
 
 def _status_given_shipments(status: OrderStatus, order: Mapping[str, Any]) -> OrderStatus:
@@ -305,10 +323,24 @@ def _shipped_quantities(order: Mapping[str, Any]) -> dict[int, int] | None:
 # --- parties ----------------------------------------------------------------------------------
 
 
-def _order_address(
-    order: Mapping[str, Any], field: str, addresses: Mapping[int, Mapping[str, Any]]
-) -> Address | None:
-    address_id = foreign_key(order.get(field), field)
+def _ship_to(order: Mapping[str, Any]) -> tuple[int | None, bool]:
+    """The address the order ships to, and whether its shippable lines go to several: each
+    line goes to its own ship-to, else the order's (lines are checked by `_line_items`)."""
+    own = foreign_key(order.get("order_shipping_address_id"), "order_shipping_address_id")
+    targets: set[int | None] = set()
+    for index, item in enumerate(as_optional_list(order.get("items"), "items") or []):
+        if not isinstance(item, Mapping) or item.get("is_non_shipping_item") is True:
+            continue
+        if item.get("is_discount_item") is True:
+            continue
+        field = f"items[{index}].order_shipping_address_id"
+        targets.add(foreign_key(item.get("order_shipping_address_id"), field) or own)
+    if len(targets) == 1:
+        return next(iter(targets)), False
+    return own, len(targets) > 1
+
+
+def _address(address_id: int | None, addresses: Mapping[int, Mapping[str, Any]]) -> Address | None:
     record = addresses.get(address_id) if address_id is not None else None
     if record is None:
         return None

@@ -24,12 +24,11 @@ on the data store; they are listed here so one place names every answer.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final, Protocol
 
-if TYPE_CHECKING:
-    from .datastore import DataStore
+from .store_time import StoreTime
 
-__all__ = ["CHOICES", "Answers"]
+__all__ = ["CHOICES", "AnswerHolder", "Answers"]
 
 CHOICES: Final[dict[str, tuple[Any, ...]]] = {
     "order_children_touch_order": (False, True),
@@ -45,10 +44,18 @@ CHOICES: Final[dict[str, tuple[Any, ...]]] = {
 """Each switch's values, the default first. `timezone` takes any IANA name."""
 
 
+class AnswerHolder(Protocol):
+    """Where two answers live (the `DataStore`, which builds `Answers` and so is not named
+    here): its clock face and whether order children move their order."""
+
+    face: StoreTime
+    order_children_touch_order: bool
+
+
 class Answers:
     """The store's answers to the open questions; change them any time (thread-safe)."""
 
-    def __init__(self, store: DataStore) -> None:
+    def __init__(self, store: AnswerHolder) -> None:
         self._store = store
         self._lock = threading.Lock()
         self.inventory_touches_product: bool = True

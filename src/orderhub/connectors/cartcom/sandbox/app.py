@@ -30,7 +30,7 @@ from .retry_after import retry_after_headers
 from .timefmt import format_http_date
 
 if TYPE_CHECKING:
-    from .sandbox import Sandbox
+    from .parts import SandboxParts
 
 __all__ = ["build_app"]
 
@@ -47,7 +47,7 @@ def _json(data: Any) -> bytes:
 class ApiApp:
     """The Cart.com API under /api/v1 (a raw ASGI app)."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: SandboxParts) -> None:
         self.sb = sandbox
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -193,5 +193,5 @@ def _abort(scope: Scope) -> bool:
     return True
 
 
-def build_app(sandbox: Sandbox) -> Starlette:
+def build_app(sandbox: SandboxParts) -> Starlette:
     return Starlette(routes=[*control_routes(sandbox), Mount(API_PREFIX, app=ApiApp(sandbox))])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from .seed_data import ADJECTIVES, NOUNS, VARIANT_GROUPS
 
@@ -43,6 +44,10 @@ class CatalogProduct:
     groups: tuple[int, ...] = ()  # variant group ids
     variant_values: list[tuple[int, int, str, str, float]] = field(default_factory=list)
     rows: list[CatalogVariantRow] = field(default_factory=list)  # (id, group, desc, ext, adj)
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Product columns beyond the plain ones (flags, status), for the variety products."""
+    special: bool = False
+    """Never picked for a random line (kits, kit parts, gift certificates: `variety.py`)."""
 
     @property
     def has_variants(self) -> bool:
@@ -58,6 +63,8 @@ class Catalog:
         """Every (product, variant row) a line can be for."""
         out: list[tuple[CatalogProduct, CatalogVariantRow | None]] = []
         for product in self.products:
+            if product.special:
+                continue
             if product.rows:
                 out.extend((product, row) for row in product.rows)
             else:

@@ -118,6 +118,7 @@ def load_catalog(store: DataStore, catalog: Catalog, start_ms: int) -> None:
             "url_rewrite": "/" + product.name.replace(" ", "-").lower() + ".aspx",
             "created_at": None if rng.random() < 0.05 else created,
             "updated_at": updated,
+            **product.extra,
         }
         row = store.insert("products", values, record_id=product.id)
         assert store.tables["products"].ids[row] == product.id

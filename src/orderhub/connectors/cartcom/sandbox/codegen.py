@@ -7,20 +7,36 @@ field list, a function whose body is a single dict display reading the column ar
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from .columns import NULL_INT, DenseFloat, DenseInt, DenseObj, Sparse
+from .columns import NULL_INT, Column, DenseFloat, DenseInt, DenseObj, Sparse, Storage
+from .store_time import StoreTime
 
-if TYPE_CHECKING:
-    from .table import Table
-
-__all__ = ["compile_renderer"]
+__all__ = ["Compilable", "compile_renderer"]
 
 Renderer = Callable[[int], dict[str, Any]]
 
 
-def compile_renderer(table: Table, names: tuple[str, ...]) -> Renderer:
+class Compilable(Protocol):
+    """What a renderer is compiled from: a `table.Table` (which imports this module, so this
+    one names only what it reads)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def ids(self) -> array[int]: ...
+    @property
+    def columns(self) -> dict[str, Column]: ...
+    @property
+    def storage(self) -> dict[str, Storage]: ...
+    @property
+    def face(self) -> StoreTime: ...
+    def postal_json(self, raw: Any) -> Any: ...
+
+
+def compile_renderer(table: Compilable, names: tuple[str, ...]) -> Renderer:
     env: dict[str, Any] = {
         "ids": table.ids,
         "NULL": NULL_INT,

@@ -34,6 +34,9 @@ class SandboxConfig:
     max_page_size: int = 250
     clock: Clock | None = None
     start: datetime | None = None
+    variety: bool = False
+    """Seed the merchant-specific shapes too (kits, gift certificates, non-inventory, hidden and
+    discontinued products, per-line ship-tos, VIP customers: `variety.py`); off keeps counts."""
     timezone: str = "America/Chicago"
     """The store's time zone (IANA): its timestamps' offsets, naive values' reading; also a
     switch at run time (`sb.answers`, docs/sandbox.md)."""

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 if TYPE_CHECKING:
-    from .sandbox import Sandbox
+    from .parts import SandboxParts
 
 __all__ = ["control_routes"]
 
@@ -45,7 +45,7 @@ def _guard(handler: Callable[[Request], Awaitable[Any]]) -> Endpoint:
     return endpoint
 
 
-def control_routes(sb: Sandbox) -> list[Route]:
+def control_routes(sb: SandboxParts) -> list[Route]:
     async def calls(_: Request) -> Any:
         return sb.calls()
 

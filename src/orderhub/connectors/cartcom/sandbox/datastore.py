@@ -15,21 +15,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from orderhub.clock import Clock
 
 from .answers import Answers
 from .columns import POSTAL_FORMS, PostalForm
-from .resources import RESOURCES, ResourceSpec
+from .decode import decode_changes
+from .render import Renderer
+from .resource_spec import ResourceSpec
+from .resources import RESOURCES
 from .store_time import StoreTime
 from .table import ChildIndex, Table
 from .timefmt import datetime_to_ms, grid_ms
 
-if TYPE_CHECKING:
-    from .order_factory import OrderFactory
-
-__all__ = ["DataStore", "Event", "Pending"]
+__all__ = ["DataStore", "Event", "OrderMaker", "Pending"]
 
 # (child table, parent table, fk column) for nested collections and updated_at bumps
 _CHILD_LINKS = (
@@ -62,6 +62,14 @@ class Event:
     extra: dict[str, Any]
 
 
+class OrderMaker(Protocol):
+    """Places orders for the test helpers (`order_factory.OrderFactory`, which writes into this
+    store and so is not named here)."""
+
+    def new_order(self, overrides: dict[str, Any]) -> int: ...
+    def reset(self) -> None: ...
+
+
 class DataStore:
     """Tables plus the rules that tie them together. Use `with store.locked():` to batch."""
 
@@ -86,7 +94,7 @@ class DataStore:
         connector cannot rely on."""
         self.pending: dict[str, dict[int, Pending]] = {}
         self.listeners: list[Callable[[Event], None]] = []
-        self.factory: OrderFactory | None = None
+        self.factory: OrderMaker | None = None
         self.bulk = False
 
     # -- plumbing ---------------------------------------------------------------------
@@ -296,7 +304,7 @@ class DataStore:
                 self.factory.reset()
 
     # -- test helpers -----------------------------------------------------------------
-    def _factory(self) -> OrderFactory:
+    def _factory(self) -> OrderMaker:
         if self.factory is None:
             raise RuntimeError("the store has no order factory (not seeded)")
         return self.factory
@@ -331,8 +339,6 @@ class DataStore:
 
     def update_order(self, order_id: int, **changes: Any) -> dict[str, Any]:
         """Change an order's fields (wire values, like a PUT body); bumps `updated_at`."""
-        from .writes import decode_changes
-
         with self.lock:
             table = self.tables["orders"]
             row = table.row_of(order_id)
@@ -370,8 +376,6 @@ class DataStore:
 
     def get_order(self, order_id: int, expand: bool = True) -> dict[str, Any] | None:
         """The order as `GET /orders/{id}` (expand: items, payments, shipments, custom_fields)."""
-        from .render import Renderer
-
         with self.lock:
             row = self.tables["orders"].row_of(order_id)
             if row is None:

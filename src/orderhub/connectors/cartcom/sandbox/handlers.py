@@ -14,7 +14,7 @@ from .resources_reference import LIST_KEYS, PUT_ONLY
 from .writes import create_or_update, delete, set_order_status, update
 
 if TYPE_CHECKING:
-    from .sandbox import Sandbox
+    from .parts import SandboxParts
 
 __all__ = ["handle", "page_url"]
 
@@ -58,7 +58,7 @@ def _json_body(raw: bytes) -> Any:
 
 
 def handle(
-    sb: Sandbox, request: Request, method: str, sub: str, raw: bytes, scopes: frozenset[str]
+    sb: SandboxParts, request: Request, method: str, sub: str, raw: bytes, scopes: frozenset[str]
 ) -> tuple[int, Any]:
     """(status, JSON data or None) for one API call; raises ApiError."""
     path = sub[: -len(".json")] if sub.endswith(".json") else sub
@@ -107,7 +107,7 @@ def handle(
 
 
 def _get(
-    sb: Sandbox,
+    sb: SandboxParts,
     request: Request,
     name: str,
     parts: list[str],

@@ -15,50 +15,17 @@ Answers to the open questions (docs/sandbox.md):
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 
 from .datastore import DataStore
 from .errors import ApiError
+from .parts import SandboxParts
 
-if TYPE_CHECKING:
-    from .sandbox import Sandbox
+__all__ = ["inventory_route"]
 
-__all__ = ["DEFAULT_SETTINGS", "InventorySettings", "inventory_route"]
-
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "track_inventory": True,
-    "remove_from_inventory_when": "Ordered",
-    "out_of_stock_product_status_id": 2,
-    "in_stock_product_status_id": 1,
-    "back_order_product_status_id": 3,
-    "discontinued_product_status_id": 4,
-    "product_hide_no_inventory": False,
-}
 _IDENTIFIERS = ("variant_inventory_id", "product_id", "item_number", "gtin", "item_name")
-
-
-class InventorySettings:
-    def __init__(self) -> None:
-        self.values = dict(DEFAULT_SETTINGS)
-
-    def update(self, body: dict[str, Any]) -> None:
-        for key, value in body.items():
-            if key not in DEFAULT_SETTINGS:
-                continue
-            expected = type(DEFAULT_SETTINGS[key])
-            if isinstance(value, bool) != (expected is bool) or not isinstance(value, expected):
-                raise ApiError(409, f"Validation failed: '{key}' must be {expected.__name__}")
-            if key == "remove_from_inventory_when" and value not in ("Ordered", "Shipped"):
-                raise ApiError(
-                    409,
-                    "Validation failed: remove_from_inventory_when must be 'Ordered' or 'Shipped'",
-                )
-            self.values[key] = value
-
-    def reset(self) -> None:
-        self.values = dict(DEFAULT_SETTINGS)
 
 
 Target = tuple[str, int]  # ("products" | "variant_inventory", row)
@@ -160,7 +127,7 @@ def change_stock(store: DataStore, target: Target, op: str, quantity: int) -> No
 
 
 def inventory_route(
-    sb: Sandbox, request: Request, method: str, parts: list[str], raw: bytes
+    sb: SandboxParts, request: Request, method: str, parts: list[str], raw: bytes
 ) -> tuple[int, Any]:
     store = sb.store
     if parts == ["settings"]:

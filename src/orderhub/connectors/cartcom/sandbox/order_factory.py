@@ -13,6 +13,7 @@ from typing import Any
 
 from .catalog import Catalog, CatalogProduct, CatalogVariantRow
 from .datastore import DataStore
+from .decode import decode_changes
 from .people import Person, Place, address_values, at_place, customer_values, person
 from .seed_data import CARD_TYPES, ORDER_STATUSES, SHIPPING_METHODS
 from .timefmt import HOUR_MS, grid_ms
@@ -76,8 +77,6 @@ class OrderFactory:
     # -- runtime ----------------------------------------------------------------------
     def new_order(self, overrides: dict[str, Any]) -> int:
         """A new order placed now, pending; `overrides` are wire values applied on top."""
-        from .writes import decode_changes
-
         store = self.store
         now = store.now_ms()
         customers = store.tables["customers"]

@@ -10,7 +10,7 @@ import sys
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .resources import mix
+from .resource_spec import mix
 from .seed_data import (
     COMPANIES,
     EMAIL_DOMAINS,

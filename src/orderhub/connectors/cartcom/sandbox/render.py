@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .columns import to_json
-from .resources import Nested
+from .resource_spec import Nested
 from .seed_data import NOUNS
+from .table import Table
 
-if TYPE_CHECKING:
-    from .datastore import DataStore
+__all__ = ["Renderer", "RowSource"]
 
-__all__ = ["Renderer"]
+
+class RowSource(Protocol):
+    """What rendering reads: the tables and the child index (a `DataStore`, which renders its
+    own orders and so is not named here)."""
+
+    @property
+    def tables(self) -> dict[str, Table]: ...
+    def child_rows(self, parent: str, child: str, parent_id: int) -> list[int]: ...
 
 
 class Renderer:
     """Builds response objects for one request (so per-request lookups can be cached)."""
 
-    def __init__(self, store: DataStore) -> None:
+    def __init__(self, store: RowSource) -> None:
         self.store = store
 
     def record(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 
 from .columns import Column
-from .resources import CREATED, ID, UPDATED, Nested, ResourceSpec, d, h, mix, s
+from .resource_spec import CREATED, ID, UPDATED, Nested, ResourceSpec, d, h, mix, s
 
 __all__ = ["CATALOG_RESOURCES"]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from .resources import CREATED, ID, UPDATED, Nested, ResourceSpec, d, s
+from .resource_spec import CREATED, ID, UPDATED, Nested, ResourceSpec, d, s
 
 __all__ = ["LIST_KEYS", "PUT_ONLY", "REFERENCE_RESOURCES"]
 

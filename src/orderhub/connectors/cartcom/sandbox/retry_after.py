@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 from .timefmt import format_http_date
 
 if TYPE_CHECKING:
-    from .sandbox import Sandbox
+    from .parts import SandboxParts
 
 __all__ = ["retry_after_headers"]
 
 
-def retry_after_headers(sb: Sandbox, seconds: int) -> dict[str, str]:
+def retry_after_headers(sb: SandboxParts, seconds: int) -> dict[str, str]:
     """The headers of a 429 whose window resets in `seconds` (>= 1)."""
     form = sb.answers.retry_after_as
     if form == "garbage":

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
 
 from orderhub.clock import Clock, SystemClock
 
@@ -18,7 +17,9 @@ from .calls import CallLog
 from .config import SandboxConfig
 from .datastore import DataStore
 from .faults import Faults
-from .inventory import InventorySettings, inventory_route
+from .inventory import inventory_route
+from .inventory_settings import InventorySettings
+from .parts import SpecialRoute
 from .ratelimit import RateLimiter
 from .realism import Realism
 from .resources import RESOURCES
@@ -30,8 +31,6 @@ from .timefmt import datetime_to_ms, grid_ms
 from .webhooks import WebhookDispatcher
 
 __all__ = ["Sandbox"]
-
-SpecialRoute = Callable[["Sandbox", Request, str, list[str], bytes], tuple[int, Any]]
 
 
 class Sandbox:
@@ -54,6 +53,7 @@ class Sandbox:
             products=cfg.products,
             customers=cfg.customers,
             start_ms=self.start_ms,
+            variety=cfg.variety,
         )
         self.tokens = Tokens(cfg.token)
         self.limiter = RateLimiter(cfg.plan, self.clock, cfg.rate_window_seconds)

@@ -21,6 +21,7 @@ from .people import customer_values, person
 from .reference_tables import load_reference
 from .seed_data import ORDER_STATUSES, SHOWCASE_SHIP_TOS
 from .timefmt import HOUR_MS, grid_ms
+from .variety import add_variety_products, vary_orders
 
 __all__ = ["OrderFactory", "seed_store"]
 
@@ -29,9 +30,19 @@ MINUTE_MS = 60_000
 
 
 def seed_store(
-    store: DataStore, *, seed: int, orders: int, products: int, customers: int | None, start_ms: int
+    store: DataStore,
+    *,
+    seed: int,
+    orders: int,
+    products: int,
+    customers: int | None,
+    start_ms: int,
+    variety: bool = False,
 ) -> Catalog:
-    """Fill an empty store; returns the catalog (the catalog tables load it when present)."""
+    """Fill an empty store; returns the catalog (the catalog tables load it when present).
+
+    `variety` adds the merchant-specific shapes of `variety.py` after the plain seed, which it
+    leaves as it was."""
     rng = random.Random(f"{seed}:timeline")
     store.bulk = True
     try:
@@ -77,6 +88,8 @@ def seed_store(
             },
         )
         catalog = build_catalog(seed, products)
+        if variety:
+            add_variety_products(catalog)
         from .catalog_tables import load_catalog
 
         load_catalog(store, catalog, start_ms)
@@ -107,6 +120,8 @@ def seed_store(
             target = rng.choices(STATUS_TARGETS, STATUS_WEIGHTS)[0]
             ship_to = SHOWCASE_SHIP_TOS[i] if i < len(SHOWCASE_SHIP_TOS) else None
             factory.build(t, start_ms, target, cid, ship_to)
+        if variety:
+            vary_orders(store, catalog, seed)
         _bursts(store, rng, start_ms)
         store.factory = factory
         factory.reset()

@@ -8,7 +8,8 @@ shipments created through the API move stock; the seeded history does not.
 from __future__ import annotations
 
 from .datastore import DataStore, Event
-from .inventory import InventorySettings, Target, change_stock
+from .inventory import Target, change_stock
+from .inventory_settings import InventorySettings
 
 __all__ = ["StockKeeper"]
 

@@ -17,7 +17,7 @@ from .columns import Column, PostalForm, Storage, make_storage, postal_json, to_
 from .store_time import StoreTime
 
 if TYPE_CHECKING:
-    from .resources import ResourceSpec
+    from .resource_spec import ResourceSpec
 
 __all__ = ["ROW_BITS", "ROW_MASK", "ChildIndex", "Table", "TimeIndex"]
 
