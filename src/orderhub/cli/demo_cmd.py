@@ -1,6 +1,7 @@
 """`orderhub demo`: a simulated Cart.com store, one integration with every flow on, live activity.
 
-Both sides move: the simulated store places and changes orders, and the hub side plays the
+Both sides move: the simulated store places, captures and cancels orders (it never ships them, so
+store and hub do not race for the same order), and the hub side plays the
 merchant's warehouse (`services.demo_activity`): hub stock for the store's SKUs from the start,
 stock counts and shipments now and then, which inventory.push and fulfillments.push carry to the
 store. So all six flows have something to do.
@@ -133,7 +134,12 @@ def demo(
                     "store's); a stock count or a shipment every few seconds. Ctrl-C stops.",
                     markup=False,
                 )
-                live = start_live_activity(sandbox, orders_per_minute=orders_per_minute, stop=stop)
+                # The store places, captures and cancels; the hub's warehouse ships. Were both to
+                # ship, they would race for the same orders and the demo would show the losing
+                # fulfillments as exceptions.
+                live = start_live_activity(
+                    sandbox, orders_per_minute=orders_per_minute, stop=stop, ships=False
+                )
                 warehouse = _start_hub_activity(activity, 120.0 / orders_per_minute, stop)
                 scheduler.start()
                 _wait(stop, for_seconds)

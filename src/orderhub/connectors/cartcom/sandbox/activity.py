@@ -19,9 +19,12 @@ __all__ = ["Activity"]
 
 
 class Activity:
-    def __init__(self, sb: Sandbox, rng: random.Random) -> None:
+    def __init__(self, sb: Sandbox, rng: random.Random, *, ships: bool = True) -> None:
         self.sb = sb
         self.rng = rng
+        # False when someone else ships (the demo's hub warehouse): the store then only places,
+        # captures and cancels, so the two never race to ship the same order.
+        self.ships = ships
         statuses = sb.store.tables["order_statuses"]
         by_flag: dict[str, int] = {}
         by_name: dict[str, int] = {}
@@ -56,13 +59,10 @@ class Activity:
         n = len(orders)
         if n == 0:
             return None
+        movable = (self.pending, self.processing, self.partial) if self.ships else (self.pending,)
         for _ in range(20):
             row = n - 1 - int(self.rng.random() ** 2 * min(n, 500))
-            if orders.alive[row] and orders.get(row, "order_status_id") in (
-                self.pending,
-                self.processing,
-                self.partial,
-            ):
+            if orders.alive[row] and orders.get(row, "order_status_id") in movable:
                 return int(orders.ids[row])
         return None
 
@@ -84,7 +84,8 @@ class Activity:
                 if self.processing is not None:
                     set_order_status(store, order_id, {"order_status_id": self.processing})
                 return
-            self._ship_rest(order_id)
+            if self.ships:
+                self._ship_rest(order_id)
 
     def _capture(self, order_id: int) -> None:
         store = self.sb.store

@@ -19,12 +19,12 @@ __all__ = ["start_live_activity"]
 
 
 def start_live_activity(
-    sb: Sandbox, *, orders_per_minute: float = 30, stop: threading.Event
+    sb: Sandbox, *, orders_per_minute: float = 30, stop: threading.Event, ships: bool = True
 ) -> threading.Thread:
-    """Start the activity thread; set `stop` to end it."""
+    """Start the activity thread; set `stop` to end it (`ships=False`: the store never ships)."""
     from .activity import Activity
 
-    activity = Activity(sb, random.Random(f"{sb.config.seed}:live-activity"))
+    activity = Activity(sb, random.Random(f"{sb.config.seed}:live-activity"), ships=ships)
     interval = 60.0 / max(orders_per_minute, 0.1)
 
     def run() -> None:
