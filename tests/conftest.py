@@ -215,11 +215,25 @@ def loose_umask() -> Iterator[None]:
         os.umask(previous)
 
 
+SLOW_TESTS = Path(__file__).with_name("slow_tests.txt")
+
+
+def listed_slow(path: Path = SLOW_TESTS) -> frozenset[str]:
+    """The test functions tests/slow_tests.txt marks `slow` (`path::function` lines)."""
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the tests marked `slow` first (a stable sort: otherwise in collection order).
+    """Mark `slow` the tests listed in tests/slow_tests.txt, then run the tests marked `slow`
+    first (a stable sort: otherwise in collection order).
 
     Under xdist the run ends when the last worker does: a long test started near the end
     leaves the other worker idle. Started first, the long tests overlap the many short ones.
     Every worker collects the same order, as xdist requires.
     """
+    slow = listed_slow()
+    for item in items:
+        if item.nodeid.split("[", 1)[0] in slow:
+            item.add_marker(pytest.mark.slow)
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)

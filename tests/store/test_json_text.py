@@ -38,7 +38,9 @@ documents = st.dictionaries(
 )
 
 
-@settings(max_examples=400, deadline=None)
+# 200 examples (was 400; and 100, was 200, below): the shapes orjson spells differently are
+# pinned one by one in the test after these; the search is for shapes nobody thought of.
+@settings(max_examples=200, deadline=None)
 @given(documents)
 def test_canonical_text_is_the_standard_librarys(data: dict[str, Any]) -> None:
     assert canonical_json(data) == standard(data)
@@ -61,7 +63,7 @@ finite = st.dictionaries(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(finite)
 def test_a_document_reads_back_as_written(data: dict[str, Any]) -> None:
     assert _same(parse_json(document_json(data)), data)

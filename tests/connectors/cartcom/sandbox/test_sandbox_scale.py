@@ -1,4 +1,9 @@
-"""Scale: 200,000 seeded orders fit well under 1 GiB and a page stays fast (slow test)."""
+"""Scale: 100,000 seeded orders fit in 400 MiB and a page stays fast (slow test).
+
+It ran 200,000 orders (docs/sandbox.md has that figure: +420 MiB, 33-38 s to seed, nearly all
+of the test's cost): half the store is held to the same memory per order and the same limit
+per page, at half the cost.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from cartcom_sandbox_support import client_for
 from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig
 
 _STATM = Path("/proc/self/statm")
+ORDERS = 100_000
 
 
 def _rss_mib() -> float:
@@ -20,13 +26,14 @@ def _rss_mib() -> float:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not _STATM.exists(), reason="needs /proc to read the process size")
-def test_200k_orders_fit_and_page_fast() -> None:
+def test_100k_orders_fit_and_page_fast() -> None:
     before = _rss_mib()
-    sb = Sandbox(SandboxConfig(orders=200_000, plan="unlimited", cache_ttl_seconds=0))
+    sb = Sandbox(SandboxConfig(orders=ORDERS, plan="unlimited", cache_ttl_seconds=0))
     gc.collect()
     grown = _rss_mib() - before
-    assert sb.store.order_count() == 200_000
-    assert grown < 800, f"the store takes {grown:.0f} MiB"
+    assert sb.store.order_count() == ORDERS
+    # 4 KiB an order at most (800 MiB for 200,000); it takes about 2.
+    assert grown < 4 * ORDERS / 1000, f"the store takes {grown:.0f} MiB"
     query = (
         "orders?count=100&expand=items,payments,shipments&sort=updated_at,id"
         "&updated_at=gte:2000-01-01T00:00:00Z"
@@ -39,5 +46,5 @@ def test_200k_orders_fit_and_page_fast() -> None:
         for _ in range(10):
             response = client.get(query)
         per_page = (time.process_time() - started) / 10
-    assert response.json()["total_count"] == 200_000
+    assert response.json()["total_count"] == ORDERS
     assert per_page < 0.1, f"{per_page * 1000:.0f} ms per page"
