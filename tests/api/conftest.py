@@ -133,6 +133,7 @@ def add_integration_row(
     with hub.db.session() as session:
         created = integration_store.create_integration(
             session,
+            connector="cartcom",
             name=name,
             api_url="http://127.0.0.1:9",
             api_token="token-that-must-never-show-0000",

@@ -19,6 +19,7 @@ def pile_up(portal: Portal, count: int) -> str:
     with hub.db.session() as session:
         made = integration_store.create_integration(
             session,
+            connector="cartcom",
             name="Cap Store",
             api_url="https://caps.example.com",
             api_token="tok_0123456789abcdef",

@@ -99,7 +99,9 @@ def dashboard_routes(ctx: PortalContext) -> list[Route]:
             },
             "open_exceptions": open_exceptions,
             "totals": totals,
-            "available": hub.registry.available("cartcom"),
+            "available": frozenset().union(
+                *(hub.registry.available(kind) for kind in hub.connectors.kinds())
+            ),
         }
 
     async def dashboard(request: Request) -> Response:

@@ -19,10 +19,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from orderhub.connectors.cartcom.client import InvalidApiUrl, normalize_api_url
-from orderhub.connectors.cartcom.permissions import PERMISSIONS
-from orderhub.connectors.cartcom.shared_limiter import SharedCallLimiter
-from orderhub.connectors.cartcom.webhook_events import WATCHED_FLOWS
+from orderhub.connectors.base import Connector, InvalidStoreUrl
+from orderhub.connectors.registry import UnknownConnector
 from orderhub.domain import ConnectionReport, ExceptionStatus, FlowName, IntegrationStatus
 from orderhub.errors import HubError, NotFoundError
 from orderhub.portal.context import PortalContext, form_of
@@ -39,6 +37,7 @@ from orderhub.services.integrations import (
     replace_api_key,
     retest_integration,
 )
+from orderhub.services.verification import verifiable_flows
 from orderhub.services.webhook_view import webhook_views
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
@@ -112,10 +111,10 @@ _PUSH_FLOWS = frozenset(
 """Flows that run when the hub changes, not on a timer (their next run is a safety look)."""
 
 
-def _permission_groups() -> list[tuple[str, list[tuple[str, list[str]]]]]:
-    """Cart.com's permission words, grouped as its API Token Manager shows them."""
+def _permission_groups(connector: Connector) -> list[tuple[str, list[tuple[str, list[str]]]]]:
+    """The store's permission words, grouped as its token page shows them (`Group: words`)."""
     groups: dict[str, list[tuple[str, list[str]]]] = {}
-    for permission in PERMISSIONS:
+    for permission in connector.permissions():
         group, _, words = permission.label.partition(": ")
         flows = [flow.label for flow in permission.flows]
         groups.setdefault(group, []).append((words, flows))
@@ -145,8 +144,14 @@ def _parse_day(text: str) -> date:
 def integration_routes(ctx: PortalContext) -> list[Route]:
     hub = ctx.hub
 
-    def available() -> frozenset[FlowName]:
-        return hub.registry.available("cartcom")
+    def available(kind: str) -> frozenset[FlowName]:
+        return hub.registry.available(kind)
+
+    def chosen_connector(request: Request) -> Connector | None:
+        try:
+            return hub.connectors.find(request.path_params["connector"])
+        except UnknownConnector:
+            return None
 
     async def list_page(request: Request) -> Response:
         with hub.db.read_session() as session:
@@ -157,14 +162,18 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
         return ctx.render(request, "integrations/add.html")
 
     async def flow_settings_page(request: Request) -> Response:
+        connector = chosen_connector(request)
+        if connector is None:
+            return ctx.not_found(request, "That connector")
         return ctx.render(
             request,
             "integrations/flow_settings.html",
-            {"groups": FLOW_GROUPS, "available": available()},
+            {"groups": FLOW_GROUPS, "available": available(connector.kind)},
         )
 
     def connect_form(
         request: Request,
+        connector: Connector,
         *,
         flows: list[FlowName],
         values: dict[str, str],
@@ -178,7 +187,8 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
                 "flows": flows,
                 "values": values,
                 "errors": errors,
-                "permission_groups": _permission_groups(),
+                "permission_groups": _permission_groups(connector),
+                "connector": connector,
             },
             status=status,
         )
@@ -188,10 +198,16 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
         return [known[value] for value in values if value in known]
 
     async def connect_page(request: Request) -> Response:
+        connector = chosen_connector(request)
+        if connector is None:
+            return ctx.not_found(request, "That connector")
         flows = chosen_flows(request.query_params.getlist("flow"))
-        return connect_form(request, flows=flows, values={}, errors={})
+        return connect_form(request, connector, flows=flows, values={}, errors={})
 
     async def connect(request: Request) -> Response:
+        connector = chosen_connector(request)
+        if connector is None:
+            return ctx.not_found(request, "That connector")
         form = form_of(request)
         flows = chosen_flows([str(v) for v in form.getlist("flow")])
         values = {
@@ -201,16 +217,18 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
         }
         errors: dict[str, str] = {}
         try:
-            normalize_api_url(values["api_url"])
-        except InvalidApiUrl as problem:
+            connector.normalize_url(values["api_url"])
+        except InvalidStoreUrl as problem:
             errors["api_url"] = str(problem)
         if not values["api_key"]:
-            errors["api_key"] = "Paste the access token from Cart.com's API Token Manager."
+            errors["api_key"] = f"Paste {connector.key_help}."
         if len(values["name"]) > 200:
             errors["name"] = "Keep the name under 200 characters."
         key = values.pop("api_key")  # a key is never sent back to the page
         if errors:
-            return connect_form(request, flows=flows, values=values, errors=errors, status=400)
+            return connect_form(
+                request, connector, flows=flows, values=values, errors=errors, status=400
+            )
         try:
             result = await run_in_threadpool(
                 add_integration,
@@ -218,25 +236,30 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
                 api_url=values["api_url"],
                 api_key=key,
                 name=values["name"] or None,
+                connector=connector.kind,
             )
         except ConnectionFailed as failed:
             # Nothing was saved: the merchant fixes the field and connects again.
             errors[failed.field] = failed.report.summary
-            return connect_form(request, flows=flows, values=values, errors=errors, status=400)
+            return connect_form(
+                request, connector, flows=flows, values=values, errors=errors, status=400
+            )
         except HubError as problem:
             errors["name"] = str(problem)  # the only input the connection test does not check
-            return connect_form(request, flows=flows, values=values, errors=errors, status=400)
+            return connect_form(
+                request, connector, flows=flows, values=values, errors=errors, status=400
+            )
         integration_id = result.integration.integration_id
         report = result.report
         keep_connection_report(hub, integration_id, report)
         switched = []
         for flow in flows:
-            if flow in available():
-                # A pull flow subscribes its webhooks: calls to Cart.com, off the event loop.
+            if flow in available(connector.kind):
+                # A pull flow subscribes its webhooks: calls to the store, off the event loop.
                 await run_in_threadpool(enable_flow, hub, integration_id, flow)
                 switched.append(flow.label)
         message = (
-            "Connected to Cart.com."
+            f"Connected to {connector.display_name}."
             if report.ok
             else f"Connected, with a warning: {report.summary}"
         )
@@ -259,6 +282,9 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
             integration = integration_store.get_integration(session, integration_id)
             if integration is None:
                 return ctx.not_found(request, "That integration")
+            connector = hub.connectors.of(integration)
+            can_run = available(integration.connector)
+            woken = connector.webhooks.watched_flows if connector.webhooks is not None else ()
             rows = []
             for setting in integration.flows:
                 state = integration_store.get_flow_state(session, integration_id, setting.flow)
@@ -268,10 +294,10 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
                 rows.append(
                     {
                         "setting": setting,
-                        "available": setting.flow in available(),
+                        "available": setting.flow in can_run,
                         "next_run_at": state.next_run_at if setting.enabled else None,
                         "pushes": setting.flow in _PUSH_FLOWS,
-                        "woken": setting.flow in WATCHED_FLOWS,
+                        "woken": setting.flow in woken,
                         "since": state.start_from,
                         "last_run": last[0] if last else None,
                     }
@@ -279,19 +305,21 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
             open_exceptions = exception_store.list_exceptions(
                 session, status=ExceptionStatus.OPEN, integration_id=integration_id, limit=1000
             )
-            panel = verify_panel(session, integration, available(), hub.settings.verify_every_hours)
+            panel = verify_panel(
+                session,
+                integration,
+                verifiable_flows(hub, integration),
+                hub.settings.verify_every_hours,
+            )
         tested_at, report = _stored_report(integration.settings)
         webhooks = webhook_views(hub, [integration])[integration_id]
-        budget = (
-            SharedCallLimiter(hub.db, integration.api_url).reading()
-            if hub.shares_call_budgets
-            else None
-        )
+        budget = connector.budget(hub.db, integration.api_url) if hub.shares_call_budgets else None
         return ctx.render(
             request,
             "integrations/detail.html",
             {
                 "integration": integration,
+                "connector": connector,
                 "flows": rows,
                 "report": report,
                 "tested_at": tested_at,
@@ -342,7 +370,7 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
             return "That integration no longer exists."
         if integration.status is not IntegrationStatus.CONNECTED:
             return "The integration is not connected: test the connection first."
-        if flow not in available():
+        if flow not in available(integration.connector):
             return f"{flow.label} is not available yet in this version of OrderHub."
         setting = next(s for s in integration.flows if s.flow is flow)
         if not setting.enabled:
@@ -460,7 +488,7 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
         ctx.flash(
             request,
             "Integration disabled: no flow runs. Enabling it again starts from that moment; what "
-            "changes in Cart.com meanwhile is not brought in unless you backfill.",
+            "changes in the store meanwhile is not brought in unless you backfill.",
             "info",
         )
         return ctx.redirect(f"/integrations/{integration_id}")
@@ -488,9 +516,9 @@ def integration_routes(ctx: PortalContext) -> list[Route]:
     return [
         ctx.route("/integrations", list_page),
         ctx.route("/integrations/add", add_page),
-        ctx.route("/integrations/add/cartcom", flow_settings_page),
-        ctx.route("/integrations/add/cartcom/connect", connect_page),
-        ctx.route("/integrations/add/cartcom/connect", connect, methods=post),
+        ctx.route("/integrations/add/{connector:str}", flow_settings_page),
+        ctx.route("/integrations/add/{connector:str}/connect", connect_page),
+        ctx.route("/integrations/add/{connector:str}/connect", connect, methods=post),
         ctx.route(base, detail_page),
         ctx.route(base + "/flows/{flow:str}", switch_flow, methods=post),
         ctx.route(base + "/flows/{flow:str}/sync", sync_now, methods=post),

@@ -87,7 +87,7 @@ def create_integration(
     api_token: str,
     box: SecretBox,
     now: datetime,
-    connector: str = "cartcom",
+    connector: str,
 ) -> Integration:
     """A new integration, `notConfigured`, with its six flows switched off."""
     now = utc(now)
