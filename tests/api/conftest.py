@@ -21,7 +21,7 @@ import pytest
 from fastapi import FastAPI
 
 from orderhub.api import api_state, create_app
-from orderhub.api.state import ServiceResolver, import_service
+from orderhub.api.state import ServiceResolver, hub_service
 from orderhub.domain import (
     Fulfillment,
     FulfillmentLine,
@@ -84,7 +84,7 @@ class Api:
 @pytest.fixture
 def resolve_service() -> ServiceResolver:
     """How the app finds write services; tests override this fixture to inject fakes."""
-    return import_service
+    return hub_service
 
 
 @pytest.fixture

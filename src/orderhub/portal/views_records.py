@@ -22,8 +22,10 @@ from orderhub.domain import (
 )
 from orderhub.domain.bounds import InvalidValue, parse_quantity
 from orderhub.errors import HubError
-from orderhub.portal import optional
+from orderhub.hub import Hub
 from orderhub.portal.context import PortalContext, form_of
+from orderhub.services import fulfillments as fulfillment_service
+from orderhub.services import inventory as inventory_service
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
 from orderhub.store.record_queries import (
@@ -167,7 +169,7 @@ def record_routes(ctx: PortalContext) -> list[Route]:
                 else []
             )
         lines = order.data.get("lineItems") or []
-        left = optional.left_to_fulfil(hub, order_id)
+        left = _left_to_fulfil(hub, order_id)
         defaults = {
             f"qty-{index}": str(
                 left.get(str(line.get("uniqueId")), 0)
@@ -187,7 +189,7 @@ def record_routes(ctx: PortalContext) -> list[Route]:
                 "fulfillments": fulfillments,
                 "exceptions": exceptions,
                 "carriers": CARRIERS,
-                "fulfill_available": optional.fulfillments_available(),
+                "fulfill_available": True,
                 "fulfill_values": {**defaults, **(fulfill_values or {})},
                 "fulfill_errors": fulfill_errors or {},
             },
@@ -231,8 +233,6 @@ def record_routes(ctx: PortalContext) -> list[Route]:
         tracking = values.get("tracking", "")
         if len(tracking) > 100:
             errors["tracking"] = "A tracking number is at most 100 characters."
-        if not errors and not optional.fulfillments_available():
-            errors["lines"] = "Creating fulfillments is not available yet in this version."
         if errors:
             return order_page(
                 request, order_id, fulfill_values=values, fulfill_errors=errors, status=400
@@ -246,7 +246,9 @@ def record_routes(ctx: PortalContext) -> list[Route]:
                 actual_ship_date=hub.clock.now(),
                 line_items=chosen,
             )
-            await run_in_threadpool(optional.create_fulfillment, hub, fulfillment)
+            await run_in_threadpool(
+                fulfillment_service.create_fulfillment, hub, fulfillment, actor="portal"
+            )
         except (HubError, ValidationError, ValueError) as problem:
             return order_page(
                 request,
@@ -324,7 +326,7 @@ def record_routes(ctx: PortalContext) -> list[Route]:
             {
                 "rows": records,
                 "locations": locations,
-                "editable": optional.inventory_available(),
+                "editable": True,
                 "values": values or {},
                 "errors": errors or {},
                 "q": request.query_params.get("q", ""),
@@ -354,19 +356,19 @@ def record_routes(ctx: PortalContext) -> list[Route]:
         except ValueError as problem:
             on_hand = 0
             errors["on_hand"] = str(problem)
-        if not errors and not optional.inventory_available():
-            errors["on_hand"] = "Editing inventory is not available yet in this version."
         if errors:
             return inventory_page(
                 request, values={**values, "row": row_key}, errors=errors, status=400
             )
         try:
             await run_in_threadpool(
-                optional.set_inventory,
-                hub,
-                sku=values["sku"],
-                location_id=values["location_id"],
-                on_hand=on_hand,
+                lambda: inventory_service.set_inventory(
+                    hub,
+                    sku=values["sku"],
+                    quantity=on_hand,
+                    location_id=values["location_id"],
+                    actor="portal",
+                )
             )
         except (HubError, ValidationError, ValueError) as problem:
             return inventory_page(
@@ -422,3 +424,12 @@ def record_routes(ctx: PortalContext) -> list[Route]:
         ctx.route("/locations", locations),
         ctx.route("/fulfillments", fulfillments),
     ]
+
+
+def _left_to_fulfil(hub: Hub, order_id: str) -> dict[str, int] | None:
+    """{line uniqueId: quantity not fulfilled yet}, counting the hub's own fulfillments."""
+    try:
+        lines = fulfillment_service.unfulfilled_lines(hub, order_id)
+    except HubError:
+        return None
+    return {str(line.unique_id): int(line.quantity) for line in lines}
