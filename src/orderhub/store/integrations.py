@@ -248,7 +248,7 @@ def update_integration_settings(
 def _row(session: Session, integration_id: str) -> IntegrationRow:
     row = session.get(IntegrationRow, integration_id)
     if row is None:
-        raise NotFoundError(f"no integration with id {integration_id}")
+        raise NotFoundError(f"No integration with id {integration_id!r}")
     return row
 
 
