@@ -159,7 +159,13 @@ def add_quiet_stores(hub: Hub, urls: list[str], token: str, flows: list[FlowName
         with hub.db.session() as session:
             for url in urls[start : start + 50]:
                 integration = integration_store.create_integration(
-                    session, name=f"quiet {url}", api_url=url, api_token=token, box=hub.box, now=now
+                    session,
+                    connector="cartcom",
+                    name=f"quiet {url}",
+                    api_url=url,
+                    api_token=token,
+                    box=hub.box,
+                    now=now,
                 )
                 integration_store.mark_connected(session, integration.integration_id, now=now)
                 for flow in flows:

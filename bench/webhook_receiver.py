@@ -85,6 +85,7 @@ def _prepare(hub: object) -> str:
     with hub.db.session() as session:
         made = integration_store.create_integration(
             session,
+            connector="cartcom",
             name="bench",
             api_url="https://shop.example.com",
             api_token="t",

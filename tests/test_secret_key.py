@@ -39,6 +39,7 @@ def store_a_token(home: Path, **env: str) -> str:
         with hub.db.session() as session:
             made = integration_store.create_integration(
                 session,
+                connector="cartcom",
                 name="Shop",
                 api_url="http://127.0.0.1:9",
                 api_token="token-of-the-shop-0000",

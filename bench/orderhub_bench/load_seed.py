@@ -44,6 +44,7 @@ def seed_hub(home: Path, orders: int, *, seed: int = 7) -> SeededHub:
         with hub.db.session() as session:
             integration = integration_store.create_integration(
                 session,
+                connector="cartcom",
                 name="Load store",
                 api_url="http://127.0.0.1:9",  # nothing listens: no flow is enabled anyway
                 api_token="load-benchmark-token-0000",

@@ -13,5 +13,6 @@ class UsageError(HubError):
     """The request cannot be done as asked (bad argument, flow not available, …)."""
 
 
-class NotFoundError(HubError):
-    """The named integration, record or exception does not exist."""
+class NotFoundError(HubError, LookupError):
+    """The named integration, flow, run, record or exception does not exist (the store, the
+    services and the engine all raise this one; the API answers it with 404)."""

@@ -17,22 +17,28 @@ from orderhub.verified_keys import VerifiedKeys
 if TYPE_CHECKING:
     import httpx
 
+    from orderhub.connectors.registry import ConnectorRegistry
     from orderhub.domain import Integration
     from orderhub.engine.runner import FlowRunner
     from orderhub.monitor.metrics import HubMetrics
 
-__all__ = ["Hub", "build_hub", "default_registry"]
+__all__ = ["Hub", "build_hub", "default_connectors", "default_registry"]
 
 
-def default_registry() -> FlowRegistry:
+def default_connectors() -> ConnectorRegistry:
+    """The connectors a hub knows (`orderhub.connectors.registry`), imported when first built."""
+    from orderhub.connectors.registry import default_connectors as found
+
+    return found()
+
+
+def default_registry(connectors: ConnectorRegistry | None = None) -> FlowRegistry:
     """Every connector's flows; their code is imported when the registry is first read."""
-    return FlowRegistry(load=_register_connector_flows)
 
+    def load(registry: FlowRegistry) -> None:
+        (connectors or default_connectors()).register_flows(registry)
 
-def _register_connector_flows(registry: FlowRegistry) -> None:
-    from orderhub.connectors.cartcom.flows import register_cartcom_flows
-
-    register_cartcom_flows(registry)
+    return FlowRegistry(load=load)
 
 
 @dataclass
@@ -50,6 +56,9 @@ class Hub:
     them (serve, worker, demo); None: nothing is counted (one-off commands)."""
     verified_keys: VerifiedKeys[Any] = field(default_factory=VerifiedKeys)
     """API keys this process verified in the last second (`orderhub.services.apikeys`)."""
+    connectors: ConnectorRegistry = field(default_factory=default_connectors)
+    """The connectors this hub knows (`registry` holds their flows); found by an
+    integration's `connector`."""
 
     @property
     def shares_call_budgets(self) -> bool:
@@ -86,9 +95,11 @@ def build_hub(settings: Settings | None = None, *, migrate: bool = True) -> Hub:
     except BaseException:
         db.dispose()
         raise
+    connectors = default_connectors()  # cheap: each connector imports its code when used
     return Hub(
         settings=settings,
         db=db,
         box=SecretBox(settings.secret_key),
-        registry=default_registry(),
+        registry=default_registry(connectors),
+        connectors=connectors,
     )

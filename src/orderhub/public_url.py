@@ -1,10 +1,10 @@
-"""The hub's public URL: where Cart.com can reach this hub to deliver webhooks.
+"""The hub's public URL: where a store can reach this hub to deliver webhooks.
 
 Set by `ORDERHUB_PUBLIC_URL` or `orderhub serve --public-url`. It is the base of every
-delivery URL the hub subscribes (`{public_url}/hooks/cartcom/{integration}/{secret}`), so it
-is checked once, here: http or https, a host, no user name or password (they would be sent to
-Cart.com and kept there in clear), no `?` or `#` part (the delivery path is appended to it),
-and a bounded length (Cart.com keeps the whole delivery URL in a text column; so does the
+delivery URL the hub subscribes (`{public_url}/hooks/{connector}/{integration}/{secret}`), so
+it is checked once, here: http or https, a host, no user name or password (they would be sent
+to the store and kept there in clear), no `?` or `#` part (the delivery path is appended to
+it), and a bounded length (a store keeps the whole delivery URL in a text column; so does the
 hub's report of it). A path is allowed, for a hub served under a prefix by a proxy.
 """
 

@@ -1,9 +1,9 @@
-"""The hub's web application: the REST API under /api/v3, Cart.com's webhook deliveries
+"""The hub's web application: the REST API under /api/v3, the stores' webhook deliveries
 under /hooks, the probes and metrics (/healthz, /readyz, /metrics), and the portal everywhere
 else.
 
 Built per process from a `Hub` (no import-time app), served by `orderhub serve` and `orderhub
-demo`. The API app and the receiver route full paths (`/api/v3/...`, `/hooks/cartcom/...`), so
+demo`. The API app and the receiver route full paths (`/api/v3/...`, `/hooks/{connector}/...`), so
 requests are dispatched by prefix rather than mounted (a mount would strip the prefix).
 """
 
@@ -13,7 +13,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from orderhub.api import create_app as create_api_app
 from orderhub.engine import EmbeddedScheduler
-from orderhub.hooks import CartcomHookReceiver, Debounce, SchedulerWake, Waker
+from orderhub.hooks import Debounce, HookReceiver, SchedulerWake, Waker
 from orderhub.hub import Hub
 from orderhub.load_shedding import LoadShedding
 from orderhub.monitor.app import MONITOR_PATHS, create_monitor_app, enable_metrics
@@ -80,7 +80,7 @@ def create_web_app(
     enable_metrics(hub)  # first: the API's and the portal's runners count into it
     if waker is None and scheduler is not None:
         waker = SchedulerWake(scheduler)
-    hooks = CartcomHookReceiver(hub, waker=waker, debounce=debounce)
+    hooks = HookReceiver(hub, waker=waker, debounce=debounce)
     app = WebApp(
         create_api_app(hub, scheduler=scheduler, waker=None if scheduler else waker),
         create_portal_app(hub, scheduler=scheduler, waker=None if scheduler else waker),

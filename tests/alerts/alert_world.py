@@ -47,6 +47,7 @@ class AlertWorld:
         with database.session() as session:
             made = integration_store.create_integration(
                 session,
+                connector="cartcom",
                 name="Cap Store",
                 api_url="https://caps.example.com",
                 api_token="tok_0123456789abcdef",

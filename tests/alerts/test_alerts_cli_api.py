@@ -48,6 +48,7 @@ class Home:
         with self.hub.db.session() as session:
             made = integration_store.create_integration(
                 session,
+                connector="cartcom",
                 name="Cap Store",
                 api_url="https://caps.example.com",
                 api_token="tok_0123456789abcdef",

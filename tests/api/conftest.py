@@ -21,7 +21,7 @@ import pytest
 from fastapi import FastAPI
 
 from orderhub.api import api_state, create_app
-from orderhub.api.state import ServiceResolver, import_service
+from orderhub.api.state import ServiceResolver, hub_service
 from orderhub.domain import (
     Fulfillment,
     FulfillmentLine,
@@ -84,7 +84,7 @@ class Api:
 @pytest.fixture
 def resolve_service() -> ServiceResolver:
     """How the app finds write services; tests override this fixture to inject fakes."""
-    return import_service
+    return hub_service
 
 
 @pytest.fixture
@@ -133,6 +133,7 @@ def add_integration_row(
     with hub.db.session() as session:
         created = integration_store.create_integration(
             session,
+            connector="cartcom",
             name=name,
             api_url="http://127.0.0.1:9",
             api_token="token-that-must-never-show-0000",

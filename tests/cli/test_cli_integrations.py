@@ -69,6 +69,7 @@ def test_the_demo_starts_over_an_integration_that_never_connected(cli: Cli) -> N
     with cli.hub.db.session() as session:
         stray = integration_store.create_integration(
             session,
+            connector="cartcom",
             name="Cart.com 127.0.0.1",
             api_url="http://127.0.0.1:9",
             api_token="wrong-0000",
@@ -93,6 +94,7 @@ def test_the_demo_still_refuses_a_home_with_an_integration_that_connected(cli: C
     with cli.hub.db.session() as session:
         real = integration_store.create_integration(
             session,
+            connector="cartcom",
             name="My real shop",
             api_url="https://shop.example.com",
             api_token="real-0000",

@@ -18,6 +18,7 @@ def integration_id(cli: Cli) -> str:
     with cli.hub.db.session() as session:
         created = integration_store.create_integration(
             session,
+            connector="cartcom",
             name="Mapped store",
             api_url="http://127.0.0.1:9",
             api_token="token-0000",

@@ -105,6 +105,7 @@ def test_integration_names_errors_and_exception_reasons_are_shown_as_text(cli: C
     with cli.hub.db.session() as session:
         integration = integration_store.create_integration(
             session,
+            connector="cartcom",
             name=f"Shop [bold]{CLEAR_SCREEN}",
             api_url="http://127.0.0.1:9",
             api_token="token-0000",

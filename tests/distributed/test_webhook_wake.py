@@ -40,6 +40,7 @@ def _integration(hub: Hub) -> tuple[str, str]:
     with hub.db.session() as session:
         made = integration_store.create_integration(
             session,
+            connector="cartcom",
             name="Shop",
             api_url="https://shop.example.com",
             api_token="t",

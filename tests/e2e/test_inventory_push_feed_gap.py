@@ -56,7 +56,13 @@ def test_a_change_committed_late_is_pushed_on_the_next_run(
         now = hub.clock.now()
         with database.session() as session:
             integration_id = integration_store.create_integration(
-                session, name="Gap", api_url=API, api_token=token, box=hub.box, now=now
+                session,
+                connector="cartcom",
+                name="Gap",
+                api_url=API,
+                api_token=token,
+                box=hub.box,
+                now=now,
             ).integration_id
             integration_store.mark_connected(session, integration_id, now=now)
             integration_store.set_flow_enabled(session, integration_id, PUSH, True, now=now)

@@ -81,6 +81,7 @@ class World:
         with database.session() as session:
             integration = integration_store.create_integration(
                 session,
+                connector="cartcom",
                 name="Property store",
                 api_url="http://127.0.0.1:9",
                 api_token=self.sandbox.full_token,

@@ -126,6 +126,7 @@ def add_integration(
     with db.session() as session:
         integration = store_integrations.create_integration(
             session,
+            connector="cartcom",
             name="Test store",
             api_url="https://store.example.com",
             api_token=TOKEN,

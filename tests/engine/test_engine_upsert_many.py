@@ -26,6 +26,7 @@ def integration(database: Database, box: SecretBox) -> Integration:
     with database.session() as session:
         return store_integrations.create_integration(
             session,
+            connector="cartcom",
             name="Test store",
             api_url="https://store.example.com",
             api_token=TOKEN,

@@ -30,7 +30,13 @@ def connect(
 ) -> str:
     with db.session() as session:
         created = integration_store.create_integration(
-            session, name=name, api_url="https://shop.example.com", api_token="t", box=box, now=at
+            session,
+            connector="cartcom",
+            name=name,
+            api_url="https://shop.example.com",
+            api_token="t",
+            box=box,
+            now=at,
         )
         integration_store.mark_connected(session, created.integration_id, now=at)
         for flow in flows:

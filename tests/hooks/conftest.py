@@ -15,7 +15,7 @@ import pytest
 from orderhub.clock import FakeClock
 from orderhub.connectors.cartcom.sandbox import SandboxTransport
 from orderhub.domain import FlowName
-from orderhub.hooks import CartcomHookReceiver, Debounce
+from orderhub.hooks import Debounce, HookReceiver
 from orderhub.hub import Hub, default_registry
 from orderhub.secrets import SecretBox
 from orderhub.settings import Settings
@@ -59,6 +59,7 @@ def integration_id(hub: Hub) -> str:
     with hub.db.session() as session:
         made = integration_store.create_integration(
             session,
+            connector="cartcom",
             name="Shop",
             api_url="https://shop.example.com",
             api_token="t",
@@ -91,11 +92,11 @@ def wakes() -> Wakes:
 
 
 @pytest.fixture
-def receiver(hub: Hub, wakes: Wakes) -> CartcomHookReceiver:
-    return CartcomHookReceiver(hub, waker=wakes, debounce=Debounce(quiet=0.5, busy=2.0))
+def receiver(hub: Hub, wakes: Wakes) -> HookReceiver:
+    return HookReceiver(hub, waker=wakes, debounce=Debounce(quiet=0.5, busy=2.0))
 
 
 @pytest.fixture
-def client(receiver: CartcomHookReceiver) -> Iterator[httpx.Client]:
+def client(receiver: HookReceiver) -> Iterator[httpx.Client]:
     with httpx.Client(transport=SandboxTransport(receiver), base_url=HUB_URL) as http:
         yield http

@@ -24,7 +24,6 @@ import os
 import random
 import shutil
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -166,7 +165,7 @@ def demo(tmp_path: Path, sqlite_template: Path, smtp: tuple[MailHandler, int]) -
             # No scheduler: the walk runs the flows itself (the portal's Sync now on a thread).
             serve_in_thread(create_web_app(hub)) as web,
         ):
-            hub.settings = replace(hub.settings, public_url=web.url)
+            hub.settings = hub.settings.replace(public_url=web.url)
             yield Demo(hub, sandbox, store.url, web.url)
     finally:
         sandbox.webhooks.close()

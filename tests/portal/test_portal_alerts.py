@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 from portal_helpers import Portal
@@ -19,6 +18,7 @@ def pile_up(portal: Portal, count: int) -> str:
     with hub.db.session() as session:
         made = integration_store.create_integration(
             session,
+            connector="cartcom",
             name="Cap Store",
             api_url="https://caps.example.com",
             api_token="tok_0123456789abcdef",
@@ -76,8 +76,7 @@ def test_the_alerts_page_shows_open_and_cleared_problems(portal: Portal) -> None
 
 
 def test_the_page_names_the_channels_without_the_webhook_path(portal: Portal) -> None:
-    portal.hub.settings = replace(
-        portal.hub.settings,
+    portal.hub.settings = portal.hub.settings.replace(
         alerts=AlertSettings(
             email_to=("ops@example.com",),
             webhook_url="https://ops.example.com/hooks/s3cr3t-path",

@@ -498,6 +498,7 @@ def test_the_runs_page_pages_through_every_run(portal: Portal) -> None:
     with hub.db.session() as session:
         integration = integration_store.create_integration(
             session,
+            connector="cartcom",
             name="Paged store",
             api_url="http://127.0.0.1:9",
             api_token="token-0000",

@@ -30,6 +30,7 @@ def integration_id(hub: Hub) -> str:
     with hub.db.session() as session:
         made = integration_store.create_integration(
             session,
+            connector="cartcom",
             name="Shop",
             api_url="https://shop.example.com",
             api_token="t" * 20,

@@ -84,7 +84,7 @@ def store(
 ) -> Integration:
     settings = [flows.get(flow.name, FlowSetting(flow=flow)) for flow in FlowName]
     return Integration(
-        integration_id="int1", name="Shop", api_url="https://shop.example.com",
+        integration_id="int1", connector="cartcom", name="Shop", api_url="https://shop.example.com",
         status=status, flows=settings,
     )  # fmt: skip
 

@@ -52,6 +52,7 @@ def integration_id(hub: Hub) -> str:
     with hub.db.session() as session:
         made = integration_store.create_integration(
             session,
+            connector="cartcom",
             name="Shop",
             api_url="http://127.0.0.1:9",
             api_token="token-0000000000000000",

@@ -125,5 +125,5 @@ def test_at_most_a_thousand_gaps_are_recorded_per_flow(
 
 def test_the_daily_schedule_follows_the_setting(world: VerifyWorld) -> None:
     assert daily_verifications(world.hub) is not None
-    never = replace(world.hub, settings=replace(world.hub.settings, verify_every_hours=0.0))
+    never = replace(world.hub, settings=world.hub.settings.replace(verify_every_hours=0.0))
     assert daily_verifications(never) is None

@@ -4,7 +4,6 @@ test lists and repairs missing and foreign ones; no public URL, no subscription.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -111,7 +110,7 @@ def test_the_connection_test_repairs_stale_and_missing_subscriptions(world: Webh
 
 def test_a_new_public_url_moves_the_subscriptions(world: WebhookWorld) -> None:
     enable_flow(world.hub, world.integration_id, PRODUCTS)
-    world.hub.settings = replace(world.hub.settings, public_url="https://new.example.com/hub")
+    world.hub.settings = world.hub.settings.replace(public_url="https://new.example.com/hub")
 
     hooks = retest_integration(world.hub, world.integration_id).report.webhooks
 

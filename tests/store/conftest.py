@@ -23,6 +23,7 @@ def integration_id(database: Database, box: SecretBox) -> str:
     with database.session() as session:
         integration = create_integration(
             session,
+            connector="cartcom",
             name="Test store",
             api_url="https://store.example.com/api/v1",
             api_token="tok_0123456789abcdef",

@@ -37,6 +37,7 @@ def test_a_new_integration_has_six_flows_all_off(database: Database, box: Secret
     with database.session() as session:
         created = create_integration(
             session,
+            connector="cartcom",
             name="My store",
             api_url="https://shop.example.com",
             api_token="secret-token-9876",
@@ -108,10 +109,12 @@ def test_unknown_integrations(database: Database, box: SecretBox) -> None:
 
 def test_list_integrations_oldest_first(database: Database, box: SecretBox) -> None:
     with database.session() as session:
-        first = create_integration(session, name="A", api_url="u", api_token="t", box=box, now=T0)
+        first = create_integration(
+            session, connector="cartcom", name="A", api_url="u", api_token="t", box=box, now=T0
+        )
         later = T0 + timedelta(minutes=1)
         second = create_integration(
-            session, name="B", api_url="u", api_token="t", box=box, now=later
+            session, connector="cartcom", name="B", api_url="u", api_token="t", box=box, now=later
         )
     with database.read_session() as session:
         listed = list_integrations(session)
@@ -183,7 +186,9 @@ def test_delete_removes_flows_runs_exceptions_and_leases_but_keeps_records(
     database: Database, box: SecretBox, integration_id: str
 ) -> None:
     with database.session() as session:
-        other = create_integration(session, name="B", api_url="u", api_token="t", box=box, now=T0)
+        other = create_integration(
+            session, connector="cartcom", name="B", api_url="u", api_token="t", box=box, now=T0
+        )
         for owner in (integration_id, other.integration_id):
             run_id = start_run(
                 session, integration_id=owner, flow=FlowName.ORDERS_PULL, trigger="schedule", now=T0
@@ -266,7 +271,13 @@ def test_integration_settings_merge_and_survive_a_reload(
 ) -> None:
     with database.session() as session:
         created = create_integration(
-            session, name="s", api_url="https://s.example", api_token=TOKEN, box=box, now=T0
+            session,
+            connector="cartcom",
+            name="s",
+            api_url="https://s.example",
+            api_token=TOKEN,
+            box=box,
+            now=T0,
         )
         assert created.settings == {}
         update_integration_settings(session, created.integration_id, {"buffer": 2, "x": 1}, now=T0)

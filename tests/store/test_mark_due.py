@@ -16,6 +16,7 @@ def _integration(database: Database) -> str:
     with database.session() as session:
         made = store.create_integration(
             session,
+            connector="cartcom",
             name="Shop",
             api_url="https://shop.example.com",
             api_token="token",

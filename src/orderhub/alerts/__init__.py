@@ -23,7 +23,11 @@ def alert_monitor(hub: Hub) -> AlertMonitor:
     from orderhub.alerts.monitor import AlertMonitor
 
     return AlertMonitor(
-        hub.db, hub.settings.alerts, clock=hub.clock, hub_url=hub.settings.public_url
+        hub.db,
+        hub.settings.alerts,
+        clock=hub.clock,
+        hub_url=hub.settings.public_url,
+        connectors=hub.connectors,
     )
 
 

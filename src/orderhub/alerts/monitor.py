@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -23,6 +24,8 @@ from orderhub.alerts.channels import Channel, DeliveryFailed, channels_for
 from orderhub.alerts.conditions import current_conditions
 from orderhub.alerts.messages import message_for
 from orderhub.clock import Clock, SystemClock
+from orderhub.connectors.base import Connector
+from orderhub.connectors.registry import default_connectors
 from orderhub.store import alert_incidents as incident_store
 from orderhub.store import leases
 from orderhub.store.database import Database
@@ -62,8 +65,12 @@ class AlertMonitor:
         hub_url: str | None = None,
         owner: str | None = None,
         settle: timedelta = SETTLE,
+        connectors: Iterable[Connector] | None = None,
     ) -> None:
+        """`connectors`: whose words for a refused token or permission mark a connection
+        failure (None: the hub's default connectors)."""
         self._db = db
+        self._connectors = list(connectors if connectors is not None else default_connectors())
         self._settings = settings
         self._clock: Clock = clock or SystemClock()
         self._channels = channels if channels is not None else channels_for(settings)
@@ -95,7 +102,13 @@ class AlertMonitor:
         now = self._clock.now()
         with self._db.session() as session:
             open_now = incident_store.open_incidents(session)
-            holding = current_conditions(session, self._settings, now, open_keys=set(open_now))
+            holding = current_conditions(
+                session,
+                self._settings,
+                now,
+                open_keys=set(open_now),
+                connectors=self._connectors,
+            )
             for key, condition in holding.items():
                 if key in open_now:
                     if open_now[key].absent_since is not None:

@@ -23,7 +23,7 @@ from orderhub.api.integrations import integrations_router
 from orderhub.api.operations import operations_router
 from orderhub.api.records import records_router
 from orderhub.api.shipping_methods import shipping_methods_router
-from orderhub.api.state import ApiState, ServiceResolver, import_service
+from orderhub.api.state import ApiState, ServiceResolver, hub_service
 from orderhub.api.verifications import verifications_router
 from orderhub.api.writes import writes_router
 from orderhub.body_limit import BodyLimitMiddleware
@@ -54,7 +54,7 @@ def create_app(
     *,
     scheduler: EmbeddedScheduler | None = None,
     waker: Waker | None = None,
-    resolve_service: ServiceResolver = import_service,
+    resolve_service: ServiceResolver = hub_service,
 ) -> FastAPI:
     """Build the API for `hub`; `resolve_service` finds the write services (tests inject it).
 

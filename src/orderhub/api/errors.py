@@ -21,7 +21,6 @@ from starlette.responses import Response
 
 from orderhub.api.envelopes import error
 from orderhub.errors import HubError, NotFoundError, UsageError
-from orderhub.store.errors import NotFoundError as StoreNotFound
 
 __all__ = ["ApiError", "describe_validation", "install_error_handlers"]
 
@@ -49,7 +48,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HubError, _hub_error)
-    app.add_exception_handler(StoreNotFound, _store_not_found)
     app.add_exception_handler(OverflowError, _overflow)
     app.add_exception_handler(Exception, _unexpected)
 
@@ -112,10 +110,6 @@ async def _hub_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, UsageError):
         return error(422, _one_line(str(exc)))
     return error(409, _one_line(str(exc)))
-
-
-async def _store_not_found(request: Request, exc: Exception) -> Response:
-    return error(404, "No results")
 
 
 async def _overflow(request: Request, exc: Exception) -> Response:

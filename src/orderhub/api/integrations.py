@@ -67,6 +67,12 @@ class AddIntegrationBody(_Body):
     api_url: str = Field(max_length=2000, examples=["https://yourstore.americommerce.com"])
     api_key: SecretStr = Field(description="Shown back only masked, as `apiKeyHint`.")
     name: str | None = Field(default=None, min_length=1, max_length=200)
+    connector: str | None = Field(
+        default=None,
+        max_length=40,
+        description="The connector, by name (`orderhub integrations connectors`); "
+        "default: the hub's first.",
+    )
 
     @field_validator("api_url")
     @classmethod
@@ -163,7 +169,7 @@ def integrations_router(
     @router.post(
         "/integrations",
         status_code=201,
-        summary="Add a Cart.com integration and test its connection (flows start off)",
+        summary="Add an integration and test its connection (flows start off)",
         description=(
             "Runs the connection test, as the portal's Connect does, and creates the "
             "integration only if the store connects; `connection` lists what each permission "
@@ -182,7 +188,11 @@ def integrations_router(
     def add(body: Annotated[AddIntegrationBody, Body()]) -> JSONResponse:
         try:
             result = add_integration(
-                hub, api_url=body.api_url, api_key=body.api_key.get_secret_value(), name=body.name
+                hub,
+                api_url=body.api_url,
+                api_key=body.api_key.get_secret_value(),
+                name=body.name,
+                connector=hub.connectors.find(body.connector).kind if body.connector else None,
             )
         except ConnectionFailed as failed:
             field = "apiKey" if failed.field == "api_key" else "apiUrl"

@@ -1,13 +1,11 @@
 """What the API's endpoints share: the hub, one runner, background work, the scheduler.
 
-The write services (`create_fulfillment`, `set_inventory`, `upsert_hub_product`) are looked
-up when a request needs them, not at import: the API works before they exist and answers 501
-for those writes until they do. Tests inject a resolver instead.
+The write services (`create_fulfillment`, `set_inventory`, `upsert_hub_product`) are found
+through `resolve_service`, so a test can put its own in their place (`hub_service`: the hub's).
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,25 +13,26 @@ from typing import Any
 from orderhub.background import BackgroundWork
 from orderhub.engine import EmbeddedScheduler, FlowRunner
 from orderhub.hub import Hub
+from orderhub.services.fulfillments import create_fulfillment
+from orderhub.services.inventory import set_inventory
+from orderhub.services.products import upsert_hub_product
 from orderhub.services.sync import Waker
 
-__all__ = ["ApiState", "ServiceResolver", "import_service"]
+__all__ = ["ApiState", "ServiceResolver", "hub_service"]
 
 ServiceResolver = Callable[[str, str], Callable[..., Any] | None]
-"""`(module, function) -> the function`, or None when it is not available yet."""
+"""`(module, function) -> the function`, or None when there is none."""
+
+_SERVICES: dict[tuple[str, str], Callable[..., Any]] = {
+    ("fulfillments", "create_fulfillment"): create_fulfillment,
+    ("inventory", "set_inventory"): set_inventory,
+    ("products", "upsert_hub_product"): upsert_hub_product,
+}
 
 
-def import_service(module: str, function: str) -> Callable[..., Any] | None:
-    """`orderhub.services.<module>.<function>` if that module exists and defines it."""
-    name = f"orderhub.services.{module}"
-    try:
-        loaded = importlib.import_module(name)
-    except ModuleNotFoundError as missing:
-        if missing.name == name:
-            return None
-        raise  # the module exists but one of its own imports is broken: a real error
-    found = getattr(loaded, function, None)
-    return found if callable(found) else None
+def hub_service(module: str, function: str) -> Callable[..., Any] | None:
+    """The write service `orderhub.services.<module>.<function>` the API calls."""
+    return _SERVICES.get((module, function))
 
 
 @dataclass
@@ -43,5 +42,5 @@ class ApiState:
     scheduler: EmbeddedScheduler | None = None
     waker: Waker | None = None
     """Tells the workers' queue about flows made due (a front end beside workers)."""
-    resolve_service: ServiceResolver = import_service
+    resolve_service: ServiceResolver = hub_service
     background: BackgroundWork = field(default_factory=BackgroundWork)

@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 __all__ = ["demo"]
 
 DEMO_NAME = "Cart.com demo store"
+CONNECTOR = "cartcom"
+"""The demo's store is the Cart.com sandbox, so its integration is of that connector."""
 HISTORY = timedelta(days=401)
 """The demo backfills the simulated store's whole history: its catalog was made 400 days
 before it starts (orders span the last 90). A shorter window left a third of the products —
@@ -72,6 +74,7 @@ def demo(
     from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
     from orderhub.connectors.cartcom.sandbox.live import start_live_activity
     from orderhub.connectors.cartcom.sandbox.ratelimit import PLAN_LIMITS
+    from orderhub.connectors.webhooks import hooks_prefix
     from orderhub.engine import EmbeddedScheduler
     from orderhub.engine.scheduler import chain_ticks
     from orderhub.hub import build_hub
@@ -111,7 +114,7 @@ def demo(
                 )
                 console.print(
                     f"Integration {integration_id}: all available flows on; the store's "
-                    f"webhooks go to {web.url}/hooks/cartcom/…",
+                    f"webhooks go to {web.url}{hooks_prefix(CONNECTOR)}/…",
                     markup=False,
                 )
                 console.print(f"Portal: {web.url}/", markup=False)
@@ -197,13 +200,15 @@ def _connect(hub: Hub, store_url: str, token: str) -> str:
     from orderhub.services.integrations import ConnectionFailed, add_integration, enable_flow
 
     try:
-        result = add_integration(hub, api_url=store_url, api_key=token, name=DEMO_NAME)
+        result = add_integration(
+            hub, api_url=store_url, api_key=token, name=DEMO_NAME, connector=CONNECTOR
+        )
     except ConnectionFailed as failed:
         raise UsageError(f"The demo could not connect to its own sandbox: {failed}") from None
     integration_id = result.integration.integration_id
     since = hub.clock.now() - HISTORY
     for flow in FlowName:
-        if flow in hub.registry.available("cartcom"):
+        if flow in hub.registry.available(CONNECTOR):
             # The demo backfills the sandbox's whole seeded history so there is something to see.
             enable_flow(hub, integration_id, flow, since=since)
     return integration_id
@@ -275,7 +280,7 @@ def _final_sync(hub: Hub, integration_id: str) -> None:
 
     runner = hub.runner()
     for flow in FlowName:
-        if flow in hub.registry.available("cartcom"):
+        if flow in hub.registry.available(CONNECTOR):
             run = runner.run_flow(integration_id, flow, trigger="manual")
             console.print(
                 shown(

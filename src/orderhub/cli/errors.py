@@ -3,7 +3,7 @@
 The line is printed as text (`output.shown`): a message may quote a store's data, so it keeps
 no line break and no control character, and is never read as Rich markup.
 
-The connector's errors, pydantic and the domain bounds are imported by `explain` itself: it
+Pydantic and the domain bounds are imported by `explain` itself: it
 only runs when a command failed, and every command starts faster without them.
 """
 
@@ -22,10 +22,9 @@ def explain(error: BaseException) -> str:
     the exception's class and first line with a hint for the traceback."""
     from pydantic import ValidationError
 
-    from orderhub.connectors.cartcom.errors import CartcomError
     from orderhub.domain.bounds import describe_problem
 
-    if isinstance(error, HubError | CartcomError):
+    if isinstance(error, HubError):  # the connectors' errors too (`ConnectorError`)
         return _one_line(str(error))
     if isinstance(error, ValidationError) and error.errors():
         problem = error.errors()[0]

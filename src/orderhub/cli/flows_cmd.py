@@ -97,10 +97,13 @@ def disable(
 
 def _print_webhooks(hub: Hub, integration_id: str, flow: FlowName) -> None:
     """What switching a pull flow did to the store's webhooks."""
-    from orderhub.connectors.cartcom.webhook_events import WATCHED_FLOWS
+    from orderhub.services.integrations import require_integration
     from orderhub.services.webhooks import POLLING_ONLY, last_check
 
-    if flow not in WATCHED_FLOWS:
+    with hub.db.read_session() as session:
+        integration = require_integration(session, integration_id)
+    hooks = hub.connectors.of(integration).webhooks
+    if hooks is None or flow not in hooks.watched_flows:
         return
     if hub.settings.public_url is None:
         console.print(POLLING_ONLY, markup=False)

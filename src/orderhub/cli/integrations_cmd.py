@@ -9,41 +9,36 @@ import typer
 from orderhub.cli.app import integrations_app
 from orderhub.cli.context import open_hub
 from orderhub.cli.output import console, err_console, print_json, print_table, shown
-from orderhub.errors import UsageError
 
 if TYPE_CHECKING:
     from orderhub.domain import ConnectionReport, Integration
 
-__all__ = ["add", "list_integrations", "remove", "retest"]
+__all__ = ["add", "list_connectors", "list_integrations", "remove", "retest"]
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
 @integrations_app.command("add")
 def add(
-    connector: Annotated[str, typer.Argument(help="The connector; only `cartcom` for now.")],
-    api_url: Annotated[
-        str,
-        typer.Option(
-            "--api-url", help="Your store's URL, e.g. https://yourstore.americommerce.com"
-        ),
+    connector: Annotated[
+        str, typer.Argument(help="The connector, by name (`integrations connectors` lists them).")
     ],
+    api_url: Annotated[str, typer.Option("--api-url", help="Your store's URL.")],
     api_key: Annotated[
-        str, typer.Option("--api-key", help="The token from Cart.com's API Token Manager.")
+        str, typer.Option("--api-key", help="The store's API token (its steps: README).")
     ],
     name: Annotated[str | None, typer.Option("--name", help="A name for this integration.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Test the connection to a Cart.com store, then create its integration (all flows off).
+    """Test the connection to a store, then create its integration (all flows off).
 
     A store that cannot be reached or refuses the key is one error line, and nothing is created.
     """
-    if connector.lower() not in {"cartcom", "cart.com", "americommerce"}:
-        raise UsageError(f"Unknown connector {connector!r}; only `cartcom` is available")
     from orderhub.services.integrations import add_integration
 
     with open_hub() as hub:
-        result = add_integration(hub, api_url=api_url, api_key=api_key, name=name)
+        kind = hub.connectors.find(connector).kind
+        result = add_integration(hub, api_url=api_url, api_key=api_key, name=name, connector=kind)
     integration, report = result.integration, result.report
     if as_json:
         print_json({"integrationId": integration.integration_id, "connection": report.to_wire()})
@@ -53,6 +48,25 @@ def add(
     console.print(
         "Flows are off. Switch them on with "
         f"`orderhub flows enable {integration.integration_id} orders.pull`."
+    )
+
+
+@integrations_app.command("connectors")
+def list_connectors(as_json: JsonOption = False) -> None:
+    """List the connectors this hub can add integrations of."""
+    from orderhub.hub import default_connectors
+
+    found = [
+        {"connector": c.kind, "name": c.display_name, "urlExample": c.url_example}
+        for c in default_connectors()
+    ]
+    if as_json:
+        print_json(found)
+        return
+    print_table(
+        "Connectors",
+        ["connector", "name", "store URL, e.g."],
+        ([c["connector"], c["name"], c["urlExample"]] for c in found),
     )
 
 
@@ -68,11 +82,12 @@ def list_integrations(as_json: JsonOption = False) -> None:
         return
     print_table(
         "Integrations",
-        ["id", "name", "status", "API URL", "enabled since", "flows on"],
+        ["id", "name", "connector", "status", "API URL", "enabled since", "flows on"],
         (
             [
                 i.integration_id,
                 i.name,
+                i.connector,
                 _status_label(i),
                 i.api_url,
                 i.enabled_at if i.enabled_at else None,
@@ -103,7 +118,7 @@ def retest(
 
 @integrations_app.command("remove")
 def remove(integration_id: Annotated[str, typer.Argument(help="Integration id.")]) -> None:
-    """Remove an integration, its flows and its Cart.com webhooks (records stay in the hub)."""
+    """Remove an integration, its flows and its webhooks in the store (records stay in the hub)."""
     from orderhub.services.integrations import remove_integration
 
     with open_hub() as hub:

@@ -143,16 +143,18 @@ def _serve_workers(
 
 
 def _announce(hub: Hub, url: str) -> None:
-    from orderhub.connectors.cartcom.webhook_events import HOOK_PATH
+    from orderhub.connectors.webhooks import hooks_prefix
     from orderhub.portal import setup_link
     from orderhub.services.webhooks import POLLING_ONLY
 
     console.print(f"OrderHub at {url}/  (API: {url}/api/v3)", markup=False)
     if hub.settings.public_url:
-        console.print(
-            f"Webhooks: Cart.com delivers to {hub.settings.public_url}{HOOK_PATH}/…",
-            markup=False,
-        )
+        for connector in hub.connectors:
+            if connector.webhooks is not None:
+                where = hub.settings.public_url + hooks_prefix(connector.kind)
+                console.print(
+                    f"Webhooks: {connector.display_name} delivers to {where}/…", markup=False
+                )
     else:
         console.print(POLLING_ONLY, markup=False, soft_wrap=True)
     link = setup_link(hub, url)

@@ -123,7 +123,8 @@ class Integration(HubModel):
     """A connected store; its API token is kept encrypted by the store, never in this model."""
 
     integration_id: str
-    connector: str = "cartcom"
+    connector: str
+    """The kind of its connector (`orderhub.connectors.registry`)."""
     name: str
     api_url: str
     api_key_hint: str | None = None

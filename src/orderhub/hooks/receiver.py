@@ -1,11 +1,14 @@
-"""The Cart.com webhook receiver: `POST /hooks/cartcom/{integration_id}/{secret}[?event=E]`.
+"""The webhook receiver: `POST /hooks/{connector}/{integration_id}/{secret}[?event=E]`.
+
+The connector (its kind in the path) reads the delivery (`WebhookSupport.read_delivery`).
 
 It answers fast and never pulls: a delivery is stored in the inbox and its pull flow is made
 due in one transaction (`store.webhooks.record_delivery` + `store.flows.mark_due`), then 200;
 the run reads the store by its cursor as always (DESIGN.md, "How a change travels"). Every
 refusal stores nothing:
 
-- 404: no such path, an unknown integration or a wrong secret (checked from the path alone,
+- 404: no such path, an unknown integration, one of another connector, or a wrong secret
+  (checked from the path alone,
   against the secret's hash in constant time, before a byte of the body is read: a stranger
   cannot make the hub read anything);
 - 405: a method other than POST on a genuine URL;
@@ -35,21 +38,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from orderhub.body_limit import BodyLimitMiddleware
-from orderhub.connectors.cartcom.webhook_events import (
-    EVENT_PARAM,
-    HOOK_PATH,
-    Announcement,
-    UnknownEvent,
-    read_delivery,
-)
+from orderhub.connectors.registry import UnknownConnector
+from orderhub.connectors.webhooks import HOOKS_ROOT, Announcement, UnknownEvent, WebhookSupport
 from orderhub.domain import FlowName
 from orderhub.hooks.debounce import Debounce
 from orderhub.hub import Hub
 from orderhub.services.sync import Waker
+from orderhub.store import integrations as integration_store
 from orderhub.store import webhooks as webhook_store
 from orderhub.store.flows import mark_due
 
-__all__ = ["MAX_BODY_BYTES", "CartcomHookReceiver", "Waker"]
+__all__ = ["MAX_BODY_BYTES", "HookReceiver", "Waker"]
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +58,15 @@ PRUNE_EVERY = 1000
 """Deliveries between two prunings of the inbox (a bounded batch each time)."""
 
 
-_PATH = re.compile(re.escape(HOOK_PATH) + r"/([0-9A-Za-z]{1,32})/([0-9A-Za-z_-]{1,128})/?")
+_PATH = re.compile(
+    re.escape(HOOKS_ROOT) + r"/([0-9a-z_]{1,32})/([0-9A-Za-z]{1,32})/([0-9A-Za-z_-]{1,128})/?"
+)
 _STATE_KEY = "orderhub.hook_integration"
+_HOOKS_KEY = "orderhub.hook_connector"
 
 
-class CartcomHookReceiver:
-    """The ASGI app behind `/hooks/cartcom/…` (`orderhub.web` routes that prefix to it)."""
+class HookReceiver:
+    """The ASGI app behind `/hooks/…` (`orderhub.web` routes that prefix to it)."""
 
     def __init__(
         self,
@@ -81,27 +83,35 @@ class CartcomHookReceiver:
             self._deliver, max_bytes=max_body_bytes, respond=lambda m: _answer(413, m)
         )
         self._accepted = 0
+        self._connector_of: dict[str, str] = {}
         self._count_lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
         match = _PATH.fullmatch(str(scope.get("path", "")))
-        known = match is not None and await run_in_threadpool(
-            self._genuine, match.group(1), match.group(2)
+        hooks = self._hooks_of(match.group(1)) if match is not None else None
+        known = (
+            match is not None
+            and hooks is not None
+            and await run_in_threadpool(
+                self._genuine, match.group(1), match.group(2), match.group(3)
+            )
         )
-        if match is None or not known:
+        if match is None or hooks is None or not known:
             await _answer(404, "Not found")(scope, receive, send)
             return
         if scope.get("method") != "POST":
             await _answer(405, "Deliveries are POSTed", {"Allow": "POST"})(scope, receive, send)
             return
-        scope.setdefault("state", {})[_STATE_KEY] = match.group(1)
+        state = scope.setdefault("state", {})
+        state[_STATE_KEY], state[_HOOKS_KEY] = match.group(2), hooks
         await self._with_body(scope, receive, send)
 
     async def _deliver(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         integration_id: str = scope["state"][_STATE_KEY]
+        hooks: WebhookSupport = scope["state"][_HOOKS_KEY]
         body = await request.body()  # BodyLimitMiddleware answers 413 past the cap
         try:
             payload = orjson.loads(body)
@@ -109,7 +119,7 @@ class CartcomHookReceiver:
             await _answer(400, "The body is not JSON")(scope, receive, send)
             return
         try:
-            announcement = read_delivery(request.query_params.get(EVENT_PARAM), payload)
+            announcement = hooks.read_delivery(request.query_params.get(hooks.event_param), payload)
         except UnknownEvent as problem:
             await _answer(400, str(problem))(scope, receive, send)
             return
@@ -125,9 +135,23 @@ class CartcomHookReceiver:
             except Exception:  # the delivery is stored and due; the tick will find it
                 log.exception("waking the flows of integration %s failed", integration_id)
 
-    def _genuine(self, integration_id: str, secret: str) -> bool:
+    def _hooks_of(self, kind: str) -> WebhookSupport | None:
+        try:
+            return self.hub.connectors.get(kind).webhooks
+        except UnknownConnector:
+            return None
+
+    def _genuine(self, kind: str, integration_id: str, secret: str) -> bool:
         with self.hub.db.read_session() as session:
-            return webhook_store.check_secret(session, integration_id, secret)
+            if not webhook_store.check_secret(session, integration_id, secret):
+                return False
+            connector = self._connector_of.get(integration_id)
+            if connector is None:  # an integration's connector never changes: read it once
+                integration = integration_store.get_integration(session, integration_id)
+                if integration is None:
+                    return False
+                connector = self._connector_of[integration_id] = integration.connector
+        return connector == kind
 
     def _store(
         self, integration_id: str, announcement: Announcement, body_bytes: int

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from orderhub.errors import HubError
-from orderhub.portal import optional
 from orderhub.portal.context import PortalContext, form_of
+from orderhub.services.apikeys import create_api_key, list_api_keys, revoke_api_key
 
 __all__ = ["apikey_routes"]
 
@@ -28,14 +26,11 @@ def apikey_routes(ctx: PortalContext) -> list[Route]:
         errors: dict[str, str] | None = None,
         status: int = 200,
     ) -> Response:
-        service: Any = optional.api_keys()
-        keys = service.list_api_keys(hub) if service is not None else []
         return ctx.render(
             request,
             "apikeys.html",
             {
-                "available": service is not None,
-                "keys": keys,
+                "keys": list_api_keys(hub),
                 "created": created,
                 "scopes": _SCOPES,
                 "values": values or {"scope": "read"},
@@ -50,7 +45,6 @@ def apikey_routes(ctx: PortalContext) -> list[Route]:
         return page(request)
 
     async def create(request: Request) -> Response:
-        service: Any = optional.api_keys()
         form = form_of(request)
         values = {"name": str(form.get("name", "")).strip(), "scope": str(form.get("scope", ""))}
         errors: dict[str, str] = {}
@@ -58,25 +52,18 @@ def apikey_routes(ctx: PortalContext) -> list[Route]:
             errors["name"] = "Name the key after who uses it, e.g. warehouse."
         if values["scope"] not in {scope for scope, _ in _SCOPES}:
             errors["scope"] = "Pick read only, or read and write."
-        if service is None:
-            errors["name"] = "API keys are not available yet in this version."
         if errors:
             return page(request, values=values, errors=errors, status=400)
         try:
-            _key_id, plaintext = service.create_api_key(
-                hub, name=values["name"], scope=values["scope"]
-            )
+            _key_id, plaintext = create_api_key(hub, name=values["name"], scope=values["scope"])
         except HubError as problem:
             return page(request, values=values, errors={"name": str(problem)}, status=400)
         return page(request, created=plaintext)
 
     async def revoke(request: Request) -> Response:
-        service: Any = optional.api_keys()
         form_of(request)
-        if service is None:
-            return ctx.not_found(request, "The API key service")
         try:
-            key = service.revoke_api_key(hub, request.path_params["key_id"])
+            key = revoke_api_key(hub, request.path_params["key_id"])
         except HubError as problem:
             ctx.flash(request, str(problem), "error")
         else:

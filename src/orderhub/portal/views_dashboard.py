@@ -16,7 +16,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from orderhub.connectors.cartcom.ratelimit import store_key
 from orderhub.domain import ExceptionStatus
 from orderhub.monitor.budget_reports import BudgetReport, report_key
 from orderhub.portal.charts import bar_chart
@@ -53,7 +52,9 @@ def dashboard_routes(ctx: PortalContext) -> list[Route]:
             open_exceptions = exception_store.count_exceptions(session, status=ExceptionStatus.OPEN)
             reported = {
                 i.integration_id: BudgetReport.from_document(
-                    call_budgets.get_budget(session, report_key(store_key(i.api_url)))
+                    call_budgets.get_budget(
+                        session, report_key(hub.connectors.get(i.connector).store_key(i.api_url))
+                    )
                 )
                 for i in integrations
             }
@@ -111,7 +112,9 @@ def dashboard_routes(ctx: PortalContext) -> list[Route]:
             "window_seconds": WINDOW_SECONDS,
             "open_exceptions": open_exceptions,
             "totals": totals,
-            "available": hub.registry.available("cartcom"),
+            "available": frozenset().union(
+                *(hub.registry.available(kind) for kind in hub.connectors.kinds())
+            ),
         }
 
     async def dashboard(request: Request) -> Response:

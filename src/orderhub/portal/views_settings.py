@@ -10,10 +10,10 @@ from starlette.routing import Route
 from orderhub.errors import HubError, NotFoundError
 from orderhub.portal.context import PortalContext, form_of
 from orderhub.services.integration_settings import (
-    SETTINGS,
     change_settings,
     integration_history,
     integration_settings,
+    settings_of,
 )
 from orderhub.store import integrations as integration_store
 
@@ -48,9 +48,13 @@ def settings_routes(ctx: PortalContext) -> list[Route]:
     async def change(request: Request) -> Response:
         integration_id = request.path_params["integration_id"]
         form = form_of(request)
+        with hub.db.read_session() as session:
+            integration = integration_store.get_integration(session, integration_id)
+        if integration is None:
+            return ctx.not_found(request, "That integration")
         wanted = {
             spec.key: str(form.get(spec.key, "")).strip() or None
-            for spec in SETTINGS
+            for spec in settings_of(hub, integration.connector)
             if spec.key in form
         }
         try:

@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from orderhub.domain import FlowName, Integration, IntegrationStatus, Verification
 from orderhub.portal.context import PortalContext
-from orderhub.services.verification import pull_flows_to_verify
+from orderhub.services.verification import verifiable_flows
 from orderhub.store import integrations as integration_store
 from orderhub.store import verifications as verification_store
 
@@ -41,11 +41,11 @@ class VerifyPanel:
 def verify_panel(
     session: Session,
     integration: Integration,
-    available: frozenset[FlowName],
+    flows: list[FlowName],
     every_hours: float,
 ) -> VerifyPanel:
+    """`flows`: the ones that can be verified (`services.verification.verifiable_flows`)."""
     latest = verification_store.latest_per_flow(session, integration.integration_id)
-    flows = pull_flows_to_verify(integration, available)
     return VerifyPanel(
         flows=[(flow, latest.get(flow)) for flow in flows],
         can_verify=bool(flows) and integration.status is IntegrationStatus.CONNECTED,
@@ -68,7 +68,7 @@ def verify_routes(ctx: PortalContext) -> list[Route]:
                 request, "The integration is not connected: test the connection first.", "error"
             )
             return ctx.redirect(back)
-        if not pull_flows_to_verify(integration, hub.registry.available(integration.connector)):
+        if not verifiable_flows(hub, integration):
             ctx.flash(request, "No pull flow is on: there is nothing to verify.", "error")
             return ctx.redirect(back)
         job = ctx.jobs.verify(integration_id, title=f"Verify {integration.name}", back_url=back)

@@ -1,7 +1,9 @@
 """The settings a merchant may change on an integration: declared once, checked once, recorded.
 
-Each setting is declared (`SettingSpec`: its key as the API spells it, a label and a sentence a
-merchant understands, the values it takes, its default). The CLI, the API and the portal all
+Each connector declares its settings (`orderhub.connectors.settings.SettingSpec`: its key as
+the API spells it, a label and a sentence a merchant understands, the values it takes, its
+default); the hub adds its own (how long a quiet pull flow waits at most, for each pull flow the
+connector has). The CLI, the API and the portal all
 change settings through `change_settings`, which parses every value before storing any (one bad
 value changes nothing), and writes one line per change into the integration's history — who
 changed what, from what, to what — which the integration's page and the CLI show.
@@ -9,18 +11,13 @@ changed what, from what, to what — which the integration's page and the CLI sh
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from orderhub.connectors.cartcom.flows.product_writer import (
-    CATALOG_SCOPES,
-    CATALOG_SETTING,
-    CATEGORY_SETTING,
-    STATUS_SETTING,
-)
+from orderhub.connectors.settings import SettingSpec
 from orderhub.domain import FlowName, Integration
 from orderhub.errors import NotFoundError, UsageError
 from orderhub.hub import Hub
@@ -29,28 +26,13 @@ from orderhub.store.flows import DEFAULT_MAX_INTERVAL_SECONDS
 from orderhub.store.integration_history import HistoryEntry, add_history, history
 
 __all__ = [
-    "SETTINGS",
     "SettingSpec",
     "SettingValue",
     "change_settings",
     "integration_history",
     "integration_settings",
+    "settings_of",
 ]
-
-
-@dataclass(frozen=True)
-class SettingSpec:
-    key: str
-    label: str
-    help: str
-    parse: Callable[[str], Any]
-    default: Any = None
-    choices: tuple[str, ...] = ()
-    apply: Callable[[Session, Integration, Any], None] | None = None
-    """What else the change does, in the same transaction (None: the stored value is all)."""
-
-    def shown(self, value: Any) -> str:
-        return "(not set)" if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -67,23 +49,6 @@ class SettingValue:
         return self.spec.default if self.value is None else self.value
 
 
-def _choice(*choices: str) -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        value = text.strip().lower()
-        if value not in choices:
-            raise ValueError(f"must be {' or '.join(repr(c) for c in choices)}")
-        return value
-
-    return parse
-
-
-def _store_id(text: str) -> int:
-    value = text.strip()
-    if not value.isascii() or not value.isdigit() or not 0 < int(value) < 2**31:
-        raise ValueError("must be a Cart.com id: a whole number from 1 to 2147483647")
-    return int(value)
-
-
 MAX_POLL_MINUTES = 24 * 60
 
 
@@ -94,23 +59,6 @@ def _minutes(text: str) -> int:
     return int(value)
 
 
-def _poll_ceiling(flow: FlowName) -> Callable[[Session, Integration, Any], None]:
-    """Apply a pull flow's "check at least every N minutes" to its schedule (None: 15)."""
-
-    def apply(session: Session, integration: Integration, minutes: Any) -> None:
-        longest = DEFAULT_MAX_INTERVAL_SECONDS if minutes is None else int(minutes) * 60
-        current = next(s.interval_seconds for s in integration.flows if s.flow is flow)
-        integration_store.set_flow_interval(
-            session,
-            integration.integration_id,
-            flow,
-            min(current, longest),
-            max_interval_seconds=longest,
-        )
-
-    return apply
-
-
 POLLED = (
     (FlowName.ORDERS_PULL, "ordersPullPollMinutes", "orders"),
     (FlowName.PRODUCTS_PULL, "productsPullPollMinutes", "products"),
@@ -118,29 +66,9 @@ POLLED = (
 )
 """The pull flows' polling settings: the longest a quiet flow waits before it looks again."""
 
-SETTINGS: tuple[SettingSpec, ...] = (
-    SettingSpec(
-        CATALOG_SETTING,
-        "Catalogs products.push may write",
-        "own: only products made or changed in OrderHub (including this store's own "
-        "products repriced there); shared: also every other connected store's products.",
-        _choice(*CATALOG_SCOPES),
-        default=CATALOG_SCOPES[0],
-        choices=CATALOG_SCOPES,
-    ),
-    SettingSpec(
-        STATUS_SETTING,
-        "Status of products created by products.push",
-        "The Cart.com product status id given to a SKU that products.push creates.",
-        _store_id,
-    ),
-    SettingSpec(
-        CATEGORY_SETTING,
-        "Category of products created by products.push",
-        "The Cart.com category id (primary_category_id) given to a SKU products.push creates.",
-        _store_id,
-    ),
-    *(
+POLL_SETTINGS: dict[str, tuple[FlowName, SettingSpec]] = {
+    key: (
+        flow,
         SettingSpec(
             key,
             f"{flow.label}: look at least every … minutes",
@@ -148,12 +76,33 @@ SETTINGS: tuple[SettingSpec, ...] = (
             "minute while runs bring changes); a webhook or Sync now runs the flow at once.",
             _minutes,
             default=DEFAULT_MAX_INTERVAL_SECONDS // 60,
-            apply=_poll_ceiling(flow),
-        )
-        for flow, key, what in POLLED
-    ),
-)
-_BY_KEY = {spec.key: spec for spec in SETTINGS}
+        ),
+    )
+    for flow, key, what in POLLED
+}
+"""The hub's own settings, by key: for each pull flow, its polling ceiling."""
+
+
+def settings_of(hub: Hub, connector: str) -> tuple[SettingSpec, ...]:
+    """The settings integrations of `connector` (its kind) take: its own, then the hub's."""
+    flows = hub.registry.available(connector)
+    polled = tuple(spec for flow, spec in POLL_SETTINGS.values() if flow in flows)
+    return (*hub.connectors.get(connector).settings(), *polled)
+
+
+def _apply_poll_ceiling(
+    session: Session, integration: Integration, flow: FlowName, minutes: Any
+) -> None:
+    """Apply a pull flow's "look at least every N minutes" to its schedule (None: 15)."""
+    longest = DEFAULT_MAX_INTERVAL_SECONDS if minutes is None else int(minutes) * 60
+    current = next(s.interval_seconds for s in integration.flows if s.flow is flow)
+    integration_store.set_flow_interval(
+        session,
+        integration.integration_id,
+        flow,
+        min(current, longest),
+        max_interval_seconds=longest,
+    )
 
 
 def integration_settings(hub: Hub, integration_id: str) -> list[SettingValue]:
@@ -161,7 +110,8 @@ def integration_settings(hub: Hub, integration_id: str) -> list[SettingValue]:
         integration = integration_store.get_integration(session, integration_id)
     if integration is None:
         raise NotFoundError(f"No integration with id {integration_id!r}")
-    return [SettingValue(spec, integration.settings.get(spec.key)) for spec in SETTINGS]
+    specs = settings_of(hub, integration.connector)
+    return [SettingValue(spec, integration.settings.get(spec.key)) for spec in specs]
 
 
 def change_settings(
@@ -172,11 +122,16 @@ def change_settings(
     Every value is checked before any is stored: an unknown key or a bad value raises
     `UsageError` naming the setting and what it takes, and changes nothing.
     """
+    with hub.db.read_session() as session:
+        found = integration_store.get_integration(session, integration_id)
+    if found is None:
+        raise NotFoundError(f"No integration with id {integration_id!r}")
+    by_key = {spec.key: spec for spec in settings_of(hub, found.connector)}
     parsed: dict[str, Any] = {}
     for key, text in changes.items():
-        spec = _BY_KEY.get(key)
+        spec = by_key.get(key)
         if spec is None:
-            known = ", ".join(_BY_KEY)
+            known = ", ".join(by_key) or "none"
             raise UsageError(
                 f"{key[:40]!r} is not a setting of this integration; settings: {known}"
             )
@@ -199,9 +154,9 @@ def change_settings(
             return []
         integration_store.update_integration_settings(session, integration_id, moved, now=now)
         for key, value in moved.items():
-            spec = _BY_KEY[key]
-            if spec.apply is not None:
-                spec.apply(session, integration, value)
+            spec = by_key[key]
+            if key in POLL_SETTINGS:
+                _apply_poll_ceiling(session, integration, POLL_SETTINGS[key][0], value)
             after = spec.shown(value) if value is not None else f"the default ({spec.default})"
             line = f"{key}: {spec.shown(old.get(key))} → {after}"
             add_history(session, integration_id, action="setting", note=line, actor=actor, now=now)

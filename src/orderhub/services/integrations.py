@@ -7,7 +7,7 @@ that each retry would add to, and that `orderhub demo` used to refuse to start o
 new key that does not work never replaces one that does. The CLI, the REST API and the portal
 all call these two, and show `ConnectionFailed` in their own way.
 
-Each of these also keeps the store's Cart.com webhook subscriptions in step
+Each of these also keeps the store's webhook subscriptions in step
 (`orderhub.services.webhooks`): connecting and testing check and repair them, switching a
 pull flow subscribes or unsubscribes its events, removing deletes them.
 """
@@ -21,8 +21,7 @@ from typing import Literal
 import httpx
 from sqlalchemy.orm import Session
 
-from orderhub.connectors.cartcom.connection import REFUSED_KEY_SUMMARY, check_connection
-from orderhub.connectors.cartcom.webhook_events import WATCHED_FLOWS
+from orderhub.connectors.base import Connector, StoreAccess
 from orderhub.domain import (
     ConnectionReport,
     FlowName,
@@ -34,7 +33,6 @@ from orderhub.domain.bounds import InvalidValue, Name, check
 from orderhub.errors import NotFoundError, UsageError
 from orderhub.hub import Hub
 from orderhub.secrets import SecretDecryptError
-from orderhub.services.cartcom import call_budget, call_counter
 from orderhub.services.webhooks import sync_subscriptions, unsubscribe_all
 from orderhub.store import integrations as store
 
@@ -67,12 +65,10 @@ class AddResult:
 class ConnectionFailed(UsageError):
     """The connection test failed, so nothing was written; the message is the test's summary."""
 
-    def __init__(self, report: ConnectionReport) -> None:
+    def __init__(self, report: ConnectionReport, *, key_refused: bool = False) -> None:
         super().__init__(report.summary)
         self.report = report
-        self.field: Literal["api_url", "api_key"] = (
-            "api_key" if report.summary == REFUSED_KEY_SUMMARY else "api_url"
-        )
+        self.field: Literal["api_url", "api_key"] = "api_key" if key_refused else "api_url"
         """The input the merchant should fix: the key when the store refused it, else the URL."""
 
 
@@ -82,25 +78,28 @@ def add_integration(
     api_url: str,
     api_key: str,
     name: str | None = None,
+    connector: str | None = None,
     http: httpx.Client | None = None,
 ) -> AddResult:
     """Test the connection, then create the integration (connected, all flows off).
 
-    Raises `ConnectionFailed` and creates nothing when the store cannot be reached or refuses
-    the key. A store that connects with permissions missing is created: the report says which.
+    `connector`: its kind (`hub.connectors`); None: the hub's first connector. Raises
+    `ConnectionFailed` and creates nothing when the store cannot be reached or refuses the
+    key. A store that connects with permissions missing is created: the report says which.
     """
+    kind = connector if connector is not None else hub.connectors.kinds()[0]
+    chosen = hub.connectors.get(kind)
     api_url = api_url.strip()
     if not api_url:
-        raise UsageError(
-            "The API URL is empty; enter your store's URL, e.g. https://yourstore.americommerce.com"
-        )
-    api_key = _given_key(api_key)
-    name = _given_name(name) or _default_name(api_url)
-    report = _test(hub, api_url, api_key, http)
+        raise UsageError(f"The API URL is empty; enter your store's URL, e.g. {chosen.url_example}")
+    api_key = _given_key(chosen, api_key)
+    name = _given_name(name) or chosen.default_name(api_url)
+    report = _test(hub, chosen, api_url, api_key, http)
     now = hub.clock.now()
     with hub.db.session() as session:
         created = store.create_integration(
             session,
+            connector=chosen.kind,
             name=name,
             api_url=api_url.rstrip("/"),
             api_token=api_key,
@@ -120,10 +119,11 @@ def replace_api_key(
     Raises `ConnectionFailed` when the new key does not connect: the stored key, which may be
     the one that works, and the integration's status stay as they were.
     """
-    api_key = _given_key(api_key)
     with hub.db.read_session() as session:
         integration = require_integration(session, integration_id)
-    report = _test(hub, integration.api_url, api_key, http)
+    connector = hub.connectors.of(integration)
+    api_key = _given_key(connector, api_key)
+    report = _test(hub, connector, integration.api_url, api_key, http)
     with hub.db.session() as session:
         require_integration(session, integration_id)  # removed meanwhile: say so, store nothing
         store.set_api_token(session, integration_id, api_key, hub.box)
@@ -144,16 +144,11 @@ def retest_integration(
             report = ConnectionReport(ok=False, summary=str(problem), checks=[])
             integration = _apply_report(session, integration_id, report, hub.clock.now())
             return AddResult(integration=integration, report=report)
-    if http is None and hub.http_factory is not None:
-        http = hub.http_factory(integration)
-    report = check_connection(
-        integration.api_url,
-        token,
-        http=http,
-        clock=hub.clock,
-        limiter=call_budget(hub, integration.api_url),
-        on_call=call_counter(hub, integration.api_url),
+    access = StoreAccess.for_hub(
+        hub, integration.api_url, token, integration=integration, http=http
     )
+    report = hub.connectors.of(integration).check_connection(access)
+    http = access.http
     with hub.db.session() as session:
         integration = _apply_report(session, integration_id, report, hub.clock.now())
     report = _with_webhooks(hub, integration, report, http)
@@ -169,10 +164,10 @@ def enable_flow(
     http: httpx.Client | None = None,
 ) -> FlowSetting:
     """Switch a flow on; a pull flow webhooks can wake subscribes its events."""
-    if flow not in hub.registry.available("cartcom"):
-        raise UsageError(f"{flow.value} is not available yet in this version of OrderHub")
     with hub.db.session() as session:
-        require_integration(session, integration_id)
+        integration = require_integration(session, integration_id)
+        if flow not in hub.registry.available(integration.connector):
+            raise UsageError(f"{flow.value} is not available yet in this version of OrderHub")
         setting = store.set_flow_enabled(
             session, integration_id, flow, True, now=hub.clock.now(), since=since
         )
@@ -194,7 +189,7 @@ def disable_flow(
 def remove_integration(
     hub: Hub, integration_id: str, *, http: httpx.Client | None = None
 ) -> str | None:
-    """Delete the integration's Cart.com webhooks, then the integration (records stay).
+    """Delete the integration's webhooks in its store, then the integration (records stay).
 
     Returns one line when some webhooks could not be deleted (the removal goes on: they
     deliver to a URL that now answers 404).
@@ -252,10 +247,10 @@ def _apply_report(
     return require_integration(session, integration_id)
 
 
-def _given_key(api_key: str) -> str:
+def _given_key(connector: Connector, api_key: str) -> str:
     key = api_key.strip()
     if not key:
-        raise UsageError("The API key is empty; paste the token from Cart.com's API Token Manager")
+        raise UsageError(f"The API key is empty; paste {connector.key_help}")
     return key
 
 
@@ -269,17 +264,12 @@ def _given_name(name: str | None) -> str | None:
     return checked
 
 
-def _test(hub: Hub, api_url: str, api_key: str, http: httpx.Client | None) -> ConnectionReport:
-    report = check_connection(
-        api_url,
-        api_key,
-        http=http,
-        clock=hub.clock,
-        limiter=call_budget(hub, api_url),
-        on_call=call_counter(hub, api_url),
-    )
+def _test(
+    hub: Hub, connector: Connector, api_url: str, api_key: str, http: httpx.Client | None
+) -> ConnectionReport:
+    report = connector.check_connection(StoreAccess.for_hub(hub, api_url, api_key, http=http))
     if not report.connected:
-        raise ConnectionFailed(report)
+        raise ConnectionFailed(report, key_refused=connector.key_refused(report))
     return report
 
 
@@ -296,15 +286,11 @@ def _with_webhooks(
 def _flow_switched(
     hub: Hub, integration_id: str, flow: FlowName, http: httpx.Client | None
 ) -> None:
-    if flow not in WATCHED_FLOWS:
-        return
     with hub.db.read_session() as session:
         integration = require_integration(session, integration_id)
+    hooks = hub.connectors.of(integration).webhooks
+    if hooks is None or flow not in hooks.watched_flows:
+        return
     if integration.status is IntegrationStatus.CONNECTED:
         # Not connected: the connection test that connects it subscribes.
         sync_subscriptions(hub, integration_id, http=http)
-
-
-def _default_name(api_url: str) -> str:
-    host = httpx.URL(api_url).host if "://" in api_url else api_url
-    return f"Cart.com {host}".strip()

@@ -1,7 +1,7 @@
 """Each integration's carrier → Cart.com shipping method mappings (used by fulfillments.push).
 
 fulfillments.push matches a fulfillment's carrier and service to the store's methods by name
-(`connectors.cartcom.mapping.shipping_methods`); a mapping here names the method where the
+(the connector's mapping); a mapping here names the method where the
 words differ. A mapping without a service covers every service of its carrier; one with a
 service wins over it. The method is checked when a fulfillment uses it (that needs a call to
 the store), so a mistyped method shows as that fulfillment's exception, with the store's list.

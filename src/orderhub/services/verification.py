@@ -7,7 +7,8 @@ For every enabled pull flow (`CHECKS`), in order:
    the flow's polling interval plus a minute — a record updated later than that may simply
    not have been pulled yet, and is left for the next check. (locations.pull has no window:
    it reads everything on every run.)
-2. The check lists the store cheaply and compares it with the hub (connectors/cartcom/verify).
+2. The check lists the store cheaply and compares it with the hub (the connector's
+   `completeness`, `orderhub.connectors.completeness`).
 3. Each gap becomes an exception of that flow (`missingInHub` / `staleInHub`, naming the order
    number or SKU), unless the record has an open exception already: that one (a mapping
    failure) says more than we would, and is retried all the same.
@@ -32,15 +33,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from orderhub.clock import Clock, Sleep
-from orderhub.connectors.cartcom.ratelimit import store_key
-from orderhub.connectors.cartcom.verify import (
-    CHECKS,
-    READS_EVERYTHING,
-    CheckWindow,
-    FlowCheck,
-    Gap,
-    verify_client,
-)
+from orderhub.connectors.base import StoreAccess
+from orderhub.connectors.completeness import CheckWindow, FlowCheck, Gap
+from orderhub.connectors.registry import ConnectorRegistry
 from orderhub.domain import (
     FlowName,
     Integration,
@@ -79,6 +74,7 @@ __all__ = [
     "Verifier",
     "VerifyBusy",
     "pull_flows_to_verify",
+    "verifiable_flows",
     "verify_window",
 ]
 
@@ -97,14 +93,24 @@ class VerifyBusy(EngineError):
 
 
 def pull_flows_to_verify(
-    integration: Integration, available: frozenset[FlowName]
+    integration: Integration, available: frozenset[FlowName], checked: frozenset[FlowName]
 ) -> list[FlowName]:
-    """The integration's enabled pull flows that have a check, in the hub's flow order."""
+    """The integration's enabled pull flows that have a check (`checked`), in the hub's flow
+    order."""
     return [
         setting.flow
         for setting in integration.flows
-        if setting.enabled and setting.flow in CHECKS and setting.flow in available
+        if setting.enabled and setting.flow in checked and setting.flow in available
     ]
+
+
+def verifiable_flows(hub: Hub, integration: Integration) -> list[FlowName]:
+    """The integration's enabled pull flows its connector can verify."""
+    checks = hub.connectors.of(integration).completeness
+    if checks is None:
+        return []
+    available = hub.registry.available(integration.connector)
+    return pull_flows_to_verify(integration, available, checks.flows)
 
 
 def verify_window(
@@ -131,7 +137,9 @@ class Verifier:
     db: Database
     box: SecretBox
     runner: FlowRunner
-    available: frozenset[FlowName]
+    connectors: ConnectorRegistry
+    available: Callable[[str], frozenset[FlowName]]
+    """The flows of a connector (by kind) that have code behind them."""
     clock: Clock
     share_call_budgets: bool = False
     http_factory: Callable[[Integration], httpx.Client] | None = None
@@ -141,7 +149,7 @@ class Verifier:
     """How often the re-fetch run is tried while a run of the flow holds its lease."""
     busy_wait_seconds: float = 5.0
     metrics: HubMetrics | None = None
-    """This process's counters: a check's Cart.com calls are counted there too."""
+    """This process's counters: a check's calls to the store are counted there too."""
 
     @classmethod
     def for_hub(
@@ -156,7 +164,8 @@ class Verifier:
             db=hub.db,
             box=hub.box,
             runner=runner or hub.runner(),
-            available=hub.registry.available("cartcom"),
+            connectors=hub.connectors,
+            available=hub.registry.available,
             clock=hub.clock,
             share_call_budgets=hub.shares_call_budgets,
             http_factory=http_factory,
@@ -180,7 +189,12 @@ class Verifier:
         recorded as failed and the others still run.
         """
         integration = self._connected(integration_id)
-        flows = pull_flows_to_verify(integration, self.available)
+        checks = self.connectors.of(integration).completeness
+        flows = (
+            pull_flows_to_verify(integration, self.available(integration.connector), checks.flows)
+            if checks is not None
+            else []
+        )
         lease = RunLease(
             self.db,
             store_leases.flow_lease_key(integration_id, VERIFY_LEASE),
@@ -240,7 +254,10 @@ class Verifier:
             now=started,
             interval_seconds=state.interval_seconds,
         )
-        if flow in READS_EVERYTHING:
+        connector = self.connectors.of(integration)
+        checks = connector.completeness
+        assert checks is not None  # `verify` lists only the flows it has checks for
+        if flow in checks.reads_everything:
             since = None
         with self.db.session() as session:
             verification_id = store_verifications.start_verification(
@@ -259,23 +276,19 @@ class Verifier:
         error: str | None = None
         try:
             window = CheckWindow(since, until, should_stop)
-            http = self.http_factory(integration) if self.http_factory else None
-            with verify_client(
-                self.db,
-                integration.api_url,
-                token,
+            access = StoreAccess(
+                api_url=integration.api_url,
+                token=token,
+                db=self.db,
                 clock=self.clock,
+                shares_call_budgets=self.share_call_budgets,
+                http=self.http_factory(integration) if self.http_factory else None,
+                metrics=self.metrics,
                 sleep=self.sleep,
-                share_call_budgets=self.share_call_budgets,
-                http=http,
-                on_call=(
-                    self.metrics.call_observer("cartcom", store_key(integration.api_url))
-                    if self.metrics is not None
-                    else None
-                ),
-            ) as client:
+            )
+            with checks.session(access) as client:
                 try:
-                    found = CHECKS[flow](client, StoreHoldings(self.db, integration_id), window)
+                    found = client.check(flow, StoreHoldings(self.db, integration_id), window)
                 finally:
                     calls = client.calls
             if found.gaps and repair:
@@ -284,7 +297,7 @@ class Verifier:
         except Exception as problem:
             error = describe_error(problem, secrets=[token])
             log.warning("verification of %s %s failed: %s", integration_id, flow.value, error)
-        return self._finish(verification_id, found, calls, repaired, error)
+        return self._finish(verification_id, found, calls, repaired, error, connector.display_name)
 
     def _repair(
         self,
@@ -320,6 +333,7 @@ class Verifier:
         calls: int,
         repaired: _Repair | None,
         error: str | None,
+        source: str,
     ) -> Verification:
         gaps = found.missing + found.stale
         left = gaps if repaired is None else repaired.remaining
@@ -339,7 +353,7 @@ class Verifier:
             refetched=gaps - left,
             remaining=left,
             api_calls=calls,
-            gaps=tuple(_shown(gap, open_now) for gap in found.gaps[:MAX_GAPS_SHOWN]),
+            gaps=tuple(_shown(gap, open_now, source) for gap in found.gaps[:MAX_GAPS_SHOWN]),
         )
         with self.db.session() as session:
             return store_verifications.finish_verification(
@@ -395,10 +409,11 @@ class _Repair:
     error: str | None
 
 
-def _shown(gap: Gap, open_now: dict[tuple[str, str], str]) -> str:
+def _shown(gap: Gap, open_now: dict[tuple[str, str], str], source: str) -> str:
     """A gap's line; after a re-fetch that did not land it, with its exception's type."""
     still = open_now.get((gap.entity_type, gap.ext_id))
-    return f"{gap.describe()} — still open: {still}" if still else gap.describe()
+    line = gap.describe(source)
+    return f"{line} — still open: {still}" if still else line
 
 
 def _tell(progress: ProgressCallback | None, **fields: Any) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from orderhub.clock import Sleep
-from orderhub.connectors.cartcom.verify import Gap
+from orderhub.connectors.completeness import Gap
 from orderhub.domain import FlowName, RunStatus
 from orderhub.engine import FlowRunner
 from orderhub.engine.errors import FlowBusy, RunRefused

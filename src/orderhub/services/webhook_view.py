@@ -1,7 +1,7 @@
-"""What an integration's page and the API show of its Cart.com webhooks.
+"""What an integration's page and the API show of its store's webhooks.
 
 The delivery URL with its secret masked, the last subscription check, when each pull flow
-last heard from Cart.com and what its polls found, and "webhooks look broken" when polls
+last heard from the store and what its polls found, and "webhooks look broken" when polls
 keep finding changes no webhook announced (`orderhub.store.webhook_health`). Without a public
 URL: polling only, and it says so.
 """
@@ -12,8 +12,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from orderhub.connectors.cartcom.webhook_events import WATCHED_FLOWS, hook_path
-from orderhub.connectors.cartcom.webhooks import mask_hook_url
+from orderhub.connectors.webhooks import WebhookSupport
 from orderhub.domain import (
     Integration,
     IntegrationWebhooks,
@@ -23,7 +22,7 @@ from orderhub.domain import (
 )
 from orderhub.hub import Hub
 from orderhub.secrets import SecretDecryptError
-from orderhub.services.webhooks import POLLING_ONLY
+from orderhub.services.webhooks import NO_WEBHOOKS, POLLING_ONLY
 from orderhub.store import webhooks as webhook_store
 
 __all__ = ["webhook_views"]
@@ -39,20 +38,27 @@ def webhook_views(hub: Hub, integrations: Sequence[Integration]) -> dict[str, In
     views: dict[str, IntegrationWebhooks] = {}
     for integration in integrations:
         integration_id = integration.integration_id
+        hooks = hub.connectors.of(integration).webhooks
+        if hooks is None:
+            views[integration_id] = IntegrationWebhooks(
+                mode=WebhookMode.POLLING_ONLY, message=NO_WEBHOOKS
+            )
+            continue
         on = {setting.flow for setting in integration.flows if setting.enabled}
         flows = [
             health[integration_id].get(flow, WebhookFlowHealth(flow=flow))
-            for flow in WATCHED_FLOWS
+            for flow in hooks.watched_flows
             if flow in on
         ]
         views[integration_id] = _view(
-            hub, integration_id, secrets.get(integration_id), checks[integration_id], flows
+            hub, hooks, integration_id, secrets.get(integration_id), checks[integration_id], flows
         )
     return views
 
 
 def _view(
     hub: Hub,
+    hooks: WebhookSupport,
     integration_id: str,
     secret: str | None,
     check: SubscriptionCheck | None,
@@ -61,7 +67,7 @@ def _view(
     public_url = hub.settings.public_url
     if public_url is None:
         return IntegrationWebhooks(mode=WebhookMode.POLLING_ONLY, message=POLLING_ONLY, flows=flows)
-    url = mask_hook_url(public_url + hook_path(integration_id, secret)) if secret else None
+    url = hooks.mask_url(public_url + hooks.hook_path(integration_id, secret)) if secret else None
     broken = [health for health in flows if health.looks_broken]
     if broken:
         names = ", ".join(health.flow.value for health in broken)

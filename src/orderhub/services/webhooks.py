@@ -1,7 +1,8 @@
-"""Cart.com webhook subscriptions, kept in step with the integration's flows.
+"""A store's webhook subscriptions, kept in step with the integration's flows.
 
 With a public URL (`ORDERHUB_PUBLIC_URL`, `serve --public-url`), the integration's enabled
-pull flows each subscribe their events (`FLOW_EVENTS`) to the integration's delivery URL.
+pull flows each subscribe their events (the connector's `WebhookSupport.events_of`) to the
+integration's delivery URL.
 `sync_subscriptions` makes the store's subscriptions match: it creates the missing ones and
 deletes the hub's others — events of flows switched off, duplicates, and foreign ones (this
 integration's path with a stale secret or under an old public URL). It runs when the
@@ -10,7 +11,7 @@ off; removing the integration deletes them all (`unsubscribe_all`).
 
 Without a public URL nothing is touched: the flows poll, and a process that merely lacks the
 setting (a one-off CLI command) never undoes what the served hub subscribed. Without the
-permissions `/webhooks` needs, the check says which ones in Cart.com's words; the flows still
+permissions webhooks need, the check says which ones in the store's words; the flows still
 work by polling. A failure here never fails the action that called it: it is the check's
 answer, kept with the endpoint and shown on the integration's page.
 """
@@ -21,24 +22,16 @@ from datetime import datetime
 
 import httpx
 
-from orderhub.connectors.cartcom.errors import AuthenticationFailed, CartcomError, PermissionDenied
-from orderhub.connectors.cartcom.permissions import WEBHOOK_SCOPES, labels_of
-from orderhub.connectors.cartcom.webhook_events import FLOW_EVENTS, WATCHED_FLOWS, delivery_url
-from orderhub.connectors.cartcom.webhooks import (
-    Subscription,
-    apply_plan,
-    list_subscriptions,
-    mask_hook_url,
-    plan_subscriptions,
-)
+from orderhub.connectors.base import AccessRefused, ConnectorError, StoreAccess
+from orderhub.connectors.webhooks import WebhookSupport
 from orderhub.domain import ConnectionReport, FlowName, Integration, SubscriptionCheck
 from orderhub.hub import Hub
 from orderhub.secrets import SecretDecryptError
-from orderhub.services.cartcom import store_client
 from orderhub.store import integrations as integration_store
 from orderhub.store import webhooks as webhook_store
 
 __all__ = [
+    "NO_WEBHOOKS",
     "POLLING_ONLY",
     "last_check",
     "sync_subscriptions",
@@ -48,15 +41,20 @@ __all__ = [
 
 POLLING_ONLY = (
     "Webhooks are off: this hub has no public URL (ORDERHUB_PUBLIC_URL or "
-    "`orderhub serve --public-url`), so Cart.com cannot reach it and the flows poll."
+    "`orderhub serve --public-url`), so the store cannot reach it and the flows poll."
 )
+
+NO_WEBHOOKS = "This store has no webhooks: its flows poll."
 
 
 def wanted_flows(hub: Hub, integration: Integration) -> list[FlowName]:
     """The integration's pull flows that are on (and available) and webhooks can wake."""
+    hooks = hub.connectors.of(integration).webhooks
+    if hooks is None:
+        return []
     available = hub.registry.available(integration.connector)
     on = {setting.flow for setting in integration.flows if setting.enabled}
-    return [flow for flow in WATCHED_FLOWS if flow in on and flow in available]
+    return [flow for flow in hooks.watched_flows if flow in on and flow in available]
 
 
 def sync_subscriptions(
@@ -79,53 +77,55 @@ def sync_subscriptions(
         integration = integration_store.get_integration(session, integration_id)
         if integration is None:
             return SubscriptionCheck(checked_at=now, ok=False, message="No such integration")
+        hooks = hub.connectors.of(integration).webhooks
+        if hooks is None:
+            return SubscriptionCheck(checked_at=now, ok=True, message=NO_WEBHOOKS)
         try:
             token = integration_store.get_api_token(session, integration_id, hub.box)
             secret = webhook_store.ensure_secret(session, integration_id, hub.box, now=now)
         except SecretDecryptError as problem:
             return SubscriptionCheck(checked_at=now, ok=False, message=str(problem))
     flows = wanted_flows(hub, integration)
-    wanted = [event for flow in flows for event in FLOW_EVENTS[flow]]
+    wanted = [event for flow in flows for event in hooks.events_of(flow)]
 
     def url_for(event: str) -> str:
-        return delivery_url(public_url, integration_id, secret, event)
+        return hooks.delivery_url(public_url, integration_id, secret, event)
 
-    shown_url = mask_hook_url(url_for(wanted[0] if wanted else "OrderUpdated")).split("?")[0]
-    with store_client(hub, integration, token, http=http) as client:
-        try:
-            existing = list_subscriptions(client)
-        except (PermissionDenied, AuthenticationFailed):
-            check = _refused(now, shown_url, report)
-            _keep(hub, integration_id, check, subscribed=[])
-            return check
-        except CartcomError as problem:
-            check = SubscriptionCheck(
-                checked_at=now,
-                ok=False,
-                url=shown_url,
-                message=f"Could not read the store's webhooks: {problem}. The flows poll.",
-            )
-            _keep(hub, integration_id, check, subscribed=[])
-            return check
-        plan = plan_subscriptions(
-            existing, integration_id=integration_id, wanted=wanted, url_for=url_for
+    shown_url = hooks.mask_url(public_url + hooks.hook_path(integration_id, secret))
+    access = StoreAccess.for_hub(
+        hub, integration.api_url, token, integration=integration, http=http
+    )
+    try:
+        done = hooks.reconcile(
+            access, integration_id=integration_id, wanted=wanted, url_for=url_for
         )
-        applied = apply_plan(client, plan, url_for)
-    in_place = {s.event_type for s in plan.keep} | set(applied.created)
-    subscribed = [f for f in flows if all(event in in_place for event in FLOW_EVENTS[f])]
-    still_missing = [event for event in wanted if event not in in_place]
+    except AccessRefused:
+        check = _refused(hooks, now, shown_url, report)
+        _keep(hub, hooks, integration_id, check, subscribed=[])
+        return check
+    except ConnectorError as problem:
+        check = SubscriptionCheck(
+            checked_at=now,
+            ok=False,
+            url=shown_url,
+            message=f"Could not read the store's webhooks: {problem}. The flows poll.",
+        )
+        _keep(hub, hooks, integration_id, check, subscribed=[])
+        return check
+    subscribed = [f for f in flows if all(e in done.in_place for e in hooks.events_of(f))]
+    still_missing = [event for event in wanted if event not in done.in_place]
     check = SubscriptionCheck(
         checked_at=now,
-        ok=not still_missing and not applied.failed,
+        ok=not still_missing and not done.failed,
         url=shown_url,
-        subscribed=[event for event in wanted if event in in_place],
-        missing=plan.missing,
-        foreign=[_describe(s) for s in plan.foreign],
-        created=len(applied.created),
-        deleted=len(applied.deleted),
-        message=_summary(flows, subscribed, plan.missing, plan.foreign, applied.failed),
+        subscribed=[event for event in wanted if event in done.in_place],
+        missing=done.missing,
+        foreign=done.foreign,
+        created=done.created,
+        deleted=done.deleted,
+        message=_summary(flows, subscribed, done.missing, done.foreign, done.failed),
     )
-    _keep(hub, integration_id, check, subscribed=subscribed)
+    _keep(hub, hooks, integration_id, check, subscribed=subscribed)
     return check
 
 
@@ -141,6 +141,10 @@ def unsubscribe_all(
     """Delete every subscription of the integration's (the integration is being removed);
     one line if some could not be deleted, else None. Runs with or without a public URL, and
     for a disabled integration too; one that never subscribed costs no call."""
+    connector = hub.connectors.of(integration)
+    hooks = connector.webhooks
+    if hooks is None:
+        return None
     with hub.db.read_session() as session:
         try:
             if webhook_store.endpoint_secret(session, integration.integration_id, hub.box) is None:
@@ -148,22 +152,25 @@ def unsubscribe_all(
             token = integration_store.get_api_token(session, integration.integration_id, hub.box)
         except SecretDecryptError as problem:
             return str(problem)
-    with store_client(hub, integration, token, http=http) as client:
-        try:
-            existing = list_subscriptions(client)
-        except CartcomError as problem:
-            return f"Its Cart.com webhooks could not be listed ({problem}); delete them there"
-        plan = plan_subscriptions(
-            existing, integration_id=integration.integration_id, wanted=(), url_for=None
+    access = StoreAccess.for_hub(
+        hub, integration.api_url, token, integration=integration, http=http
+    )
+    where = connector.display_name
+    try:
+        done = hooks.reconcile(
+            access, integration_id=integration.integration_id, wanted=(), url_for=None
         )
-        applied = apply_plan(client, plan, None)
-    if applied.failed:
-        return f"{len(applied.failed)} Cart.com webhook(s) could not be deleted: delete them there"
+    except ConnectorError as problem:
+        return f"Its {where} webhooks could not be listed ({problem}); delete them there"
+    if done.failed:
+        return f"{len(done.failed)} {where} webhook(s) could not be deleted: delete them there"
     return None
 
 
-def _refused(now: datetime, shown_url: str, report: ConnectionReport | None) -> SubscriptionCheck:
-    labels = labels_of(WEBHOOK_SCOPES)
+def _refused(
+    hooks: WebhookSupport, now: datetime, shown_url: str, report: ConnectionReport | None
+) -> SubscriptionCheck:
+    labels = list(hooks.needed_permissions())
     if report is not None:
         missing = {c.permission for c in report.checks if not c.ok}
         labels = [label for label in labels if label in missing] or labels
@@ -174,14 +181,19 @@ def _refused(now: datetime, shown_url: str, report: ConnectionReport | None) -> 
         url=shown_url,
         missing_permission=", ".join(labels),
         message=(
-            f"Cart.com refused to list webhooks: the API token needs {words}. "
+            f"The store refused to list webhooks: the API token needs {words}. "
             "The flows still work by polling."
         ),
     )
 
 
 def _keep(
-    hub: Hub, integration_id: str, check: SubscriptionCheck, *, subscribed: list[FlowName]
+    hub: Hub,
+    hooks: WebhookSupport,
+    integration_id: str,
+    check: SubscriptionCheck,
+    *,
+    subscribed: list[FlowName],
 ) -> None:
     with hub.db.session() as session:
         webhook_store.save_subscriptions(
@@ -189,19 +201,15 @@ def _keep(
             integration_id,
             check,
             subscribed_flows=subscribed,
-            watched_flows=WATCHED_FLOWS,
+            watched_flows=hooks.watched_flows,
         )
-
-
-def _describe(subscription: Subscription) -> str:
-    return f"{subscription.event_type[:40]} → {mask_hook_url(subscription.url)[:300]}"
 
 
 def _summary(
     flows: list[FlowName],
     subscribed: list[FlowName],
     missing: list[str],
-    foreign: list[Subscription],
+    foreign: list[str],
     failed: list[str],
 ) -> str:
     if not flows:

@@ -340,5 +340,5 @@ def flow_rows(session: Session, integration_ids: list[str]) -> dict[str, list[Fl
 def _flow_row(session: Session, integration_id: str, flow: FlowName) -> FlowRow:
     row = session.get(FlowRow, (integration_id, FlowName(flow).value))
     if row is None:
-        raise NotFoundError(f"no flow {flow} on integration {integration_id}")
+        raise NotFoundError(f"No flow {flow} on integration {integration_id!r}")
     return row

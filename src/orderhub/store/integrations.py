@@ -88,7 +88,7 @@ def create_integration(
     api_token: str,
     box: SecretBox,
     now: datetime,
-    connector: str = "cartcom",
+    connector: str,
 ) -> Integration:
     """A new integration, `notConfigured`, with its six flows switched off."""
     now = utc(now)
@@ -249,7 +249,7 @@ def update_integration_settings(
 def _row(session: Session, integration_id: str) -> IntegrationRow:
     row = session.get(IntegrationRow, integration_id)
     if row is None:
-        raise NotFoundError(f"no integration with id {integration_id}")
+        raise NotFoundError(f"No integration with id {integration_id!r}")
     return row
 
 

@@ -241,7 +241,7 @@ def last_success_of(integration_id: Any, flow: Any) -> Any:
 def _row(session: Session, run_id: str) -> RunRow:
     row = session.scalars(select(RunRow).where(RunRow.run_id == run_id)).one_or_none()
     if row is None:
-        raise NotFoundError(f"no run with id {run_id}")
+        raise NotFoundError(f"No run with id {run_id!r}")
     return row
 
 

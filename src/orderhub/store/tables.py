@@ -462,7 +462,7 @@ class ShippingMethodMappingRow(Base):
     """A merchant's choice of Cart.com shipping method for a carrier (and service).
 
     `carrier_key` / `service_key` are the names folded for matching
-    (`orderhub.connectors.cartcom.mapping.shipping_methods.match_key`); `service_key` is `""`
+    (`orderhub.domain.shipping_method.match_key`); `service_key` is `""`
     for a mapping that covers every service of the carrier. `method` is the Cart.com method's
     name as the merchant typed it.
     """

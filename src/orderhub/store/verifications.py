@@ -238,7 +238,7 @@ def _row(session: Session, verification_id: str) -> VerificationRow:
         select(VerificationRow).where(VerificationRow.verification_id == verification_id)
     ).one_or_none()
     if row is None:
-        raise NotFoundError(f"no verification with id {verification_id}")
+        raise NotFoundError(f"No verification with id {verification_id!r}")
     return row
 
 

@@ -1,7 +1,7 @@
 """What can go wrong talking to Cart.com, ordered by what the caller should do about it.
 
 ```
-CartcomError
+CartcomError                a ConnectorError (orderhub.connectors.base): every connector's base
 ├── TransientError          retry later: the run fails if retries run out, the next run retries
 │   ├── RateLimited         429 (carries `retry_after` seconds, if the server gave them)
 │   ├── ServerError         5xx
@@ -40,6 +40,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from orderhub.connectors.base import ConnectorError
 from orderhub.connectors.cartcom.permissions import needed_for
 from orderhub.connectors.cartcom.ratelimit import parse_retry_after
 from orderhub.json_text import parse_json
@@ -73,7 +74,7 @@ class InvalidApiUrl(ValueError):
     """The API URL the merchant typed cannot be used (not https, has credentials, odd path…)."""
 
 
-class CartcomError(Exception):
+class CartcomError(ConnectorError):
     """Base of every Cart.com failure; `str()` is one line for a merchant."""
 
     summary: ClassVar[str] = "The Cart.com request failed"

@@ -13,12 +13,11 @@ body instead; either way an event the hub does not know is refused.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from orderhub.connectors.webhooks import Announcement, UnknownEvent, hooks_prefix
 from orderhub.domain import FlowName
-from orderhub.errors import HubError
 
 __all__ = [
     "EVENT_FLOWS",
@@ -33,7 +32,7 @@ __all__ = [
     "read_delivery",
 ]
 
-HOOK_PATH = "/hooks/cartcom"
+HOOK_PATH = hooks_prefix("cartcom")
 """Where the hub receives Cart.com deliveries: `{HOOK_PATH}/{integration_id}/{secret}`."""
 EVENT_PARAM = "event"
 
@@ -74,19 +73,6 @@ WATCHED_FLOWS: tuple[FlowName, ...] = tuple(FLOW_EVENTS)
 
 _BY_FOLDED = {event.casefold(): event for event in EVENT_FLOWS}
 _MAX_ID = 2**63 - 1
-
-
-class UnknownEvent(HubError):
-    """A delivery whose event the hub does not know (answered 400, nothing stored)."""
-
-
-@dataclass(frozen=True)
-class Announcement:
-    """What one delivery says: the event, the flow it wakes, and the record it names."""
-
-    event_type: str
-    flow: FlowName | None
-    ext_id: str | None
 
 
 def hook_path(integration_id: str, secret: str) -> str:

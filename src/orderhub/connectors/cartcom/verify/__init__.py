@@ -12,16 +12,16 @@ from collections.abc import Callable
 
 from orderhub.connectors.cartcom.client import CartcomClient
 from orderhub.connectors.cartcom.verify.client import VERIFY_PRIORITY, verify_client
-from orderhub.connectors.cartcom.verify.gaps import (
+from orderhub.connectors.cartcom.verify.locations import check_locations
+from orderhub.connectors.cartcom.verify.orders import check_orders
+from orderhub.connectors.cartcom.verify.products import check_products
+from orderhub.connectors.completeness import (
     CheckStopped,
     CheckWindow,
     FlowCheck,
     Gap,
     HubHoldings,
 )
-from orderhub.connectors.cartcom.verify.locations import check_locations
-from orderhub.connectors.cartcom.verify.orders import check_orders
-from orderhub.connectors.cartcom.verify.products import check_products
 from orderhub.domain import FlowName
 
 __all__ = [

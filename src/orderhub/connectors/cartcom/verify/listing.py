@@ -15,7 +15,7 @@ from typing import Any
 
 from orderhub.connectors.cartcom.client import CartcomClient
 from orderhub.connectors.cartcom.pagination import KeysetPaginator, UpdatedCursor, record_key
-from orderhub.connectors.cartcom.verify.gaps import CheckWindow
+from orderhub.connectors.completeness import CheckWindow
 
 __all__ = ["LISTING_PAGE_SIZE", "Listed", "walk_listing"]
 

@@ -15,7 +15,7 @@ from typing import Any
 from orderhub.connectors.cartcom.client import CartcomClient
 from orderhub.connectors.cartcom.mapping.common import plain_id
 from orderhub.connectors.cartcom.mapping.locations import STORE_LOCATION_PREFIX, WAREHOUSE_PREFIX
-from orderhub.connectors.cartcom.verify.gaps import CheckWindow, FlowCheck, Gap, HubHoldings
+from orderhub.connectors.completeness import CheckWindow, FlowCheck, Gap, HubHoldings
 from orderhub.domain import LocationStatus
 from orderhub.store.entities import EntityKind
 

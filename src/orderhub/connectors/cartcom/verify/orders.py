@@ -11,14 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from orderhub.connectors.cartcom.client import CartcomClient
-from orderhub.connectors.cartcom.verify.gaps import (
+from orderhub.connectors.cartcom.verify.listing import Listed, walk_listing
+from orderhub.connectors.completeness import (
     CheckWindow,
     FlowCheck,
     Gap,
     GapKind,
     HubHoldings,
 )
-from orderhub.connectors.cartcom.verify.listing import Listed, walk_listing
 from orderhub.store.entities import EntityKind
 
 __all__ = ["ORDER_FIELDS", "check_orders"]

@@ -33,14 +33,14 @@ from orderhub.connectors.cartcom.flows.products_pull import (
 from orderhub.connectors.cartcom.mapping import MappingError, map_product
 from orderhub.connectors.cartcom.mapping.common import plain_id
 from orderhub.connectors.cartcom.timestamps import parse_cartcom_time
-from orderhub.connectors.cartcom.verify.gaps import (
+from orderhub.connectors.cartcom.verify.listing import Listed, walk_listing
+from orderhub.connectors.completeness import (
     CheckWindow,
     FlowCheck,
     Gap,
     GapKind,
     HubHoldings,
 )
-from orderhub.connectors.cartcom.verify.listing import Listed, walk_listing
 from orderhub.store.entities import EntityKind
 from orderhub.store.record_versions import HeldVersion
 from orderhub.store.records import record_hash

@@ -1,21 +1,35 @@
-"""What a completeness check works with: its window, the hub's side, and the gaps it finds."""
+"""Completeness checks (`integrations verify`): what a connector's checks work with and find.
+
+A connector that can prove its pull flows complete has `Connector.completeness`: per pull flow,
+a check that lists the store cheaply and asks the hub (`HubHoldings`) what it holds of each
+page. The checks only read and report `Gap`s; repairing them is the flows' own retry path
+(`orderhub.services.verification`).
+"""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from orderhub.domain.verification import format_utc_minute
 from orderhub.errors import HubError
-from orderhub.store.entities import EntityKind
-from orderhub.store.record_versions import HeldVersion
+
+if TYPE_CHECKING:
+    from orderhub.connectors.base import StoreAccess
+    from orderhub.domain import FlowName
+    from orderhub.store.entities import EntityKind
+    from orderhub.store.record_versions import HeldVersion
 
 __all__ = [
     "MAX_GAPS_KEPT",
+    "CheckSession",
     "CheckStopped",
     "CheckWindow",
+    "CompletenessSupport",
     "FlowCheck",
     "Gap",
     "GapKind",
@@ -63,7 +77,7 @@ class CheckWindow:
 class Gap:
     """One store record the hub lacks (`missing`) or holds an older version of (`stale`).
 
-    `ext_id` is what the flow re-fetches by (the Cart.com order or product id, a location's
+    `ext_id` is what the flow re-fetches by (the store's order or product id, a location's
     external id) and keys the exception; `record` is the hub record's own external id (a
     variant row is `15-19` while its product, re-fetched whole, is `15`); `label` names it in
     the merchant's words.
@@ -78,12 +92,13 @@ class Gap:
     held_at: datetime | None = None
     note: str = ""
 
-    def describe(self) -> str:
-        """`order 100234: missing (updated in Cart.com 2026-12-02 11:00 UTC)`."""
+    def describe(self, source: str = "the store") -> str:
+        """`order 100234: missing (updated in <source> 2026-12-02 11:00 UTC)`, `source` being
+        where the record was updated (the connector's display name)."""
         label = self.label if len(self.label) <= _MAX_LABEL else self.label[:_MAX_LABEL] + "…"
         facts: list[str] = []
         if self.seen_at is not None:
-            facts.append(f"updated in Cart.com {format_utc_minute(self.seen_at)}")
+            facts.append(f"updated in {source} {format_utc_minute(self.seen_at)}")
         if self.held_at is not None:
             facts.append(f"the hub's copy is from {format_utc_minute(self.held_at)}")
         if self.note:
@@ -113,3 +128,30 @@ class FlowCheck:
             self.stale += 1
         if len(self.gaps) < MAX_GAPS_KEPT:
             self.gaps.append(gap)
+
+
+class CheckSession(Protocol):
+    """One verification's calls to a store: `check` a flow, and how many calls it took."""
+
+    @property
+    def calls(self) -> int: ...
+
+    def check(self, flow: FlowName, holdings: HubHoldings, window: CheckWindow) -> FlowCheck: ...
+
+
+class CompletenessSupport(ABC):
+    """A connector's completeness checks, one per pull flow it can verify."""
+
+    @property
+    @abstractmethod
+    def flows(self) -> frozenset[FlowName]:
+        """The pull flows that have a check."""
+
+    @property
+    def reads_everything(self) -> frozenset[FlowName]:
+        """Flows with no start time: they read the store whole on every run."""
+        return frozenset()
+
+    @abstractmethod
+    def session(self, access: StoreAccess) -> AbstractContextManager[CheckSession]:
+        """The store's calls for one verification, at the lowest priority of its budget."""
