@@ -354,7 +354,7 @@ class DataStore:
 
     def burst_orders(self, n: int, *, updated_at: datetime | None = None) -> list[int]:
         """Place `n` new orders that share one `updated_at` (now, unless given); their lines,
-        payments and shipments carry the same time (they were made with the order)."""
+        payments, shipments and addresses carry the same time (they were made with the order)."""
         with self.lock:
             stamp = self.now_ms() if updated_at is None else grid_ms(datetime_to_ms(updated_at))
             ids = [self._factory().new_order({}) for _ in range(n)]
@@ -366,6 +366,11 @@ class DataStore:
                 for child in ("order_items", "order_payments", "order_shipments"):
                     for child_row in self.child_rows("orders", child, order_id):
                         self.touch(child, child_row, stamp)
+                addresses = self.tables["order_addresses"]
+                for column in ("order_billing_address_id", "order_shipping_address_id"):
+                    address_row = addresses.row_of(orders.get(row, column))
+                    if address_row is not None:
+                        self.touch("order_addresses", address_row, stamp)
             for order_id in ids:
                 self.emit_new_order(order_id)
             return ids
