@@ -13,15 +13,13 @@ from sqlalchemy.orm import Session
 
 from orderhub.domain import LineItem, Order, OrderStatus
 from orderhub.store import Database, EntityKind, NotFoundError, Origin
+from orderhub.store.feed import add_timeline_note, changes_since, timeline
 from orderhub.store.records import (
-    add_timeline_note,
-    changes_since,
     content_hash,
     count_records,
     get_record,
     get_record_by_ext,
     list_records,
-    timeline,
     upsert_record,
 )
 from orderhub.store.tables import ChangeRow, TimelineRow

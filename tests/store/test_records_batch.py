@@ -23,13 +23,12 @@ from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 
 from orderhub.store import Database, EntityKind, Origin
+from orderhub.store.feed import changes_since, timeline
 from orderhub.store.records import (
     UpsertItem,
     UpsertResult,
-    changes_since,
     content_hash,
     get_record_by_ext,
-    timeline,
     upsert_record,
     upsert_records,
 )

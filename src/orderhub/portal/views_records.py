@@ -26,6 +26,7 @@ from orderhub.portal import optional
 from orderhub.portal.context import PortalContext, form_of
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
+from orderhub.store.feed import timeline
 from orderhub.store.record_queries import (
     RecordFilter,
     UpdatedWindow,
@@ -33,7 +34,7 @@ from orderhub.store.record_queries import (
     fulfillments_of_order,
     variants_of,
 )
-from orderhub.store.records import EntityKind, get_record, timeline
+from orderhub.store.records import EntityKind, get_record
 
 __all__ = ["CARRIERS", "record_routes"]
 

@@ -3,7 +3,7 @@
 Modules, one concept each:
 
 - `database`: engines, `Database` (units of work), `upgrade` (Alembic, migrations shipped here)
-- `records`: canonical records of every kind — idempotent upserts, reads and filters
+- `records`: canonical records of every kind — `reads` and idempotent `upsert`s
 - `feed`: the change feed push flows read, and record timelines · `entities`: kinds, origins
 - `integrations` / `flows`: integrations, encrypted tokens, flow switches, cursors, schedule
 - `runs`: run history · `exceptions`: per-record sync exceptions · `leases`: run exclusivity
@@ -15,15 +15,9 @@ the transaction, so records and the cursor that covers them commit together.
 
 from orderhub.store.database import Database, make_engine, upgrade
 from orderhub.store.errors import NotFoundError, StoreError
+from orderhub.store.feed import Change, TimelineEvent
 from orderhub.store.flows import FlowState
-from orderhub.store.records import (
-    Change,
-    EntityKind,
-    Origin,
-    StoredRecord,
-    TimelineEvent,
-    UpsertResult,
-)
+from orderhub.store.records import EntityKind, Origin, StoredRecord, UpsertResult
 
 __all__ = [
     "Change",
