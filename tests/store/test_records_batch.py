@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 
 from orderhub.store import Database, EntityKind, Origin
-from orderhub.store.feed import changes_since, timeline
+from orderhub.store.feed import changes_since
 from orderhub.store.records import (
     UpsertItem,
     UpsertResult,
@@ -33,6 +33,7 @@ from orderhub.store.records import (
     upsert_records,
 )
 from orderhub.store.tables import ChangeRow, RecordRow
+from orderhub.store.timeline import timeline
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 KIND = EntityKind.ORDER

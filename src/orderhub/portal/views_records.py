@@ -26,7 +26,6 @@ from orderhub.portal import optional
 from orderhub.portal.context import PortalContext, form_of
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
-from orderhub.store.feed import timeline
 from orderhub.store.record_queries import (
     RecordFilter,
     UpdatedWindow,
@@ -35,6 +34,7 @@ from orderhub.store.record_queries import (
     variants_of,
 )
 from orderhub.store.records import EntityKind, get_record
+from orderhub.store.timeline import timeline
 
 __all__ = ["CARRIERS", "record_routes"]
 

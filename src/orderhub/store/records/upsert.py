@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session
 from orderhub.json_text import canonical_json, document_json
 from orderhub.store.dialect import dialect_insert, utc
 from orderhub.store.entities import EntityKind, Origin
-from orderhub.store.feed import discard_changes, record_changes, record_events
+from orderhub.store.feed import discard_changes, record_changes
 from orderhub.store.stored import owner_key
 from orderhub.store.tables import Base
+from orderhub.store.timeline import record_events
 
 __all__ = [
     "UpsertItem",
