@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from orderhub.clock import Clock, Sleep
-from orderhub.connectors.cartcom.ratelimit import store_key
+from orderhub.connectors.cartcom.store_url import store_key
 from orderhub.connectors.cartcom.verify import (
     CHECKS,
     READS_EVERYTHING,

@@ -41,7 +41,7 @@ from typing import Any, ClassVar
 import httpx
 
 from orderhub.connectors.cartcom.permissions import needed_for
-from orderhub.connectors.cartcom.ratelimit import parse_retry_after
+from orderhub.connectors.cartcom.rate_headers import parse_retry_after
 from orderhub.connectors.cartcom.redaction import redact_text, redact_url
 from orderhub.json_text import parse_json
 
