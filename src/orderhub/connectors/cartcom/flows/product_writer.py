@@ -8,10 +8,10 @@ product `GET /variant_inventory?item_number=…` plus their products by `select_
 `GET /products/{id}` to read it back whole).
 
 What is sent: only the fields the hub changed whose value differs from Cart.com's, and only
-those the hub owns on that level (`mapping/products.py`); a field changed on both sides goes to
-its owner (`productFieldOwner`) with a note. A child SKU updates its variant row; one Cart.com
-lacks is refused (OrderHub does not create variants). A POST whose answer is lost is checked by
-an immediate lookup; a create's intent is journalled by the flow before the POST
+those the hub owns on that level (`mapping/product_bodies.py`); a field changed on both sides
+goes to its owner (`productFieldOwner`) with a note. A child SKU updates its variant row; one
+Cart.com lacks is refused (OrderHub does not create variants). A POST whose answer is lost is
+checked by an immediate lookup; a create's intent is journalled by the flow before the POST
 (`remember_create`), so a crash never creates twice.
 """
 
