@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from orderhub.connectors.cartcom.flows.product_writer import (
+from orderhub.connectors.cartcom.flows.product_push_settings import (
     CATALOG_SCOPES,
     CATALOG_SETTING,
     CATEGORY_SETTING,

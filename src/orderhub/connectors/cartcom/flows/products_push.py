@@ -35,10 +35,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from orderhub.connectors.cartcom.flows.product_push_settings import PushSettings
 from orderhub.connectors.cartcom.flows.product_writer import (
     FamilyMemo,
     ProductWriter,
-    PushSettings,
     Target,
     Work,
     batches,
