@@ -10,7 +10,8 @@ import httpx
 from orderhub.domain import FlowName, RunStatus
 from orderhub.hub import Hub
 from orderhub.services.integrations import add_integration, enable_flow
-from orderhub.store.records import EntityKind, changes_since, list_records
+from orderhub.store.feed import changes_since
+from orderhub.store.records import EntityKind, list_records
 from support.stores import Store
 
 

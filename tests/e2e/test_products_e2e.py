@@ -22,7 +22,8 @@ from orderhub.services.integrations import add_integration, enable_flow
 from orderhub.services.products import upsert_hub_product
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
-from orderhub.store.records import EntityKind, get_record_by_ext, list_records, timeline
+from orderhub.store.records import EntityKind, get_record_by_ext, list_records
+from orderhub.store.timeline import timeline
 from support.stores import Store
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)

@@ -15,6 +15,7 @@ from orderhub.engine.runner import DRY_RUN_TRIGGER, supports_dry_run
 from orderhub.secrets import SecretBox
 from orderhub.store import Database, EntityKind
 from orderhub.store import exceptions as store_exceptions
+from orderhub.store import feed as store_feed
 from orderhub.store import integrations as store_integrations
 from orderhub.store import records as store_records
 from orderhub.store import runs as store_runs
@@ -65,7 +66,7 @@ def snapshot(database: Database, integration_id: str) -> dict[str, Any]:
                 (r.ext_id, r.data["name"])
                 for r in store_records.list_records(session, EntityKind.LOCATION, limit=100)
             ],
-            "changes": len(store_records.changes_since(session, EntityKind.LOCATION, 0)),
+            "changes": len(store_feed.changes_since(session, EntityKind.LOCATION, 0)),
             "exceptions": len(
                 store_exceptions.list_exceptions(session, integration_id=integration_id)
             ),

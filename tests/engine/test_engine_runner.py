@@ -26,6 +26,7 @@ from orderhub.engine.runner import ABANDONED_MESSAGE, INTERRUPTED_MESSAGE, LEASE
 from orderhub.secrets import SecretBox
 from orderhub.store import Database, EntityKind
 from orderhub.store import exceptions as store_exceptions
+from orderhub.store import feed as store_feed
 from orderhub.store import integrations as store_integrations
 from orderhub.store import leases as store_leases
 from orderhub.store import records as store_records
@@ -119,7 +120,7 @@ def test_a_run_records_counts_cursor_records_and_schedule(
     with database.session() as session:
         state = store_integrations.get_flow_state(session, integration_id, FLOW)
         record = store_records.get_record_by_ext(session, EntityKind.LOCATION, integration_id, "L1")
-        changes = store_records.changes_since(session, EntityKind.LOCATION, 0)
+        changes = store_feed.changes_since(session, EntityKind.LOCATION, 0)
     assert state.last_run_at == T0
     assert state.next_run_at == T0 + timedelta(seconds=60)
     assert state.last_error is None

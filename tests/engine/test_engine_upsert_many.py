@@ -14,7 +14,8 @@ from orderhub.secrets import SecretBox
 from orderhub.store import Database, EntityKind
 from orderhub.store import integrations as store_integrations
 from orderhub.store.exceptions import list_exceptions
-from orderhub.store.records import UpsertItem, changes_since, get_record_by_ext
+from orderhub.store.feed import changes_since
+from orderhub.store.records import UpsertItem, get_record_by_ext
 
 from .engine_fakes import T0, TOKEN
 

@@ -16,7 +16,9 @@ from orderhub.secrets import SecretBox
 from orderhub.services.fulfillments import create_fulfillment, find_order_id, unfulfilled_lines
 from orderhub.settings import Settings
 from orderhub.store.database import Database
-from orderhub.store.records import EntityKind, Origin, changes_since, timeline, upsert_record
+from orderhub.store.feed import changes_since
+from orderhub.store.records import EntityKind, Origin, upsert_record
+from orderhub.store.timeline import timeline
 
 KEY = "fulfillments-service-test-secret-key"
 NOW = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)

@@ -29,7 +29,8 @@ from orderhub.settings import Settings
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
 from orderhub.store.database import Database
-from orderhub.store.records import EntityKind, Origin, timeline, upsert_record
+from orderhub.store.records import EntityKind, Origin, upsert_record
+from orderhub.store.timeline import timeline
 
 KEY = "integration-controls-test-secret-key"
 NOW = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)

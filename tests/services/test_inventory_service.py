@@ -15,7 +15,8 @@ from orderhub.secrets import SecretBox
 from orderhub.services.inventory import import_inventory_csv, set_inventory
 from orderhub.settings import Settings
 from orderhub.store.database import Database
-from orderhub.store.records import EntityKind, Origin, changes_since, list_records, upsert_record
+from orderhub.store.feed import changes_since
+from orderhub.store.records import EntityKind, Origin, list_records, upsert_record
 
 KEY = "inventory-service-test-secret-key"
 NOW = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)

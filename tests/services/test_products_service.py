@@ -19,13 +19,8 @@ from orderhub.services.products import import_products_csv, upsert_hub_product
 from orderhub.services.results import RowError
 from orderhub.settings import Settings
 from orderhub.store.database import Database
-from orderhub.store.records import (
-    EntityKind,
-    Origin,
-    changes_since,
-    get_record_by_ext,
-    upsert_record,
-)
+from orderhub.store.feed import changes_since
+from orderhub.store.records import EntityKind, Origin, get_record_by_ext, upsert_record
 
 KEY = "products-service-test-secret-key"
 NOW = datetime(2026, 5, 1, 9, 30, tzinfo=UTC)

@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 from orderhub.domain import ExceptionStatus, FlowName
 from orderhub.store import Database, EntityKind, Origin
 from orderhub.store.exceptions import list_exceptions, raise_exception
+from orderhub.store.feed import changes_since
 from orderhub.store.leases import try_acquire
-from orderhub.store.records import changes_since, timeline, upsert_record
+from orderhub.store.records import upsert_record
 from orderhub.store.tables import RecordRow
+from orderhub.store.timeline import timeline
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 WORKERS = 4

@@ -11,15 +11,9 @@ import pytest
 
 from orderhub.store import Database, EntityKind, Origin
 from orderhub.store.errors import NotFoundError
-from orderhub.store.feed import add_timeline_notes, changes_since
-from orderhub.store.records import (
-    UpsertItem,
-    all_skus,
-    holders_of_skus,
-    skus_of,
-    timeline,
-    upsert_records,
-)
+from orderhub.store.feed import changes_since
+from orderhub.store.records import UpsertItem, all_skus, holders_of_skus, skus_of, upsert_records
+from orderhub.store.timeline import add_timeline_notes, timeline
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 HUB = Origin(None, actor="cli")

@@ -13,18 +13,17 @@ from sqlalchemy.orm import Session
 
 from orderhub.domain import LineItem, Order, OrderStatus
 from orderhub.store import Database, EntityKind, NotFoundError, Origin
+from orderhub.store.feed import changes_since
 from orderhub.store.records import (
-    add_timeline_note,
-    changes_since,
     content_hash,
     count_records,
     get_record,
     get_record_by_ext,
     list_records,
-    timeline,
     upsert_record,
 )
 from orderhub.store.tables import ChangeRow, TimelineRow
+from orderhub.store.timeline import add_timeline_note, timeline
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)
 PULL = Origin("int_a", run_id="run0000000000001", flow="orders.pull")

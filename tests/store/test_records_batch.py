@@ -23,17 +23,17 @@ from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 
 from orderhub.store import Database, EntityKind, Origin
+from orderhub.store.feed import changes_since
 from orderhub.store.records import (
     UpsertItem,
     UpsertResult,
-    changes_since,
     content_hash,
     get_record_by_ext,
-    timeline,
     upsert_record,
     upsert_records,
 )
 from orderhub.store.tables import ChangeRow, RecordRow
+from orderhub.store.timeline import timeline
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 KIND = EntityKind.ORDER

@@ -10,7 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orderhub.store import Database, EntityKind, Origin
-from orderhub.store.records import changes_since, get_record_by_ext, timeline, upsert_record
+from orderhub.store.feed import changes_since
+from orderhub.store.records import get_record_by_ext, upsert_record
+from orderhub.store.timeline import timeline
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 ORIGIN = Origin("int_p", flow="products.pull")

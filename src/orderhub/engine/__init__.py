@@ -37,7 +37,8 @@ if TYPE_CHECKING:
     from orderhub.engine.registry import FlowFactory, FlowRegistry
     from orderhub.engine.runner import FlowRunner
     from orderhub.engine.scheduler import EmbeddedScheduler
-    from orderhub.store.records import Change, EntityKind, StoredRecord, UpsertItem
+    from orderhub.store.feed import Change
+    from orderhub.store.records import EntityKind, StoredRecord, UpsertItem
 
 __all__ = [
     "Change",
@@ -74,7 +75,7 @@ __all__ = [
 ]
 
 _HOMES = {
-    "Change": "orderhub.store.records",
+    "Change": "orderhub.store.feed",
     "EmbeddedScheduler": "orderhub.engine.scheduler",
     "EngineError": "orderhub.engine.errors",
     "EntityKind": "orderhub.store.records",

@@ -31,7 +31,6 @@ from orderhub.store import integrations as store_integrations
 from orderhub.store import runs as store_runs
 from orderhub.store import webhooks as store_webhooks
 from orderhub.store.database import Database
-from orderhub.store.feed import add_timeline_note, add_timeline_notes
 from orderhub.store.records import (
     EntityKind,
     Origin,
@@ -40,6 +39,7 @@ from orderhub.store.records import (
     upsert_record,
     upsert_records,
 )
+from orderhub.store.timeline import add_timeline_note, add_timeline_notes
 
 if TYPE_CHECKING:
     from orderhub.monitor.metrics import HubMetrics

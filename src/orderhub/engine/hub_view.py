@@ -25,7 +25,8 @@ from orderhub.store import exceptions as store_exceptions
 from orderhub.store import feed as store_feed
 from orderhub.store import records as store_records
 from orderhub.store import shipping_methods as store_shipping_methods
-from orderhub.store.records import Change, EntityKind, StoredRecord
+from orderhub.store.feed import Change
+from orderhub.store.records import EntityKind, StoredRecord
 
 __all__ = ["HubView"]
 

@@ -34,7 +34,8 @@ from orderhub.domain import FlowName, Integration, Outcome
 from orderhub.engine.context import FlowContext
 from orderhub.engine.cursors import FeedCursor
 from orderhub.engine.hub_view import HubView
-from orderhub.store.records import Change, EntityKind
+from orderhub.store.feed import Change
+from orderhub.store.records import EntityKind
 
 __all__ = ["FeedPage", "FeedPush", "Outcome", "PageResult"]
 

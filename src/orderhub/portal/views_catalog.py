@@ -26,7 +26,8 @@ from orderhub.store.record_queries import (
     find_records,
     variants_of,
 )
-from orderhub.store.records import EntityKind, get_record, timeline
+from orderhub.store.records import EntityKind, get_record
+from orderhub.store.timeline import timeline
 
 __all__ = ["fulfillments", "inventory", "locations", "product_detail", "products", "set_inventory"]
 

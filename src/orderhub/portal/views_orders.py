@@ -33,7 +33,8 @@ from orderhub.store.record_queries import (
     find_records,
     fulfillments_of_order,
 )
-from orderhub.store.records import EntityKind, get_record, timeline
+from orderhub.store.records import EntityKind, get_record
+from orderhub.store.timeline import timeline
 
 __all__ = ["CARRIERS", "fulfill", "order_detail", "orders"]
 

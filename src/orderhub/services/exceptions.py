@@ -11,14 +11,8 @@ from orderhub.domain import SyncException
 from orderhub.errors import NotFoundError
 from orderhub.hub import Hub
 from orderhub.store import exceptions as exception_store
-from orderhub.store.records import (
-    EntityKind,
-    Origin,
-    StoredRecord,
-    add_timeline_note,
-    get_record,
-    get_record_by_ext,
-)
+from orderhub.store.records import EntityKind, Origin, StoredRecord, get_record, get_record_by_ext
+from orderhub.store.timeline import add_timeline_note
 
 __all__ = ["Resolved", "record_of_exception", "resolve_exception"]
 

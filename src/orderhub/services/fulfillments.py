@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session
 from orderhub.domain import Fulfillment, FulfillmentLine, Order, OrderStatus
 from orderhub.errors import NotFoundError, UsageError
 from orderhub.hub import Hub
+from orderhub.store.entities import ACTORS
 from orderhub.store.record_queries import fulfillments_of_order
 from orderhub.store.records import (
-    ACTORS,
     EntityKind,
     Origin,
     StoredRecord,

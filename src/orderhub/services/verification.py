@@ -34,16 +34,14 @@ import httpx
 
 from orderhub.clock import Clock, Sleep
 from orderhub.connectors.base import StoreAccess
-from orderhub.connectors.completeness import CheckWindow, FlowCheck, Gap
+from orderhub.connectors.completeness import CheckWindow, FlowCheck
 from orderhub.connectors.registry import ConnectorRegistry
 from orderhub.domain import (
     FlowName,
     Integration,
     IntegrationStatus,
     Verification,
-    VerificationStatus,
 )
-from orderhub.domain.verification import MAX_GAPS_SHOWN
 from orderhub.engine import FlowRunner
 from orderhub.engine.errors import (
     EngineError,
@@ -60,11 +58,11 @@ from orderhub.services.verification_gaps import (
     refetch,
     still_open,
 )
+from orderhub.services.verification_outcome import Repair, record_failure, record_outcome
 from orderhub.store import integrations as store_integrations
 from orderhub.store import leases as store_leases
 from orderhub.store import verifications as store_verifications
 from orderhub.store.database import Database
-from orderhub.store.verifications import VerificationCounts
 
 if TYPE_CHECKING:
     from orderhub.monitor.metrics import HubMetrics
@@ -215,7 +213,12 @@ class Verifier:
                     token = store_integrations.get_api_token(session, integration_id, self.box)
             except SecretDecryptError as problem:
                 # Nothing can be checked without it; recorded, so a daily check waits a day.
-                return [self._failed(integration_id, flow, trigger, str(problem)) for flow in flows]
+                return [
+                    record_failure(
+                        self.db, integration_id, flow, trigger, str(problem), now=self.clock.now()
+                    )
+                    for flow in flows
+                ]
 
             def should_stop() -> bool:
                 # Stopping, or the lease was lost (this process stalled past its TTL and
@@ -272,7 +275,7 @@ class Verifier:
         _tell(progress, flow=flow.value, step="checking")
         found = FlowCheck()
         calls = 0
-        repaired: _Repair | None = None
+        repaired: Repair | None = None
         error: str | None = None
         try:
             window = CheckWindow(since, until, should_stop)
@@ -297,7 +300,16 @@ class Verifier:
         except Exception as problem:
             error = describe_error(problem, secrets=[token])
             log.warning("verification of %s %s failed: %s", integration_id, flow.value, error)
-        return self._finish(verification_id, found, calls, repaired, error, connector.display_name)
+        return record_outcome(
+            self.db,
+            verification_id,
+            found,
+            calls,
+            repaired,
+            error,
+            source=connector.display_name,
+            now=self.clock.now(),
+        )
 
     def _repair(
         self,
@@ -306,7 +318,7 @@ class Verifier:
         verification_id: str,
         found: FlowCheck,
         stop: threading.Event | None,
-    ) -> _Repair:
+    ) -> Repair:
         """Record the gaps as exceptions and run the flow's retry; what is still open."""
         recorded = record_gaps(
             self.db, integration_id, flow, found.gaps, verification_id, now=self.clock.now()
@@ -324,69 +336,7 @@ class Verifier:
         left = sum(1 for gap in recorded if (gap.entity_type, gap.ext_id) in open_now)
         # Gaps past the re-fetch cap were not recorded: they are still there.
         unrecorded = found.missing + found.stale - len(recorded)
-        return _Repair(left + unrecorded, open_now, run_error)
-
-    def _finish(
-        self,
-        verification_id: str,
-        found: FlowCheck,
-        calls: int,
-        repaired: _Repair | None,
-        error: str | None,
-        source: str,
-    ) -> Verification:
-        gaps = found.missing + found.stale
-        left = gaps if repaired is None else repaired.remaining
-        if error is not None:
-            status = VerificationStatus.FAILED
-        elif gaps == 0:
-            status = VerificationStatus.COMPLETE
-        elif left == 0:
-            status = VerificationStatus.REPAIRED
-        else:
-            status = VerificationStatus.GAPS
-        open_now = repaired.open_now if repaired is not None else {}
-        counts = VerificationCounts(
-            checked=found.checked,
-            missing=found.missing,
-            stale=found.stale,
-            refetched=gaps - left,
-            remaining=left,
-            api_calls=calls,
-            gaps=tuple(_shown(gap, open_now, source) for gap in found.gaps[:MAX_GAPS_SHOWN]),
-        )
-        with self.db.session() as session:
-            return store_verifications.finish_verification(
-                session,
-                verification_id,
-                status=status,
-                counts=counts,
-                error=error if error is not None else (repaired.error if repaired else None),
-                now=self.clock.now(),
-            )
-
-    def _failed(
-        self, integration_id: str, flow: FlowName, trigger: str, error: str
-    ) -> Verification:
-        now = self.clock.now()
-        with self.db.session() as session:
-            verification_id = store_verifications.start_verification(
-                session,
-                integration_id=integration_id,
-                flow=flow,
-                trigger=trigger,
-                since=None,
-                checked_until=None,
-                now=now,
-            )
-            return store_verifications.finish_verification(
-                session,
-                verification_id,
-                status=VerificationStatus.FAILED,
-                counts=VerificationCounts(),
-                error=error,
-                now=now,
-            )
+        return Repair(left + unrecorded, open_now, run_error)
 
     def _connected(self, integration_id: str) -> Integration:
         with self.db.read_session() as session:
@@ -399,21 +349,6 @@ class Verifier:
                 f"test it with `orderhub integrations test {integration_id}` first"
             )
         return integration
-
-
-@dataclass(frozen=True)
-class _Repair:
-    remaining: int
-    open_now: dict[tuple[str, str], str]
-    """`(entity type, id) -> exception type` of the exceptions still open after the re-fetch."""
-    error: str | None
-
-
-def _shown(gap: Gap, open_now: dict[tuple[str, str], str], source: str) -> str:
-    """A gap's line; after a re-fetch that did not land it, with its exception's type."""
-    still = open_now.get((gap.entity_type, gap.ext_id))
-    line = gap.describe(source)
-    return f"{line} — still open: {still}" if still else line
 
 
 def _tell(progress: ProgressCallback | None, **fields: Any) -> None:

@@ -3,8 +3,9 @@
 Modules, one concept each:
 
 - `database`: engines, `Database` (units of work), `upgrade` (Alembic, migrations shipped here)
-- `records`: canonical records of every kind — idempotent upserts, reads and filters
-- `feed`: the change feed push flows read, and record timelines · `entities`: kinds, origins
+- `records`: canonical records of every kind — `reads` and idempotent `upsert`s
+- `feed`: the change feed push flows read · `timeline`: record histories
+- `entities`: kinds, origins
 - `integrations` / `flows`: integrations, encrypted tokens, flow switches, cursors, schedule
 - `runs`: run history · `exceptions`: per-record sync exceptions · `leases`: run exclusivity
 - `tables` / `dialect`: the schema, and what differs between the two databases
@@ -15,15 +16,10 @@ the transaction, so records and the cursor that covers them commit together.
 
 from orderhub.store.database import Database, make_engine, upgrade
 from orderhub.store.errors import NotFoundError, StoreError
+from orderhub.store.feed import Change
 from orderhub.store.flows import FlowState
-from orderhub.store.records import (
-    Change,
-    EntityKind,
-    Origin,
-    StoredRecord,
-    TimelineEvent,
-    UpsertResult,
-)
+from orderhub.store.records import EntityKind, Origin, StoredRecord, UpsertResult
+from orderhub.store.timeline import TimelineEvent
 
 __all__ = [
     "Change",

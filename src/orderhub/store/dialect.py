@@ -2,11 +2,12 @@
 
 The store runs the same code on both databases. The few places where they differ are here:
 how an aware UTC datetime is stored, which JSON type is used, and which `INSERT … ON CONFLICT`
-construct builds an upsert.
+construct builds an upsert, and how many values one `IN (…)` list may carry.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -14,7 +15,18 @@ from sqlalchemy import JSON, CursorResult, DateTime, Dialect, TypeDecorator
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-__all__ = ["JsonDocument", "UtcDateTime", "dialect_insert", "rowcount", "utc"]
+__all__ = [
+    "IN_CHUNK",
+    "JsonDocument",
+    "UtcDateTime",
+    "dialect_insert",
+    "in_chunks",
+    "rowcount",
+    "utc",
+]
+
+IN_CHUNK = 500
+"""Values per `IN (…)` list: well under SQLite's bound-parameter limit."""
 
 
 def utc(value: datetime) -> datetime:
@@ -75,3 +87,10 @@ def dialect_insert(session: Session, table: Any) -> Any:
 def rowcount(result: Any) -> int:
     """Rows matched by an UPDATE or DELETE run through `Session.execute`."""
     return int(cast(CursorResult[Any], result).rowcount)
+
+
+def in_chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    """`values` without repeats, in first-seen order, in lists of at most `IN_CHUNK`."""
+    wanted = list(dict.fromkeys(values))
+    for start in range(0, len(wanted), IN_CHUNK):
+        yield wanted[start : start + IN_CHUNK]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-__all__ = ["ACTORS", "EntityKind", "Origin"]
+__all__ = ["ACTORS", "EntityKind", "Origin", "origin_columns"]
 
 ACTORS = frozenset({"flow", "api", "cli", "portal"})
 
@@ -45,3 +46,15 @@ class Origin:
     def __post_init__(self) -> None:
         if self.actor not in ACTORS:
             raise ValueError(f"actor must be one of {sorted(ACTORS)}, not {self.actor!r}")
+
+
+def origin_columns(kind: EntityKind, hub_id: str, origin: Origin) -> dict[str, Any]:
+    """The columns a change-feed row and a timeline event share: which record, and who."""
+    return {
+        "kind": kind.value,
+        "hub_id": hub_id,
+        "integration_id": origin.integration_id,
+        "run_id": origin.run_id,
+        "flow": origin.flow,
+        "actor": origin.actor,
+    }

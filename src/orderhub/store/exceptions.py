@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, func, select, text, update
 from sqlalchemy.orm import Session
 
 from orderhub.domain import ExceptionStatus, FlowName, SyncException
-from orderhub.store.dialect import dialect_insert, rowcount, utc
+from orderhub.store.dialect import dialect_insert, in_chunks, rowcount, utc
 from orderhub.store.tables import ExceptionRow
 
 __all__ = [
@@ -43,7 +43,6 @@ _KEY = ["integration_id", "flow", "entity_type", "ext_entity_id"]
 # Must be written exactly as the partial index's predicate, as a literal: PostgreSQL infers
 # the arbiter index of ON CONFLICT only from a predicate it can prove at plan time.
 _OPEN_PREDICATE = text("status = 'open'")
-_CHUNK = 500
 
 
 def raise_exception(
@@ -104,9 +103,8 @@ def resolve_exceptions(
 ) -> int:
     """Resolve the open exceptions of records that have now synced; returns how many."""
     now = utc(now)
-    ids = list(dict.fromkeys(ext_entity_ids))
     resolved = 0
-    for start in range(0, len(ids), _CHUNK):
+    for chunk in in_chunks(ext_entity_ids):
         result = session.execute(
             update(ExceptionRow)
             .where(
@@ -114,7 +112,7 @@ def resolve_exceptions(
                 ExceptionRow.integration_id == integration_id,
                 ExceptionRow.flow == FlowName(flow).value,
                 ExceptionRow.entity_type == entity_type,
-                ExceptionRow.ext_entity_id.in_(ids[start : start + _CHUNK]),
+                ExceptionRow.ext_entity_id.in_(chunk),
             )
             .values(_resolved_values(now))
             .execution_options(synchronize_session=False)

@@ -1,9 +1,8 @@
-"""The change feed and record timelines.
+"""The change feed: one row per created or updated record, which push flows read.
 
-Every created or updated record appends one row to the change feed, which push flows read
-(`changes_since`), and one event to the record's timeline (`timeline`), which tells what
-changed and who changed it; notes (`add_timeline_note`) go to the timeline only.
-`records.upsert_record` writes both through `record_change`, in the caller's transaction.
+Every created or updated record appends one row here (`record_changes`), which push flows
+read (`changes_since`), and one event to its timeline (`orderhub.store.timeline`);
+`records.upsert_records` writes both in the caller's transaction.
 
 Change-feed gaps on PostgreSQL: `seq` comes from a sequence, which hands out numbers when a
 transaction inserts, not when it commits. A reader can therefore see seq 11 committed while
@@ -19,22 +18,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, func, insert, select
+from sqlalchemy import ColumnElement, delete, exists, func, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from orderhub.store.dialect import utc
-from orderhub.store.entities import EntityKind, Origin
-from orderhub.store.errors import NotFoundError
-from orderhub.store.tables import Base, ChangeRow, RecordRow, TimelineRow
+from orderhub.store.entities import EntityKind, Origin, origin_columns
+from orderhub.store.tables import Base, ChangeRow, TimelineRow
 
 __all__ = [
     "FEED_SETTLE_GRACE",
     "Change",
-    "TimelineEvent",
-    "add_timeline_note",
-    "add_timeline_notes",
     "changed_fields_of",
     "changes_since",
     "changes_written_by_run",
@@ -45,10 +39,7 @@ __all__ = [
     "has_changes_after",
     "record_change",
     "record_changes",
-    "record_event",
-    "record_events",
     "settled_seq",
-    "timeline",
 ]
 
 FEED_SETTLE_GRACE = timedelta(minutes=2)
@@ -56,13 +47,7 @@ FEED_SETTLE_GRACE = timedelta(minutes=2)
 page of upserts, an API call, a 500-row import chunk); a gap older than this is a rollback."""
 
 _CHANGES = Base.metadata.tables["changes"]
-_EVENTS = Base.metadata.tables["timeline_events"]
-_INSERT_CHANGE = insert(_CHANGES).returning(_CHANGES.c.seq)
 _INSERT_CHANGES = insert(_CHANGES).returning(_CHANGES.c.seq, _CHANGES.c.hub_id)
-_DELETE_CHANGE = delete(_CHANGES).where(_CHANGES.c.seq == bindparam("k_seq"))
-_INSERT_EVENT = insert(_EVENTS)
-_IN_CHUNK = 500
-"""Ids per `IN (…)` list: well under SQLite's bound-parameter limit."""
 
 
 @dataclass(frozen=True)
@@ -77,18 +62,6 @@ class Change:
     at: datetime
     flow: str | None = None
     actor: str = "flow"
-
-
-@dataclass(frozen=True)
-class TimelineEvent:
-    at: datetime
-    action: str
-    changed_fields: tuple[str, ...]
-    integration_id: str | None
-    run_id: str | None
-    flow: str | None
-    actor: str
-    note: str | None
 
 
 def changes_since(
@@ -108,11 +81,9 @@ def changes_since(
     """
     # Columns, not ORM entities: a first push reads every change of a large import, and an
     # entity per row (identity map, instance state) cost more than the query itself.
-    query = select(*_CHANGE_COLUMNS).where(ChangeRow.kind == kind.value, ChangeRow.seq > after_seq)
-    if exclude_integration is not None:
-        query = query.where(
-            (ChangeRow.integration_id.is_(None)) | (ChangeRow.integration_id != exclude_integration)
-        )
+    query = select(*_CHANGE_COLUMNS).where(
+        ChangeRow.kind == kind.value, ChangeRow.seq > after_seq, *_not_by(exclude_integration)
+    )
     rows = session.execute(query.order_by(ChangeRow.seq).limit(limit))
     return [
         Change(
@@ -140,6 +111,13 @@ _CHANGE_COLUMNS = (
 )
 
 
+def _not_by(integration_id: str | None) -> tuple[ColumnElement[bool], ...]:
+    """The condition leaving out the changes `integration_id` made (none for None)."""
+    if integration_id is None:
+        return ()
+    return (ChangeRow.integration_id.is_(None) | (ChangeRow.integration_id != integration_id),)
+
+
 def feed_head(session: Session, kind: EntityKind) -> int:
     """The newest seq of `kind` in the feed (0 for none)."""
     newest = session.scalar(select(func.max(ChangeRow.seq)).where(ChangeRow.kind == kind.value))
@@ -156,11 +134,9 @@ def has_changes_after(
     session: Session, kind: EntityKind, after_seq: int, *, exclude_integration: str | None
 ) -> bool:
     """Whether the feed holds a change of `kind` after `after_seq` (not by that integration)."""
-    query = select(ChangeRow.seq).where(ChangeRow.kind == kind.value, ChangeRow.seq > after_seq)
-    if exclude_integration is not None:
-        query = query.where(
-            ChangeRow.integration_id.is_(None) | (ChangeRow.integration_id != exclude_integration)
-        )
+    query = select(ChangeRow.seq).where(
+        ChangeRow.kind == kind.value, ChangeRow.seq > after_seq, *_not_by(exclude_integration)
+    )
     return session.scalar(query.limit(1)) is not None
 
 
@@ -174,104 +150,7 @@ def feed_position_at(session: Session, kind: EntityKind, at: datetime) -> int:
     first = session.scalar(
         select(func.min(ChangeRow.seq)).where(ChangeRow.kind == kind.value, ChangeRow.at >= utc(at))
     )
-    if first is not None:
-        return int(first) - 1
-    newest = session.scalar(select(func.max(ChangeRow.seq)).where(ChangeRow.kind == kind.value))
-    return int(newest or 0)
-
-
-def timeline(session: Session, kind: EntityKind, hub_id: str) -> list[TimelineEvent]:
-    """The record's history, oldest first."""
-    rows = session.scalars(
-        select(TimelineRow)
-        .where(TimelineRow.kind == kind.value, TimelineRow.hub_id == hub_id)
-        .order_by(TimelineRow.id)
-    )
-    return [
-        TimelineEvent(
-            at=row.at,
-            action=row.action,
-            changed_fields=tuple(row.changed_fields),
-            integration_id=row.integration_id,
-            run_id=row.run_id,
-            flow=row.flow,
-            actor=row.actor,
-            note=row.note,
-        )
-        for row in rows
-    ]
-
-
-def add_timeline_note(
-    session: Session,
-    kind: EntityKind,
-    hub_id: str,
-    *,
-    note: str,
-    origin: Origin,
-    now: datetime,
-) -> None:
-    """Append a free-text note to a record's timeline (not a change: no change-feed entry)."""
-    exists = select(RecordRow.hub_id).where(
-        RecordRow.kind == kind.value, RecordRow.hub_id == hub_id
-    )
-    if session.scalar(exists) is None:
-        raise NotFoundError(f"no {kind} with id {hub_id}")
-    _add_event(
-        session,
-        _who(kind, hub_id, origin),
-        seq=None,
-        action="note",
-        changed=(),
-        at=utc(now),
-        note=note,
-    )
-
-
-def add_timeline_notes(
-    session: Session,
-    kind: EntityKind,
-    notes: Sequence[tuple[str, str]],
-    *,
-    origin: Origin,
-    now: datetime,
-) -> None:
-    """`add_timeline_note` for many `(hub_id, note)`: one lookup and one insert per 500 records.
-
-    Every record must exist (`NotFoundError` names the first that does not, and nothing is
-    written); the notes land in the order given.
-    """
-    if not notes:
-        return
-    wanted = list(dict.fromkeys(hub_id for hub_id, _note in notes))
-    found: set[str] = set()
-    for start in range(0, len(wanted), _IN_CHUNK):
-        chunk = wanted[start : start + _IN_CHUNK]
-        found.update(
-            session.scalars(
-                select(RecordRow.hub_id).where(
-                    RecordRow.kind == kind.value, RecordRow.hub_id.in_(chunk)
-                )
-            )
-        )
-    missing = next((hub_id for hub_id in wanted if hub_id not in found), None)
-    if missing is not None:
-        raise NotFoundError(f"no {kind} with id {missing}")
-    at = utc(now)
-    session.execute(
-        _INSERT_EVENT,
-        [
-            {
-                **_who(kind, hub_id, origin),
-                "seq": None,
-                "at": at,
-                "action": "note",
-                "changed_fields": [],
-                "note": note,
-            }
-            for hub_id, note in notes
-        ],
-    )
+    return int(first) - 1 if first is not None else feed_head(session, kind)
 
 
 def record_change(
@@ -282,15 +161,12 @@ def record_change(
     now: datetime,
 ) -> int:
     """Append a change-feed row for `hub_id` and return its seq (the timeline event follows)."""
-    seq: int = session.execute(
-        _INSERT_CHANGE, {**_who(kind, hub_id, origin), "at": now}
-    ).scalar_one()
-    return seq
+    return record_changes(session, kind, [hub_id], origin, now)[hub_id]
 
 
 def discard_change(session: Session, seq: int) -> None:
     """Remove a change this transaction wrote but must not commit (a lost insert race)."""
-    session.execute(_DELETE_CHANGE, {"k_seq": seq})
+    discard_changes(session, [seq])
 
 
 def record_changes(
@@ -308,7 +184,7 @@ def record_changes(
     if not hub_ids:
         return {}
     rows = session.execute(
-        _INSERT_CHANGES, [{**_who(kind, hub_id, origin), "at": now} for hub_id in hub_ids]
+        _INSERT_CHANGES, [{**origin_columns(kind, hub_id, origin), "at": now} for hub_id in hub_ids]
     )
     return {str(hub_id): int(seq) for seq, hub_id in rows}
 
@@ -318,92 +194,6 @@ def discard_changes(session: Session, seqs: Iterable[int]) -> None:
     wanted = list(seqs)
     if wanted:
         session.execute(delete(_CHANGES).where(_CHANGES.c.seq.in_(wanted)))
-
-
-def record_events(
-    session: Session,
-    kind: EntityKind,
-    origin: Origin,
-    events: Sequence[tuple[str, int, str, tuple[str, ...]]],
-    now: datetime,
-) -> None:
-    """Append the timeline events of several changes in one statement.
-
-    Each event is `(hub_id, seq, action, changed_fields)`, as `record_event` takes them.
-    """
-    if not events:
-        return
-    session.execute(
-        _INSERT_EVENT,
-        [
-            {
-                **_who(kind, hub_id, origin),
-                "seq": seq,
-                "at": now,
-                "action": action,
-                "changed_fields": list(changed),
-                "note": None,
-            }
-            for hub_id, seq, action, changed in events
-        ],
-    )
-
-
-def record_event(
-    session: Session,
-    kind: EntityKind,
-    hub_id: str,
-    origin: Origin,
-    *,
-    seq: int,
-    action: str,
-    changed: tuple[str, ...],
-    now: datetime,
-) -> None:
-    """Append the timeline event of a change (`created` or `updated`, with changed fields)."""
-    _add_event(
-        session,
-        _who(kind, hub_id, origin),
-        seq=seq,
-        action=action,
-        changed=changed,
-        at=now,
-        note=None,
-    )
-
-
-def _who(kind: EntityKind, hub_id: str, origin: Origin) -> dict[str, Any]:
-    return {
-        "kind": kind.value,
-        "hub_id": hub_id,
-        "integration_id": origin.integration_id,
-        "run_id": origin.run_id,
-        "flow": origin.flow,
-        "actor": origin.actor,
-    }
-
-
-def _add_event(
-    session: Session,
-    who: dict[str, Any],
-    *,
-    seq: int | None,
-    action: str,
-    changed: tuple[str, ...],
-    at: datetime,
-    note: str | None,
-) -> None:
-    session.execute(
-        _INSERT_EVENT,
-        {
-            **who,
-            "seq": seq,
-            "at": at,
-            "action": action,
-            "changed_fields": list(changed),
-            "note": note,
-        },
-    )
 
 
 def settled_seq(

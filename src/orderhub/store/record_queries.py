@@ -22,7 +22,13 @@ from sqlalchemy.orm import Session
 
 from orderhub.store.dialect import utc
 from orderhub.store.entities import EntityKind
-from orderhub.store.stored import LIST_COLUMNS, RECORD_COLUMNS, StoredRecord, stored_record
+from orderhub.store.stored import (
+    LIST_COLUMNS,
+    RECORD_COLUMNS,
+    StoredRecord,
+    owner_key,
+    stored_record,
+)
 from orderhub.store.tables import RecordRow
 
 __all__ = [
@@ -44,8 +50,6 @@ RECORD_SORTS: tuple[RecordSort, ...] = ("updatedAt", "-updatedAt", "createdAt", 
 """Sorts by the hub's update or creation time (a leading `-`: newest first), or by SKU.
 
 Ties are broken by hub id, in the same direction, so paging never repeats or skips a record."""
-
-_NO_INTEGRATION = ""
 
 
 @dataclass(frozen=True)
@@ -215,7 +219,7 @@ def variants_of(
     `parentExtProductId`; each parent gets at most `limit`, by SKU.
     """
     parents = {
-        (product.integration_id or _NO_INTEGRATION, str(product.data["extProductId"])): product
+        (owner_key(product.integration_id), str(product.data["extProductId"])): product
         for product in products
         if product.data.get("extProductId")
     }

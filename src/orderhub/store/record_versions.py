@@ -17,13 +17,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, String, cast, func, null, select
 from sqlalchemy.orm import Session
 
+from orderhub.store.dialect import in_chunks
 from orderhub.store.entities import EntityKind
+from orderhub.store.stored import owner_key
 from orderhub.store.tables import RecordRow
 
 __all__ = ["HeldVersion", "held_versions"]
-
-_CHUNK = 500
-_NO_INTEGRATION = ""
 
 
 @dataclass(frozen=True)
@@ -50,10 +49,9 @@ def held_versions(
     source_time_paths: Sequence[tuple[str, ...]] = (),
 ) -> dict[str, HeldVersion]:
     """The hub's versions of these records of one integration, by external id."""
-    wanted = list(dict.fromkeys(ext_ids))
     source_time = _first_text(source_time_paths)
     held: dict[str, HeldVersion] = {}
-    for start in range(0, len(wanted), _CHUNK):
+    for chunk in in_chunks(ext_ids):
         rows = session.execute(
             select(
                 RecordRow.ext_id,
@@ -65,8 +63,8 @@ def held_versions(
                 RecordRow.content_hash,
             ).where(
                 RecordRow.kind == kind.value,
-                RecordRow.integration_id == (integration_id or _NO_INTEGRATION),
-                RecordRow.ext_id.in_(wanted[start : start + _CHUNK]),
+                RecordRow.integration_id == owner_key(integration_id),
+                RecordRow.ext_id.in_(chunk),
             )
         )
         for row in rows:

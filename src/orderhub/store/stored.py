@@ -17,7 +17,9 @@ from orderhub.store.dialect import utc
 from orderhub.store.entities import EntityKind
 from orderhub.store.tables import RecordRow
 
-__all__ = ["LIST_COLUMNS", "RECORD_COLUMNS", "StoredRecord", "stored_record"]
+__all__ = ["LIST_COLUMNS", "RECORD_COLUMNS", "StoredRecord", "owner_key", "stored_record"]
+
+_NO_INTEGRATION = ""
 
 
 @dataclass(frozen=True)
@@ -59,13 +61,22 @@ LIST_COLUMNS = (
 RECORD_COLUMNS = (*LIST_COLUMNS, RecordRow.source_doc)
 
 
+def owner_key(integration_id: str | None) -> str:
+    """The `integration_id` column of a record held by this integration (None: the hub).
+
+    Hub-native records are stored with `""`, so that one plain unique constraint serves as
+    the upsert key on both databases (SQL unique constraints treat NULLs as distinct).
+    """
+    return integration_id or _NO_INTEGRATION
+
+
 def stored_record(row: Row[Any]) -> StoredRecord:
     """The record of a row selected with `RECORD_COLUMNS` or `LIST_COLUMNS` (no source doc)."""
     mapping = row._mapping
     return StoredRecord(
         kind=EntityKind(row.kind),
         hub_id=row.hub_id,
-        integration_id=row.integration_id or None,  # hub-native records are stored with ""
+        integration_id=row.integration_id or None,  # see owner_key
         ext_id=row.ext_id,
         data=row.data,
         source_doc=mapping.get("source_doc"),

@@ -81,7 +81,8 @@ class RecordRow(Base):
     API or the CLI, not pulled from an integration) has no integration; it is stored with
     `integration_id = ""` so that one plain unique constraint covers both cases on both
     databases (SQL treats NULLs as distinct in unique constraints). The repository functions
-    translate `""` to and from `None`; nothing outside `records.py` sees the empty string.
+    translate `""` to and from `None` (`store.stored.owner_key`); nothing outside the store
+    sees the empty string.
     """
 
     __tablename__ = "records"

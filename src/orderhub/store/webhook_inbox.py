@@ -26,7 +26,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from orderhub.domain import FlowName
-from orderhub.store.dialect import dialect_insert, rowcount, utc
+from orderhub.store.dialect import dialect_insert, in_chunks, rowcount, utc
 from orderhub.store.tables import WebhookFlowRow, WebhookInboxRow
 
 __all__ = [
@@ -44,7 +44,6 @@ __all__ = [
 RETENTION = timedelta(days=7)
 """Long enough for any poll interval to ask about its window; the rows are a few dozen bytes."""
 _LAST_DELIVERY_RESOLUTION = timedelta(seconds=1)
-_IDS_PER_QUERY = 500
 
 
 @dataclass(frozen=True)
@@ -128,10 +127,8 @@ def announced(
     since: datetime,
 ) -> set[str]:
     """Those of `ext_ids` that a delivery for `flow` named at or after `since`."""
-    wanted = list(dict.fromkeys(str(ext_id) for ext_id in ext_ids))
     found: set[str] = set()
-    for start in range(0, len(wanted), _IDS_PER_QUERY):
-        chunk = wanted[start : start + _IDS_PER_QUERY]
+    for chunk in in_chunks(str(ext_id) for ext_id in ext_ids):
         found.update(
             str(ext_id)
             for ext_id in session.scalars(

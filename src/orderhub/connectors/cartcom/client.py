@@ -3,20 +3,19 @@
 It owns the wire rules of API-NOTES §1-9: the `X-AC-Auth-Token` header, `Cache-Control:
 no-cache` on reads (a cached list can hide recent changes from an incremental sync), pacing by
 `X-AC-Call-Limit`, retries of transient failures, and redirects: at most one, to the same
-scheme and host, because the token must never reach another host. Pagination (keyset for
-changing lists, page numbers for small static ones) and `select_many` batching live here too,
-so a flow reads as declarations rather than loops.
+scheme and host, because the token must never reach another host. Its list reads (keyset for
+changing lists, page numbers for small static ones, `select_many` batches) are `ListReads`
+(list_reads.py), so a flow reads as declarations rather than loops; which store and which
+endpoint a URL names is store_url.py.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
-import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,8 +29,6 @@ from orderhub.connectors.cartcom.errors import (
     InvalidApiUrl,
     NetworkError,
     NotCartcom,
-    NotFound,
-    PaginationLoopError,
     RateLimited,
     RedirectRefused,
     TransientError,
@@ -39,16 +36,15 @@ from orderhub.connectors.cartcom.errors import (
     decode_response,
     translate_transport_error,
 )
-from orderhub.connectors.cartcom.pagination import KeysetPaginator
-from orderhub.connectors.cartcom.ratelimit import (
+from orderhub.connectors.cartcom.list_reads import ListReads
+from orderhub.connectors.cartcom.rate_headers import (
     CALL_LIMIT_HEADER,
-    CallBudget,
-    CallLimiter,
     header_value,
-    limiter_for,
     parse_call_limit,
 )
+from orderhub.connectors.cartcom.ratelimit import CallBudget, CallLimiter, limiter_for
 from orderhub.connectors.cartcom.retry import RetryPolicy
+from orderhub.connectors.cartcom.store_url import normalize_api_url, path_template
 from orderhub.engine.priority import UNRANKED, CallPriority
 from orderhub.redaction import redact_url
 
@@ -56,18 +52,12 @@ __all__ = [
     "USER_AGENT",
     "CallRecord",
     "CartcomClient",
+    # Raised and used by the client, and imported from here by its callers:
     "InvalidApiUrl",
-    "ListPage",
     "normalize_api_url",
-    "path_template",
 ]
 
 USER_AGENT = f"OrderHub/{__version__}"
-API_PATH = "/api/v1/"
-_ALLOWED_PATHS = ("", "/api", "/api/v1")
-# Params the keyset walk sets itself; a caller passing them would silently break the walk.
-_WALK_PARAMS = frozenset({"updated_at", "id", "sort", "count", "page"})
-_MAX_PAGES = 10_000
 
 _log = logging.getLogger(__name__)
 
@@ -84,78 +74,7 @@ class CallRecord:
     call_limit: tuple[int, int] | None = None  # (used, limit) from X-AC-Call-Limit, if sent
 
 
-@dataclass(frozen=True)
-class ListPage:
-    """One page of a list envelope."""
-
-    records: list[dict[str, Any]]
-    total_count: int | None
-    has_next_page: bool
-
-
-def normalize_api_url(api_url: str) -> str:
-    """The merchant's store URL as `<scheme>://<host>[:port]/api/v1/`, or `InvalidApiUrl`.
-
-    Accepts the store address with or without a trailing `/` or `/api/v1`, and without a
-    scheme (https is assumed). Plain http only for loopback hosts (the local sandbox).
-    """
-    text = api_url.strip()
-    example = "e.g. https://yourstore.americommerce.com"
-    if not text:
-        raise InvalidApiUrl(f"Enter the store's API URL, {example}")
-    if "://" not in text:
-        text = "https://" + text
-    try:
-        url = httpx.URL(text)
-    except httpx.InvalidURL as problem:
-        raise InvalidApiUrl(f"{redact_url(text)} is not a valid URL ({problem})") from problem
-    if url.port is not None and not 0 < url.port < 65536:
-        raise InvalidApiUrl(f"{redact_url(text)} is not a valid URL (port {url.port})")
-    scheme = url.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise InvalidApiUrl(f"The API URL must start with https://, {example}")
-    if not url.host:
-        raise InvalidApiUrl(f"The API URL has no host name, {example}")
-    if url.userinfo:
-        raise InvalidApiUrl("The API URL must not contain a user name or password")
-    if url.query or url.fragment:
-        raise InvalidApiUrl(f"The API URL must not contain '?' or '#' parts, {example}")
-    path = url.path.rstrip("/")
-    if path.lower() not in _ALLOWED_PATHS:
-        raise InvalidApiUrl(
-            f"The API URL should be the store's address without a path ({path} given), {example}"
-        )
-    host = url.raw_host.decode("ascii").lower()
-    if scheme == "http" and not _is_loopback(host):
-        raise InvalidApiUrl(
-            "The API URL must use https:// (plain http is accepted only for a local sandbox "
-            "on 127.0.0.1 or localhost)"
-        )
-    shown_host = f"[{host}]" if ":" in host else host
-    port = f":{url.port}" if url.port is not None else ""
-    return f"{scheme}://{shown_host}{port}{API_PATH}"
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-_ID_SEGMENT = re.compile(r"^\d+$")
-
-
-def path_template(path: str) -> str:
-    """`orders/123/status?x=1` → `/orders/{id}/status`: one name per endpoint for call stats."""
-    bare = path.split("?", 1)[0].strip("/")
-    parts = ["{id}" if _ID_SEGMENT.match(part) else part for part in bare.split("/") if part]
-    return "/" + "/".join(parts)
-
-
-class CartcomClient:
+class CartcomClient(ListReads):
     """A Cart.com store's API, as one flow run (or one connection test) uses it."""
 
     def __init__(
@@ -228,104 +147,6 @@ class CartcomClient:
     def delete(self, path: str) -> None:
         """DELETE one record; Cart.com answers 204 (the spec says 200): both are fine."""
         self._request("DELETE", path)
-
-    # --- lists ----------------------------------------------------------------------------
-
-    def list_page(self, resource: str, params: Mapping[str, str]) -> ListPage:
-        """One page of a list envelope; records come from the key named after the resource."""
-        payload = self.get(resource, params, fresh=True)
-        records = _records_of(payload, resource, self._url(resource))
-        total = payload.get("total_count")
-        total_count = total if isinstance(total, int) and not isinstance(total, bool) else None
-        return ListPage(records, total_count, bool(payload.get("next_page")))
-
-    def iter_updated(
-        self,
-        resource: str,
-        paginator: KeysetPaginator,
-        *,
-        params: Mapping[str, str] | None = None,
-    ) -> Iterator[list[dict[str, Any]]]:
-        """Yield each page's new records of a keyset walk (one yield per request).
-
-        `params` (expand, fields, extra filters) ride along on every request; `fields` gets
-        `id` and `updated_at` added, as the walk cannot move without them.
-        """
-        extra = _walk_extras(params)
-        while paginator.has_next:
-            query = {**extra, **paginator.next_params()}
-            page = self.list_page(resource, query)
-            yield paginator.update(page.records, total_count=page.total_count)
-
-    def select_many(
-        self,
-        resource: str,
-        ids: Iterable[int],
-        *,
-        params: Mapping[str, str] | None = None,
-        chunk_size: int = 100,
-    ) -> list[dict[str, Any]]:
-        """Records by id, `chunk_size` ids per call: distinct, non-zero; none → no call."""
-        if chunk_size < 1:
-            raise ValueError("chunk_size must be at least 1")
-        wanted = list(dict.fromkeys(i for i in (_as_id(raw) for raw in ids) if i is not None))
-        records: list[dict[str, Any]] = []
-        for start in range(0, len(wanted), chunk_size):
-            chunk = wanted[start : start + chunk_size]
-            query = {
-                **(params or {}),
-                "ids": ",".join(str(i) for i in chunk),
-                "count": str(len(chunk)),
-            }
-            records.extend(self._all_pages(f"{resource}/select_many", query, len(chunk)))
-        return records
-
-    def list_all(
-        self,
-        resource: str,
-        *,
-        params: Mapping[str, str] | None = None,
-        page_size: int = 100,
-    ) -> list[dict[str, Any]]:
-        """Every record of a small, slow-changing resource (order_statuses, warehouses…).
-
-        Page numbers are fine here; the walk is sorted by id, and ends on a short page, a
-        missing next page, `total_count`, or a 404 past the end.
-        """
-        query = {"count": str(page_size), "sort": "id", **(params or {})}
-        return self._all_pages(resource, query, page_size)
-
-    def _all_pages(
-        self, resource: str, query: dict[str, str], page_size: int
-    ) -> list[dict[str, Any]]:
-        records: list[dict[str, Any]] = []
-        seen: set[object] = set()
-        for number in range(1, _MAX_PAGES + 1):
-            if number > 1:
-                query = {**query, "page": str(number)}
-            try:
-                page = self.list_page(resource, query)
-            except NotFound:
-                if number == 1:
-                    raise
-                break
-            fresh = [r for r in page.records if _identity(r) not in seen]
-            if page.records and not fresh:
-                raise PaginationLoopError(
-                    detail=f"page {number} of {resource} held only records already read"
-                )
-            for record in fresh:
-                seen.add(_identity(record))
-            records.extend(fresh)
-            if not page.records:
-                break
-            if page.total_count is not None:
-                if len(records) >= page.total_count:
-                    break
-                continue  # more records match than were served: the server pages its answer
-            if not page.has_next_page and len(page.records) < page_size:
-                break
-        return records
 
     # --- the request loop -----------------------------------------------------------------
 
@@ -496,60 +317,6 @@ def _surely_not_applied(error: TransientError) -> bool:
     if isinstance(error, RateLimited):
         return True
     return isinstance(error, NetworkError) and not error.request_sent
-
-
-def _walk_extras(params: Mapping[str, str] | None) -> dict[str, str]:
-    extra = dict(params or {})
-    clash = sorted(set(extra) & _WALK_PARAMS)
-    if clash:
-        raise ValueError(f"params {clash} are set by the keyset walk itself")
-    if "fields" in extra:
-        fields = [f.strip() for f in extra["fields"].split(",") if f.strip()]
-        for needed in ("id", "updated_at"):
-            if needed not in fields:
-                fields.append(needed)
-        extra["fields"] = ",".join(fields)
-    return extra
-
-
-def _records_of(payload: dict[str, Any], resource: str, url: str) -> list[dict[str, Any]]:
-    key = _record_key_name(resource)
-    value = payload.get(key)
-    if not isinstance(value, list):
-        lists = [v for v in payload.values() if isinstance(v, list)]
-        if len(lists) == 1:
-            value = lists[0]
-        elif not lists and payload.get("total_count") == 0:
-            return []
-        else:
-            raise NotCartcom(detail=f"the list answer has no '{key}' array", method="GET", url=url)
-    if not all(isinstance(item, dict) for item in value):
-        raise NotCartcom(detail=f"'{key}' holds non-object items", method="GET", url=url)
-    return value
-
-
-def _record_key_name(resource: str) -> str:
-    parts = [p for p in resource.split("?", 1)[0].strip("/").split("/") if p]
-    names = [p for p in parts if not _ID_SEGMENT.match(p) and p != "select_many"]
-    return names[-1] if names else resource
-
-
-def _as_id(raw: object) -> int | None:
-    if raw is None or isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw if raw > 0 else None
-    if isinstance(raw, str) and raw.strip().isdigit():
-        value = int(raw.strip())
-        return value if value > 0 else None
-    raise TypeError(f"not a record id: {raw!r}")
-
-
-def _identity(record: dict[str, Any]) -> object:
-    record_id = record.get("id")
-    if isinstance(record_id, int | str):
-        return record_id
-    return json.dumps(record, sort_keys=True, default=str)
 
 
 def _json_default(value: object) -> object:

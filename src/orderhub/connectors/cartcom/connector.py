@@ -99,7 +99,7 @@ class CartcomConnector(Connector):
         return (AuthenticationFailed.summary, PermissionDenied.summary)
 
     def store_key(self, api_url: str) -> str:
-        from orderhub.connectors.cartcom.ratelimit import store_key
+        from orderhub.connectors.cartcom.store_url import store_key
 
         return store_key(api_url)
 
@@ -237,7 +237,7 @@ def _observer(access: StoreAccess) -> Callable[[Any], None] | None:
     """The hub's metrics' count of this store's calls (None: not counting)."""
     if access.metrics is None:
         return None
-    from orderhub.connectors.cartcom.ratelimit import store_key
+    from orderhub.connectors.cartcom.store_url import store_key
 
     return access.metrics.call_observer(KIND, store_key(access.api_url))
 

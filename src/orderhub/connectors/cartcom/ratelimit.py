@@ -3,7 +3,7 @@
 The window logic is `CallWindow` (see call_window.py). `CallLimiter` keeps it in this process:
 every flow of one store in this process draws from one limiter (`limiter_for`), so it is
 thread-safe. Processes that share stores (distributed workers) use `SharedCallLimiter`, which
-keeps the same window in the database. This module also reads the two headers involved.
+keeps the same window in the database. The headers involved are read in rate_headers.py.
 
 Each call states its priority (`orderhub.engine.priority`); a limiter built with
 `priorities=False` treats every caller alike, first come first served (the control in tests
@@ -13,85 +13,35 @@ and benchmarks).
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 import threading
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Protocol
 
 import httpx
 
 from orderhub.clock import Clock, Sleep, SystemClock
 from orderhub.connectors.cartcom.call_window import DEFAULT_MARGIN, WINDOW_SECONDS, CallWindow
+from orderhub.connectors.cartcom.rate_headers import (
+    CALL_LIMIT_HEADER,
+    header_value,
+    parse_call_limit,
+)
+from orderhub.connectors.cartcom.store_url import store_key
 from orderhub.engine.priority import UNRANKED, CallPriority
 
 __all__ = [
-    "CALL_LIMIT_HEADER",
     "CallBudget",
     "CallLimiter",
-    "header_value",
     "install_limiter",
     "limiter_for",
-    "parse_call_limit",
-    "parse_retry_after",
     "rank",
     "reset_limiters",
-    "store_key",
     "waiter_id",
 ]
 
-CALL_LIMIT_HEADER = "X-AC-Call-Limit"
 _log = logging.getLogger(__name__)
-_CALL_LIMIT = re.compile(r"^\s*(\d{1,9})\s*/\s*(\d{1,9})\s*$")
-
-
-def parse_call_limit(value: str | None) -> tuple[int, int] | None:
-    """`"3/5"` → `(3, 5)`; anything else (missing, `"abc"`, `"5/0"`, `"-1/5"`) → `None`.
-
-    The header's exact text is undocumented; `used/limit` is what every known client reads,
-    and a value we do not understand must not stop a sync.
-    """
-    if not value:
-        return None
-    match = _CALL_LIMIT.match(value)
-    if match is None:
-        return None
-    used, limit = int(match.group(1)), int(match.group(2))
-    if limit <= 0:
-        return None
-    return used, limit
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """`Retry-After` in seconds (>= 0): delta-seconds or an HTTP-date; garbage → `None`.
-
-    An HTTP-date is measured from `now` (the response's `Date` header is the best choice, as it
-    shares the server's clock); without it, from the local clock.
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    if not text:
-        return None
-    try:
-        seconds = float(text)
-    except ValueError:
-        pass
-    else:
-        if seconds != seconds or seconds in (float("inf"), float("-inf")):
-            return None
-        return max(0.0, seconds)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    reference = now if now is not None else datetime.now(UTC)
-    return max(0.0, (when - reference).total_seconds())
 
 
 class CallBudget(Protocol):
@@ -217,35 +167,8 @@ def waiter_id() -> str:
     return secrets.token_hex(6)
 
 
-def header_value(headers: Mapping[str, str] | httpx.Headers, name: str) -> str | None:
-    if isinstance(headers, httpx.Headers):
-        value: str | None = headers.get(name)
-        return value
-    lowered = name.lower()
-    for key, value in headers.items():
-        if key.lower() == lowered:
-            return value
-    return None
-
-
 _registry: dict[str, CallLimiter] = {}
 _registry_lock = threading.Lock()
-
-
-def store_key(api_url: str) -> str:
-    """One store's key: its base URL, normalised (scheme and host lower-cased, no /api/v1)."""
-    text = api_url.strip()
-    try:
-        url = httpx.URL(text)
-    except httpx.InvalidURL:
-        return text.lower().rstrip("/")
-    if not url.host:
-        return text.lower().rstrip("/")
-    port = f":{url.port}" if url.port is not None else ""
-    path = url.path.rstrip("/")
-    if path.lower().endswith("/api/v1"):
-        path = path[: -len("/api/v1")]
-    return f"{url.scheme.lower()}://{url.host.lower()}{port}{path}"
 
 
 def limiter_for(api_url: str) -> CallLimiter:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orderhub.connectors.cartcom.flows.product_writer import (
+from orderhub.connectors.cartcom.flows.product_push_settings import (
     CATALOG_SCOPES,
     CATALOG_SETTING,
     CATEGORY_SETTING,

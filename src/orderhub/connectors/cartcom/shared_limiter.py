@@ -30,14 +30,13 @@ import httpx
 
 from orderhub.clock import Clock, Sleep, SystemClock
 from orderhub.connectors.cartcom.call_window import DEFAULT_MARGIN, WINDOW_SECONDS, CallWindow
-from orderhub.connectors.cartcom.ratelimit import (
+from orderhub.connectors.cartcom.rate_headers import (
     CALL_LIMIT_HEADER,
     header_value,
     parse_call_limit,
-    rank,
-    store_key,
-    waiter_id,
 )
+from orderhub.connectors.cartcom.ratelimit import rank, waiter_id
+from orderhub.connectors.cartcom.store_url import store_key
 from orderhub.engine.priority import UNRANKED, CallPriority
 from orderhub.store import call_budgets
 from orderhub.store.database import Database

@@ -19,7 +19,6 @@ from orderhub.connectors.cartcom.client import (
     CartcomClient,
     InvalidApiUrl,
     normalize_api_url,
-    path_template,
 )
 from orderhub.connectors.cartcom.errors import (
     AuthenticationFailed,
@@ -33,6 +32,7 @@ from orderhub.connectors.cartcom.errors import (
 from orderhub.connectors.cartcom.pagination import KeysetPaginator, UpdatedCursor
 from orderhub.connectors.cartcom.ratelimit import limiter_for, reset_limiters
 from orderhub.connectors.cartcom.retry import RetryPolicy
+from orderhub.connectors.cartcom.store_url import path_template
 
 TOKEN = "tok_0123456789abcdefSECRET"
 BASE = "https://shop.example.com/api/v1/"

@@ -16,13 +16,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from orderhub.clock import FakeClock
-from orderhub.connectors.cartcom.ratelimit import (
-    CallLimiter,
-    limiter_for,
-    parse_call_limit,
-    parse_retry_after,
-    reset_limiters,
-)
+from orderhub.connectors.cartcom.rate_headers import parse_call_limit, parse_retry_after
+from orderhub.connectors.cartcom.ratelimit import CallLimiter, limiter_for, reset_limiters
 
 WINDOW = 10.0
 

@@ -29,14 +29,8 @@ from orderhub.services.integrations import add_integration, enable_flow
 from orderhub.settings import Settings
 from orderhub.store import exceptions as exception_store
 from orderhub.store.database import Database
-from orderhub.store.records import (
-    EntityKind,
-    Origin,
-    get_record,
-    list_records,
-    timeline,
-    upsert_record,
-)
+from orderhub.store.records import EntityKind, Origin, get_record, list_records, upsert_record
+from orderhub.store.timeline import timeline
 
 KEY = "fulfillments-push-flow-test-secret-key"
 STORE_URL = "http://127.0.0.1:9"  # any loopback URL: the transport never opens a socket

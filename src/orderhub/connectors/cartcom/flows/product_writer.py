@@ -8,10 +8,10 @@ product `GET /variant_inventory?item_number=…` plus their products by `select_
 `GET /products/{id}` to read it back whole).
 
 What is sent: only the fields the hub changed whose value differs from Cart.com's, and only
-those the hub owns on that level (`mapping/products.py`); a field changed on both sides goes to
-its owner (`productFieldOwner`) with a note. A child SKU updates its variant row; one Cart.com
-lacks is refused (OrderHub does not create variants). A POST whose answer is lost is checked by
-an immediate lookup; a create's intent is journalled by the flow before the POST
+those the hub owns on that level (`mapping/product_bodies.py`); a field changed on both sides
+goes to its owner (`productFieldOwner`) with a note. A child SKU updates its variant row; one
+Cart.com lacks is refused (OrderHub does not create variants). A POST whose answer is lost is
+checked by an immediate lookup; a create's intent is journalled by the flow before the POST
 (`remember_create`), so a crash never creates twice.
 """
 
@@ -25,6 +25,7 @@ from typing import Any
 
 from orderhub.connectors.cartcom.client import CartcomClient
 from orderhub.connectors.cartcom.errors import NetworkError, NotFound, ServerError, ValidationFailed
+from orderhub.connectors.cartcom.flows.product_push_settings import PushSettings
 from orderhub.connectors.cartcom.flows.products_pull import PRODUCT_EXPAND
 from orderhub.connectors.cartcom.mapping import (
     PRODUCT_FIELDS,
@@ -44,101 +45,17 @@ from orderhub.connectors.cartcom.mapping import (
 from orderhub.connectors.cartcom.mapping.common import plain_id
 from orderhub.domain.product import Product, ProductStatus, ProductType
 from orderhub.engine import FlowContext, StoredRecord
-from orderhub.errors import UsageError
 
 __all__ = [
-    "OWNER_SETTING",
     "FamilyMemo",
     "ProductWriter",
-    "PushSettings",
     "Target",
     "Work",
     "WriteResult",
     "batches",
 ]
 
-OWNER_SETTING = "productFieldOwner"
-STATUS_SETTING = "productsDefaultStatusId"
-CATEGORY_SETTING = "productsDefaultCategoryId"
-CATALOG_SETTING = "productsPushCatalogs"
-"""Whose products this store receives: "own" (the default: products made or changed in the hub,
-which includes this store's own products repriced there) or "shared" (also every other
-store's products, as they were pulled into the hub)."""
-CATALOG_SCOPES = ("own", "shared")
-OWNERS = ("hub", "cartcom")
 _UNSEARCHABLE = re.compile(r"\s(AND|OR)\s")
-
-
-@dataclass(frozen=True)
-class PushSettings:
-    """The integration settings this flow reads, checked once per run."""
-
-    status_id: int | None = None
-    category_id: int | None = None
-    owners: Mapping[str, str] = field(default_factory=dict)
-    shared_catalogs: bool = False
-
-    @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> PushSettings:
-        owners = settings.get(OWNER_SETTING) or {}
-        if not isinstance(owners, Mapping):
-            raise UsageError(f"The integration setting {OWNER_SETTING} must be an object")
-        for name, owner in owners.items():
-            if name not in PRODUCT_FIELDS or owner not in OWNERS:
-                raise UsageError(
-                    f"{OWNER_SETTING}: {name!r}: {owner!r} is not valid; name a field of "
-                    f"{', '.join(PRODUCT_FIELDS)} and an owner of {' or '.join(OWNERS)}"
-                )
-        scope = settings.get(CATALOG_SETTING) or "own"
-        if scope not in CATALOG_SCOPES:
-            raise UsageError(
-                f"The integration setting {CATALOG_SETTING} must be {' or '.join(CATALOG_SCOPES)}"
-            )
-        return cls(
-            _setting_id(settings, STATUS_SETTING),
-            _setting_id(settings, CATEGORY_SETTING),
-            dict(owners),
-            shared_catalogs=scope == "shared",
-        )
-
-    def explain_refusal(self, detail: str) -> str | None:
-        """The settings to set when Cart.com refused a new product for lacking their fields,
-        or to correct when one names a record the store does not have."""
-        for setting, column, value in (
-            (CATEGORY_SETTING, "primary_category_id", self.category_id),
-            (STATUS_SETTING, "product_status_id", self.status_id),
-        ):
-            if value is not None and f"{column} {value} does not exist" in detail:
-                return (
-                    f"The integration setting {setting} is {value}, which Cart.com does not "
-                    f'have: set it to an existing id (Cart.com said: "{detail}")'
-                )
-        needed = [
-            (setting, column)
-            for setting, column, value in (
-                (CATEGORY_SETTING, "primary_category_id", self.category_id),
-                (STATUS_SETTING, "product_status_id", self.status_id),
-            )
-            if value is None and column in detail
-        ]
-        if not needed:
-            return None
-        columns = " and ".join(column for _, column in needed)
-        settings = " and ".join(setting for setting, _ in needed)
-        plural = "s" if len(needed) > 1 else ""
-        return (
-            f"Cart.com requires {columns} for new products: set the integration "
-            f'setting{plural} {settings} (Cart.com said: "{detail}")'
-        )
-
-
-def _setting_id(settings: Mapping[str, Any], name: str) -> int | None:
-    value = settings.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise UsageError(f"The integration setting {name} must be a Cart.com id, not {value!r}")
-    return value
 
 
 @dataclass

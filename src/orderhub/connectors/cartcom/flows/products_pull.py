@@ -28,10 +28,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from orderhub.connectors.cartcom.client import API_PATH, CartcomClient
+from orderhub.connectors.cartcom.client import CartcomClient
 from orderhub.connectors.cartcom.flows.pull_source import CartcomPull, CartcomSource
 from orderhub.connectors.cartcom.mapping import CatalogBook, map_product
 from orderhub.connectors.cartcom.mapping.common import plain_id
+from orderhub.connectors.cartcom.store_url import store_key
 from orderhub.domain import FlowName
 from orderhub.domain.product import Product
 from orderhub.engine import EntityKind, FlowContext, PullCursor
@@ -44,7 +45,6 @@ __all__ = [
     "ProductsPull",
     "family_records",
     "load_catalog_book",
-    "store_origin",
 ]
 
 PRODUCT_EXPAND = "variants,variant_inventory,categories,pictures"
@@ -87,7 +87,7 @@ class ProductsPull(CartcomPull):
         client = source.client
         self.book = self.ctx.reference.get(
             ("catalog_book", client.base_url),
-            lambda: load_catalog_book(client, store_origin(client)),
+            lambda: load_catalog_book(client, store_key(client.base_url)),
         )
 
     def records(self, raw: Mapping[str, Any], enrichment: Any) -> list[PulledRecord]:
@@ -155,12 +155,6 @@ def load_catalog_book(client: CartcomClient, origin: str) -> CatalogBook:
     return CatalogBook.from_records(
         client.list_all("product_statuses"), client.list_all("variant_groups"), store_url=origin
     )
-
-
-def store_origin(client: CartcomClient) -> str:
-    """`https://shop.example.com` from the client's `…/api/v1/` base URL."""
-    base = client.base_url
-    return base[: -len(API_PATH)] if base.endswith(API_PATH) else base.rstrip("/")
 
 
 def family_records(

@@ -35,10 +35,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from orderhub.connectors.cartcom.flows.product_push_settings import PushSettings
 from orderhub.connectors.cartcom.flows.product_writer import (
     FamilyMemo,
     ProductWriter,
-    PushSettings,
     Target,
     Work,
     batches,
@@ -47,7 +47,6 @@ from orderhub.connectors.cartcom.flows.products_pull import (
     ENTITY_TYPE,
     family_records,
     load_catalog_book,
-    store_origin,
 )
 from orderhub.connectors.cartcom.flows.session import cartcom_client_for
 from orderhub.connectors.cartcom.mapping import (
@@ -58,6 +57,7 @@ from orderhub.connectors.cartcom.mapping import (
     product_ext_id,
 )
 from orderhub.connectors.cartcom.mapping.common import plain_id
+from orderhub.connectors.cartcom.store_url import store_key
 from orderhub.domain import FlowName, Outcome
 from orderhub.domain.product import Product
 from orderhub.engine import Change, EntityKind, FlowContext, HubView, UpsertItem
@@ -90,7 +90,7 @@ class ProductsPush(FeedPush[ProductWriter, Work]):
     @contextmanager
     def connect(self, ctx: FlowContext) -> Iterator[ProductWriter]:
         with cartcom_client_for(ctx) as client:
-            self._client_origin = store_origin(client)
+            self._client_origin = store_key(client.base_url)
 
             def book() -> CatalogBook:
                 if self._book is None:

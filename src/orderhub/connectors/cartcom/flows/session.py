@@ -9,8 +9,8 @@ import httpx
 
 from orderhub.connectors.cartcom.client import CallRecord, CartcomClient
 from orderhub.connectors.cartcom.http import new_http_client
-from orderhub.connectors.cartcom.ratelimit import store_key
 from orderhub.connectors.cartcom.shared_limiter import shared_budget_for
+from orderhub.connectors.cartcom.store_url import store_key
 from orderhub.engine import FlowContext
 
 __all__ = ["cartcom_client_for"]

@@ -27,20 +27,20 @@ from orderhub.connectors.cartcom.mapping.orders import (
     order_address_ids,
     order_customer_ids,
 )
-from orderhub.connectors.cartcom.mapping.products import (
+from orderhub.connectors.cartcom.mapping.product_bodies import (
     PRODUCT_FIELDS,
     VARIANT_FIELDS,
-    CatalogBook,
-    Conflict,
-    FieldPlan,
-    child_ext_id,
-    map_product,
     new_product_body,
-    plan_fields,
     product_body,
-    product_ext_id,
     status_body,
     variant_body,
+)
+from orderhub.connectors.cartcom.mapping.product_plan import Conflict, FieldPlan, plan_fields
+from orderhub.connectors.cartcom.mapping.products import (
+    CatalogBook,
+    child_ext_id,
+    map_product,
+    product_ext_id,
 )
 from orderhub.connectors.cartcom.mapping.statuses import StatusBook
 

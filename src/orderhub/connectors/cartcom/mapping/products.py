@@ -1,4 +1,4 @@
-"""Cart.com products to hub products, and hub products back to Cart.com write bodies.
+"""Cart.com products to hub products.
 
 Pure: the caller fetches products with `variants`, `variant_inventory`, `categories` and
 `pictures` expanded, plus the store's `product_statuses` and `variant_groups` (a `CatalogBook`),
@@ -25,16 +25,8 @@ and passes them in. Decisions a reader of the hub should know:
 - An empty `item_number` (product or row) cannot become a hub SKU: the whole product fails with
   `missingSku`, so a family never arrives half.
 
-Writes (hub -> Cart.com) cover only the fields the hub owns on each level: on a product `name`,
-`description`, `upc`, `price`, `cost`, `retailPrice`, `weight`/`weightUnit`, dimensions and their
-unit, `taxable` and `status`; on a variant inventory row `upc`, `weight`, `retailPrice` and
-dimensions (its price and name derive from the parent). Images and categories are never written
-(Cart.com needs uploads and category ids for those). A hub value of `None` is "not known" and is
-never sent, except for the text fields `description`, `upc` and dimensions, which it clears.
-`plan_fields` decides which of the fields the hub changed are written (three-way, against this
-integration's last copy of the Cart.com product) and which conflicts a per-field owner settles.
-Units: `lb`/`oz`/`kg`/`g` are written as `Lbs`/`Oz`/`Kg`/`G`, `in`/`cm`/`ft` as `In`/`Cm`/`Ft`
-(the sandbox's `Lbs`/`In`; the other spellings are our inference) and read case-insensitively.
+Units are read case-insensitively (`Lbs`, `lb`, `pounds` … → `lb`). Hub products back to Cart.com
+write bodies: product_bodies.py; which changed fields to write: product_plan.py.
 """
 
 from __future__ import annotations
@@ -63,45 +55,14 @@ from orderhub.connectors.cartcom.mapping.common import (
 from orderhub.domain.product import Product, ProductStatus, ProductType
 
 __all__ = [
-    "CLEARABLE",
-    "PRODUCT_FIELDS",
-    "VARIANT_FIELDS",
     "CatalogBook",
-    "Conflict",
-    "FieldPlan",
+    "StatusFlags",
     "child_ext_id",
     "map_product",
-    "new_product_body",
-    "plan_fields",
-    "product_body",
     "product_ext_id",
-    "status_body",
-    "variant_body",
 ]
 
 NO_SKU_MESSAGE: Final = "Product has no item number (SKU) in Cart.com"
-
-PRODUCT_FIELDS: Final = (
-    "name",
-    "description",
-    "upc",
-    "price",
-    "cost",
-    "retailPrice",
-    "weight",
-    "weightUnit",
-    "height",
-    "length",
-    "width",
-    "dimensionsUnit",
-    "taxable",
-    "status",
-)
-"""Wire fields of a hub product written to a Cart.com product (`status` via `status_body`)."""
-VARIANT_FIELDS: Final = ("upc", "weight", "retailPrice", "height", "length", "width")
-"""Wire fields of a hub child SKU written to its Cart.com variant inventory row."""
-CLEARABLE: Final = frozenset({"description", "upc", "height", "length", "width"})
-"""Fields whose `None` in the hub clears the value in Cart.com (they are text there)."""
 
 _WEIGHT_IN: Final = {
     **dict.fromkeys(("lb", "lbs", "pound", "pounds"), "lb"),
@@ -109,15 +70,12 @@ _WEIGHT_IN: Final = {
     **dict.fromkeys(("kg", "kgs", "kilogram", "kilograms"), "kg"),
     **dict.fromkeys(("g", "gr", "gram", "grams"), "g"),
 }
-_WEIGHT_OUT: Final = {"lb": "Lbs", "oz": "Oz", "kg": "Kg", "g": "G"}
 _SIZE_IN: Final = {
     **dict.fromkeys(("in", "inch", "inches"), "in"),
     **dict.fromkeys(("cm", "centimeter", "centimeters"), "cm"),
     **dict.fromkeys(("ft", "foot", "feet"), "ft"),
 }
-_SIZE_OUT: Final = {"in": "In", "cm": "Cm", "ft": "Ft"}
 _CENT: Final = Decimal("0.0001")
-_MISSING: Final = object()
 
 
 @dataclass(frozen=True)
@@ -434,181 +392,3 @@ def _positive(value: Decimal | None) -> Decimal | None:
 
 def _unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
-
-
-# --- hub -> Cart.com --------------------------------------------------------------------------
-
-
-def product_body(product: Product, fields: Iterable[str]) -> dict[str, Any]:
-    """The Cart.com product fields for these hub wire fields (`status` excluded: `status_body`)."""
-    body: dict[str, Any] = {}
-    for name in fields:
-        value = _value(product, name)
-        if name == "name" and value is not None:
-            body["item_name"] = value
-        elif name == "description":
-            body["short_description"] = value or ""
-        elif name == "upc":
-            body["gtin"] = value or ""
-        elif name in ("price", "cost", "weight") and value is not None:
-            body[name] = value
-        elif name == "retailPrice" and value is not None:
-            body["retail"] = value
-        elif name == "weightUnit" and value in _WEIGHT_OUT:
-            body["weight_unit"] = _WEIGHT_OUT[value]
-        elif name in ("height", "length", "width"):
-            body[name] = _decimal_text(value)
-        elif name == "dimensionsUnit" and value in _SIZE_OUT:
-            body["size_unit"] = _SIZE_OUT[value]
-        elif name == "taxable" and value is not None:
-            body["is_non_taxable"] = 0 if value else 1
-    return body
-
-
-def variant_body(product: Product, fields: Iterable[str]) -> dict[str, Any]:
-    """The variant inventory row fields for these hub wire fields of a child SKU."""
-    body: dict[str, Any] = {}
-    for name in fields:
-        value = _value(product, name)
-        if name == "upc":
-            body["gtin"] = value or ""
-        elif name == "retailPrice" and value is not None:
-            body["retail"] = value
-        elif name in ("weight", "height", "length", "width") and value is not None:
-            body[name] = value
-    return body
-
-
-def status_body(
-    active: bool, live: Mapping[str, Any], book: CatalogBook, default_status_id: int | None
-) -> dict[str, Any]:
-    """What makes a live Cart.com product active (every hiding cause undone) or inactive."""
-    if not active:
-        return {"is_hidden": 1}
-    body: dict[str, Any] = {}
-    if live.get("is_hidden") in (True, 1):
-        body["is_hidden"] = 0
-    if live.get("is_discontinued") in (True, 1):
-        body["is_discontinued"] = False
-    status_id = plain_id(live.get("product_status_id"))
-    flags = book.statuses.get(status_id) if status_id is not None else None
-    if flags is not None and flags.is_hidden:
-        replacement = default_status_id or book.visible_status_id()
-        if replacement is not None:
-            body["product_status_id"] = replacement
-    return body
-
-
-def new_product_body(
-    product: Product, *, status_id: int | None, category_id: int | None
-) -> dict[str, Any]:
-    """`POST /products` body for a SKU Cart.com lacks; unset settings are left to Cart.com."""
-    fields = [f for f in PRODUCT_FIELDS if f != "status" and _value(product, f) is not None]
-    body: dict[str, Any] = {"item_number": product.sku, **product_body(product, fields)}
-    body.setdefault("item_name", product.name)
-    if status_id is not None:
-        body["product_status_id"] = status_id
-    if category_id is not None:
-        body["primary_category_id"] = category_id
-    if product.status is ProductStatus.INACTIVE:
-        body["is_hidden"] = 1
-    return body
-
-
-# --- which hub changes to write -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """A field changed in both the hub and Cart.com since the last sync, and who won it."""
-
-    field: str
-    hub: Any
-    cartcom: Any
-    winner: str
-    compared: bool  # False: no earlier copy of the Cart.com product to tell what changed
-
-    def note(self, sku: str) -> str:
-        why = "changed in both the hub and Cart.com since the last sync"
-        if not self.compared:
-            why = "differs between the hub and Cart.com, which were never synced before"
-        hub, cartcom = _shown(self.hub), _shown(self.cartcom)
-        kept = f"Cart.com now has {hub}" if self.winner == "hub" else "Cart.com's value kept"
-        owner = "hub" if self.winner == "hub" else "Cart.com"
-        values = f"(hub {hub}, Cart.com {cartcom})"
-        return f"{self.field} of SKU {sku} {why} {values}; {owner} owns it: {kept}"
-
-
-@dataclass(frozen=True)
-class FieldPlan:
-    write: tuple[str, ...] = ()
-    conflicts: tuple[Conflict, ...] = ()
-    unwritable: tuple[str, ...] = ()
-
-    def notes(self, sku: str) -> list[str]:
-        notes = [c.note(sku) for c in self.conflicts]
-        notes.extend(
-            f"{name} of variant SKU {sku} is not sent to Cart.com: a variant row takes it from "
-            "its product"
-            for name in self.unwritable
-        )
-        return notes
-
-
-def plan_fields(
-    hub: Product,
-    live: Product,
-    baseline: Product | None,
-    changed: Iterable[str],
-    writable: Sequence[str],
-    owners: Mapping[str, str],
-) -> FieldPlan:
-    """Which of the fields the hub changed to write to Cart.com, and the conflicts on the way.
-
-    `live` is Cart.com's product now, `baseline` this integration's last copy of it (None when
-    there is none). A field is skipped when the hub value equals Cart.com's (or is None and not
-    clearable); written when Cart.com still holds the baseline value (only the hub moved);
-    otherwise both sides changed it: a conflict, won by `owners[field]` (the hub by default).
-    A field the level cannot take (a variant row's name or price) is listed as unwritable.
-    """
-    write: list[str] = []
-    conflicts: list[Conflict] = []
-    unwritable: list[str] = []
-    wanted = set(changed)
-    for name in (f for f in PRODUCT_FIELDS if f in wanted):
-        mine, theirs = _value(hub, name), _value(live, name)
-        if (mine is None and name not in CLEARABLE) or mine == theirs:
-            continue
-        if name not in writable:
-            unwritable.append(name)
-            continue
-        before = _value(baseline, name) if baseline is not None else _MISSING
-        if before == theirs:
-            write.append(name)  # only the hub moved
-            continue
-        winner = owners.get(name, "hub")
-        conflicts.append(Conflict(name, mine, theirs, winner, compared=baseline is not None))
-        if winner == "hub":
-            write.append(name)
-    return FieldPlan(tuple(write), tuple(conflicts), tuple(unwritable))
-
-
-def _value(product: Product, wire_name: str) -> Any:
-    return getattr(product, _SNAKE.get(wire_name, wire_name))
-
-
-_SNAKE: Final = {
-    "retailPrice": "retail_price",
-    "weightUnit": "weight_unit",
-    "dimensionsUnit": "dimensions_unit",
-    "imageUrls": "image_urls",
-    "variantOptions": "variant_options",
-}
-
-
-def _shown(value: Any) -> str:
-    return "(none)" if value is None else str(value)
-
-
-def _decimal_text(value: Decimal | None) -> str:
-    return "" if value is None else format(value.normalize(), "f")

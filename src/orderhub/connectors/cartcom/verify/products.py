@@ -28,10 +28,10 @@ from orderhub.connectors.cartcom.flows.products_pull import (
     PRODUCT_EXPAND,
     family_records,
     load_catalog_book,
-    store_origin,
 )
 from orderhub.connectors.cartcom.mapping import MappingError, map_product
 from orderhub.connectors.cartcom.mapping.common import plain_id
+from orderhub.connectors.cartcom.store_url import store_key
 from orderhub.connectors.cartcom.timestamps import parse_cartcom_time
 from orderhub.connectors.cartcom.verify.listing import Listed, walk_listing
 from orderhub.connectors.completeness import (
@@ -109,7 +109,7 @@ def _confirm(
     result: FlowCheck,
 ) -> None:
     """Fetch the candidates' products whole and keep as stale the SKUs that map differently."""
-    book = load_catalog_book(client, store_origin(client))
+    book = load_catalog_book(client, store_key(client.base_url))
     products = client.select_many(
         "products", sorted(candidates), params={"expand": PRODUCT_EXPAND}, chunk_size=_SELECT_CHUNK
     )

@@ -1,20 +1,12 @@
-"""Canonical records of every kind: idempotent upserts, reads and filters.
-
-A record is the canonical wire dict of an order, product, inventory row, location or
-fulfillment (`Order(...).to_wire()`), stored as JSON next to a few indexed query columns. It
-is keyed by `(kind, integration_id, ext_id)`: the integration that brought it and its id
-there. Hub-native records (made through the API or CLI) have no integration: they are stored
-with `integration_id = ""` so that one plain unique constraint serves as the upsert key on
-both databases (SQL unique constraints treat NULLs as distinct); `None` is what callers pass
-and get back.
+"""Writing canonical records: idempotent upserts keyed by `(kind, integration, external id)`.
 
 Writing the same content again is free: `upsert_record` compares a SHA-256 of the canonical
 JSON of `data` and writes nothing when it matches — no row update, no change-feed entry, no
 timeline event, and the stored `source_doc` is left as it was (the source document is kept
 for reference and debugging; only the canonical data decides what counts as a change).
 Every real change appends one row to the change feed and one event to the record's
-timeline (`orderhub.store.feed`, whose names are re-exported here; read its docstring about
-gaps in the feed's `seq` on PostgreSQL).
+timeline (`orderhub.store.feed`; read its docstring about gaps in the feed's `seq` on
+PostgreSQL).
 
 All functions take the caller's session and never commit.
 """
@@ -28,72 +20,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Row,
-    Select,
-    Text,
-    and_,
-    bindparam,
-    cast,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import Row, Select, Text, and_, bindparam, cast, or_, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from orderhub.domain import Outcome
 from orderhub.json_text import canonical_json, document_json
-from orderhub.store import record_queries
 from orderhub.store.dialect import dialect_insert, utc
-from orderhub.store.entities import ACTORS, EntityKind, Origin
-from orderhub.store.feed import (
-    Change,
-    TimelineEvent,
-    add_timeline_note,
-    changes_since,
-    discard_changes,
-    record_changes,
-    record_events,
-    timeline,
-)
-from orderhub.store.record_queries import RecordFilter, RecordSort, UpdatedWindow
-from orderhub.store.stored import LIST_COLUMNS, RECORD_COLUMNS, StoredRecord, stored_record
-from orderhub.store.tables import Base, RecordRow
+from orderhub.store.entities import EntityKind, Origin
+from orderhub.store.feed import discard_changes, record_changes
+from orderhub.store.stored import owner_key
+from orderhub.store.tables import Base
+from orderhub.store.timeline import record_events
 
 __all__ = [
-    "ACTORS",
-    "Change",
-    "EntityKind",
-    "Origin",
-    "StoredRecord",
-    "TimelineEvent",
     "UpsertItem",
     "UpsertResult",
-    "add_timeline_note",
-    "all_skus",
-    "changes_since",
     "content_hash",
-    "count_records",
-    "get_record",
-    "get_record_by_ext",
-    "get_records",
-    "holders_of_skus",
-    "list_records",
-    "lock_record",
     "new_hub_id",
     "record_hash",
-    "records_by_ext",
-    "records_with_skus",
-    "skus_of",
-    "timeline",
     "upsert_record",
     "upsert_records",
 ]
-
-_NO_INTEGRATION = ""
-_IN_CHUNK = 500
-"""Ids per `IN (…)` list: well under SQLite's bound-parameter limit."""
 
 
 @dataclass(frozen=True)
@@ -188,184 +136,6 @@ def upsert_records(
     return results
 
 
-def get_record(
-    session: Session, kind: EntityKind, hub_id: str, *, with_source: bool = True
-) -> StoredRecord | None:
-    """The record with this hub id; `with_source=False` skips decoding its source document."""
-    columns = RECORD_COLUMNS if with_source else LIST_COLUMNS
-    row = session.execute(
-        select(*columns).where(RecordRow.kind == kind.value, RecordRow.hub_id == hub_id)
-    ).one_or_none()
-    return _stored(row) if row is not None else None
-
-
-def lock_record(session: Session, kind: EntityKind, hub_id: str) -> None:
-    """Lock a record's row until the transaction ends (`FOR UPDATE`; SQLite: the write lock
-    `BEGIN IMMEDIATE` took already), so a check-then-write on it runs one at a time."""
-    session.execute(
-        select(RecordRow.hub_id)
-        .where(RecordRow.kind == kind.value, RecordRow.hub_id == hub_id)
-        .with_for_update()
-    )
-
-
-def get_records(session: Session, kind: EntityKind, hub_ids: Sequence[str]) -> list[StoredRecord]:
-    """The records with these hub ids (those that exist), in one query per 500 ids."""
-    return _records_where_in(session, kind, RecordRow.hub_id, hub_ids)
-
-
-def records_with_skus(
-    session: Session, kind: EntityKind, skus: Sequence[str]
-) -> list[StoredRecord]:
-    """Every record of `kind` (products, inventory) whose SKU is one of `skus`, any integration."""
-    return _records_where_in(session, kind, RecordRow.sku, skus)
-
-
-def skus_of(session: Session, kind: EntityKind, hub_ids: Sequence[str]) -> dict[str, str]:
-    """The SKU of each of these records that has one, by hub id (its indexed column only: no
-    document is read or decoded), one query per 500 ids."""
-    found: dict[str, str] = {}
-    wanted = list(dict.fromkeys(hub_ids))
-    for start in range(0, len(wanted), _IN_CHUNK):
-        chunk = wanted[start : start + _IN_CHUNK]
-        rows = session.execute(
-            select(RecordRow.hub_id, RecordRow.sku).where(
-                RecordRow.kind == kind.value, RecordRow.hub_id.in_(chunk), RecordRow.sku != ""
-            )
-        )
-        found.update((hub_id, sku) for hub_id, sku in rows if sku is not None)
-    return found
-
-
-def all_skus(session: Session, kind: EntityKind) -> set[str]:
-    """Every SKU the records of `kind` carry, whoever brought them (the indexed column only)."""
-    rows = session.scalars(
-        select(RecordRow.sku).where(RecordRow.kind == kind.value, RecordRow.sku != "").distinct()
-    )
-    return {sku for sku in rows if sku is not None}
-
-
-def holders_of_skus(
-    session: Session, kind: EntityKind, skus: Sequence[str]
-) -> dict[str, set[str | None]]:
-    """Which integrations (None: the hub itself) hold a record of `kind` with each SKU, for
-    the SKUs that have any; one query per 500 SKUs, no document read."""
-    found: dict[str, set[str | None]] = {}
-    wanted = list(dict.fromkeys(skus))
-    for start in range(0, len(wanted), _IN_CHUNK):
-        chunk = wanted[start : start + _IN_CHUNK]
-        rows = session.execute(
-            select(RecordRow.sku, RecordRow.integration_id)
-            .where(RecordRow.kind == kind.value, RecordRow.sku.in_(chunk))
-            .distinct()
-        )
-        for sku, integration_id in rows:
-            if sku is not None:
-                found.setdefault(sku, set()).add(integration_id or None)
-    return found
-
-
-def records_by_ext(
-    session: Session, kind: EntityKind, integration_id: str | None, ext_ids: Sequence[str]
-) -> list[StoredRecord]:
-    """The records an integration holds under these external ids (one query per 500)."""
-    found: list[StoredRecord] = []
-    wanted = list(dict.fromkeys(ext_ids))
-    owner = integration_id or _NO_INTEGRATION
-    for start in range(0, len(wanted), _IN_CHUNK):
-        chunk = wanted[start : start + _IN_CHUNK]
-        rows = session.execute(
-            _select_records().where(
-                RecordRow.kind == kind.value,
-                RecordRow.integration_id == owner,
-                RecordRow.ext_id.in_(chunk),
-            )
-        )
-        found.extend(_stored(row) for row in rows)
-    return found
-
-
-def _records_where_in(
-    session: Session, kind: EntityKind, column: Any, values: Sequence[str]
-) -> list[StoredRecord]:
-    found: list[StoredRecord] = []
-    wanted = list(dict.fromkeys(values))
-    for start in range(0, len(wanted), _IN_CHUNK):
-        chunk = wanted[start : start + _IN_CHUNK]
-        rows = session.execute(
-            _select_records().where(RecordRow.kind == kind.value, column.in_(chunk))
-        )
-        found.extend(_stored(row) for row in rows)
-    return found
-
-
-def get_record_by_ext(
-    session: Session, kind: EntityKind, integration_id: str | None, ext_id: str
-) -> StoredRecord | None:
-    row = session.execute(
-        _select_records().where(
-            RecordRow.kind == kind.value,
-            RecordRow.integration_id == (integration_id or _NO_INTEGRATION),
-            RecordRow.ext_id == ext_id,
-        )
-    ).one_or_none()
-    return _stored(row) if row is not None else None
-
-
-def list_records(
-    session: Session,
-    kind: EntityKind,
-    *,
-    integration_id: str | None = None,
-    status: str | None = None,
-    updated_since: datetime | None = None,
-    limit: int = 100,
-    offset: int = 0,
-    newest_first: bool = True,
-    ext_ref: str | None = None,
-    sku: str | None = None,
-) -> list[StoredRecord]:
-    """Records of one kind, by hub `updated_at` (newest first unless told otherwise).
-
-    A shorthand for `record_queries.find_records` with the filters most callers need;
-    `ext_ref` matches the kind's external reference (`extOrderId`, `extProductId`, …).
-    """
-    where = _where(kind, integration_id, status, ext_ref, sku, updated_since)
-    sort: RecordSort = "-updatedAt" if newest_first else "updatedAt"
-    return record_queries.list_records(session, where, skip=offset, limit=limit, sort=sort)
-
-
-def count_records(
-    session: Session,
-    kind: EntityKind,
-    *,
-    integration_id: str | None = None,
-    status: str | None = None,
-    ext_ref: str | None = None,
-    sku: str | None = None,
-) -> int:
-    where = _where(kind, integration_id, status, ext_ref, sku, None)
-    return record_queries.count_records(session, where)
-
-
-def _where(
-    kind: EntityKind,
-    integration_id: str | None,
-    status: str | None,
-    ext_ref: str | None,
-    sku: str | None,
-    updated_since: datetime | None,
-) -> RecordFilter:
-    return RecordFilter(
-        kind,
-        integration=integration_id,
-        statuses=(status,) if status is not None else (),
-        ext_ref=ext_ref,
-        sku=sku,
-        window=UpdatedWindow(since=updated_since),
-    )
-
-
 # The write path uses Core statements built once: an upsert is a handful of small
 # statements, and ORM unit-of-work bookkeeping would cost more than the SQL itself.
 _RECORDS = Base.metadata.tables["records"]
@@ -424,7 +194,7 @@ def _prepare(kind: EntityKind, item: UpsertItem) -> _Pending:
     canonical = _canonical_json(clean)
     source = item.source_doc
     return _Pending(
-        key=(item.integration_id or _NO_INTEGRATION, item.ext_id),
+        key=(owner_key(item.integration_id), item.ext_id),
         clean=clean,
         data_json=canonical,
         source_json=document_json(source) if source is not None else None,
@@ -618,10 +388,3 @@ def _parse_time(value: Any) -> datetime | None:
     except ValueError:
         return None
     return utc(parsed) if parsed.tzinfo is not None else None
-
-
-def _select_records() -> Select[Any]:
-    return select(*RECORD_COLUMNS)
-
-
-_stored = stored_record
