@@ -31,6 +31,7 @@ from orderhub.engine.lease import locked_flow_state
 from orderhub.engine.runner import FlowRunner
 from orderhub.store import integrations as store_integrations
 from orderhub.store.database import Database
+from orderhub.store.flows import find_due_flows
 
 __all__ = ["EmbeddedScheduler", "chain_ticks"]
 
@@ -57,7 +58,11 @@ def chain_ticks(*hooks: TickHook | None) -> TickHook | None:
 
 
 class EmbeddedScheduler:
-    """Runs each enabled flow on its interval (default 60 s); never two runs of one flow at once."""
+    """Runs each enabled flow on its interval (default 60 s); never two runs of one flow at once.
+
+    Its slots go to triggered flows first (`store.flows.find_due_flows`): a look hands out
+    only the free slots, and when due flows were left waiting, a run ending looks again.
+    """
 
     def __init__(
         self,
@@ -86,6 +91,8 @@ class EmbeddedScheduler:
         self._inflight_lock = threading.Lock()
         self._on_tick = on_tick
         self._feeds = feed_watches(runner.registry)
+        self._backlog = False
+        """The last look left due flows waiting for a slot (triggered ones were given first)."""
 
     @property
     def running(self) -> bool:
@@ -170,12 +177,17 @@ class EmbeddedScheduler:
         pool = self._pool
         if pool is None:
             return
+        self._backlog = False
         for key in self._due():
             if self._stopping.is_set():
                 return
             with self._inflight_lock:
                 if key in self._inflight:
                     continue  # queued or running in this process already
+                if len(self._inflight) >= self._max_workers:
+                    # No free slot: a run ending wakes the next look, which picks again.
+                    self._backlog = True
+                    break
                 future = pool.submit(
                     self._run_one, key[0], key[1], stop=self._stopping, swallow=True
                 )
@@ -187,12 +199,15 @@ class EmbeddedScheduler:
     def _forget(self, key: _Key, _future: Future[Run | None]) -> None:
         with self._inflight_lock:
             self._inflight.pop(key, None)
+        if self._backlog:
+            self._wake.set()  # a slot is free and flows wait for one: pick the most urgent
 
     def _due(self) -> list[_Key]:
+        """Due flows, triggered ones first (`store.flows.find_due_flows`)."""
         now = self._clock.now()
         with self._db.read_session() as session:
-            due = store_integrations.due_flows(session, now=now, feeds=self._feeds)
-        return [(integration_id, FlowName(flow)) for integration_id, flow in due]
+            due = find_due_flows(session, now=now, feeds=self._feeds)
+        return [(item.integration_id, item.flow) for item in due]
 
     def _run_one(
         self, integration_id: str, flow: FlowName, *, stop: threading.Event | None, swallow: bool

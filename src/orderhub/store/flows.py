@@ -24,7 +24,7 @@ import copy
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -37,9 +37,11 @@ from orderhub.store.tables import ChangeRow, FlowRow, IntegrationRow
 __all__ = [
     "DEFAULT_INTERVAL_SECONDS",
     "DEFAULT_MAX_INTERVAL_SECONDS",
+    "DueFlow",
     "FeedWatch",
     "FlowState",
     "due_flows",
+    "find_due_flows",
     "flow_setting",
     "get_flow_state",
     "mark_due",
@@ -233,38 +235,68 @@ FeedWatch = tuple[str, bool]
 """A change feed kind a push flow reads, and whether its integration's own changes count."""
 
 
+class DueFlow(NamedTuple):
+    """A flow that should run now, and whether a trigger made it due.
+
+    `triggered`: someone or something asked for it — a webhook, Sync now, a settings change
+    (the flow's `requested` mark), or a hub change waiting in a push flow's feed. Otherwise it
+    is due on a timer: a pull's safety poll, a push's first look or safety look, a retry's
+    backoff. Schedulers start triggered flows first, so a backlog of timer work never delays
+    what a merchant or a store is waiting for.
+    """
+
+    integration_id: str
+    flow: FlowName
+    triggered: bool
+
+
 def due_flows(
     session: Session,
     *,
     now: datetime,
     feeds: Mapping[FlowName, Sequence[FeedWatch]] | None = None,
 ) -> list[tuple[str, FlowName]]:
-    """Enabled flows of connected integrations that should run now.
+    """(integration, flow) of `find_due_flows`, in its order."""
+    return [(due.integration_id, due.flow) for due in find_due_flows(session, now=now, feeds=feeds)]
+
+
+def find_due_flows(
+    session: Session,
+    *,
+    now: datetime,
+    feeds: Mapping[FlowName, Sequence[FeedWatch]] | None = None,
+) -> list[DueFlow]:
+    """Enabled flows of connected integrations that should run now, triggered ones first.
 
     A flow is due when its `next_run_at` is unset or has come (a pull's polling interval, a
     trigger, a retry's backoff, a push's safety net). A push flow named in `feeds` is due
     besides as soon as the change feed holds a change it reads after its position (one
     indexed EXISTS per flow kind): hub changes reach the store within a dispatcher tick, and
-    a push with nothing new is never started. Ordered with the longest-waiting first.
+    a push with nothing new is never started. Triggered flows (`DueFlow.triggered`) come
+    first; within each group, the longest-waiting first.
     """
     now = utc(now)
     base = (
-        select(FlowRow.integration_id, FlowRow.flow, FlowRow.next_run_at)
+        select(FlowRow.integration_id, FlowRow.flow, FlowRow.next_run_at, FlowRow.requested)
         .join(IntegrationRow, IntegrationRow.integration_id == FlowRow.integration_id)
         .where(
             IntegrationRow.status == IntegrationStatus.CONNECTED.value,
             FlowRow.enabled.is_(True),
         )
     )
-    rows = list(
-        session.execute(base.where(FlowRow.next_run_at.is_(None) | (FlowRow.next_run_at <= now)))
-    )
+    found: list[tuple[Any, bool]] = [
+        (row, bool(row.requested))
+        for row in session.execute(
+            base.where(FlowRow.next_run_at.is_(None) | (FlowRow.next_run_at <= now))
+        )
+    ]
     for flow, watches in (feeds or {}).items():
         waiting = [_waiting_change(kind, include_own) for kind, include_own in watches]
         if not waiting:
             continue
-        rows.extend(
-            session.execute(
+        found.extend(
+            (row, True)  # a hub change waits for it
+            for row in session.execute(
                 base.where(
                     FlowRow.flow == FlowName(flow).value,
                     FlowRow.feed_seq.is_not(None),
@@ -273,15 +305,16 @@ def due_flows(
                 )
             )
         )
-    rows.sort(
-        key=lambda row: (
-            row.next_run_at is not None,
-            row.next_run_at or now,
-            row.integration_id,
-            _FLOW_ORDER.get(row.flow, len(_FLOW_ORDER)),
+    found.sort(
+        key=lambda item: (
+            not item[1],
+            item[0].next_run_at is not None,
+            item[0].next_run_at or now,
+            item[0].integration_id,
+            _FLOW_ORDER.get(item[0].flow, len(_FLOW_ORDER)),
         )
     )
-    return [(row.integration_id, FlowName(row.flow)) for row in rows]
+    return [DueFlow(row.integration_id, FlowName(row.flow), triggered) for row, triggered in found]
 
 
 def _waiting_change(kind: str, include_own: bool) -> ColumnElement[bool]:
