@@ -38,7 +38,9 @@ outcomes, logged at debug level.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -53,8 +55,9 @@ from sqlalchemy.engine import make_url
 
 from orderhub.clock import Clock, SystemClock
 from orderhub.domain import FlowName
-from orderhub.engine.cadence import feed_watches
+from orderhub.engine.cadence import BUDGET_PATIENCE, feed_watches
 from orderhub.engine.errors import (
+    BudgetBusy,
     FlowBusy,
     FlowDisabled,
     FlowNotAvailable,
@@ -184,10 +187,26 @@ def build_procrastinate_app(
 
     feeds = feed_watches(runner.registry)
 
-    @app.task(name=RUN_FLOW_TASK, queue=FLOWS_QUEUE)
-    def run_flow(integration_id: str, flow: str) -> str:
-        """One scheduled run; a refusal is an outcome, not an error of the job."""
-        return _run_due_flow(runner, db, now_clock, integration_id, FlowName(flow), stop)
+    @app.task(name=RUN_FLOW_TASK, queue=FLOWS_QUEUE, pass_context=True)
+    def run_flow(context: procrastinate.JobContext, integration_id: str, flow: str) -> str:
+        """One scheduled run; a refusal is an outcome, not an error of the job.
+
+        A run its store's call budget would keep waiting gives its slot back: the job defers
+        itself again, at its own priority, for when the budget allows.
+        """
+        outcome = _run_due_flow(runner, db, now_clock, integration_id, FlowName(flow), stop)
+        if isinstance(outcome, float):
+            key = flow_lease_key(integration_id, FlowName(flow))
+            # AlreadyEnqueued: a trigger deferred it meanwhile, and that job covers it.
+            with contextlib.suppress(procrastinate_errors.AlreadyEnqueued):
+                run_flow.configure(
+                    lock=key,
+                    queueing_lock=key,
+                    priority=context.job.priority,
+                    schedule_in={"seconds": math.ceil(outcome)},
+                ).defer(integration_id=integration_id, flow=flow)
+            return "budget"
+        return outcome
 
     @app.periodic(cron=f"*/{opts.dispatch_every_seconds} * * * * *", periodic_id="due-flows")
     @app.task(name=DISPATCH_TASK, queue=DISPATCH_QUEUE, queueing_lock=DISPATCH_TASK)
@@ -291,11 +310,23 @@ def _run_due_flow(
     integration_id: str,
     flow: FlowName,
     stop: threading.Event | None,
-) -> str:
+) -> str | float:
+    """The run's status, a refusal's word, or (a float) the seconds its store's call budget
+    asks it to come back after."""
     if stop is not None and stop.is_set():
         return "stopping"
     try:
-        run = runner.run_flow(integration_id, flow, trigger="schedule", stop=stop, only_if_due=True)
+        run = runner.run_flow(
+            integration_id,
+            flow,
+            trigger="schedule",
+            stop=stop,
+            only_if_due=True,
+            budget_patience=BUDGET_PATIENCE,
+        )
+    except BudgetBusy as busy:
+        log.debug("%s %s gave its slot back: %s", integration_id, flow.value, busy)
+        return busy.wait_seconds
     except (FlowBusy, FlowNotDue):
         log.debug("%s %s is running or ran elsewhere; skipped", integration_id, flow.value)
         return "skipped"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
@@ -18,8 +19,9 @@ from datetime import timedelta
 
 from orderhub.clock import Clock, SystemClock
 from orderhub.domain import FlowName, Run
-from orderhub.engine.cadence import feed_watches
+from orderhub.engine.cadence import BUDGET_PATIENCE, feed_watches
 from orderhub.engine.errors import (
+    BudgetBusy,
     FlowBusy,
     FlowDisabled,
     FlowNotAvailable,
@@ -93,6 +95,9 @@ class EmbeddedScheduler:
         self._feeds = feed_watches(runner.registry)
         self._backlog = False
         """The last look left due flows waiting for a slot (triggered ones were given first)."""
+        self._held: dict[_Key, float] = {}
+        """Flows that gave their slot back for their store's call budget -> when (monotonic)
+        they may have one again."""
 
     @property
     def running(self) -> bool:
@@ -184,12 +189,20 @@ class EmbeddedScheduler:
             with self._inflight_lock:
                 if key in self._inflight:
                     continue  # queued or running in this process already
+                if self._held.get(key, 0.0) > time.monotonic():
+                    continue  # waiting for its store's call budget, outside any slot
+                self._held.pop(key, None)
                 if len(self._inflight) >= self._max_workers:
                     # No free slot: a run ending wakes the next look, which picks again.
                     self._backlog = True
                     break
                 future = pool.submit(
-                    self._run_one, key[0], key[1], stop=self._stopping, swallow=True
+                    self._run_one,
+                    key[0],
+                    key[1],
+                    stop=self._stopping,
+                    swallow=True,
+                    patience=BUDGET_PATIENCE,
                 )
                 self._inflight[key] = future
             future.add_done_callback(functools.partial(self._forget, key))
@@ -210,15 +223,33 @@ class EmbeddedScheduler:
         return [(item.integration_id, item.flow) for item in due]
 
     def _run_one(
-        self, integration_id: str, flow: FlowName, *, stop: threading.Event | None, swallow: bool
+        self,
+        integration_id: str,
+        flow: FlowName,
+        *,
+        stop: threading.Event | None,
+        swallow: bool,
+        patience: float | None = None,
     ) -> Run | None:
-        """Run one due flow; a refusal is logged (and postponed when it would repeat every tick)."""
+        """Run one due flow; a refusal is logged (and postponed when it would repeat every tick).
+
+        `patience` (the background loop's): a run its store's call budget would keep waiting
+        longer gives its slot back and is not handed one again before the budget allows.
+        """
         if stop is not None and stop.is_set():
             return None
         try:
             return self._runner.run_flow(
-                integration_id, flow, trigger="schedule", stop=stop, only_if_due=True
+                integration_id,
+                flow,
+                trigger="schedule",
+                stop=stop,
+                only_if_due=True,
+                budget_patience=patience,
             )
+        except BudgetBusy as busy:
+            with self._inflight_lock:
+                self._held[(integration_id, flow)] = time.monotonic() + busy.wait_seconds
         except (FlowBusy, FlowNotDue):
             log.debug("%s %s is running or ran elsewhere; skipped", integration_id, flow.value)
         except FlowDisabled:
