@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from orderhub.domain import FlowName, FlowSetting, IntegrationStatus
@@ -270,10 +270,11 @@ def find_due_flows(
 
     A flow is due when its `next_run_at` is unset or has come (a pull's polling interval, a
     trigger, a retry's backoff, a push's safety net). A push flow named in `feeds` is due
-    besides as soon as the change feed holds a change it reads after its position (one
-    indexed EXISTS per flow kind): hub changes reach the store within a dispatcher tick, and
-    a push with nothing new is never started. Triggered flows (`DueFlow.triggered`) come
-    first; within each group, the longest-waiting first.
+    besides as soon as the change feed holds a change it reads after its position (its
+    `feed_seq` below the newest such change: `_behind_the_feed`, one index lookup per feed
+    kind and a range scan of the flows behind): hub changes reach the store within a
+    dispatcher tick, and a push with nothing new is never started. Triggered flows
+    (`DueFlow.triggered`) come first; within each group, the longest-waiting first.
     """
     now = utc(now)
     base = (
@@ -290,18 +291,18 @@ def find_due_flows(
             base.where(FlowRow.next_run_at.is_(None) | (FlowRow.next_run_at <= now))
         )
     ]
+    heads: dict[str, tuple[int, str | None] | None] = {}
     for flow, watches in (feeds or {}).items():
-        waiting = [_waiting_change(kind, include_own) for kind, include_own in watches]
-        if not waiting:
+        behind = _behind_the_feed(session, watches, heads)
+        if behind is None:
             continue
         found.extend(
             (row, True)  # a hub change waits for it
             for row in session.execute(
                 base.where(
                     FlowRow.flow == FlowName(flow).value,
-                    FlowRow.feed_seq.is_not(None),
                     FlowRow.next_run_at > now,
-                    or_(*waiting),
+                    behind,
                 )
             )
         )
@@ -315,6 +316,51 @@ def find_due_flows(
         )
     )
     return [DueFlow(row.integration_id, FlowName(row.flow), triggered) for row, triggered in found]
+
+
+def _behind_the_feed(
+    session: Session,
+    watches: Sequence[FeedWatch],
+    heads: dict[str, tuple[int, str | None] | None],
+) -> ColumnElement[bool] | None:
+    """Which flow rows have a change of a watched kind waiting after their position.
+
+    A change waits for a flow when its seq is above the flow's `feed_seq` (and, for a watch
+    that leaves out the integration's own changes, it was not made by the flow's integration):
+    that is, when `feed_seq` is below the newest such change. The newest change of each kind
+    is one lookup on the feed's (kind, seq) index (`heads` keeps them for the other flows of
+    this look); then only the integration that made it needs the feed probed for an older
+    change of someone else. So the look costs a range scan over the flows behind (index
+    (flow, feed_seq)), not one probe of the feed per flow row. None: nothing can wait.
+    """
+    conditions: list[ColumnElement[bool]] = []
+    newest = 0
+    for kind, include_own in watches:
+        if kind not in heads:
+            top = session.execute(
+                select(ChangeRow.seq, ChangeRow.integration_id)
+                .where(ChangeRow.kind == kind)
+                .order_by(ChangeRow.seq.desc())
+                .limit(1)
+            ).first()
+            heads[kind] = (int(top.seq), top.integration_id) if top is not None else None
+        head = heads[kind]
+        if head is None:
+            continue
+        seq, maker = head
+        newest = max(newest, seq)
+        if include_own or maker is None:
+            conditions.append(FlowRow.feed_seq < seq)
+            continue
+        conditions.append(  # the maker's own flow: is there someone else's change after it?
+            or_(
+                and_(FlowRow.integration_id != maker, FlowRow.feed_seq < seq),
+                and_(FlowRow.integration_id == maker, _waiting_change(kind, include_own)),
+            )
+        )
+    if not conditions:
+        return None
+    return and_(FlowRow.feed_seq.is_not(None), FlowRow.feed_seq < newest, or_(*conditions))
 
 
 def _waiting_change(kind: str, include_own: bool) -> ColumnElement[bool]:
