@@ -824,7 +824,7 @@ def _exit_on_signal(signum: int, frame: object) -> None:
 
 
 def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded shared machine starts `serve` slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(url, timeout=2).status_code == 200:

@@ -25,6 +25,7 @@ from orderhub.engine.registry import FlowFactory, FlowRegistry
 from orderhub.store.flows import FeedWatch
 
 __all__ = [
+    "BUDGET_PATIENCE",
     "PUSH_SAFETY",
     "WorkCheck",
     "feed_watches",
@@ -35,6 +36,13 @@ __all__ = [
 
 PUSH_SAFETY = timedelta(minutes=15)
 """A push flow looks at its feed at least this often, whatever the dispatcher saw."""
+
+
+BUDGET_PATIENCE = 2.0
+"""Seconds a scheduled run may wait for its store's call budget before its first call. A
+longer wait gives the worker slot back (`BudgetBusy`) and the run comes back when the budget
+allows: on a steel store (5 calls / 10 s) the flows that start together would otherwise each
+sleep up to a window in a slot while other stores' work queues behind them."""
 
 
 class WorkCheck(Protocol):

@@ -20,7 +20,7 @@ import httpx
 from sqlalchemy.orm import Session
 
 from orderhub.clock import Clock, Sleep, SystemClock, utc_now
-from orderhub.domain import FlowName, Integration, RunCounts
+from orderhub.domain import FlowName, Integration, Outcome, RunCounts
 from orderhub.engine.hub_view import HubView
 from orderhub.engine.priority import CallPriority, priority_of
 from orderhub.engine.record_failures import FailureStreak
@@ -137,7 +137,12 @@ class FlowContext:
     """Whether a record's failure is the record's or the store's (engine/record_failures.py):
     a flow calls `failures.failed(key, error)` where one record's call failed, and
     `failures.succeeded()` where one went through."""
+    budget_patience: float | None = None
+    """Seconds this run may wait for its store's call budget before its first call; a longer
+    wait gives its slot back (`BudgetBusy`, settled by the runner) instead of sleeping in it.
+    None: wait as long as it takes (a person's Sync now, a retry, a test)."""
     _maybe_open: set[str] = field(default_factory=set, init=False, repr=False)
+    _touched: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.flow = FlowName(self.flow)
@@ -152,6 +157,11 @@ class FlowContext:
     def call_priority(self) -> CallPriority:
         """This run's place in its store's call budget (engine/priority.py)."""
         return priority_of(self.flow)
+
+    def first_call_patience(self) -> float | None:
+        """`budget_patience` while the run has written nothing (a connector also asks it only
+        before its first call); None once it has: from then on the run waits for its turn."""
+        return None if self._touched else self.budget_patience
 
     @property
     def origin(self) -> Origin:
@@ -179,6 +189,7 @@ class FlowContext:
         in the same transaction, so a run killed later reports what it had committed.
         """
         before = self.counts.model_copy()
+        self._touched = True
         try:
             if self.dry_run:
                 with self._rolled_back_session() as session:
@@ -404,14 +415,14 @@ class FlowContext:
                 session.rollback()
 
     def _count(self, result: UpsertResult, entity: str, ext_id: str) -> None:
-        if result.outcome == "created":
+        if result.outcome is Outcome.CREATED:
             self.counts.created += 1
-        elif result.outcome == "updated":
+        elif result.outcome is Outcome.UPDATED:
             self.counts.updated += 1
         else:
             self.counts.unchanged += 1
-        if self.dry_run and result.outcome != "unchanged":
-            verb = "create" if result.outcome == "created" else "update"
+        if self.dry_run and result.outcome is not Outcome.UNCHANGED:
+            verb = "create" if result.outcome is Outcome.CREATED else "update"
             self.plan(verb, entity, ext_id, summary=", ".join(result.changed_fields))
 
     def _resolve(

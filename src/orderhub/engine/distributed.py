@@ -25,6 +25,12 @@ Guarantees, and what provides each:
 - No duplicate effect: a flow resumes from its saved cursor, and records are upserted by
   (integration, external id), so a run repeated after a crash re-reads, not re-creates.
 
+Jobs made by a trigger (a webhook, Sync now, a settings change, a hub change waiting in a
+push flow's feed) get `TRIGGERED_PRIORITY`, above the `SCHEDULED_PRIORITY` of safety polls,
+first looks and retries: Procrastinate hands out the highest priority first, so a backlog of
+timer work (a thousand stores just connected) never delays a store's new order. A trigger for
+a flow whose timer job is queued already raises that job's priority (`raise_queued_priority`).
+
 `FlowBusy` and `FlowNotDue` (another worker has it, or ran it a moment ago) are normal
 outcomes, logged at debug level.
 """
@@ -32,7 +38,9 @@ outcomes, logged at debug level.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -53,8 +61,9 @@ except ImportError as missing:  # the `workers` extra is not installed
 
 from orderhub.clock import Clock, SystemClock
 from orderhub.domain import FlowName
-from orderhub.engine.cadence import feed_watches
+from orderhub.engine.cadence import BUDGET_PATIENCE, feed_watches
 from orderhub.engine.errors import (
+    BudgetBusy,
     FlowBusy,
     FlowDisabled,
     FlowNotAvailable,
@@ -69,17 +78,21 @@ from orderhub.engine.verify_schedule import VerifySchedule
 from orderhub.errors import UsageError
 from orderhub.store import integrations as store_integrations
 from orderhub.store.database import Database
-from orderhub.store.flows import FeedWatch
+from orderhub.store.flows import DueFlow, FeedWatch, find_due_flows
 
 __all__ = [
     "DISPATCH_QUEUE",
     "DISPATCH_TASK",
     "FLOWS_QUEUE",
     "RUN_FLOW_TASK",
+    "SCHEDULED_PRIORITY",
+    "TRIGGERED_PRIORITY",
     "DistributedOptions",
     "build_procrastinate_app",
     "ensure_procrastinate_schema",
+    "job_priority",
     "libpq_conninfo",
+    "raise_queued_priority",
 ]
 
 log = logging.getLogger(__name__)
@@ -89,6 +102,15 @@ RUN_FLOW_TASK = "orderhub.run_flow"
 DISPATCH_QUEUE = "orderhub-dispatch"
 """Dispatch jobs have a queue (and a worker slot) of their own: long runs never delay them."""
 FLOWS_QUEUE = "orderhub-flows"
+TRIGGERED_PRIORITY = 10
+"""Procrastinate priority of a run a trigger asked for (higher runs first)."""
+SCHEDULED_PRIORITY = 0
+"""Procrastinate priority of timer work: safety polls, first looks, retries, verifications."""
+_RAISE_PRIORITY = (
+    "UPDATE procrastinate_jobs SET priority = %(priority)s "
+    "WHERE task_name = %(task_name)s AND status = 'todo' AND lock = ANY(%(locks)s) "
+    "AND priority < %(priority)s"
+)
 _SCHEMA_LOCK_ID = 0x0D_E2_0B_7A  # pg_advisory_lock key: one worker applies the schema
 _NOT_POSTGRES = (
     "orderhub worker needs PostgreSQL: set ORDERHUB_DATABASE_URL to a postgresql:// URL "
@@ -171,10 +193,26 @@ def build_procrastinate_app(
 
     feeds = feed_watches(runner.registry)
 
-    @app.task(name=RUN_FLOW_TASK, queue=FLOWS_QUEUE)
-    def run_flow(integration_id: str, flow: str) -> str:
-        """One scheduled run; a refusal is an outcome, not an error of the job."""
-        return _run_due_flow(runner, db, now_clock, integration_id, FlowName(flow), stop)
+    @app.task(name=RUN_FLOW_TASK, queue=FLOWS_QUEUE, pass_context=True)
+    def run_flow(context: procrastinate.JobContext, integration_id: str, flow: str) -> str:
+        """One scheduled run; a refusal is an outcome, not an error of the job.
+
+        A run its store's call budget would keep waiting gives its slot back: the job defers
+        itself again, at its own priority, for when the budget allows.
+        """
+        outcome = _run_due_flow(runner, db, now_clock, integration_id, FlowName(flow), stop)
+        if isinstance(outcome, float):
+            key = flow_lease_key(integration_id, FlowName(flow))
+            # AlreadyEnqueued: a trigger deferred it meanwhile, and that job covers it.
+            with contextlib.suppress(procrastinate_errors.AlreadyEnqueued):
+                run_flow.configure(
+                    lock=key,
+                    queueing_lock=key,
+                    priority=context.job.priority,
+                    schedule_in={"seconds": math.ceil(outcome)},
+                ).defer(integration_id=integration_id, flow=flow)
+            return "budget"
+        return outcome
 
     @app.periodic(cron=f"*/{opts.dispatch_every_seconds} * * * * *", periodic_id="due-flows")
     @app.task(name=DISPATCH_TASK, queue=DISPATCH_QUEUE, queueing_lock=DISPATCH_TASK)
@@ -188,19 +226,31 @@ def build_procrastinate_app(
         due = await asyncio.to_thread(_due, db, now_clock, feeds)
         pending = await _pending_flow_jobs(app) if due else set()
         outcome = {"deferred": 0, "pending": 0, "refused": 0}
-        for integration_id, flow in due:
-            key = flow_lease_key(integration_id, flow)
+        hurry: list[str] = []
+        for item in due:
+            key = flow_lease_key(item.integration_id, item.flow)
             if key in pending:
                 outcome["pending"] += 1  # that job covers this tick
+                if item.triggered:
+                    hurry.append(key)  # it may be a timer job: a trigger raises it
                 continue
             try:
-                await run_flow.configure(lock=key, queueing_lock=key).defer_async(
-                    integration_id=integration_id, flow=flow.value
-                )
+                await run_flow.configure(
+                    lock=key, queueing_lock=key, priority=job_priority(item.triggered)
+                ).defer_async(integration_id=item.integration_id, flow=item.flow.value)
             except procrastinate_errors.AlreadyEnqueued:
                 outcome["refused"] += 1
                 continue
             outcome["deferred"] += 1
+        if hurry:
+            raised = await app.connector.execute_query_all_async(
+                _RAISE_PRIORITY + " RETURNING id",
+                priority=TRIGGERED_PRIORITY,
+                task_name=RUN_FLOW_TASK,
+                locks=hurry,
+            )
+            if raised:
+                outcome["raised"] = len(raised)
         if defer_verifications is not None:
             outcome["verifications"] = await defer_verifications()
         return outcome
@@ -208,15 +258,23 @@ def build_procrastinate_app(
     return app
 
 
+def job_priority(triggered: bool) -> int:
+    """The Procrastinate priority of a flow's job: a trigger's above timer work."""
+    return TRIGGERED_PRIORITY if triggered else SCHEDULED_PRIORITY
+
+
+def raise_queued_priority(connector: procrastinate.BaseConnector, key: str) -> None:
+    """A trigger for a flow whose job is queued already: that job now runs as triggered."""
+    connector.execute_query(
+        _RAISE_PRIORITY, priority=TRIGGERED_PRIORITY, task_name=RUN_FLOW_TASK, locks=[key]
+    )
+
+
 def _due(
     db: Database, clock: Clock, feeds: Mapping[FlowName, Sequence[FeedWatch]]
-) -> list[tuple[str, FlowName]]:
+) -> list[DueFlow]:
     with db.read_session() as session:
-        now = clock.now()
-        return [
-            (integration_id, FlowName(flow))
-            for integration_id, flow in store_integrations.due_flows(session, now=now, feeds=feeds)
-        ]
+        return find_due_flows(session, now=clock.now(), feeds=feeds)
 
 
 async def _pending_flow_jobs(app: procrastinate.App) -> set[str]:
@@ -258,11 +316,23 @@ def _run_due_flow(
     integration_id: str,
     flow: FlowName,
     stop: threading.Event | None,
-) -> str:
+) -> str | float:
+    """The run's status, a refusal's word, or (a float) the seconds its store's call budget
+    asks it to come back after."""
     if stop is not None and stop.is_set():
         return "stopping"
     try:
-        run = runner.run_flow(integration_id, flow, trigger="schedule", stop=stop, only_if_due=True)
+        run = runner.run_flow(
+            integration_id,
+            flow,
+            trigger="schedule",
+            stop=stop,
+            only_if_due=True,
+            budget_patience=BUDGET_PATIENCE,
+        )
+    except BudgetBusy as busy:
+        log.debug("%s %s gave its slot back: %s", integration_id, flow.value, busy)
+        return busy.wait_seconds
     except (FlowBusy, FlowNotDue):
         log.debug("%s %s is running or ran elsewhere; skipped", integration_id, flow.value)
         return "skipped"

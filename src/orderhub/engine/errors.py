@@ -9,6 +9,7 @@ HubError (orderhub.errors: a message for the merchant, printed as is)
     │   ├── FlowDisabled              the flow is switched off (retries bypass this)
     │   ├── FlowNotDue                a scheduled run found another worker had just run it
     │   │   └── NothingToDo               a scheduled push found nothing new to push
+    │   ├── BudgetBusy                its store's call budget is spent for a while: come back
     │   ├── IntegrationNotConnected   the integration is not configured or is disabled
     │   │   └── IntegrationNotFound     no such integration (also a NotFoundError)
     │   └── SyncExceptionNotFound     `exceptions retry ID` with an unknown id
@@ -29,6 +30,7 @@ from orderhub.errors import HubError, NotFoundError, UsageError
 from orderhub.redaction import redact
 
 __all__ = [
+    "BudgetBusy",
     "EngineError",
     "FlowBusy",
     "FlowDisabled",
@@ -73,6 +75,17 @@ class FlowNotDue(RunRefused):
 
 class NothingToDo(FlowNotDue):
     """A scheduled push found nothing new for it: no run was started (no lease, no call)."""
+
+
+class BudgetBusy(RunRefused):
+    """A scheduled run would have waited longer than its patience for its store's call budget
+    before its first call; it gave its slot back instead (its run row and lease are gone, its
+    schedule says when the budget allows). Raised by a connector's client, settled by the runner.
+    """
+
+    def __init__(self, wait_seconds: float) -> None:
+        super().__init__(f"the store's call budget is spent for {wait_seconds:.1f}s")
+        self.wait_seconds = wait_seconds
 
 
 class IntegrationNotConnected(RunRefused):

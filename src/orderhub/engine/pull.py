@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from orderhub.domain import FlowName
+from orderhub.domain import FlowName, Outcome
 from orderhub.engine.context import FlowContext
 from orderhub.engine.cursors import PullCursor, UpdatedCursor
 from orderhub.engine.prefetch import Prefetch
@@ -374,7 +374,9 @@ class IncrementalPull(ABC, Generic[S]):
                 source_of.extend(ext_id for _ in made)
             results = ctx.upsert_many(session, self.entity, items, entity_type=self.entity_type)
             changed = {
-                e for e, r in zip(source_of, results, strict=True) if r.outcome != "unchanged"
+                e
+                for e, r in zip(source_of, results, strict=True)
+                if r.outcome is not Outcome.UNCHANGED
             }
             if cursor is not None:
                 self.save_cursor(session, cursor)

@@ -93,7 +93,7 @@ class FeedPush(ABC, Generic[T, J]):
     """Units are hub ids of `feed` records, whose timelines get the outcome notes."""
     also_watches: ClassVar[tuple[tuple[EntityKind, bool], ...]] = ()
     """Other feed kinds whose changes may give this flow work, and whether the integration's
-    own changes count (inventory.push: a location pulled by this very integration)."""
+    own changes count."""
 
     def __init__(self, ctx: FlowContext) -> None:
         self.ctx = ctx

@@ -48,6 +48,7 @@ from orderhub.engine.cadence import (
 )
 from orderhub.engine.context import FlowContext, ProgressCallback
 from orderhub.engine.errors import (
+    BudgetBusy,
     FlowBusy,
     FlowDisabled,
     FlowNotAvailable,
@@ -71,6 +72,7 @@ from orderhub.store import integrations as store_integrations
 from orderhub.store import leases as store_leases
 from orderhub.store import runs as store_runs
 from orderhub.store.database import Database
+from orderhub.store.flows import FlowState
 
 if TYPE_CHECKING:
     from orderhub.monitor.metrics import HubMetrics
@@ -166,6 +168,7 @@ class FlowRunner:
         stop: threading.Event | None = None,
         only_if_due: bool = False,
         dry_run: bool = False,
+        budget_patience: float | None = None,
     ) -> Run:
         """Run `flow` of `integration_id` now and return its finished run row.
 
@@ -176,7 +179,10 @@ class FlowRunner:
         the schedule under the lease and raises `FlowNotDue` if another worker ran the flow
         since the caller saw it due (schedulers working from a stale list of due flows).
         `dry_run` plans without writing (module docstring); a flow that cannot dry-run is
-        refused with `FlowNotAvailable` before anything starts.
+        refused with `FlowNotAvailable` before anything starts. `budget_patience` (schedulers):
+        when the store's call budget would keep the run waiting longer than that before its
+        first call, the run gives its slot back — no run row, schedule moved to when the
+        budget allows, its `requested` mark kept — and `BudgetBusy` is raised.
         """
         flow = FlowName(flow)
         factory = self._check(integration_id, flow, require_enabled=require_enabled)
@@ -211,6 +217,7 @@ class FlowRunner:
                     stop=stop,
                     only_if_due=only_if_due,
                     dry_run=dry_run,
+                    budget_patience=budget_patience,
                 )
             finally:
                 lease.release()
@@ -333,6 +340,7 @@ class FlowRunner:
         stop: threading.Event | None,
         only_if_due: bool,
         dry_run: bool,
+        budget_patience: float | None = None,
     ) -> Run:
         started_at = self._clock.now()
         with (
@@ -380,6 +388,7 @@ class FlowRunner:
         ctx: FlowContext | None = None
         error: str | None = None
         interrupt: BaseException | None = None
+        given_back: BudgetBusy | None = None
         try:
             if token_problem is not None:
                 raise token_problem
@@ -405,6 +414,7 @@ class FlowRunner:
                 dry_run=dry_run,
                 reference=self._reference,
                 metrics=self._metrics,
+                budget_patience=budget_patience,
             )
             with self._active_lock:
                 self._active.add(ctx)
@@ -416,6 +426,8 @@ class FlowRunner:
                 error = INTERRUPTED_MESSAGE
         except LeaseLost:
             error = LEASE_LOST_MESSAGE
+        except BudgetBusy as busy:  # before any call or write: give the slot back
+            given_back = busy
         except Exception as exc:
             error = describe_error(exc, secrets=[token])
             log.warning("run %s: %s %s failed: %s", run_id, integration_id, flow.value, error)
@@ -428,6 +440,9 @@ class FlowRunner:
                 with self._active_lock:
                     self._active.discard(ctx)
 
+        if given_back is not None:
+            self._give_back(integration_id, flow, run_id, state, given_back.wait_seconds)
+            raise given_back
         run = self._finish(
             integration_id,
             flow,
@@ -442,6 +457,30 @@ class FlowRunner:
         if interrupt is not None:
             raise interrupt
         return run
+
+    def _give_back(
+        self, integration_id: str, flow: FlowName, run_id: str, before: FlowState, wait: float
+    ) -> None:
+        """Undo a run's start: no run row, the schedule as it was but due when the budget
+        allows, and a trigger's `requested` mark kept (also one that came meanwhile)."""
+        now = self._clock.now()
+        with (
+            self._db.session() as session,
+            locked_flow_state(session, integration_id, flow, now=now) as state,
+        ):
+            store_integrations.set_flow_schedule(
+                session,
+                integration_id,
+                flow,
+                last_run_at=before.last_run_at,
+                next_run_at=now + timedelta(seconds=wait),
+                last_error=before.last_error,
+                requested=before.requested or state.requested,
+            )
+            store_runs.discard_run(session, run_id)
+        log.debug(
+            "run %s: %s %s gave its slot back for %.1fs", run_id, integration_id, flow.value, wait
+        )
 
     def _finish(
         self,

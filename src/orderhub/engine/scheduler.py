@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
@@ -18,8 +19,9 @@ from datetime import timedelta
 
 from orderhub.clock import Clock, SystemClock
 from orderhub.domain import FlowName, Run
-from orderhub.engine.cadence import feed_watches
+from orderhub.engine.cadence import BUDGET_PATIENCE, feed_watches
 from orderhub.engine.errors import (
+    BudgetBusy,
     FlowBusy,
     FlowDisabled,
     FlowNotAvailable,
@@ -31,6 +33,7 @@ from orderhub.engine.lease import locked_flow_state
 from orderhub.engine.runner import FlowRunner
 from orderhub.store import integrations as store_integrations
 from orderhub.store.database import Database
+from orderhub.store.flows import find_due_flows
 
 __all__ = ["EmbeddedScheduler", "chain_ticks"]
 
@@ -57,7 +60,11 @@ def chain_ticks(*hooks: TickHook | None) -> TickHook | None:
 
 
 class EmbeddedScheduler:
-    """Runs each enabled flow on its interval (default 60 s); never two runs of one flow at once."""
+    """Runs each enabled flow on its interval (default 60 s); never two runs of one flow at once.
+
+    Its slots go to triggered flows first (`store.flows.find_due_flows`): a look hands out
+    only the free slots, and when due flows were left waiting, a run ending looks again.
+    """
 
     def __init__(
         self,
@@ -86,6 +93,11 @@ class EmbeddedScheduler:
         self._inflight_lock = threading.Lock()
         self._on_tick = on_tick
         self._feeds = feed_watches(runner.registry)
+        self._backlog = False
+        """The last look left due flows waiting for a slot (triggered ones were given first)."""
+        self._held: dict[_Key, float] = {}
+        """Flows that gave their slot back for their store's call budget -> when (monotonic)
+        they may have one again."""
 
     @property
     def running(self) -> bool:
@@ -170,14 +182,27 @@ class EmbeddedScheduler:
         pool = self._pool
         if pool is None:
             return
+        self._backlog = False
         for key in self._due():
             if self._stopping.is_set():
                 return
             with self._inflight_lock:
                 if key in self._inflight:
                     continue  # queued or running in this process already
+                if self._held.get(key, 0.0) > time.monotonic():
+                    continue  # waiting for its store's call budget, outside any slot
+                self._held.pop(key, None)
+                if len(self._inflight) >= self._max_workers:
+                    # No free slot: a run ending wakes the next look, which picks again.
+                    self._backlog = True
+                    break
                 future = pool.submit(
-                    self._run_one, key[0], key[1], stop=self._stopping, swallow=True
+                    self._run_one,
+                    key[0],
+                    key[1],
+                    stop=self._stopping,
+                    swallow=True,
+                    patience=BUDGET_PATIENCE,
                 )
                 self._inflight[key] = future
             future.add_done_callback(functools.partial(self._forget, key))
@@ -187,23 +212,44 @@ class EmbeddedScheduler:
     def _forget(self, key: _Key, _future: Future[Run | None]) -> None:
         with self._inflight_lock:
             self._inflight.pop(key, None)
+        if self._backlog:
+            self._wake.set()  # a slot is free and flows wait for one: pick the most urgent
 
     def _due(self) -> list[_Key]:
+        """Due flows, triggered ones first (`store.flows.find_due_flows`)."""
         now = self._clock.now()
         with self._db.read_session() as session:
-            due = store_integrations.due_flows(session, now=now, feeds=self._feeds)
-        return [(integration_id, FlowName(flow)) for integration_id, flow in due]
+            due = find_due_flows(session, now=now, feeds=self._feeds)
+        return [(item.integration_id, item.flow) for item in due]
 
     def _run_one(
-        self, integration_id: str, flow: FlowName, *, stop: threading.Event | None, swallow: bool
+        self,
+        integration_id: str,
+        flow: FlowName,
+        *,
+        stop: threading.Event | None,
+        swallow: bool,
+        patience: float | None = None,
     ) -> Run | None:
-        """Run one due flow; a refusal is logged (and postponed when it would repeat every tick)."""
+        """Run one due flow; a refusal is logged (and postponed when it would repeat every tick).
+
+        `patience` (the background loop's): a run its store's call budget would keep waiting
+        longer gives its slot back and is not handed one again before the budget allows.
+        """
         if stop is not None and stop.is_set():
             return None
         try:
             return self._runner.run_flow(
-                integration_id, flow, trigger="schedule", stop=stop, only_if_due=True
+                integration_id,
+                flow,
+                trigger="schedule",
+                stop=stop,
+                only_if_due=True,
+                budget_patience=patience,
             )
+        except BudgetBusy as busy:
+            with self._inflight_lock:
+                self._held[(integration_id, flow)] = time.monotonic() + busy.wait_seconds
         except (FlowBusy, FlowNotDue):
             log.debug("%s %s is running or ran elsewhere; skipped", integration_id, flow.value)
         except FlowDisabled:

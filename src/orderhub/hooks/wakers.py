@@ -4,8 +4,9 @@
   of the same process when the flow becomes due (one timer at a time).
 - Distributed (`serve --no-scheduler` beside `orderhub worker`s on PostgreSQL): `QueueWake`
   defers the flow's Procrastinate job at once, with the same `lock` and `queueing_lock` as
-  the workers' dispatch, scheduled for when the flow becomes due; a job queued already
-  (`AlreadyEnqueued`) covers it. Without it, the workers' dispatch tick (every 5 s by default)
+  the workers' dispatch and the priority of a trigger's job (above timer work), scheduled for
+  when the flow becomes due; a job queued already (`AlreadyEnqueued`) covers it, its priority
+  raised to a trigger's. Without it, the workers' dispatch tick (every 5 s by default)
   finds the due flow: latency, never loss, since the trigger is in the database.
 
 The receiver calls a waker only for flows a delivery moved, so a burst is one call, and a
@@ -80,7 +81,12 @@ class QueueWake:
     def __call__(self, integration_id: str, flows: list[FlowName], delay: float) -> None:
         from procrastinate import exceptions as procrastinate_errors
 
-        from orderhub.engine.distributed import FLOWS_QUEUE, RUN_FLOW_TASK
+        from orderhub.engine.distributed import (
+            FLOWS_QUEUE,
+            RUN_FLOW_TASK,
+            TRIGGERED_PRIORITY,
+            raise_queued_priority,
+        )
 
         self._open()
         seconds = max(0.0, delay) + _SETTLE_SECONDS
@@ -91,12 +97,14 @@ class QueueWake:
                 queue=FLOWS_QUEUE,
                 lock=key,
                 queueing_lock=key,
+                priority=TRIGGERED_PRIORITY,
                 schedule_in={"seconds": seconds},
             )
             try:
                 deferrer.defer(integration_id=integration_id, flow=FlowName(flow).value)
             except procrastinate_errors.AlreadyEnqueued:
-                log.debug("%s: a job is queued already", key)
+                log.debug("%s: a job is queued already; it runs as triggered", key)
+                raise_queued_priority(self._app.connector, key)
 
     def close(self) -> None:
         with self._lock:

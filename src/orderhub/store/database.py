@@ -44,7 +44,7 @@ __all__ = [
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 """Where the Alembic environment and revision scripts live (shipped inside the package)."""
 
-HEAD_REVISION = "0012"
+HEAD_REVISION = "0013"
 """The newest revision in `migrations/versions` (a test checks it: a new migration bumps it).
 
 A database already there is not handed to Alembic at all: importing Alembic and reading the

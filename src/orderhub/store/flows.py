@@ -24,9 +24,9 @@ import copy
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from orderhub.domain import FlowName, FlowSetting, IntegrationStatus
@@ -37,9 +37,11 @@ from orderhub.store.tables import ChangeRow, FlowRow, IntegrationRow
 __all__ = [
     "DEFAULT_INTERVAL_SECONDS",
     "DEFAULT_MAX_INTERVAL_SECONDS",
+    "DueFlow",
     "FeedWatch",
     "FlowState",
     "due_flows",
+    "find_due_flows",
     "flow_setting",
     "get_flow_state",
     "mark_due",
@@ -233,55 +235,132 @@ FeedWatch = tuple[str, bool]
 """A change feed kind a push flow reads, and whether its integration's own changes count."""
 
 
+class DueFlow(NamedTuple):
+    """A flow that should run now, and whether a trigger made it due.
+
+    `triggered`: someone or something asked for it — a webhook, Sync now, a settings change
+    (the flow's `requested` mark), or a hub change waiting in a push flow's feed. Otherwise it
+    is due on a timer: a pull's safety poll, a push's first look or safety look, a retry's
+    backoff. Schedulers start triggered flows first, so a backlog of timer work never delays
+    what a merchant or a store is waiting for.
+    """
+
+    integration_id: str
+    flow: FlowName
+    triggered: bool
+
+
 def due_flows(
     session: Session,
     *,
     now: datetime,
     feeds: Mapping[FlowName, Sequence[FeedWatch]] | None = None,
 ) -> list[tuple[str, FlowName]]:
-    """Enabled flows of connected integrations that should run now.
+    """(integration, flow) of `find_due_flows`, in its order."""
+    return [(due.integration_id, due.flow) for due in find_due_flows(session, now=now, feeds=feeds)]
+
+
+def find_due_flows(
+    session: Session,
+    *,
+    now: datetime,
+    feeds: Mapping[FlowName, Sequence[FeedWatch]] | None = None,
+) -> list[DueFlow]:
+    """Enabled flows of connected integrations that should run now, triggered ones first.
 
     A flow is due when its `next_run_at` is unset or has come (a pull's polling interval, a
     trigger, a retry's backoff, a push's safety net). A push flow named in `feeds` is due
-    besides as soon as the change feed holds a change it reads after its position (one
-    indexed EXISTS per flow kind): hub changes reach the store within a dispatcher tick, and
-    a push with nothing new is never started. Ordered with the longest-waiting first.
+    besides as soon as the change feed holds a change it reads after its position (its
+    `feed_seq` below the newest such change: `_behind_the_feed`, one index lookup per feed
+    kind and a range scan of the flows behind): hub changes reach the store within a
+    dispatcher tick, and a push with nothing new is never started. Triggered flows
+    (`DueFlow.triggered`) come first; within each group, the longest-waiting first.
     """
     now = utc(now)
     base = (
-        select(FlowRow.integration_id, FlowRow.flow, FlowRow.next_run_at)
+        select(FlowRow.integration_id, FlowRow.flow, FlowRow.next_run_at, FlowRow.requested)
         .join(IntegrationRow, IntegrationRow.integration_id == FlowRow.integration_id)
         .where(
             IntegrationRow.status == IntegrationStatus.CONNECTED.value,
             FlowRow.enabled.is_(True),
         )
     )
-    rows = list(
-        session.execute(base.where(FlowRow.next_run_at.is_(None) | (FlowRow.next_run_at <= now)))
-    )
+    found: list[tuple[Any, bool]] = [
+        (row, bool(row.requested))
+        for row in session.execute(
+            base.where(FlowRow.next_run_at.is_(None) | (FlowRow.next_run_at <= now))
+        )
+    ]
+    heads: dict[str, tuple[int, str | None] | None] = {}
     for flow, watches in (feeds or {}).items():
-        waiting = [_waiting_change(kind, include_own) for kind, include_own in watches]
-        if not waiting:
+        behind = _behind_the_feed(session, watches, heads)
+        if behind is None:
             continue
-        rows.extend(
-            session.execute(
+        found.extend(
+            (row, True)  # a hub change waits for it
+            for row in session.execute(
                 base.where(
                     FlowRow.flow == FlowName(flow).value,
-                    FlowRow.feed_seq.is_not(None),
                     FlowRow.next_run_at > now,
-                    or_(*waiting),
+                    behind,
                 )
             )
         )
-    rows.sort(
-        key=lambda row: (
-            row.next_run_at is not None,
-            row.next_run_at or now,
-            row.integration_id,
-            _FLOW_ORDER.get(row.flow, len(_FLOW_ORDER)),
+    found.sort(
+        key=lambda item: (
+            not item[1],
+            item[0].next_run_at is not None,
+            item[0].next_run_at or now,
+            item[0].integration_id,
+            _FLOW_ORDER.get(item[0].flow, len(_FLOW_ORDER)),
         )
     )
-    return [(row.integration_id, FlowName(row.flow)) for row in rows]
+    return [DueFlow(row.integration_id, FlowName(row.flow), triggered) for row, triggered in found]
+
+
+def _behind_the_feed(
+    session: Session,
+    watches: Sequence[FeedWatch],
+    heads: dict[str, tuple[int, str | None] | None],
+) -> ColumnElement[bool] | None:
+    """Which flow rows have a change of a watched kind waiting after their position.
+
+    A change waits for a flow when its seq is above the flow's `feed_seq` (and, for a watch
+    that leaves out the integration's own changes, it was not made by the flow's integration):
+    that is, when `feed_seq` is below the newest such change. The newest change of each kind
+    is one lookup on the feed's (kind, seq) index (`heads` keeps them for the other flows of
+    this look); then only the integration that made it needs the feed probed for an older
+    change of someone else. So the look costs a range scan over the flows behind (index
+    (flow, feed_seq)), not one probe of the feed per flow row. None: nothing can wait.
+    """
+    conditions: list[ColumnElement[bool]] = []
+    newest = 0
+    for kind, include_own in watches:
+        if kind not in heads:
+            top = session.execute(
+                select(ChangeRow.seq, ChangeRow.integration_id)
+                .where(ChangeRow.kind == kind)
+                .order_by(ChangeRow.seq.desc())
+                .limit(1)
+            ).first()
+            heads[kind] = (int(top.seq), top.integration_id) if top is not None else None
+        head = heads[kind]
+        if head is None:
+            continue
+        seq, maker = head
+        newest = max(newest, seq)
+        if include_own or maker is None:
+            conditions.append(FlowRow.feed_seq < seq)
+            continue
+        conditions.append(  # the maker's own flow: is there someone else's change after it?
+            or_(
+                and_(FlowRow.integration_id != maker, FlowRow.feed_seq < seq),
+                and_(FlowRow.integration_id == maker, _waiting_change(kind, include_own)),
+            )
+        )
+    if not conditions:
+        return None
+    return and_(FlowRow.feed_seq.is_not(None), FlowRow.feed_seq < newest, or_(*conditions))
 
 
 def _waiting_change(kind: str, include_own: bool) -> ColumnElement[bool]:

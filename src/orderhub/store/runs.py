@@ -24,6 +24,7 @@ from orderhub.store.tables import RunRow
 __all__ = [
     "FlowStats",
     "RunFilter",
+    "discard_run",
     "finish_run",
     "flow_stats",
     "get_run",
@@ -60,6 +61,13 @@ def start_run(
     )
     session.flush()
     return run_id
+
+
+def discard_run(session: Session, run_id: str) -> None:
+    """Forget a run that gave its slot back before it called or wrote anything (the engine's
+    `BudgetBusy`): as far as the history goes, it never started."""
+    session.delete(_row(session, run_id))
+    session.flush()
 
 
 def finish_run(

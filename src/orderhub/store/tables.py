@@ -184,7 +184,10 @@ class FlowRow(Base):
     """One of an integration's six flows: switch, schedule, cursor and backfill start."""
 
     __tablename__ = "flow_settings"
-    __table_args__ = (Index(None, "enabled", "next_run_at"),)
+    __table_args__ = (
+        Index(None, "enabled", "next_run_at"),
+        Index(None, "flow", "feed_seq"),  # push flows behind a kind's newest change (0013)
+    )
 
     integration_id: Mapped[str] = mapped_column(
         String(16),

@@ -45,6 +45,7 @@ from orderhub.connectors.cartcom.rate_headers import (
 from orderhub.connectors.cartcom.ratelimit import CallBudget, CallLimiter, limiter_for
 from orderhub.connectors.cartcom.retry import RetryPolicy
 from orderhub.connectors.cartcom.store_url import normalize_api_url, path_template
+from orderhub.engine.errors import BudgetBusy
 from orderhub.engine.priority import UNRANKED, CallPriority
 from orderhub.redaction import redact_url
 
@@ -89,9 +90,13 @@ class CartcomClient(ListReads):
         priority: CallPriority = UNRANKED,
         retry: RetryPolicy | None = None,
         on_call: Callable[[CallRecord], None] | None = None,
+        patience: Callable[[], float | None] | None = None,
     ) -> None:
         """`priority`: this client's place in the store's call budget (a flow's, the
-        connection test's); a caller that does not say goes last."""
+        connection test's); a caller that does not say goes last. `patience`: asked before the
+        first call, the longest the budget may make it wait; a longer wait raises the engine's
+        `BudgetBusy` instead of sleeping (the waiting claim stays noted, so lower priorities
+        still give way until it comes back)."""
         self.base_url = normalize_api_url(api_url)
         clean_token = token.strip()
         if not clean_token:
@@ -112,6 +117,7 @@ class CartcomClient(ListReads):
         self.priority = priority
         self.retry = retry if retry is not None else RetryPolicy()
         self._on_call = on_call
+        self._patience = patience
         self._lock = threading.Lock()
         self.calls = 0
         self.rate_limit_wait_seconds = 0.0
@@ -224,9 +230,24 @@ class CartcomClient(ListReads):
                 )
         return decode_response(response, now=self._clock.now())
 
+    def _budget_sleep(self) -> Sleep:
+        """The sleep for a budget wait: the client's own, or, before the first call and with
+        `patience`, one that refuses a wait longer than it (`BudgetBusy`)."""
+        patience = self._patience() if self._patience is not None and self.calls == 0 else None
+        if patience is None:
+            return self._sleep
+        sleep = self._sleep
+
+        def impatient(seconds: float) -> None:
+            if seconds > patience:
+                raise BudgetBusy(seconds)
+            sleep(seconds)
+
+        return impatient
+
     def _send(self, request: httpx.Request, template: str, attempt: int) -> httpx.Response:
         """One HTTP exchange, paced by the limiter and reported to `on_call`."""
-        waited = self.limiter.before_call(sleep=self._sleep, priority=self.priority)
+        waited = self.limiter.before_call(sleep=self._budget_sleep(), priority=self.priority)
         with self._lock:
             self.calls += 1
             self.rate_limit_wait_seconds += waited

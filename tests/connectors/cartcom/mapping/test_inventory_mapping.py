@@ -12,6 +12,7 @@ from orderhub.connectors.cartcom.mapping.inventory import (
     InventorySettingsError,
     cartcom_quantity,
     counted_locations,
+    deciding_locations,
     filterable_sku,
     item_number_filters,
     parse_inventory_rules,
@@ -107,14 +108,17 @@ def test_bad_inventory_settings_are_refused(settings: dict[str, Any], message: s
 
 def test_the_fingerprint_moves_with_every_input_of_the_formula() -> None:
     base = rules_fingerprint(InventoryRules(), frozenset({"A", "B"}))
-    assert base == rules_fingerprint(InventoryRules(locations=("B", "A")), frozenset({"B", "A"}))
+    assert base == rules_fingerprint(InventoryRules(), frozenset({"B", "A"}))
+    listed = rules_fingerprint(InventoryRules(locations=("B", "A")), frozenset({"A"}))
+    assert listed == rules_fingerprint(InventoryRules(locations=("A", "B")), frozenset({"A"}))
     others = {
+        listed,  # the location list is an input of its own (no longer only through `counted`)
         rules_fingerprint(InventoryRules(), frozenset({"A"})),
         rules_fingerprint(InventoryRules(buffer=1), frozenset({"A", "B"})),
         rules_fingerprint(InventoryRules(buffer_by_sku={"X": 1}), frozenset({"A", "B"})),
     }
     assert base not in others
-    assert len(others) == 3
+    assert len(others) == 4
 
 
 PRODUCT = {
@@ -222,3 +226,17 @@ def test_item_number_filters_fit_the_url_limit_and_cover_every_sku() -> None:
 )
 def test_filterable_sku(sku: str, ok: bool) -> None:
     assert filterable_sku(sku) is ok
+
+
+@pytest.mark.parametrize(
+    ("listed", "expected"),
+    [
+        (None, {"C"}),  # every active location counts: only the inactive one decides
+        (("A", "C", "Z"), {"C", "Z"}),  # listed but inactive, or not there (yet)
+    ],
+)
+def test_deciding_locations_leave_out_the_ones_that_count(
+    listed: tuple[str, ...] | None, expected: set[str]
+) -> None:
+    states = [("A", "active"), ("B", None), ("C", "inactive")]
+    assert deciding_locations(InventoryRules(locations=listed), states) == expected

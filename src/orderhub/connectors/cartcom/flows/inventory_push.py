@@ -3,7 +3,12 @@
 Which SKUs: those whose hub inventory changed since the cursor, read from the change feed
 without this integration's own changes, plus the SKUs of this flow's open exceptions, plus
 every SKU with hub inventory when something else that decides the quantity changed (the
-buffers, the location list, a location's status: `rules_fingerprint`). The first cursor is the
+buffers, the location list, a location's status: `rules_fingerprint` over
+`deciding_locations`). A new active location decides nothing (no stock can be waiting at a
+location that did not exist), so a store connected, whose first locations.pull brings its
+warehouses, costs the other stores nothing; and location changes do not wake this flow (no
+`also_watches`): a location's status change reaches the figures at the flow's next look (the
+next stock change, Sync now, or its safety look). The first cursor is the
 first change at or after the integration's start (`enabledAt`, or a backfill date).
 
 What to send: `mapping.inventory` (sum of `available` over the counted locations, minus the
@@ -68,6 +73,7 @@ from orderhub.connectors.cartcom.mapping.inventory import (
     SKU_NOT_FOUND,
     cartcom_quantity,
     counted_locations,
+    deciding_locations,
     filterable_sku,
     item_number_filters,
     parse_inventory_rules,
@@ -113,7 +119,6 @@ class InventoryPush(FeedPush["_StockWriter", _Job]):
     """Filtered reads costing more calls than this, with the catalog's size unknown, first ask
     Cart.com how big the catalog is (2 calls, remembered in the cursor) to choose."""
     feed_batch = 1000
-    also_watches = ((EntityKind.LOCATION, True),)  # a location's status moves the quantities
 
     def __init__(self, ctx: FlowContext) -> None:
         super().__init__(ctx)
@@ -126,8 +131,8 @@ class InventoryPush(FeedPush["_StockWriter", _Job]):
     def other_work(cls, view: HubView, integration: Integration, cursor: Mapping[str, Any]) -> bool:
         """The rules (buffers, counted locations, their statuses) moved since the last run."""
         rules = parse_inventory_rules(integration.settings)
-        counted = _counted(view, rules)
-        return cursor.get(FINGERPRINT) != rules_fingerprint(rules, counted)
+        _counted_now, fingerprint = _locations(view, rules)
+        return cursor.get(FINGERPRINT) != fingerprint
 
     @contextmanager
     def connect(self, ctx: FlowContext) -> Iterator[_StockWriter]:
@@ -135,8 +140,7 @@ class InventoryPush(FeedPush["_StockWriter", _Job]):
             yield _StockWriter(self, client)
 
     def begin(self, view: HubView) -> None:
-        self.counted = _counted(view, self.rules)
-        self.fingerprint = rules_fingerprint(self.rules, self.counted)
+        self.counted, self.fingerprint = _locations(view, self.rules)
 
     def first_extra(self, view: HubView) -> dict[str, Any]:
         # The rules as they are now are the baseline: a first run pushes changes, not everything.
@@ -370,9 +374,12 @@ class _StockReader:
         return rows
 
 
-def _counted(view: HubView, rules: InventoryRules) -> frozenset[str]:
-    locations = view.all_records(EntityKind.LOCATION)
-    return counted_locations(rules, ((r.hub_id, r.data.get("status")) for r in locations))
+def _locations(view: HubView, rules: InventoryRules) -> tuple[frozenset[str], str]:
+    """The counted locations, and the fingerprint of what decides the figures besides stock."""
+    states = [(r.hub_id, r.data.get("status")) for r in view.all_records(EntityKind.LOCATION)]
+    return counted_locations(rules, states), rules_fingerprint(
+        rules, deciding_locations(rules, states)
+    )
 
 
 def _gone(sku: str, row: StockRow, problem: NotFound) -> str:

@@ -58,6 +58,7 @@ def cartcom_client_for(ctx: FlowContext) -> Iterator[CartcomClient]:
             ),
             priority=ctx.call_priority,
             on_call=on_call,
+            patience=ctx.first_call_patience,
         )
         yield client
     finally:

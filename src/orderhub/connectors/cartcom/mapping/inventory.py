@@ -51,6 +51,7 @@ __all__ = [
     "StockRow",
     "cartcom_quantity",
     "counted_locations",
+    "deciding_locations",
     "filterable_sku",
     "item_number_filters",
     "parse_inventory_rules",
@@ -116,6 +117,24 @@ def counted_locations(
     return frozenset(hub_id for hub_id in rules.locations if hub_id in active)
 
 
+def deciding_locations(
+    rules: InventoryRules, locations: Iterable[tuple[str, str | None]]
+) -> frozenset[str]:
+    """The locations whose state, besides the stock records, decides the figures: those that
+    could count but do not (inactive ones; listed ones that are inactive or not there yet).
+
+    A location that appears active changes no figure: stock is set only at a location that
+    exists, so none can be waiting there, and what is set there later reaches the feed. So a
+    new warehouse of one store does not make every other store recompute its stock.
+    """
+    status = dict(locations)
+    if rules.locations is None:
+        return frozenset(hub_id for hub_id, state in status.items() if state == "inactive")
+    return frozenset(
+        hub_id for hub_id in rules.locations if hub_id not in status or status[hub_id] == "inactive"
+    )
+
+
 def cartcom_quantity(
     sku: str,
     records: Iterable[Mapping[str, Any]],
@@ -147,11 +166,13 @@ def rules_fingerprint(rules: InventoryRules, counted: frozenset[str]) -> str:
     """A short hash of everything besides the SKU's own records that decides its quantity.
 
     When it differs from the one the last run saved, every SKU is recomputed: a buffer, the
-    location list or a location's status changed.
+    location list or a location's status changed. `counted`: the locations whose state
+    decides (inventory.push passes `deciding_locations`, so a new active one moves nothing).
     """
     canonical = json.dumps(
         {
             "counted": sorted(counted),
+            "listed": sorted(rules.locations) if rules.locations is not None else None,
             "buffer": rules.buffer,
             "bySku": dict(sorted(rules.buffer_by_sku.items())),
         },
