@@ -200,7 +200,19 @@ def build_procrastinate_app(
         A run its store's call budget would keep waiting gives its slot back: the job defers
         itself again, at its own priority, for when the budget allows.
         """
-        outcome = _run_due_flow(runner, db, now_clock, integration_id, FlowName(flow), stop)
+        # A triggered job waits in line for its store's budget (someone waits for it, and
+        # giving back could starve a low-priority flow behind busier ones); timer work gives
+        # its slot back.
+        triggered = (context.job.priority or 0) >= TRIGGERED_PRIORITY
+        outcome = _run_due_flow(
+            runner,
+            db,
+            now_clock,
+            integration_id,
+            FlowName(flow),
+            stop,
+            patience=None if triggered else BUDGET_PATIENCE,
+        )
         if isinstance(outcome, float):
             key = flow_lease_key(integration_id, FlowName(flow))
             # AlreadyEnqueued: a trigger deferred it meanwhile, and that job covers it.
@@ -316,9 +328,11 @@ def _run_due_flow(
     integration_id: str,
     flow: FlowName,
     stop: threading.Event | None,
+    *,
+    patience: float | None = BUDGET_PATIENCE,
 ) -> str | float:
     """The run's status, a refusal's word, or (a float) the seconds its store's call budget
-    asks it to come back after."""
+    asks it to come back after (only with `patience`)."""
     if stop is not None and stop.is_set():
         return "stopping"
     try:
@@ -328,7 +342,7 @@ def _run_due_flow(
             trigger="schedule",
             stop=stop,
             only_if_due=True,
-            budget_patience=BUDGET_PATIENCE,
+            budget_patience=patience,
         )
     except BudgetBusy as busy:
         log.debug("%s %s gave its slot back: %s", integration_id, flow.value, busy)

@@ -106,7 +106,7 @@ class EmbeddedScheduler:
     def run_due_once(self) -> list[Run]:
         """Run every flow that is due now, one after the other, and return their runs."""
         runs: list[Run] = []
-        for integration_id, flow in self._due():
+        for integration_id, flow, _triggered in self._due():
             run = self._run_one(integration_id, flow, stop=None, swallow=False)
             if run is not None:
                 runs.append(run)
@@ -183,7 +183,8 @@ class EmbeddedScheduler:
         if pool is None:
             return
         self._backlog = False
-        for key in self._due():
+        for integration_id, flow, triggered in self._due():
+            key = (integration_id, flow)
             if self._stopping.is_set():
                 return
             with self._inflight_lock:
@@ -202,7 +203,10 @@ class EmbeddedScheduler:
                     key[1],
                     stop=self._stopping,
                     swallow=True,
-                    patience=BUDGET_PATIENCE,
+                    # A triggered run waits in line for its store's budget (someone waits for
+                    # it, and giving back could starve a low-priority flow behind busier ones);
+                    # only timer work gives its slot back.
+                    patience=None if triggered else BUDGET_PATIENCE,
                 )
                 self._inflight[key] = future
             future.add_done_callback(functools.partial(self._forget, key))
@@ -215,12 +219,13 @@ class EmbeddedScheduler:
         if self._backlog:
             self._wake.set()  # a slot is free and flows wait for one: pick the most urgent
 
-    def _due(self) -> list[_Key]:
-        """Due flows, triggered ones first (`store.flows.find_due_flows`)."""
+    def _due(self) -> list[tuple[str, FlowName, bool]]:
+        """Due flows and whether a trigger made each due, triggered ones first
+        (`store.flows.find_due_flows`)."""
         now = self._clock.now()
         with self._db.read_session() as session:
             due = find_due_flows(session, now=now, feeds=self._feeds)
-        return [(item.integration_id, item.flow) for item in due]
+        return [(item.integration_id, item.flow, item.triggered) for item in due]
 
     def _run_one(
         self,
