@@ -8,6 +8,7 @@ webhook's `requested` mark kept, so it still runs as triggered.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,8 +17,9 @@ import pytest
 
 from orderhub.connectors.cartcom.ratelimit import CallLimiter, install_limiter, reset_limiters
 from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, SandboxTransport
-from orderhub.domain import FlowName, RunStatus
-from orderhub.engine import FlowRunner
+from orderhub.domain import FlowName, Run, RunStatus
+from orderhub.engine import EmbeddedScheduler, FlowRunner
+from orderhub.engine.cadence import BUDGET_PATIENCE, budget_patience
 from orderhub.engine.errors import BudgetBusy
 from orderhub.engine.priority import CallPriority
 from orderhub.hub import Hub, default_registry
@@ -76,5 +78,60 @@ def test_a_run_that_would_wait_for_the_budget_gives_its_slot_back_and_keeps_its_
         run = runner.run_flow(integration_id, ORDERS)
         assert run.status is RunStatus.SUCCEEDED
     finally:
+        http.close()
+        reset_limiters()
+
+
+def test_the_scheduler_gives_back_timer_work_but_a_triggered_run_waits_its_turn(
+    database: Database, tmp_path: Path
+) -> None:
+    """Timer work gives its slot back; a triggered run keeps its place in the budget's queue,
+    so a low-priority flow of a busy store is never put off again and again. (The rule is
+    `budget_patience`; the scheduler part shows a timer run held and a triggered one run under
+    a spent window, which holds either way: that the triggered run waited in its slot is not
+    observable here without timing.)"""
+    assert budget_patience(triggered=False) == BUDGET_PATIENCE
+    assert budget_patience(triggered=True) is None
+
+    sandbox = Sandbox(SandboxConfig(seed=3, orders=5, products=5, plan="unlimited"))
+    http = httpx.Client(transport=SandboxTransport(sandbox.app))
+    settings = Settings(home=tmp_path, database_url="unused://", secret_key=KEY)
+    hub = Hub(settings=settings, db=database, box=SecretBox(KEY), registry=default_registry())
+    runner = FlowRunner(
+        database, hub.box, hub.registry, http_factory=lambda _i: http, share_call_budgets=False
+    )
+    scheduler = EmbeddedScheduler(runner, database, tick_seconds=0.2, max_workers=2)
+    try:
+        added = add_integration(hub, api_url=STORE_URL, api_key=sandbox.full_token, http=http)
+        integration_id = added.integration.integration_id
+        enable_flow(hub, integration_id, ORDERS, since=datetime(2000, 1, 1, tzinfo=UTC))
+        sandbox.set_plan("steel")
+        spent = CallLimiter()
+        install_limiter(STORE_URL, spent)
+        for _ in range(5):  # another flow of the store took the whole window a moment ago
+            spent.before_call(priority=CallPriority.FULFILLMENTS_PUSH)
+
+        # Due on its timer (its first look): the scheduler gives the slot back, nothing runs.
+        scheduler.start()
+        time.sleep(1.5)
+        with database.read_session() as session:
+            assert store_runs.list_runs(session, integration_id=integration_id, flow=ORDERS) == []
+            state = store_integrations.get_flow_state(session, integration_id, ORDERS)
+        assert state.next_run_at is not None
+        assert state.next_run_at > hub.clock.now()
+
+        # A webhook makes it triggered: it waits in line for the window and runs.
+        with database.session() as session:
+            store_integrations.mark_due(session, integration_id, [ORDERS], now=hub.clock.now())
+        scheduler.wake()
+        deadline = time.monotonic() + 30
+        runs: list[Run] = []
+        while time.monotonic() < deadline and not (runs and runs[0].finished_at is not None):
+            time.sleep(0.2)
+            with database.read_session() as session:
+                runs = store_runs.list_runs(session, integration_id=integration_id, flow=ORDERS)
+        assert [run.status for run in runs] == [RunStatus.SUCCEEDED]
+    finally:
+        scheduler.stop()
         http.close()
         reset_limiters()

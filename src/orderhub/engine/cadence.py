@@ -28,6 +28,7 @@ __all__ = [
     "BUDGET_PATIENCE",
     "PUSH_SAFETY",
     "WorkCheck",
+    "budget_patience",
     "feed_watches",
     "next_pull_wait",
     "next_push_wait",
@@ -43,6 +44,16 @@ BUDGET_PATIENCE = 2.0
 longer wait gives the worker slot back (`BudgetBusy`) and the run comes back when the budget
 allows: on a steel store (5 calls / 10 s) the flows that start together would otherwise each
 sleep up to a window in a slot while other stores' work queues behind them."""
+
+
+def budget_patience(triggered: bool) -> float | None:
+    """How long a scheduler's run may wait for its store's budget before giving its slot back.
+
+    Timer work (safety polls, first looks, retries) gives it back after `BUDGET_PATIENCE`.
+    A triggered run waits its turn (None): someone waits for it, and giving it back again and
+    again could starve a low-priority flow of a busy store behind its busier flows.
+    """
+    return None if triggered else BUDGET_PATIENCE
 
 
 class WorkCheck(Protocol):

@@ -61,7 +61,7 @@ except ImportError as missing:  # the `workers` extra is not installed
 
 from orderhub.clock import Clock, SystemClock
 from orderhub.domain import FlowName
-from orderhub.engine.cadence import BUDGET_PATIENCE, feed_watches
+from orderhub.engine.cadence import BUDGET_PATIENCE, budget_patience, feed_watches
 from orderhub.engine.errors import (
     BudgetBusy,
     FlowBusy,
@@ -200,9 +200,6 @@ def build_procrastinate_app(
         A run its store's call budget would keep waiting gives its slot back: the job defers
         itself again, at its own priority, for when the budget allows.
         """
-        # A triggered job waits in line for its store's budget (someone waits for it, and
-        # giving back could starve a low-priority flow behind busier ones); timer work gives
-        # its slot back.
         triggered = (context.job.priority or 0) >= TRIGGERED_PRIORITY
         outcome = _run_due_flow(
             runner,
@@ -211,7 +208,7 @@ def build_procrastinate_app(
             integration_id,
             FlowName(flow),
             stop,
-            patience=None if triggered else BUDGET_PATIENCE,
+            patience=budget_patience(triggered),
         )
         if isinstance(outcome, float):
             key = flow_lease_key(integration_id, FlowName(flow))

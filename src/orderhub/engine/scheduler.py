@@ -19,7 +19,7 @@ from datetime import timedelta
 
 from orderhub.clock import Clock, SystemClock
 from orderhub.domain import FlowName, Run
-from orderhub.engine.cadence import BUDGET_PATIENCE, feed_watches
+from orderhub.engine.cadence import budget_patience, feed_watches
 from orderhub.engine.errors import (
     BudgetBusy,
     FlowBusy,
@@ -203,10 +203,7 @@ class EmbeddedScheduler:
                     key[1],
                     stop=self._stopping,
                     swallow=True,
-                    # A triggered run waits in line for its store's budget (someone waits for
-                    # it, and giving back could starve a low-priority flow behind busier ones);
-                    # only timer work gives its slot back.
-                    patience=None if triggered else BUDGET_PATIENCE,
+                    patience=budget_patience(triggered),
                 )
                 self._inflight[key] = future
             future.add_done_callback(functools.partial(self._forget, key))
