@@ -10,6 +10,7 @@ import random
 from typing import TYPE_CHECKING
 
 from .errors import ApiError
+from .shipment_writes import shipped_by_item
 from .writes import create_or_update, set_order_status, update
 
 if TYPE_CHECKING:
@@ -102,13 +103,7 @@ class Activity:
     def _ship_rest(self, order_id: int) -> None:
         store = self.sb.store
         items = store.tables["order_items"]
-        links = store.tables["shipment_items"]
-        shipped: dict[int, int] = {}
-        for srow in store.child_rows("orders", "order_shipments", order_id):
-            sid = store.tables["order_shipments"].ids[srow]
-            for lrow in store.child_rows("order_shipments", "shipment_items", sid):
-                key = links.get(lrow, "order_item_id")
-                shipped[key] = shipped.get(key, 0) + links.get(lrow, "quantity_shipped")
+        shipped = shipped_by_item(store, order_id)
         lines = []
         for irow in store.child_rows("orders", "order_items", order_id):
             if items.get(irow, "is_non_shipping_item"):

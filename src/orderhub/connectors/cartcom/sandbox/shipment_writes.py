@@ -6,6 +6,7 @@ separator. A shipment never changes the order's status."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from .datastore import DataStore
@@ -15,7 +16,7 @@ from .listing import get_one
 from .seed_data import SHIPPING_METHODS
 from .table import Table
 
-__all__ = ["upsert_shipment"]
+__all__ = ["shipped_by_item", "upsert_shipment"]
 
 _METHODS = {m[0].casefold(): m for m in SHIPPING_METHODS}
 
@@ -108,6 +109,26 @@ def _shipment_lines(store: DataStore, order_id: int, items: Any) -> dict[int, in
     return out
 
 
+def shipped_by_item(
+    store: DataStore,
+    order_id: int,
+    *,
+    leave_out: Callable[[int, int], bool] | None = None,
+) -> dict[int, int]:
+    """Quantity shipped per order item over the order's shipments; `leave_out(shipment id,
+    item id)` skips the shipment lines an upsert is about to give way."""
+    links = store.tables["shipment_items"]
+    shipped: dict[int, int] = {}
+    for srow in store.child_rows("orders", "order_shipments", order_id):
+        sid = store.tables["order_shipments"].ids[srow]
+        for lrow in store.child_rows("order_shipments", "shipment_items", sid):
+            item = links.get(lrow, "order_item_id")
+            if leave_out is not None and leave_out(sid, item):
+                continue
+            shipped[item] = shipped.get(item, 0) + links.get(lrow, "quantity_shipped")
+    return shipped
+
+
 def _check_totals(
     store: DataStore,
     order_id: int,
@@ -120,15 +141,11 @@ def _check_totals(
         return
     # Under the "replace" answer the shipment's own lines all give way to the body's.
     replacing = replace and store.answers.shipment_items == "replace"
-    links = store.tables["shipment_items"]
-    shipped: dict[int, int] = {}
-    for srow in store.child_rows("orders", "order_shipments", order_id):
-        sid = store.tables["order_shipments"].ids[srow]
-        for lrow in store.child_rows("order_shipments", "shipment_items", sid):
-            item = links.get(lrow, "order_item_id")
-            if sid == shipment_id and (item in lines or replacing):
-                continue
-            shipped[item] = shipped.get(item, 0) + links.get(lrow, "quantity_shipped")
+    shipped = shipped_by_item(
+        store,
+        order_id,
+        leave_out=lambda sid, item: sid == shipment_id and (item in lines or replacing),
+    )
     items = store.tables["order_items"]
     for item_id, qty in lines.items():
         irow = items.row_of(item_id)
