@@ -61,7 +61,7 @@ except ImportError as missing:  # the `workers` extra is not installed
 
 from orderhub.clock import Clock, SystemClock
 from orderhub.domain import FlowName
-from orderhub.engine.cadence import BUDGET_PATIENCE, budget_patience, feed_watches
+from orderhub.engine.cadence import budget_patience, feed_watches
 from orderhub.engine.errors import (
     BudgetBusy,
     FlowBusy,
@@ -326,7 +326,7 @@ def _run_due_flow(
     flow: FlowName,
     stop: threading.Event | None,
     *,
-    patience: float | None = BUDGET_PATIENCE,
+    patience: float | None,
 ) -> str | float:
     """The run's status, a refusal's word, or (a float) the seconds its store's call budget
     asks it to come back after (only with `patience`)."""
