@@ -44,7 +44,6 @@ import math
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy.engine import make_url
 
@@ -71,12 +70,11 @@ from orderhub.engine.errors import (
     IntegrationNotConnected,
     IntegrationNotFound,
 )
-from orderhub.engine.lease import flow_lease_key, locked_flow_state
+from orderhub.engine.lease import flow_lease_key, postpone_flow
 from orderhub.engine.runner import FlowRunner
 from orderhub.engine.verify_jobs import add_verify_task
 from orderhub.engine.verify_schedule import VerifySchedule
 from orderhub.errors import UsageError
-from orderhub.store import integrations as store_integrations
 from orderhub.store.database import Database
 from orderhub.store.flows import DueFlow, FeedWatch, find_due_flows
 
@@ -352,26 +350,6 @@ def _run_due_flow(
         return "skipped"
     except (FlowNotAvailable, IntegrationNotConnected) as refused:
         log.info("%s %s not run: %s", integration_id, flow.value, refused)
-        _postpone(db, clock, integration_id, flow)
+        postpone_flow(db, clock, integration_id, flow)
         return "postponed"
     return run.status.value
-
-
-def _postpone(db: Database, clock: Clock, integration_id: str, flow: FlowName) -> None:
-    """Due but unable to run: look again an interval later, not every dispatch."""
-    now = clock.now()
-    try:
-        with (
-            db.session() as session,
-            locked_flow_state(session, integration_id, flow, now=now) as state,
-        ):
-            store_integrations.set_flow_schedule(
-                session,
-                integration_id,
-                flow,
-                last_run_at=state.last_run_at,
-                next_run_at=now + timedelta(seconds=state.interval_seconds),
-                last_error=state.last_error,
-            )
-    except IntegrationNotFound:
-        return

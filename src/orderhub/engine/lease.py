@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,7 @@ from orderhub.store.database import Database
 from orderhub.store.errors import NotFoundError as StoreNotFound
 from orderhub.store.flows import FlowState
 
-__all__ = ["RunLease", "flow_lease_key", "locked_flow_state"]
+__all__ = ["RunLease", "flow_lease_key", "locked_flow_state", "postpone_flow"]
 
 log = logging.getLogger(__name__)
 
@@ -152,3 +152,24 @@ def locked_flow_state(
         raise IntegrationNotFound(f"No integration with id {integration_id!r}") from exc
     yield state
     store_leases.release(session, key=key, owner=owner)
+
+
+def postpone_flow(db: Database, clock: Clock, integration_id: str, flow: FlowName) -> None:
+    """Due but unable to run (not available, not connected): look again an interval later,
+    not at every scheduler tick. An integration removed meanwhile leaves nothing to move."""
+    now = clock.now()
+    try:
+        with (
+            db.session() as session,
+            locked_flow_state(session, integration_id, flow, now=now) as state,
+        ):
+            store_integrations.set_flow_schedule(
+                session,
+                integration_id,
+                flow,
+                last_run_at=state.last_run_at,
+                next_run_at=now + timedelta(seconds=state.interval_seconds),
+                last_error=state.last_error,
+            )
+    except IntegrationNotFound:
+        return

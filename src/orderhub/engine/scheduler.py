@@ -15,7 +15,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
-from datetime import timedelta
 
 from orderhub.clock import Clock, SystemClock
 from orderhub.domain import FlowName, Run
@@ -27,9 +26,8 @@ from orderhub.engine.errors import (
     FlowNotAvailable,
     FlowNotDue,
     IntegrationNotConnected,
-    IntegrationNotFound,
 )
-from orderhub.engine.lease import locked_flow_state
+from orderhub.engine.lease import locked_flow_state, postpone_flow
 from orderhub.engine.runner import FlowRunner
 from orderhub.store import integrations as store_integrations
 from orderhub.store.database import Database
@@ -259,27 +257,9 @@ class EmbeddedScheduler:
         except (FlowNotAvailable, IntegrationNotConnected) as refused:
             # Due but cannot run: look again an interval later, not every tick.
             log.info("%s %s not run: %s", integration_id, flow.value, refused)
-            self._postpone(integration_id, flow)
+            postpone_flow(self._db, self._clock, integration_id, flow)
         except Exception:
             if not swallow:
                 raise
             log.exception("%s %s could not be run", integration_id, flow.value)
         return None
-
-    def _postpone(self, integration_id: str, flow: FlowName) -> None:
-        now = self._clock.now()
-        try:
-            with (
-                self._db.session() as session,
-                locked_flow_state(session, integration_id, flow, now=now) as state,
-            ):
-                store_integrations.set_flow_schedule(
-                    session,
-                    integration_id,
-                    flow,
-                    last_run_at=state.last_run_at,
-                    next_run_at=now + timedelta(seconds=state.interval_seconds),
-                    last_error=state.last_error,
-                )
-        except IntegrationNotFound:  # removed meanwhile: nothing left to schedule
-            return
