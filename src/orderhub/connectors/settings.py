@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["SettingSpec", "choice"]
+__all__ = ["SettingSpec", "choice", "whole_number"]
 
 
 @dataclass(frozen=True)
@@ -36,5 +36,18 @@ def choice(*choices: str) -> Callable[[str], str]:
         if value not in choices:
             raise ValueError(f"must be {' or '.join(repr(c) for c in choices)}")
         return value
+
+    return parse
+
+
+def whole_number(low: int, high: int, meaning: str) -> Callable[[str], int]:
+    """A parser that takes a whole number from `low` to `high` (ASCII digits only); a bad
+    value's `ValueError` says "must be `meaning`"."""
+
+    def parse(text: str) -> int:
+        value = text.strip()
+        if not value.isascii() or not value.isdigit() or not low <= int(value) <= high:
+            raise ValueError(f"must be {meaning}")
+        return int(value)
 
     return parse

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from orderhub.connectors.settings import SettingSpec
+from orderhub.connectors.settings import SettingSpec, whole_number
 from orderhub.domain import FlowName, Integration
 from orderhub.errors import NotFoundError, UsageError
 from orderhub.hub import Hub
@@ -52,11 +52,7 @@ class SettingValue:
 MAX_POLL_MINUTES = 24 * 60
 
 
-def _minutes(text: str) -> int:
-    value = text.strip()
-    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_POLL_MINUTES:
-        raise ValueError(f"must be whole minutes from 1 to {MAX_POLL_MINUTES}")
-    return int(value)
+_minutes = whole_number(1, MAX_POLL_MINUTES, f"whole minutes from 1 to {MAX_POLL_MINUTES}")
 
 
 POLLED = (

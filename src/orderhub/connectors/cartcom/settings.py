@@ -8,16 +8,12 @@ from orderhub.connectors.cartcom.flows.product_push_settings import (
     CATEGORY_SETTING,
     STATUS_SETTING,
 )
-from orderhub.connectors.settings import SettingSpec, choice
+from orderhub.connectors.settings import SettingSpec, choice, whole_number
 
 __all__ = ["SETTINGS"]
 
 
-def _store_id(text: str) -> int:
-    value = text.strip()
-    if not value.isascii() or not value.isdigit() or not 0 < int(value) < 2**31:
-        raise ValueError("must be a Cart.com id: a whole number from 1 to 2147483647")
-    return int(value)
+_store_id = whole_number(1, 2**31 - 1, "a Cart.com id: a whole number from 1 to 2147483647")
 
 
 SETTINGS: tuple[SettingSpec, ...] = (
