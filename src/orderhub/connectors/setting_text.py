@@ -8,7 +8,8 @@ prints such an item by its id instead (`location_text`).
 
 Hub locations are stored by hub id, never by name: renaming a location (Cart.com's warehouse
 renamed, pulled again) keeps the setting, and the form shows the new name. A merchant may type
-an id or a name (case-insensitive); a name two locations share must be given by id.
+an id or a name (either case-insensitive; an id first); a name two locations share must be
+given by id.
 """
 
 from __future__ import annotations
@@ -72,11 +73,13 @@ def location_ids(references: Sequence[str], lookup: HubLookup) -> list[str]:
     by_name: dict[str, list[str]] = {}
     for hub_id, name in known.items():
         by_name.setdefault(name.casefold(), []).append(hub_id)
+    by_id = {hub_id.casefold(): hub_id for hub_id in known}
     found: list[str] = []
     unknown: list[str] = []
     for reference in references:
-        if reference in known:
-            found.append(reference)
+        hub_id = reference if reference in known else by_id.get(reference.casefold())
+        if hub_id is not None:
+            found.append(hub_id)
             continue
         named = by_name.get(reference.casefold(), [])
         if len(named) > 1:
@@ -102,6 +105,7 @@ def location_text(hub_ids: Collection[str], lookup: HubLookup | None) -> str:
     """The locations as `location_ids` reads them back: each by its name where that name is
     typeable and names it alone, else by its id (also when the hub no longer has it)."""
     known = lookup.locations() if lookup is not None else {}
+    ids = {hub_id.casefold() for hub_id in known}
     counts: dict[str, int] = {}
     for each in known.values():
         counts[each.casefold()] = counts.get(each.casefold(), 0) + 1
@@ -114,7 +118,7 @@ def location_text(hub_ids: Collection[str], lookup: HubLookup | None) -> str:
             and "," not in name
             and name.isprintable()
             and counts.get(name.casefold()) == 1
-            and name not in known
+            and name.casefold() not in ids  # an id is read before a name
         )
         shown.append(name if typeable else hub_id)
     return ", ".join(shown)
