@@ -77,9 +77,9 @@ def location_ids(references: Sequence[str], lookup: HubLookup) -> list[str]:
     found: list[str] = []
     unknown: list[str] = []
     for reference in references:
-        hub_id = reference if reference in known else by_id.get(reference.casefold())
-        if hub_id is not None:
-            found.append(hub_id)
+        same = reference if reference in known else by_id.get(reference.casefold())
+        if same is not None:
+            found.append(same)
             continue
         named = by_name.get(reference.casefold(), [])
         if len(named) > 1:
