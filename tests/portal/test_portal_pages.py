@@ -492,6 +492,46 @@ def test_settings_are_changed_on_their_page_and_kept_in_its_history(filled: Fill
     assert "productsDefaultStatusId" not in integration.settings
 
 
+def test_stock_settings_are_typed_as_text_and_shown_back_by_name(filled: Filled) -> None:
+    client = filled.client
+    page = f"/integrations/{filled.integration_id}/settings"
+    with filled.portal.hub.db.read_session() as session:
+        main = get_record_by_ext(session, EntityKind.LOCATION, filled.integration_id, "warehouse:1")
+    assert main is not None
+    name = main.data["name"]
+    shown = client.get(page).text
+    assert "Stock held back from the store" in shown
+    assert 'placeholder="every active location"' in shown
+
+    done = post_form(
+        client,
+        page,
+        {"inventoryBuffer": "3", "inventoryLocations": f" {name.lower()} "},
+        page=page,
+    )
+    assert done.status_code == 303
+    after = client.get(page).text
+    assert f'name="inventoryLocations" value="{name}" inputmode="text"' in after
+    assert f"inventoryLocations: (every active location) → {name}" in after
+    with filled.portal.hub.db.read_session() as session:
+        integration = integration_store.get_integration(session, filled.integration_id)
+    assert integration is not None
+    assert integration.settings["inventoryLocations"] == [main.hub_id]
+    assert integration.settings["inventoryBuffer"] == 3
+    # Saved again as shown: no change.
+    post_form(client, page, {"inventoryBuffer": "3", "inventoryLocations": name}, page=page)
+    assert "Nothing changed." in client.get(page).text
+
+    bad = post_form(client, page, {"inventoryLocations": "Atlantis"}, page=page)
+    assert bad.status_code == 400
+    assert "inventoryLocations: no hub location is called &#39;Atlantis&#39;" in bad.text
+    post_form(client, page, {"inventoryBuffer": "", "inventoryLocations": ""}, page=page)
+    with filled.portal.hub.db.read_session() as session:
+        integration = integration_store.get_integration(session, filled.integration_id)
+    assert integration is not None
+    assert "inventoryLocations" not in integration.settings
+
+
 def test_the_runs_page_pages_through_every_run(portal: Portal) -> None:
     hub = portal.hub
     base = datetime(2026, 1, 1, tzinfo=UTC)
