@@ -6,7 +6,7 @@ trimmed and empty ones dropped, so "a,, b ," is "a, b". Every reader is bounded:
 items, how long each. A name that holds a comma cannot be typed in a list; the list's `show`
 prints such an item by its id instead (`location_text`).
 
-Hub locations are stored by hub id, never by name: renaming a location (Cart.com's warehouse
+Hub locations are stored by hub id, never by name: renaming a location (the store's warehouse
 renamed, pulled again) keeps the setting, and the form shows the new name. A merchant may type
 an id or a name (either case-insensitive; an id first); a name two locations share must be
 given by id.
