@@ -17,6 +17,7 @@ from portal_helpers import EMAIL, PASSWORD, Portal
 
 from orderhub.domain import FlowName, RunStatus
 from orderhub.services.integrations import add_integration, enable_flow
+from orderhub.services.inventory import set_inventory
 from orderhub.services.users import create_admin
 from orderhub.store.records import EntityKind, list_records
 from support.stores import Store
@@ -34,11 +35,15 @@ def test_every_main_page_fits_a_phone_screen(
     integration_id = add_integration(
         hub, api_url=store.url, api_key=store.token
     ).integration.integration_id
-    enable_flow(hub, integration_id, FlowName.ORDERS_PULL, since=datetime(2000, 1, 1, tzinfo=UTC))
-    run = hub.runner().run_flow(integration_id, FlowName.ORDERS_PULL)
-    assert run.status is RunStatus.SUCCEEDED, run.error
+    # Every list with rows: orders, products (with variants and stock) and inventory.
+    for flow in (FlowName.ORDERS_PULL, FlowName.PRODUCTS_PULL, FlowName.LOCATIONS_PULL):
+        enable_flow(hub, integration_id, flow, since=datetime(2000, 1, 1, tzinfo=UTC))
+        run = hub.runner().run_flow(integration_id, flow)
+        assert run.status is RunStatus.SUCCEEDED, run.error
     with hub.db.read_session() as session:
         order = list_records(session, EntityKind.ORDER, limit=1)[0]
+        product = list_records(session, EntityKind.PRODUCT, limit=1)[0]
+    set_inventory(hub, sku=product.data["sku"], quantity=12, actor="api")
     create_admin(hub, email=EMAIL, password=PASSWORD)
     artifacts = Path(os.environ.get("ORDERHUB_TEST_ARTIFACTS") or ROOT / "test-artifacts") / "phone"
     artifacts.mkdir(parents=True, exist_ok=True)
@@ -56,6 +61,7 @@ def test_every_main_page_fits_a_phone_screen(
             "/integrations",
             f"/integrations/{integration_id}",
             "/orders",
+            "/orders?sort=-total",
             f"/orders/{order.hub_id}",
             "/products",
             "/inventory",
@@ -63,7 +69,7 @@ def test_every_main_page_fits_a_phone_screen(
             "/runs",
         ):
             page.goto(portal.url + path)
-            name = path.strip("/").replace("/", "-") or "dashboard"
+            name = path.strip("/").replace("/", "-").replace("?sort=", "-by") or "dashboard"
             page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > PHONE["width"]:

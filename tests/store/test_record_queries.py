@@ -12,14 +12,18 @@ from sqlalchemy import event
 from orderhub.store import Database
 from orderhub.store.record_queries import (
     RecordFilter,
+    RecordSort,
     UpdatedWindow,
+    available_by_sku,
     count_records,
     find_by_ext,
     find_records,
     fulfillments_of_order,
     variants_of,
 )
+from orderhub.store.record_sorts import SORT_FIELDS
 from orderhub.store.records import EntityKind, Origin, UpsertItem, upsert_records
+from orderhub.store.tables import IntegrationRow
 from store.conftest import T0
 
 FLOW = Origin(integration_id=None, actor="flow")
@@ -80,7 +84,7 @@ def test_a_page_and_its_total_come_from_one_select_in_a_stable_order(
     assert ids == sorted(ids, reverse=True)  # one update time: the hub id decides, newest first
     assert all(record.source_doc is None for page in pages for record in page.records)
     with database.read_session() as session:
-        oldest_first = find_records(session, where, count=12, sort="updatedAt")
+        oldest_first = find_records(session, where, count=12, sort=RecordSort("updatedAt"))
     assert [r.hub_id for r in oldest_first.records] == sorted(ids)
 
 
@@ -102,7 +106,7 @@ def test_filters_combine_statuses_integration_reference_search_and_window(
     with database.read_session() as session:
 
         def numbers(where: RecordFilter) -> list[str]:
-            page = find_records(session, where, count=100, sort="createdAt")
+            page = find_records(session, where, count=100, sort=RecordSort("createdAt"))
             assert page.total == len(page.records) == count_records(session, where)
             return [str(r.data["extOrderId"]) for r in page.records]
 
@@ -154,7 +158,7 @@ def test_products_by_sku_without_variants_then_their_variants_in_one_query(
         upsert_records(session, EntityKind.PRODUCT, items, origin=FLOW, now=T0)
     with database.read_session() as session:
         tops = find_records(
-            session, RecordFilter(EntityKind.PRODUCT, top_level_only=True), sort="sku"
+            session, RecordFilter(EntityKind.PRODUCT, top_level_only=True), sort=RecordSort("sku")
         )
         with _statements(database) as seen:
             variants = variants_of(session, tops.records)
@@ -185,3 +189,141 @@ def test_lookups_by_external_id_and_an_orders_fulfillments(
         found = fulfillments_of_order(session, order.hub_id)
         assert [r.data["orderId"] for r in found] == [order.hub_id]
         assert fulfillments_of_order(session, "nope") == []
+
+
+def _sortable_orders(database: Database, integration_id: str) -> str:
+    """17 orders over two integrations, each sort field with ties and missing values; returns
+    the second integration's id (named "A store", before "Test store")."""
+    with database.session() as session:
+        session.add(
+            IntegrationRow(
+                integration_id="second",
+                connector="cartcom",
+                name="A store",
+                api_url="https://a.example.com/api/v1",
+                api_token_encrypted="x",
+                status="active",
+                created_at=T0,
+                updated_at=T0,
+            )
+        )
+    names = [("Ann", "Lee"), ("bob", "Adams"), None, ("Cy", "Zed")]
+    items = []
+    for n in range(17):
+        data: dict[str, Any] = {
+            "extOrderId": f"#{[9, 10, 99, 100, 1000][n % 5] + n // 5}",
+            "status": ["new", "fulfilled", "canceled"][n % 3],
+            "extOrderCreatedAt": f"2025-0{1 + n % 4}-01T00:00:00Z" if n % 6 else None,
+            "email": f"{n}@example.com",
+            "totalPrice": [5.5, 100.0, 20.25, None][n % 4],
+            "lineItems": [{"sku": "X", "quantity": 1}] * (n % 3),
+        }
+        who = names[n % 4]
+        if who is not None:
+            data["customer"] = {"firstName": who[0], "lastName": who[1]}
+        owner = integration_id if n % 2 else "second"
+        items.append((owner, UpsertItem(owner, str(n), data, None)))
+    for n, (_, item) in enumerate(items):
+        with database.session() as session:
+            now = T0 + timedelta(seconds=n % 4)  # ties on the hub's times too
+            upsert_records(session, EntityKind.ORDER, [item], origin=FLOW, now=now)
+    return "second"
+
+
+def _expected_key(field: str, record: Any, names: dict[str | None, str]) -> Any:
+    data = record.data
+    if field == "updatedAt":
+        return (record.updated_at,)
+    if field == "createdAt":
+        return (record.created_at,)
+    if field == "extRef":
+        return (len(data["extOrderId"]), data["extOrderId"])
+    if field == "status":
+        return (data["status"],)
+    if field == "integration":
+        return (names[record.integration_id].lower(), record.integration_id)
+    if field == "sourceCreatedAt":
+        return (data.get("extOrderCreatedAt"),)
+    if field == "customer":
+        c = data.get("customer")
+        return ((f"{c['firstName']} {c['lastName']}".lower() if c else None), data["email"])
+    if field == "totalPrice":
+        return (data.get("totalPrice"),)
+    if field == "lineCount":
+        return (len(data["lineItems"]),)
+    raise AssertionError(field)
+
+
+def test_every_sort_field_sorts_both_ways_empty_values_last_and_pages_stably(
+    database: Database, integration_id: str
+) -> None:
+    second = _sortable_orders(database, integration_id)
+    names = {integration_id: "Test store", second: "A store"}
+    where = RecordFilter(EntityKind.ORDER)
+    with database.read_session() as session:
+        every = find_records(session, where, count=None).records
+    for field in SORT_FIELDS:
+        if field in ("sku", "sourceUpdatedAt"):
+            continue  # orders have no SKU; the source update time has its own filter tests
+        for descending in (False, True):
+            sort = RecordSort(field, descending)
+            with database.read_session() as session:
+                paged = [
+                    record.hub_id
+                    for skip in range(0, 17, 4)
+                    for record in find_records(
+                        session, where, skip=skip, count=4, sort=sort
+                    ).records
+                ]
+
+            # Python's answer: each part of the key in turn (stable sorts, least significant
+            # first), empty values last either way, after the hub id.
+            present = sorted(every, key=lambda r: r.hub_id, reverse=descending)
+            parts = len(_expected_key(field, every[0], names))
+            for part in reversed(range(parts)):
+
+                def value(record: Any, field: str = field, part: int = part) -> Any:
+                    return _expected_key(field, record, names)[part]
+
+                filled = [r for r in present if value(r) is not None]
+                empty = [r for r in present if value(r) is None]
+                present = sorted(filled, key=value, reverse=descending) + empty
+            assert paged == [r.hub_id for r in present], str(sort)
+            assert len(set(paged)) == 17
+
+
+def test_a_sort_is_read_from_known_fields_only() -> None:
+    assert RecordSort.parse("-totalPrice") == RecordSort("totalPrice", descending=True)
+    assert RecordSort.parse("extRef") == RecordSort("extRef")
+    assert str(RecordSort("lineCount", descending=True)) == "-lineCount"
+    for unknown in ("", None, "-", "data", "totalPrice; DROP TABLE records", "--updatedAt"):
+        assert RecordSort.parse(unknown) is None
+
+
+def test_the_hub_view_lists_one_record_per_sku_the_hub_holds_and_stock_sums_in_one_query(
+    database: Database, integration_id: str
+) -> None:
+    copies = [
+        UpsertItem(integration_id, "1", {"sku": "MUG", "name": "Mug", "price": 5.0}, None),
+        UpsertItem(integration_id, "2", {"sku": "CUP", "name": "Cup", "price": 3.0}, None),
+    ]
+    own = [UpsertItem(None, "MUG", {"sku": "MUG", "name": "Mug", "price": 6.5}, None)]
+    stock = [
+        UpsertItem(None, f"{loc}:{sku}", {"sku": sku, "locationId": loc, "available": n}, None)
+        for loc, sku, n in (("a", "MUG", 4), ("b", "MUG", 3), ("a", "CUP", 0))
+    ]
+    with database.session() as session:
+        upsert_records(session, EntityKind.PRODUCT, [*copies, *own], origin=FLOW, now=T0)
+        upsert_records(session, EntityKind.INVENTORY, stock, origin=FLOW, now=T0)
+    with database.read_session() as session:
+        view = find_records(
+            session, RecordFilter(EntityKind.PRODUCT, hub_view=True), sort=RecordSort("sku")
+        )
+        everything = count_records(session, RecordFilter(EntityKind.PRODUCT))
+        with _statements(database) as seen:
+            available = available_by_sku(session, ["MUG", "CUP", "NONE"])
+            assert len(_selects(seen)) == 1
+    listed = [(r.data["sku"], r.integration_id, r.data["price"]) for r in view.records]
+    assert listed == [("CUP", integration_id, 3.0), ("MUG", None, 6.5)]
+    assert (view.total, everything) == (2, 3)
+    assert available == {"MUG": 7, "CUP": 0}

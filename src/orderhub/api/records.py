@@ -21,7 +21,14 @@ from orderhub.api.errors import ApiError
 from orderhub.api.params import Page, TimeWindow, page_params, time_window
 from orderhub.api.state import ApiState
 from orderhub.domain import Fulfillment, Inventory, Location, Order, Product
-from orderhub.store.record_queries import RecordFilter, UpdatedWindow, find_by_ext, find_records
+from orderhub.store.record_queries import (
+    NEWEST_FIRST,
+    RecordFilter,
+    RecordSort,
+    UpdatedWindow,
+    find_by_ext,
+    find_records,
+)
 from orderhub.store.records import EntityKind, StoredRecord, get_record
 
 __all__ = ["KINDS", "KindSpec", "records_router"]
@@ -94,7 +101,8 @@ def _add_kind(router: APIRouter, state: ApiState, spec: KindSpec) -> None:
             window=UpdatedWindow(since=window.since, until=window.until),
         )
         with state.hub.db.read_session() as session:
-            found = find_records(session, where, skip=page.skip, count=page.count, sort=order)
+            sort = RecordSort.parse(order) or NEWEST_FIRST  # `order` is one of RecordOrder
+            found = find_records(session, where, skip=page.skip, count=page.count, sort=sort)
         values = [record.to_wire() for record in found.records]
         return many(spec.plural, values, skip=page.skip, count=page.count, total=found.total)
 

@@ -182,6 +182,10 @@ class Connector(ABC):
     the connection test probes are listed."""
     call_plans: ClassVar[CallPlans | None] = None
     """How the store's reported call limit reads (None: it reports none)."""
+    reason_words: ClassVar[Mapping[str, str]] = {}
+    """Words for the exception codes only this connector's flows record (the hub's own table,
+    `orderhub.services.exception_views.REASON_WORDS`, has the rest); `{store}` is the store
+    platform's name."""
     webhooks: WebhookSupport | None = None
     """The store's webhooks, or None: its flows only poll."""
     completeness: CompletenessSupport | None = None

@@ -1,23 +1,40 @@
-"""What the portal's record lists share: the page number, paging links, dates and quantities."""
+"""What the portal's record lists share: the page number, paging links, sortable column
+headers, dates and quantities."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from orderhub.domain.bounds import InvalidValue, parse_quantity
+from orderhub.store import integrations as integration_store
 from orderhub.store.record_queries import (
     RecordFilter,
     find_records,
 )
+from orderhub.store.record_sorts import RecordSort, SortField
 from orderhub.store.records import EntityKind
 
-__all__ = ["PAGE_SIZE", "day_field", "location_names", "page_number", "pages", "typed_quantity"]
+__all__ = [
+    "PAGE_SIZE",
+    "SortHeader",
+    "Sorting",
+    "day_field",
+    "integration_names",
+    "location_names",
+    "page_number",
+    "pages",
+    "sort_headers",
+    "source_words",
+    "typed_quantity",
+]
 
 PAGE_SIZE = 50
 
@@ -64,6 +81,64 @@ def pages(request: Request, total: int, page: int) -> dict[str, Any]:
         "prev": link(page - 1) if page > 1 else None,
         "next": link(page + 1) if page < last else None,
     }
+
+
+@dataclass(frozen=True)
+class SortHeader:
+    """A sortable column's header: the link that sorts by it, and how it sorts the list now."""
+
+    href: str
+    state: Literal["ascending", "descending", "none"]
+
+
+@dataclass(frozen=True)
+class Sorting:
+    sort: RecordSort
+    headers: dict[str, SortHeader]
+    param: str
+    """The `sort` parameter in force (`-total`), or "" for the list's default order."""
+
+
+def sort_headers(
+    request: Request, columns: Mapping[str, SortField], default: RecordSort
+) -> Sorting:
+    """The list's sort from `?sort=<column>` (`-<column>`: the other way) and each column's
+    header link.
+
+    Only the named columns sort (an unknown or missing `sort` gives `default`). A header
+    sorts by its column, and the other way when it already does; its link keeps the
+    filters and goes back to the first page.
+    """
+    wanted = request.query_params.get("sort", "")
+    name = wanted.removeprefix("-")
+    chosen: tuple[str, bool] | None = (name, wanted != name) if name in columns else None
+    params = {k: v for k, v in request.query_params.items() if k not in ("page", "sort") and v}
+    headers: dict[str, SortHeader] = {}
+    for column in columns:
+        descending = chosen == (column, False)
+        state: Literal["ascending", "descending", "none"] = "none"
+        if chosen is not None and chosen[0] == column:
+            state = "descending" if chosen[1] else "ascending"
+        link = "?" + urlencode({**params, "sort": f"-{column}" if descending else column})
+        headers[column] = SortHeader(link, state)
+    if chosen is None:
+        return Sorting(default, headers, "")
+    column, descending = chosen
+    return Sorting(RecordSort(columns[column], descending), headers, wanted)
+
+
+def integration_names(session: Session) -> dict[str, str]:
+    """Each integration's name, by id (one query)."""
+    return {i.integration_id: i.name for i in integration_store.list_integrations(session)}
+
+
+def source_words(owners: Iterable[str | None], names: Mapping[str, str]) -> str:
+    """Where a SKU's records come from, in words: "hub" for the hub's own record (made
+    through the portal, the API, the CLI or an import), then each store by name."""
+    held = set(owners)
+    stores = sorted(names.get(owner, owner) for owner in held if owner)
+    hub = ["hub"] if None in held else []
+    return ", ".join(hub + stores)
 
 
 def location_names(session: Session) -> dict[str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import chain
+
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -14,19 +16,23 @@ from orderhub.errors import HubError
 from orderhub.portal.context import PortalContext, form_of
 from orderhub.portal.listing import (
     PAGE_SIZE,
+    integration_names,
     location_names,
     page_number,
     pages,
+    source_words,
     typed_quantity,
 )
 from orderhub.services import inventory as inventory_service
 from orderhub.store import exceptions as exception_store
 from orderhub.store.record_queries import (
     RecordFilter,
+    RecordSort,
+    available_by_sku,
     find_records,
     variants_of,
 )
-from orderhub.store.records import EntityKind, get_record
+from orderhub.store.records import EntityKind, get_record, holders_of_skus
 from orderhub.store.timeline import timeline
 
 __all__ = ["fulfillments", "inventory", "locations", "product_detail", "products", "set_inventory"]
@@ -38,20 +44,27 @@ async def products(ctx: PortalContext, request: Request) -> Response:
         EntityKind.PRODUCT,
         search=request.query_params.get("q") or None,
         top_level_only=not request.query_params.get("q"),
+        hub_view=True,
     )
     with ctx.hub.db.read_session() as session:
         found = find_records(
-            session, query, skip=(page - 1) * PAGE_SIZE, count=PAGE_SIZE, sort="sku"
+            session, query, skip=(page - 1) * PAGE_SIZE, count=PAGE_SIZE, sort=RecordSort("sku")
         )
         records, total = found.records, found.total
         parents = [r for r in records if "parent" in (r.data.get("types") or [])]
         variants = variants_of(session, parents)
+        skus = [r.data["sku"] for r in [*records, *chain(*variants.values())] if r.data.get("sku")]
+        stock = available_by_sku(session, skus)
+        holders = holders_of_skus(session, EntityKind.PRODUCT, skus)
+        names = integration_names(session)
     return ctx.render(
         request,
         "products/list.html",
         {
             "products": records,
             "variants": variants,
+            "stock": stock,
+            "sources": {sku: source_words(owners, names) for sku, owners in holders.items()},
             "q": request.query_params.get("q", ""),
             "pages": pages(request, total, page),
         },
@@ -65,10 +78,32 @@ async def product_detail(ctx: PortalContext, request: Request) -> Response:
             return ctx.not_found(request, "That product")
         variants = variants_of(session, [product])[product.hub_id]
         events = timeline(session, EntityKind.PRODUCT, product.hub_id)
+        sku = str(product.data.get("sku") or "")
+        # The other records of this SKU: the hub's own and each store's copy.
+        others = [
+            r
+            for r in (
+                find_records(session, RecordFilter(EntityKind.PRODUCT, sku=sku), count=20).records
+                if sku
+                else []
+            )
+            if r.hub_id != product.hub_id
+        ]
+        stock = available_by_sku(session, [sku]).get(sku) if sku else None
+        names = integration_names(session)
     return ctx.render(
         request,
         "products/detail.html",
-        {"product": product, "data": product.data, "variants": variants, "events": events},
+        {
+            "product": product,
+            "data": product.data,
+            "variants": variants,
+            "events": events,
+            "others": others,
+            "stock": stock,
+            "names": names,
+            "source": source_words({product.integration_id}, names),
+        },
     )
 
 
@@ -84,10 +119,10 @@ def inventory_page(
     query = RecordFilter(EntityKind.INVENTORY, search=request.query_params.get("q") or None)
     with ctx.hub.db.read_session() as session:
         found = find_records(
-            session, query, skip=(page - 1) * PAGE_SIZE, count=PAGE_SIZE, sort="sku"
+            session, query, skip=(page - 1) * PAGE_SIZE, count=PAGE_SIZE, sort=RecordSort("sku")
         )
         records, total = found.records, found.total
-        locations = location_names(session)
+        locations = location_names(session)  # one query: the page's names and the form's list
     return ctx.render(
         request,
         "inventory/list.html",

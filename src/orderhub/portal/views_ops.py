@@ -9,7 +9,12 @@ from starlette.routing import Route
 from orderhub.domain import ExceptionStatus, FlowName
 from orderhub.errors import NotFoundError
 from orderhub.portal.context import PortalContext
-from orderhub.services.exception_views import exception_groups, exception_view
+from orderhub.services.exception_views import (
+    connector_reason_words,
+    exception_groups,
+    exception_view,
+    store_platforms,
+)
 from orderhub.services.exceptions import resolve_exception
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
@@ -28,8 +33,11 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
         status = ExceptionStatus.RESOLVED if wanted == "resolved" else ExceptionStatus.OPEN
         with hub.db.read_session() as session:
             items = exception_store.list_exceptions(session, status=status, limit=500)
-            names = {i.integration_id: i.name for i in integration_store.list_integrations(session)}
-            groups = exception_groups(session, items)
+            integrations = integration_store.list_integrations(session)
+            names = {i.integration_id: i.name for i in integrations}
+            stores = store_platforms(hub.connectors, integrations)
+            words = connector_reason_words(hub.connectors)
+            groups = exception_groups(session, items, stores, words)
         return ctx.render(
             request,
             "exceptions/list.html",

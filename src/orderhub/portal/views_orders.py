@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -22,23 +23,38 @@ from orderhub.portal.listing import (
     day_field,
     page_number,
     pages,
+    sort_headers,
     typed_quantity,
 )
 from orderhub.services import fulfillments as fulfillment_service
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
 from orderhub.store.record_queries import (
+    NEWEST_FIRST,
     RecordFilter,
     UpdatedWindow,
     find_records,
     fulfillments_of_order,
 )
+from orderhub.store.record_sorts import SortField
 from orderhub.store.records import EntityKind, get_record
 from orderhub.store.timeline import timeline
 
-__all__ = ["CARRIERS", "fulfill", "order_detail", "orders"]
+__all__ = ["CARRIERS", "ORDER_COLUMNS", "fulfill", "order_detail", "orders"]
 
 CARRIERS = ("UPS", "FedEx", "USPS", "DHL", "Other")
+
+ORDER_COLUMNS: dict[str, SortField] = {
+    "number": "extRef",
+    "date": "sourceCreatedAt",
+    "customer": "customer",
+    "status": "status",
+    "lines": "lineCount",
+    "total": "totalPrice",
+    "integration": "integration",
+    "updated": "sourceUpdatedAt",
+}
+"""The orders list's columns, each sortable (`?sort=total`, `?sort=-total`), by its field."""
 
 
 async def orders(ctx: PortalContext, request: Request) -> Response:
@@ -67,8 +83,12 @@ async def orders(ctx: PortalContext, request: Request) -> Response:
         window=window,
     )
     page = page_number(request)
+    # Unsorted, the most recently changed first: what a person checking on the hub expects.
+    sorting = sort_headers(request, ORDER_COLUMNS, NEWEST_FIRST)
     with ctx.hub.db.read_session() as session:
-        found = find_records(session, query, skip=(page - 1) * PAGE_SIZE, count=PAGE_SIZE)
+        found = find_records(
+            session, query, skip=(page - 1) * PAGE_SIZE, count=PAGE_SIZE, sort=sorting.sort
+        )
         records, total = found.records, found.total
         integrations = integration_store.list_integrations(session)
     return ctx.render(
@@ -78,7 +98,10 @@ async def orders(ctx: PortalContext, request: Request) -> Response:
             "orders": records,
             "integrations": integrations,
             "statuses": list(OrderStatus),
-            "filters": dict(params),
+            "filters": {k: v for k, v in params.items() if k not in ("sort", "page")},
+            "sorts": sorting.headers,
+            "sorted_by": sorting.param,
+            "names": {i.integration_id: i.name for i in integrations},
             "errors": errors,
             "pages": pages(request, total, page),
         },
@@ -113,15 +136,8 @@ def order_page(
             else []
         )
     lines = order.data.get("lineItems") or []
-    left = _left_to_fulfil(ctx.hub, order_id)
-    defaults = {
-        f"qty-{index}": str(
-            left.get(str(line.get("uniqueId")), 0)
-            if left is not None
-            else max(0, int(line.get("quantity") or 0) - int(line.get("shippedQuantity") or 0))
-        )
-        for index, line in enumerate(lines)
-    }
+    left = _left_to_ship(ctx.hub, order_id, lines)
+    defaults = {f"qty-{index}": str(quantity) for index, quantity in enumerate(left)}
     return ctx.render(
         request,
         "orders/detail.html",
@@ -133,7 +149,9 @@ def order_page(
             "fulfillments": fulfillments,
             "exceptions": exceptions,
             "carriers": CARRIERS,
-            "fulfill_available": True,
+            "left": left,
+            "fulfill_available": order.data.get("status") != OrderStatus.CANCELED.value
+            and any(left),
             "fulfill_values": {**defaults, **(fulfill_values or {})},
             "fulfill_errors": fulfill_errors or {},
         },
@@ -153,6 +171,7 @@ async def fulfill(ctx: PortalContext, request: Request) -> Response:
     if order is None:
         return ctx.not_found(request, "That order")
     lines = order.data.get("lineItems") or []
+    left = _left_to_ship(ctx.hub, order_id, lines)
     values = {key: str(value).strip() for key, value in form.items() if key != "csrf_token"}
     errors: dict[str, str] = {}
     chosen: list[FulfillmentLine] = []
@@ -163,8 +182,10 @@ async def fulfill(ctx: PortalContext, request: Request) -> Response:
         except ValueError as problem:
             errors[f"qty-{index}"] = str(problem)
             continue
-        if quantity > int(line.get("quantity") or 0):
-            errors[f"qty-{index}"] = f"At most {line.get('quantity')} were ordered."
+        if quantity > left[index]:
+            errors[f"qty-{index}"] = (
+                f"Only {left[index]} left to ship." if left[index] else "Nothing left to ship."
+            )
         elif quantity:
             chosen.append(
                 FulfillmentLine(
@@ -212,10 +233,13 @@ async def fulfill(ctx: PortalContext, request: Request) -> Response:
     return ctx.redirect(f"/orders/{order_id}#fulfillments")
 
 
-def _left_to_fulfil(hub: Hub, order_id: str) -> dict[str, int] | None:
-    """{line uniqueId: quantity not fulfilled yet}, counting the hub's own fulfillments."""
+def _left_to_ship(hub: Hub, order_id: str, lines: list[dict[str, Any]]) -> list[int]:
+    """What is left to ship of each line, in the order's line order: ordered less what the
+    hub's fulfillments (or the store, when it knows more) shipped already
+    (`fulfillments.unfulfilled_lines`, the check the service makes again on create)."""
     try:
-        lines = fulfillment_service.unfulfilled_lines(hub, order_id)
+        unshipped = fulfillment_service.unfulfilled_lines(hub, order_id)
     except HubError:
-        return None
-    return {str(line.unique_id): int(line.quantity) for line in lines}
+        return [0 for _ in lines]  # an order the hub cannot read offers nothing to ship
+    by_line = {str(line.unique_id): int(line.quantity) for line in unshipped}
+    return [by_line.get(str(line.get("uniqueId")), 0) for line in lines]

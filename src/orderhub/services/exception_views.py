@@ -8,22 +8,79 @@ raw record the flow kept. Where the store gave the record's admin page (an order
 `extOrderUrl`), the title links there.
 
 Groups put the open exceptions of one flow and one reason together, with their count, so the
-merchant sees "missingSku in Pull products: 14" once and can retry them together.
+merchant sees "Product has no SKU in the store — Pull products: 14" once and can retry them
+together. A reason is titled in words (`REASON_WORDS`, the one table of them), naming the
+store platform by its connector's display name; the code stays beside it, small, for a
+search or a support question.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy.orm import Session
 
-from orderhub.domain import FlowName, SyncException
+from orderhub.connectors.registry import ConnectorRegistry, UnknownConnector
+from orderhub.domain import FlowName, Integration, SyncException
 from orderhub.services.exceptions import record_of_exception
 from orderhub.store.records import EntityKind, StoredRecord, get_record
 
-__all__ = ["ExceptionGroup", "ExceptionView", "exception_groups", "exception_view"]
+__all__ = [
+    "REASON_WORDS",
+    "ExceptionGroup",
+    "ExceptionView",
+    "connector_reason_words",
+    "exception_groups",
+    "exception_view",
+    "reason_words",
+    "store_platforms",
+]
+
+REASON_WORDS: Final[Mapping[str, str]] = {
+    # Records a store sent that the hub cannot take as they are.
+    "missingSku": "Product has no SKU in {store}",
+    "missingItems": "Order has no line to ship",
+    "invalidPrice": "Price is not a valid amount",
+    "unknownStatus": "Order status not recognised",
+    "invalidRecord": "Record the hub cannot read",
+    "unreadable": "Record the hub cannot read",
+    # Writes to a store.
+    "skuNotFound": "SKU not found in {store}",
+    "ambiguousSku": "SKU held by several products in {store}",
+    "noShippingMethod": "No matching shipping method",
+    "unknownLine": "Shipment line not on the order",
+    "quantityExceeded": "Ships more than is left on the order",
+    "orderNotFound": "Order not found in {store}",
+    "itemNotFound": "Order line not found in {store}",
+    "shipmentRejected": "Shipment refused by {store}",
+    "shipmentNotSaved": "Shipment not saved in {store}",
+    "statusNotChanged": "Order status not changed in {store}",
+    "writeFailed": "Stock not saved in {store}",
+    "refused": "Refused by {store}",
+    "createPending": "Product being created in {store}",
+    "missingSetting": "A setting the store needs is not set",
+    # Completeness checks.
+    "missingInHub": "Missing in the hub",
+    "staleInHub": "Out of date in the hub",
+}
+"""Each exception code (`SyncException.exception_type`) in words; `{store}` is the store
+platform's name (its connector's display name). Codes only one connector records are in its
+own table (`Connector.reason_words`)."""
+
+_WORD_START = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def reason_words(code: str, store: str, connector_words: Mapping[str, str] | None = None) -> str:
+    """An exception code in words: from `REASON_WORDS` or the connectors' `connector_words`,
+    else the code's own words (`someNewCode` → "Some new code")."""
+    words = REASON_WORDS.get(code) or (connector_words or {}).get(code)
+    if words is not None:
+        return words.format(store=store)
+    spaced = _WORD_START.sub(" ", code).strip().lower()
+    return spaced[:1].upper() + spaced[1:] if spaced else "Unknown problem"
 
 
 @dataclass(frozen=True)
@@ -42,11 +99,33 @@ class ExceptionGroup:
     integration_id: str
     flow: FlowName
     reason: str
+    """The exception code (`missingSku`)."""
+    title: str
+    """The reason in words ("Product has no SKU in <the store platform>")."""
     views: list[ExceptionView]
 
     @property
     def count(self) -> int:
         return len(self.views)
+
+
+def connector_reason_words(connectors: ConnectorRegistry) -> dict[str, str]:
+    """The installed connectors' own exception codes in words (`Connector.reason_words`)."""
+    return {code: words for c in connectors for code, words in c.reason_words.items()}
+
+
+def store_platforms(
+    connectors: ConnectorRegistry, integrations: Iterable[Integration]
+) -> dict[str, str]:
+    """Each integration's store platform as a merchant knows it (its connector's display
+    name), by integration id; "the store" for a connector no longer installed."""
+    found: dict[str, str] = {}
+    for integration in integrations:
+        try:
+            found[integration.integration_id] = connectors.of(integration).display_name
+        except UnknownConnector:
+            found[integration.integration_id] = "the store"
+    return found
 
 
 def exception_view(session: Session, item: SyncException) -> ExceptionView:
@@ -69,14 +148,33 @@ def exception_view(session: Session, item: SyncException) -> ExceptionView:
     return ExceptionView(item, title, record, hub_url, admin_url)
 
 
-def exception_groups(session: Session, items: Sequence[SyncException]) -> list[ExceptionGroup]:
-    """The exceptions grouped by integration, flow and reason: the largest group first."""
+def exception_groups(
+    session: Session,
+    items: Sequence[SyncException],
+    stores: Mapping[str, str],
+    connector_words: Mapping[str, str] | None = None,
+) -> list[ExceptionGroup]:
+    """The exceptions grouped by integration, flow and reason: the largest group first.
+
+    `stores` names each integration's store platform (its connector's display name), for
+    the groups' titles; an integration missing from it is "the store". `connector_words`:
+    the connectors' own codes in words (`connector_reason_words`).
+    """
     groups: dict[tuple[str, FlowName, str], list[ExceptionView]] = {}
     for item in items:
         key = (item.integration, item.flow, item.exception_type)
         groups.setdefault(key, []).append(exception_view(session, item))
     ordered = sorted(groups.items(), key=lambda entry: (-len(entry[1]), entry[0]))
-    return [ExceptionGroup(i, flow, reason, views) for (i, flow, reason), views in ordered]
+    return [
+        ExceptionGroup(
+            i,
+            flow,
+            reason,
+            reason_words(reason, stores.get(i, "the store"), connector_words),
+            views,
+        )
+        for (i, flow, reason), views in ordered
+    ]
 
 
 def _title(item: SyncException, data: dict[str, Any], raw: dict[str, Any]) -> str:

@@ -15,13 +15,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
-from orderhub.store.dialect import utc
+from orderhub.store.dialect import in_chunks, utc
 from orderhub.store.entities import EntityKind
+from orderhub.store.record_sorts import NEWEST_FIRST, RecordSort, ordering
 from orderhub.store.stored import (
     LIST_COLUMNS,
     RECORD_COLUMNS,
@@ -32,11 +33,12 @@ from orderhub.store.stored import (
 from orderhub.store.tables import RecordRow
 
 __all__ = [
-    "RECORD_SORTS",
+    "NEWEST_FIRST",
     "RecordFilter",
     "RecordPage",
     "RecordSort",
     "UpdatedWindow",
+    "available_by_sku",
     "count_records",
     "find_by_ext",
     "find_records",
@@ -44,12 +46,6 @@ __all__ = [
     "list_records",
     "variants_of",
 ]
-
-RecordSort = Literal["updatedAt", "-updatedAt", "createdAt", "-createdAt", "sku"]
-RECORD_SORTS: tuple[RecordSort, ...] = ("updatedAt", "-updatedAt", "createdAt", "-createdAt", "sku")
-"""Sorts by the hub's update or creation time (a leading `-`: newest first), or by SKU.
-
-Ties are broken by hub id, in the same direction, so paging never repeats or skips a record."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +94,10 @@ class RecordFilter:
     window: UpdatedWindow = field(default_factory=UpdatedWindow)
     top_level_only: bool = False
     """Leave out variants (products with a `parentExtProductId`)."""
+    hub_view: bool = False
+    """One record per SKU the hub holds itself: leave out an integration's copy of a SKU the
+    hub has its own record of (a pulled product repriced in the hub is both; the hub's
+    record is what products.push sends, so it is the product)."""
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = [RecordRow.kind == self.kind.value]
@@ -117,6 +117,14 @@ class RecordFilter:
         if self.top_level_only:
             parent = RecordRow.data["parentExtProductId"].as_string()
             found.append(or_(parent.is_(None), parent == ""))
+        if self.hub_view:
+            own = aliased(RecordRow)
+            held_by_hub = exists().where(
+                own.kind == RecordRow.kind,
+                own.sku == RecordRow.sku,
+                own.integration_id == owner_key(None),
+            )
+            found.append(or_(RecordRow.integration_id == owner_key(None), ~held_by_hub))
         return found
 
 
@@ -132,7 +140,7 @@ def find_records(
     *,
     skip: int = 0,
     count: int | None = 100,
-    sort: RecordSort = "-updatedAt",
+    sort: RecordSort = NEWEST_FIRST,
 ) -> RecordPage:
     """One page of the records matching `where` (`count=None`: all of them) and how many
     match, in one SELECT: the total rides on every row as a scalar subquery.
@@ -142,17 +150,17 @@ def find_records(
     Listed records leave out the source document.
     """
     conditions = where.conditions()
-    ordering = _ordering(sort)
+    order_by = ordering(sort)
     total = select(func.count()).select_from(RecordRow).where(*conditions).scalar_subquery()
     # A deferred join: the page is chosen on the narrow query columns, and only its rows'
     # documents are read. Sorting whole rows instead drags every matching document through
     # the sorter wherever the index does not give the full order (SQLite sorts each run of
     # equal `updated_at` by hub id, and a pull writes a page of orders with one timestamp).
-    page = select(RecordRow.hub_id).where(*conditions).order_by(*ordering)
+    page = select(RecordRow.hub_id).where(*conditions).order_by(*order_by)
     query = (
         select(*LIST_COLUMNS, total.label("total"))
         .where(RecordRow.hub_id.in_(page.limit(count).offset(skip)))
-        .order_by(*ordering)
+        .order_by(*order_by)
     )
     rows = session.execute(query).all()
     if rows:
@@ -172,10 +180,10 @@ def list_records(
     *,
     skip: int = 0,
     limit: int | None = 100,
-    sort: RecordSort = "-updatedAt",
+    sort: RecordSort = NEWEST_FIRST,
 ) -> list[StoredRecord]:
     """The records matching `where`, with their source documents, without a total."""
-    query = select(*RECORD_COLUMNS).where(*where.conditions()).order_by(*_ordering(sort))
+    query = select(*RECORD_COLUMNS).where(*where.conditions()).order_by(*ordering(sort))
     return [stored_record(row) for row in session.execute(query.limit(limit).offset(skip))]
 
 
@@ -243,6 +251,27 @@ def variants_of(
     return found
 
 
+def available_by_sku(session: Session, skus: Sequence[str]) -> dict[str, int]:
+    """The hub's stock available of each SKU, summed over its locations, in one query (per
+    500 SKUs); a SKU without inventory records is left out."""
+    available = RecordRow.data["available"].as_integer()
+    found: dict[str, int] = {}
+    for chunk in in_chunks(sorted(set(skus))):
+        rows = session.execute(
+            select(RecordRow.sku, func.sum(func.coalesce(available, 0)))
+            .where(
+                and_(
+                    RecordRow.kind == EntityKind.INVENTORY.value,
+                    RecordRow.integration_id == owner_key(None),
+                    RecordRow.sku.in_(chunk),
+                )
+            )
+            .group_by(RecordRow.sku)
+        )
+        found.update((str(sku), int(total or 0)) for sku, total in rows)
+    return found
+
+
 def fulfillments_of_order(session: Session, order_id: str) -> list[StoredRecord]:
     """The hub's fulfillments of one order (by the order's hub id), oldest first, without
     source documents."""
@@ -265,12 +294,3 @@ def _search(text: str) -> ColumnElement[bool]:
         RecordRow.ext_id == text,
         RecordRow.hub_id == text,
     )
-
-
-def _ordering(sort: RecordSort) -> tuple[Any, ...]:
-    if sort == "sku":
-        return (RecordRow.sku, RecordRow.hub_id)
-    column = RecordRow.updated_at if sort.endswith("updatedAt") else RecordRow.created_at
-    if sort.startswith("-"):
-        return (column.desc(), RecordRow.hub_id.desc())
-    return (column.asc(), RecordRow.hub_id.asc())

@@ -8,10 +8,10 @@ cheap.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from orderhub.connectors.base import (
     PERMISSIONS_STEP,
@@ -77,6 +77,10 @@ class CartcomConnector(Connector):
     )
     key_steps = KEY_STEPS
     call_plans = CALL_PLANS
+    reason_words: ClassVar[Mapping[str, str]] = {
+        "rejectedByCartcom": "Stock refused by {store}",  # stored codes: never renamed
+        "cartcomError": "{store} answered with an error",
+    }
 
     def __init__(self) -> None:
         self.webhooks = CartcomWebhooks()

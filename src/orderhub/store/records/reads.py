@@ -175,7 +175,7 @@ def list_records(
     `ext_ref` matches the kind's external reference (`extOrderId`, `extProductId`, …).
     """
     where = _where(kind, integration_id, status, ext_ref, sku, updated_since)
-    sort: RecordSort = "-updatedAt" if newest_first else "updatedAt"
+    sort = RecordSort("updatedAt", descending=newest_first)
     return record_queries.list_records(session, where, skip=offset, limit=limit, sort=sort)
 
 
