@@ -76,7 +76,7 @@ from orderhub.engine.verify_jobs import add_verify_task
 from orderhub.engine.verify_schedule import VerifySchedule
 from orderhub.errors import UsageError
 from orderhub.store.database import Database
-from orderhub.store.flows import DueFlow, FeedWatch, find_due_flows
+from orderhub.store.due_flows import DueFlow, FeedWatch, find_due_flows
 
 __all__ = [
     "DISPATCH_QUEUE",

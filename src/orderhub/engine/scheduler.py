@@ -31,7 +31,7 @@ from orderhub.engine.lease import locked_flow_state, postpone_flow
 from orderhub.engine.runner import FlowRunner
 from orderhub.store import integrations as store_integrations
 from orderhub.store.database import Database
-from orderhub.store.flows import find_due_flows
+from orderhub.store.due_flows import find_due_flows
 
 __all__ = ["EmbeddedScheduler", "chain_ticks"]
 
@@ -60,7 +60,7 @@ def chain_ticks(*hooks: TickHook | None) -> TickHook | None:
 class EmbeddedScheduler:
     """Runs each enabled flow on its interval (default 60 s); never two runs of one flow at once.
 
-    Its slots go to triggered flows first (`store.flows.find_due_flows`): a look hands out
+    Its slots go to triggered flows first (`store.due_flows.find_due_flows`): a look hands out
     only the free slots, and when due flows were left waiting, a run ending looks again.
     """
 
@@ -216,7 +216,7 @@ class EmbeddedScheduler:
 
     def _due(self) -> list[tuple[str, FlowName, bool]]:
         """Due flows and whether a trigger made each due, triggered ones first
-        (`store.flows.find_due_flows`)."""
+        (`store.due_flows.find_due_flows`)."""
         now = self._clock.now()
         with self._db.read_session() as session:
             due = find_due_flows(session, now=now, feeds=self._feeds)
