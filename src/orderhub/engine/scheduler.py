@@ -19,16 +19,10 @@ from concurrent.futures import wait as wait_futures
 from orderhub.clock import Clock, SystemClock
 from orderhub.domain import FlowName, Run
 from orderhub.engine.cadence import budget_patience, feed_watches
-from orderhub.engine.errors import (
-    BudgetBusy,
-    FlowBusy,
-    FlowDisabled,
-    FlowNotAvailable,
-    FlowNotDue,
-    IntegrationNotConnected,
-)
-from orderhub.engine.lease import locked_flow_state, postpone_flow
+from orderhub.engine.errors import BudgetBusy
+from orderhub.engine.lease import locked_flow_state
 from orderhub.engine.runner import FlowRunner
+from orderhub.engine.scheduled_run import run_due_flow
 from orderhub.store import integrations as store_integrations
 from orderhub.store.database import Database
 from orderhub.store.due_flows import find_due_flows
@@ -236,30 +230,17 @@ class EmbeddedScheduler:
         `patience` (the background loop's): a run its store's call budget would keep waiting
         longer gives its slot back and is not handed one again before the budget allows.
         """
-        if stop is not None and stop.is_set():
-            return None
         try:
-            return self._runner.run_flow(
-                integration_id,
-                flow,
-                trigger="schedule",
-                stop=stop,
-                only_if_due=True,
-                budget_patience=patience,
+            outcome = run_due_flow(
+                self._runner, self._db, self._clock, integration_id, flow, stop, patience=patience
             )
-        except BudgetBusy as busy:
-            with self._inflight_lock:
-                self._held[(integration_id, flow)] = time.monotonic() + busy.wait_seconds
-        except (FlowBusy, FlowNotDue):
-            log.debug("%s %s is running or ran elsewhere; skipped", integration_id, flow.value)
-        except FlowDisabled:
-            log.debug("%s %s was switched off meanwhile; skipped", integration_id, flow.value)
-        except (FlowNotAvailable, IntegrationNotConnected) as refused:
-            # Due but cannot run: look again an interval later, not every tick.
-            log.info("%s %s not run: %s", integration_id, flow.value, refused)
-            postpone_flow(self._db, self._clock, integration_id, flow)
         except Exception:
             if not swallow:
                 raise
             log.exception("%s %s could not be run", integration_id, flow.value)
-        return None
+            return None
+        if isinstance(outcome, BudgetBusy):
+            with self._inflight_lock:
+                self._held[(integration_id, flow)] = time.monotonic() + outcome.wait_seconds
+            return None
+        return outcome if isinstance(outcome, Run) else None
