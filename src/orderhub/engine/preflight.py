@@ -1,7 +1,7 @@
 """Whether a flow may start at all, asked before anything is taken (no lease, no run row).
 
 A run is refused (`RunRefused`) when its integration is gone, disabled or never connected,
-when the flow is switched off (unless the caller runs it anyway: a retry, `sync --flow`), or
+when the flow is switched off (unless the caller runs it anyway: a retry of its exceptions), or
 when this version has no code for it. Callers tell a refusal from a run that failed: a refused
 run leaves nothing behind, so schedulers postpone or skip it instead of recording a failure.
 """
