@@ -64,7 +64,8 @@ from orderhub.domain import (
     Run,
     RunStatus,
 )
-from orderhub.engine.runner import ABANDONED_MESSAGE, INTERRUPTED_MESSAGE
+from orderhub.engine.runner import INTERRUPTED_MESSAGE
+from orderhub.engine.settle import ABANDONED_MESSAGE
 from orderhub.hub import Hub
 from orderhub.services.fulfillments import create_fulfillment
 from orderhub.services.inventory import set_inventory

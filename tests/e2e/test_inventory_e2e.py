@@ -15,7 +15,7 @@ from sqlalchemy import event
 from orderhub.connectors.cartcom.flows.inventory_push import InventoryPush
 from orderhub.domain import ExceptionStatus, FlowName, Run, RunStatus
 from orderhub.engine import FlowRegistry, FlowRunner
-from orderhub.engine.context import PlannedChange
+from orderhub.engine.dry_run import PlannedChange
 from orderhub.hub import Hub
 from orderhub.services.integrations import add_integration, enable_flow
 from orderhub.services.inventory import import_inventory_csv, set_inventory

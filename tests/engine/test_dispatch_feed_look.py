@@ -18,8 +18,8 @@ from orderhub.hub import default_registry
 from orderhub.secrets import SecretBox
 from orderhub.store import Database
 from orderhub.store import integrations as store_integrations
+from orderhub.store.due_flows import find_due_flows
 from orderhub.store.feed import feed_head
-from orderhub.store.flows import find_due_flows
 from orderhub.store.records import EntityKind, Origin, upsert_record
 
 from .engine_fakes import T0, add_integration

@@ -10,8 +10,7 @@ import pytest
 from orderhub.clock import FakeClock
 from orderhub.domain import FlowName, RunStatus
 from orderhub.engine import FlowContext, FlowNotAvailable, FlowRegistry, FlowRunner
-from orderhub.engine.context import PlannedChange
-from orderhub.engine.runner import DRY_RUN_TRIGGER, supports_dry_run
+from orderhub.engine.dry_run import DRY_RUN_TRIGGER, PlannedChange, supports_dry_run
 from orderhub.secrets import SecretBox
 from orderhub.store import Database, EntityKind
 from orderhub.store import exceptions as store_exceptions

@@ -22,7 +22,8 @@ from orderhub.engine import (
     SyncExceptionNotFound,
     flow_lease_key,
 )
-from orderhub.engine.runner import ABANDONED_MESSAGE, INTERRUPTED_MESSAGE, LEASE_LOST_MESSAGE
+from orderhub.engine.runner import INTERRUPTED_MESSAGE, LEASE_LOST_MESSAGE
+from orderhub.engine.settle import ABANDONED_MESSAGE
 from orderhub.secrets import SecretBox
 from orderhub.store import Database, EntityKind
 from orderhub.store import exceptions as store_exceptions

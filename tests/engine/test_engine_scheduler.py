@@ -17,6 +17,7 @@ from orderhub.secrets import SecretBox
 from orderhub.store import Database
 from orderhub.store import integrations as store_integrations
 from orderhub.store import runs as store_runs
+from orderhub.store.due_flows import due_flows
 
 from .engine_fakes import FLOW, T0, FakeSource, Gate, add_integration, location, registry_for
 
@@ -148,7 +149,7 @@ def test_a_due_flow_without_code_is_looked_at_again_an_interval_later(
 
     with database.session() as session:
         state = store_integrations.get_flow_state(session, integration_id, OTHER)
-        due = store_integrations.due_flows(session, now=clock.now())
+        due = due_flows(session, now=clock.now())
     assert state.next_run_at == T0 + timedelta(seconds=60)
     assert state.last_run_at is None
     assert due == []

@@ -25,7 +25,7 @@ from orderhub.secrets import SecretBox
 from orderhub.services.integrations import add_integration, enable_flow
 from orderhub.settings import Settings
 from orderhub.store.database import Database
-from orderhub.store.flows import find_due_flows
+from orderhub.store.due_flows import find_due_flows
 from orderhub.store.records import EntityKind, Origin, list_records, upsert_record
 
 KEY = "inventory-onboarding-secret-key"

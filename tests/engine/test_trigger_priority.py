@@ -13,7 +13,7 @@ from orderhub.engine import EmbeddedScheduler, FlowContext, FlowRegistry, FlowRu
 from orderhub.secrets import SecretBox
 from orderhub.store import Database
 from orderhub.store import integrations as store_integrations
-from orderhub.store.flows import DueFlow, find_due_flows
+from orderhub.store.due_flows import DueFlow, find_due_flows
 
 from .engine_fakes import CONNECTOR, FLOW, add_integration
 

@@ -10,7 +10,7 @@ from orderhub.connectors.cartcom.flows import OrdersPull
 from orderhub.connectors.cartcom.sandbox import SandboxTransport
 from orderhub.domain import FlowName, RunStatus
 from orderhub.engine import FlowContext
-from orderhub.engine.runner import ABANDONED_MESSAGE
+from orderhub.engine.settle import ABANDONED_MESSAGE
 from orderhub.store import integrations as integration_store
 from orderhub.store import runs as run_store
 from orderhub.store.records import EntityKind, count_records

@@ -8,9 +8,9 @@ import pytest
 
 from orderhub.domain import FlowName
 from orderhub.store import Database, NotFoundError
+from orderhub.store.due_flows import due_flows
 from orderhub.store.integrations import (
     disable_integration,
-    due_flows,
     get_flow_state,
     get_integration,
     mark_connected,

@@ -17,7 +17,7 @@ from orderhub.errors import UsageError
 
 if TYPE_CHECKING:
     from orderhub.domain import FlowName, Run
-    from orderhub.engine.context import PlannedChange
+    from orderhub.engine.dry_run import PlannedChange
     from orderhub.hub import Hub
 
 __all__ = ["sync"]
@@ -93,7 +93,7 @@ def _dry_runnable(
 
 
 def _has_dry_run(hub: Hub, connector: str, flow: FlowName) -> bool:
-    from orderhub.engine.runner import supports_dry_run
+    from orderhub.engine.dry_run import supports_dry_run
 
     factory = hub.registry.factory(connector, flow)
     return factory is not None and supports_dry_run(factory)
@@ -116,7 +116,7 @@ def _run_with_progress(
 ) -> tuple[Run, list[PlannedChange]]:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from orderhub.engine.context import PlannedChange
+    from orderhub.engine.dry_run import PlannedChange
 
     planned: list[PlannedChange] = []
     with Progress(
@@ -174,7 +174,7 @@ def _print_plan(planned: list[PlannedChange]) -> None:
 
 def _print_summary(run: Run) -> None:
     from orderhub.domain import RunStatus
-    from orderhub.engine.runner import DRY_RUN_TRIGGER
+    from orderhub.engine.dry_run import DRY_RUN_TRIGGER
 
     seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else 0.0
     c = run.counts

@@ -14,8 +14,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from orderhub.engine.context import FlowContext, LeaseHandle, PlannedChange, ProgressCallback
+    from orderhub.engine.context import FlowContext, ProgressCallback
     from orderhub.engine.cursors import FeedCursor, PullCursor, UpdatedCursor
+    from orderhub.engine.dry_run import PlannedChange
     from orderhub.engine.errors import (
         EngineError,
         FlowBusy,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     )
     from orderhub.engine.flow import Flow
     from orderhub.engine.hub_view import HubView
-    from orderhub.engine.lease import flow_lease_key
+    from orderhub.engine.lease import LeaseHandle, flow_lease_key
     from orderhub.engine.record_failures import StoreUnavailable
     from orderhub.engine.registry import FlowFactory, FlowRegistry
     from orderhub.engine.runner import FlowRunner
@@ -93,9 +94,9 @@ _HOMES = {
     "HubView": "orderhub.engine.hub_view",
     "IntegrationNotConnected": "orderhub.engine.errors",
     "IntegrationNotFound": "orderhub.engine.errors",
-    "LeaseHandle": "orderhub.engine.context",
+    "LeaseHandle": "orderhub.engine.lease",
     "LeaseLost": "orderhub.engine.errors",
-    "PlannedChange": "orderhub.engine.context",
+    "PlannedChange": "orderhub.engine.dry_run",
     "ProgressCallback": "orderhub.engine.context",
     "PullCursor": "orderhub.engine.cursors",
     "RunRefused": "orderhub.engine.errors",

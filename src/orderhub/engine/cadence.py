@@ -6,7 +6,7 @@
   once, and a run that found changes puts it back to its interval. Polling is the safety net;
   store webhooks are what make changes arrive within seconds.
 - A **push** flow has no timer of its own: the dispatcher starts it when the change feed holds
-  something new for it (`store.flows.due_flows`), and its records that failed are retried when
+  something new for it (`store.due_flows.due_flows`), and its records that failed are retried when
   their backoff is due. `PUSH_SAFETY` is the longest it waits between two looks anyway.
 
 A push flow's class says whether a scheduled run would find work (`has_work`, asked before any
@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from orderhub.domain import FlowName, Integration, RunCounts
 from orderhub.engine.hub_view import HubView
 from orderhub.engine.registry import FlowFactory, FlowRegistry
-from orderhub.store.flows import FeedWatch
+from orderhub.store.due_flows import FeedWatch
 
 __all__ = [
     "BUDGET_PATIENCE",

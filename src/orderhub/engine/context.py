@@ -14,14 +14,16 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from sqlalchemy.orm import Session
 
 from orderhub.clock import Clock, Sleep, SystemClock, utc_now
 from orderhub.domain import FlowName, Integration, Outcome, RunCounts
+from orderhub.engine.dry_run import PlannedChange
 from orderhub.engine.hub_view import HubView
+from orderhub.engine.lease import LeaseHandle
 from orderhub.engine.priority import CallPriority, priority_of
 from orderhub.engine.record_failures import FailureStreak
 from orderhub.engine.reference_cache import ReferenceCache
@@ -44,42 +46,9 @@ from orderhub.store.timeline import add_timeline_note, add_timeline_notes
 if TYPE_CHECKING:
     from orderhub.monitor.metrics import HubMetrics
 
-__all__ = ["FlowContext", "LeaseHandle", "PlannedChange", "ProgressCallback"]
+__all__ = ["FlowContext", "ProgressCallback"]
 
 ProgressCallback = Callable[[dict[str, Any]], None]
-
-
-@dataclass(frozen=True)
-class PlannedChange:
-    """One write a dry run would have made: `action` on `entity` `ext_id`, in a few words.
-
-    `action` is a verb ("set", "create", "update", "fail"); `summary` is what a person reads
-    ("96 -> 40"); `data` carries the figures for a program (the CLI's `--json`, tests).
-    """
-
-    action: str
-    entity: str
-    ext_id: str
-    summary: str = ""
-    data: Mapping[str, Any] = field(default_factory=dict)
-
-    def line(self) -> str:
-        """`would set inventory BLK-1002: 96 -> 40`."""
-        text = f"would {self.action} {self.entity} {self.ext_id}"
-        return f"{text}: {self.summary}" if self.summary else text
-
-
-class LeaseHandle(Protocol):
-    """The run's hold on its flow; the runner provides it, a hand-built context may omit it."""
-
-    @property
-    def lost(self) -> bool:
-        """True once a renewal failed: another worker may own the flow now."""
-        ...
-
-    def renew(self) -> None:
-        """Extend the lease (throttled); raise `LeaseLost` if it could not be extended."""
-        ...
 
 
 @dataclass(kw_only=True, eq=False)

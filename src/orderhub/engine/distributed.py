@@ -59,24 +59,17 @@ except ImportError as missing:  # the `workers` extra is not installed
     raise missing_extra("workers", missing) from None
 
 from orderhub.clock import Clock, SystemClock
-from orderhub.domain import FlowName
+from orderhub.domain import FlowName, Run
 from orderhub.engine.cadence import budget_patience, feed_watches
-from orderhub.engine.errors import (
-    BudgetBusy,
-    FlowBusy,
-    FlowDisabled,
-    FlowNotAvailable,
-    FlowNotDue,
-    IntegrationNotConnected,
-    IntegrationNotFound,
-)
-from orderhub.engine.lease import flow_lease_key, postpone_flow
+from orderhub.engine.errors import BudgetBusy
+from orderhub.engine.lease import flow_lease_key
 from orderhub.engine.runner import FlowRunner
+from orderhub.engine.scheduled_run import run_due_flow
 from orderhub.engine.verify_jobs import add_verify_task
 from orderhub.engine.verify_schedule import VerifySchedule
 from orderhub.errors import UsageError
 from orderhub.store.database import Database
-from orderhub.store.flows import DueFlow, FeedWatch, find_due_flows
+from orderhub.store.due_flows import DueFlow, FeedWatch, find_due_flows
 
 __all__ = [
     "DISPATCH_QUEUE",
@@ -199,7 +192,7 @@ def build_procrastinate_app(
         itself again, at its own priority, for when the budget allows.
         """
         triggered = (context.job.priority or 0) >= TRIGGERED_PRIORITY
-        outcome = _run_due_flow(
+        outcome = run_due_flow(
             runner,
             db,
             now_clock,
@@ -208,7 +201,7 @@ def build_procrastinate_app(
             stop,
             patience=budget_patience(triggered),
         )
-        if isinstance(outcome, float):
+        if isinstance(outcome, BudgetBusy):
             key = flow_lease_key(integration_id, FlowName(flow))
             # AlreadyEnqueued: a trigger deferred it meanwhile, and that job covers it.
             with contextlib.suppress(procrastinate_errors.AlreadyEnqueued):
@@ -216,10 +209,10 @@ def build_procrastinate_app(
                     lock=key,
                     queueing_lock=key,
                     priority=context.job.priority,
-                    schedule_in={"seconds": math.ceil(outcome)},
+                    schedule_in={"seconds": math.ceil(outcome.wait_seconds)},
                 ).defer(integration_id=integration_id, flow=flow)
             return "budget"
-        return outcome
+        return outcome.status.value if isinstance(outcome, Run) else outcome
 
     @app.periodic(cron=f"*/{opts.dispatch_every_seconds} * * * * *", periodic_id="due-flows")
     @app.task(name=DISPATCH_TASK, queue=DISPATCH_QUEUE, queueing_lock=DISPATCH_TASK)
@@ -314,42 +307,3 @@ async def _fail_stalled_jobs(app: procrastinate.App, stalled_after: float) -> No
             "job %s (%s) died with its worker; the flow is deferred again", job.id, job.lock
         )
         await manager.finish_job_by_id_async(job.id, status=JobStatus.FAILED, delete_job=False)
-
-
-def _run_due_flow(
-    runner: FlowRunner,
-    db: Database,
-    clock: Clock,
-    integration_id: str,
-    flow: FlowName,
-    stop: threading.Event | None,
-    *,
-    patience: float | None,
-) -> str | float:
-    """The run's status, a refusal's word, or (a float) the seconds its store's call budget
-    asks it to come back after (only with `patience`)."""
-    if stop is not None and stop.is_set():
-        return "stopping"
-    try:
-        run = runner.run_flow(
-            integration_id,
-            flow,
-            trigger="schedule",
-            stop=stop,
-            only_if_due=True,
-            budget_patience=patience,
-        )
-    except BudgetBusy as busy:
-        log.debug("%s %s gave its slot back: %s", integration_id, flow.value, busy)
-        return busy.wait_seconds
-    except (FlowBusy, FlowNotDue):
-        log.debug("%s %s is running or ran elsewhere; skipped", integration_id, flow.value)
-        return "skipped"
-    except (FlowDisabled, IntegrationNotFound):
-        log.debug("%s %s was switched off or removed meanwhile", integration_id, flow.value)
-        return "skipped"
-    except (FlowNotAvailable, IntegrationNotConnected) as refused:
-        log.info("%s %s not run: %s", integration_id, flow.value, refused)
-        postpone_flow(db, clock, integration_id, flow)
-        return "postponed"
-    return run.status.value

@@ -4,7 +4,7 @@
 threads, processes and machines: `orderhub.store.leases`), renewed by a daemon thread every
 TTL/3 and at each page; losing it (the run stalled past its TTL and another owner took over)
 makes the run stop at its next page. `locked_flow_state` serialises read-modify-writes of a
-flow's schedule.
+flow's schedule. `LeaseHandle` is what a run's context sees of its lease.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -26,7 +27,7 @@ from orderhub.store.database import Database
 from orderhub.store.errors import NotFoundError as StoreNotFound
 from orderhub.store.flows import FlowState
 
-__all__ = ["RunLease", "flow_lease_key", "locked_flow_state", "postpone_flow"]
+__all__ = ["LeaseHandle", "RunLease", "flow_lease_key", "locked_flow_state", "postpone_flow"]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,19 @@ _SCHEDULE_LOCK_TTL_SECONDS = 30.0
 def flow_lease_key(integration_id: str, flow: FlowName) -> str:
     """The lease that makes a flow run once at a time, whoever runs it: `flow:<id>:<flow>`."""
     return store_leases.flow_lease_key(integration_id, FlowName(flow).value)
+
+
+class LeaseHandle(Protocol):
+    """The run's hold on its flow; the runner provides it, a hand-built context may omit it."""
+
+    @property
+    def lost(self) -> bool:
+        """True once a renewal failed: another worker may own the flow now."""
+        ...
+
+    def renew(self) -> None:
+        """Extend the lease (throttled); raise `LeaseLost` if it could not be extended."""
+        ...
 
 
 class RunLease:

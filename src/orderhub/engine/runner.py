@@ -25,32 +25,20 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import httpx
-from sqlalchemy.orm import Session
 
 from orderhub.clock import Clock, Sleep, SystemClock
-from orderhub.domain import FlowName, Integration, IntegrationStatus, Run, RunCounts, RunStatus
-from orderhub.engine.backoff import (
-    earliest_retry,
-    flows_with_open_exceptions,
-    records_to_retry,
-    wait_after_failure,
-)
-from orderhub.engine.cadence import (
-    PUSH_SAFETY,
-    WorkCheck,
-    next_pull_wait,
-    next_push_wait,
-    work_check,
-)
+from orderhub.domain import FlowName, Integration, Run
+from orderhub.engine.backoff import flows_with_open_exceptions, records_to_retry
+from orderhub.engine.cadence import PUSH_SAFETY, work_check
 from orderhub.engine.context import FlowContext, ProgressCallback
+from orderhub.engine.dry_run import DRY_RUN_TRIGGER, supports_dry_run
 from orderhub.engine.errors import (
     BudgetBusy,
     FlowBusy,
-    FlowDisabled,
     FlowNotAvailable,
     FlowNotDue,
     IntegrationNotConnected,
@@ -60,10 +48,12 @@ from orderhub.engine.errors import (
     SyncExceptionNotFound,
     describe_error,
 )
-from orderhub.engine.hub_view import HubView
+from orderhub.engine.idle_push import worth_running
 from orderhub.engine.lease import RunLease, flow_lease_key, locked_flow_state
+from orderhub.engine.preflight import check_runnable
 from orderhub.engine.reference_cache import ReferenceCache
 from orderhub.engine.registry import FlowFactory, FlowRegistry
+from orderhub.engine.settle import close_abandoned_runs, give_back, settle_run
 from orderhub.logs import bind_run, bind_run_id, unbind_run
 from orderhub.secrets import SecretBox
 from orderhub.settings import call_budgets_shared
@@ -72,19 +62,11 @@ from orderhub.store import integrations as store_integrations
 from orderhub.store import leases as store_leases
 from orderhub.store import runs as store_runs
 from orderhub.store.database import Database
-from orderhub.store.flows import FlowState
 
 if TYPE_CHECKING:
     from orderhub.monitor.metrics import HubMetrics
 
-__all__ = [
-    "ABANDONED_MESSAGE",
-    "DRY_RUN_TRIGGER",
-    "INTERRUPTED_MESSAGE",
-    "LEASE_LOST_MESSAGE",
-    "FlowRunner",
-    "supports_dry_run",
-]
+__all__ = ["INTERRUPTED_MESSAGE", "LEASE_LOST_MESSAGE", "FlowRunner"]
 
 log = logging.getLogger(__name__)
 
@@ -95,13 +77,6 @@ LEASE_LOST_MESSAGE = (
     "lease lost: this run stalled past its lease and stopped; "
     "the next run resumes from the saved cursor"
 )
-ABANDONED_MESSAGE = (
-    "abandoned: the process running it stopped before it finished; "
-    "the next run resumed from the saved cursor"
-)
-_STALE_RUNS_CHECKED = 20
-DRY_RUN_TRIGGER = "dry-run"
-"""The trigger a dry run is recorded with in the run history."""
 
 
 class FlowRunner:
@@ -185,14 +160,16 @@ class FlowRunner:
         budget allows, its `requested` mark kept — and `BudgetBusy` is raised.
         """
         flow = FlowName(flow)
-        factory = self._check(integration_id, flow, require_enabled=require_enabled)
+        factory = check_runnable(
+            self._db, self._registry, integration_id, flow, require_enabled=require_enabled
+        )
         if dry_run:
             if not supports_dry_run(factory):
                 raise FlowNotAvailable(f"{flow.value} has no dry run: it can only run for real")
             trigger = DRY_RUN_TRIGGER
         check = work_check(factory) if only_if_due and not dry_run else None
         if check is not None:
-            if not self._worth_running(integration_id, flow, check):
+            if not worth_running(self._db, self._clock, integration_id, flow, check):
                 raise NothingToDo(f"{flow.value} of integration {integration_id} has nothing new")
             only_if_due = False  # due because its feed holds work, whatever its timer says
         key = flow_lease_key(integration_id, flow)
@@ -225,55 +202,6 @@ class FlowRunner:
             unbind_run(log_context)
             with self._active_lock:
                 self._running_keys.discard(key)
-
-    def _worth_running(self, integration_id: str, flow: FlowName, check: WorkCheck) -> bool:
-        """Whether a scheduled push would find work; if not, set its next look, skip it past
-        what it need not read, and start nothing (no lease, no run row, no call)."""
-        now = self._clock.now()
-        with self._db.read_session() as session:
-            integration = store_integrations.get_integration(session, integration_id)
-            if integration is None:
-                raise IntegrationNotFound(f"No integration with id {integration_id!r}")
-            state = store_integrations.get_flow_state(session, integration_id, flow)
-            if state.requested:  # Sync now, a settings change: asked for, so it runs
-                return True
-            retries, _open = records_to_retry(session, integration_id, flow, now=now, every=False)
-            if retries:
-                return True
-            work, skip_to = check(HubView(session), integration, state.cursor, now)
-        if work:
-            return True
-        with (
-            self._db.session() as session,
-            locked_flow_state(session, integration_id, flow, now=now) as locked,
-        ):
-            if locked.next_run_at is None or locked.next_run_at <= now:
-                retry = earliest_retry(session, integration_id, flow)
-                interval = timedelta(seconds=locked.interval_seconds)
-                store_integrations.set_flow_schedule(
-                    session,
-                    integration_id,
-                    flow,
-                    last_run_at=locked.last_run_at,
-                    next_run_at=now + next_push_wait(interval, retry, now),
-                    last_error=locked.last_error,
-                )
-            cursor = locked.cursor
-            seq = cursor.get("seq") if cursor else None
-            # Past changes it need not read (its own), but only while no run holds the flow:
-            # a run takes this mutex after its lease, so it then reads the moved cursor.
-            key = flow_lease_key(integration_id, flow)
-            if (
-                cursor is not None
-                and isinstance(seq, int)
-                and skip_to is not None
-                and skip_to > seq
-                and store_leases.holder(session, key=key) is None
-            ):
-                store_integrations.save_cursor(
-                    session, integration_id, flow, {**cursor, "seq": skip_to}
-                )
-        return False
 
     def retry_exception(self, exception_id: str) -> Run:
         """Run that exception's flow now (even if the flow is off): it re-fetches the record."""
@@ -308,25 +236,6 @@ class FlowRunner:
                 ctx.stop_event.set()
 
     # -- internals -------------------------------------------------------------------------
-
-    def _check(self, integration_id: str, flow: FlowName, *, require_enabled: bool) -> FlowFactory:
-        with self._db.read_session() as session:
-            integration = store_integrations.get_integration(session, integration_id)
-            if integration is None:
-                raise IntegrationNotFound(f"No integration with id {integration_id!r}")
-            _require_connected(integration)
-            if (
-                require_enabled
-                and not store_integrations.get_flow_state(session, integration_id, flow).enabled
-            ):
-                raise FlowDisabled(
-                    f"{flow.value} is off for integration {integration_id}; "
-                    f"enable it with `orderhub flows enable {integration_id} {flow.value}`"
-                )
-        factory = self._registry.factory(integration.connector, flow)
-        if factory is None:
-            raise FlowNotAvailable(f"{flow.value} is not available yet in this version of OrderHub")
-        return factory
 
     def _run_leased(
         self,
@@ -363,7 +272,7 @@ class FlowRunner:
                 token = store_integrations.get_api_token(session, integration_id, self._box)
             except Exception as problem:
                 token, token_problem = "", problem
-            _close_abandoned_runs(session, integration_id, flow, now=started_at)
+            close_abandoned_runs(session, integration_id, flow, now=started_at)
             run_id = store_runs.start_run(
                 session, integration_id=integration_id, flow=flow, trigger=trigger, now=started_at
             )
@@ -441,9 +350,19 @@ class FlowRunner:
                     self._active.discard(ctx)
 
         if given_back is not None:
-            self._give_back(integration_id, flow, run_id, state, given_back.wait_seconds)
+            give_back(
+                self._db,
+                self._clock,
+                integration_id,
+                flow,
+                run_id,
+                state,
+                given_back.wait_seconds,
+            )
             raise given_back
-        run = self._finish(
+        run = settle_run(
+            self._db,
+            self._clock,
             integration_id,
             flow,
             run_id,
@@ -454,138 +373,9 @@ class FlowRunner:
             dry_run=dry_run,
             is_push=is_push,
         )
-        if interrupt is not None:
-            raise interrupt
-        return run
-
-    def _give_back(
-        self, integration_id: str, flow: FlowName, run_id: str, before: FlowState, wait: float
-    ) -> None:
-        """Undo a run's start: no run row, the schedule as it was but due when the budget
-        allows, and a trigger's `requested` mark kept (also one that came meanwhile)."""
-        now = self._clock.now()
-        with (
-            self._db.session() as session,
-            locked_flow_state(session, integration_id, flow, now=now) as state,
-        ):
-            store_integrations.set_flow_schedule(
-                session,
-                integration_id,
-                flow,
-                last_run_at=before.last_run_at,
-                next_run_at=now + timedelta(seconds=wait),
-                last_error=before.last_error,
-                requested=before.requested or state.requested,
-            )
-            store_runs.discard_run(session, run_id)
-        log.debug(
-            "run %s: %s %s gave its slot back for %.1fs", run_id, integration_id, flow.value, wait
-        )
-
-    def _finish(
-        self,
-        integration_id: str,
-        flow: FlowName,
-        run_id: str,
-        ctx: FlowContext | None,
-        error: str | None,
-        claimed_next: datetime,
-        interval: timedelta,
-        *,
-        dry_run: bool = False,
-        is_push: bool = False,
-    ) -> Run:
-        finished_at = self._clock.now()
-        with self._db.session() as session:
-            # Raises IntegrationNotFound if it was removed while it ran (its runs went with it).
-            with locked_flow_state(session, integration_id, flow, now=finished_at) as state:
-                if not dry_run:  # a dry run leaves the schedule as the real runs set it
-                    idle_runs: int | None = None
-                    if error is None and is_push:
-                        retry = earliest_retry(session, integration_id, flow)
-                        next_run_at = finished_at + next_push_wait(interval, retry, finished_at)
-                    elif error is None:
-                        wait, idle_runs = next_pull_wait(
-                            ctx.counts if ctx else RunCounts(),
-                            idle_runs=state.idle_runs,
-                            interval=interval,
-                            longest=timedelta(seconds=state.max_interval_seconds),
-                        )
-                        next_run_at = finished_at + wait
-                    else:
-                        next_run_at = finished_at + wait_after_failure(
-                            session, integration_id, flow, run_id, interval
-                        )
-                    triggered = state.next_run_at
-                    if triggered is not None and triggered < claimed_next:
-                        next_run_at = min(next_run_at, triggered)
-                    store_integrations.set_flow_schedule(
-                        session,
-                        integration_id,
-                        flow,
-                        last_run_at=finished_at,
-                        next_run_at=next_run_at,
-                        last_error=error,
-                        idle_runs=idle_runs,
-                    )
-            store_runs.finish_run(
-                session,
-                run_id,
-                status=RunStatus.FAILED if error else RunStatus.SUCCEEDED,
-                counts=ctx.counts if ctx else RunCounts(),
-                api_calls=ctx.api_calls if ctx else 0,
-                rate_limit_wait_seconds=ctx.rate_limit_wait_seconds if ctx else 0.0,
-                error=error,
-                now=finished_at,
-            )
-            run = store_runs.get_run(session, run_id)
-        if run is None:  # pragma: no cover - the row was written above in this process
-            raise RuntimeError(f"run {run_id} vanished")
         log.info("run %s: %s %s %s", run_id, integration_id, flow.value, run.status.value)
         if self._metrics is not None and not dry_run:
             self._metrics.run_finished(run)
+        if interrupt is not None:
+            raise interrupt
         return run
-
-
-def supports_dry_run(factory: FlowFactory) -> bool:
-    """True when the flow a factory builds declares `supports_dry_run = True`.
-
-    Looked up on the factory itself (a flow class registered as its own factory) and on the
-    object a bound method belongs to (`Flow.from_context`); anything else cannot dry-run.
-    """
-    owner = getattr(factory, "__self__", None)
-    return bool(getattr(factory, "supports_dry_run", False)) or bool(
-        getattr(owner, "supports_dry_run", False)
-    )
-
-
-def _require_connected(integration: Integration) -> None:
-    if integration.status is IntegrationStatus.DISABLED:
-        raise IntegrationNotConnected(
-            f"Integration {integration.integration_id} is disabled; enable it to run its flows"
-        )
-    if integration.enabled_at is None:
-        raise IntegrationNotConnected(
-            f"Integration {integration.integration_id} has never connected; "
-            f"run `orderhub integrations test {integration.integration_id}`"
-        )
-
-
-def _close_abandoned_runs(
-    session: Session, integration_id: str, flow: FlowName, *, now: datetime
-) -> None:
-    """Runs of this flow still `running` while we hold its lease died with their process."""
-    for run in store_runs.list_runs(
-        session, integration_id=integration_id, flow=flow, limit=_STALE_RUNS_CHECKED
-    ):
-        if run.status is RunStatus.RUNNING:
-            store_runs.finish_run(
-                session,
-                run.run_id,
-                status=RunStatus.FAILED,
-                counts=run.counts,
-                api_calls=run.api_calls,
-                rate_limit_wait_seconds=run.rate_limit_wait_seconds,
-                error=ABANDONED_MESSAGE,
-                now=now,
-            )

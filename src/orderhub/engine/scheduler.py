@@ -19,19 +19,13 @@ from concurrent.futures import wait as wait_futures
 from orderhub.clock import Clock, SystemClock
 from orderhub.domain import FlowName, Run
 from orderhub.engine.cadence import budget_patience, feed_watches
-from orderhub.engine.errors import (
-    BudgetBusy,
-    FlowBusy,
-    FlowDisabled,
-    FlowNotAvailable,
-    FlowNotDue,
-    IntegrationNotConnected,
-)
-from orderhub.engine.lease import locked_flow_state, postpone_flow
+from orderhub.engine.errors import BudgetBusy
+from orderhub.engine.lease import locked_flow_state
 from orderhub.engine.runner import FlowRunner
+from orderhub.engine.scheduled_run import run_due_flow
 from orderhub.store import integrations as store_integrations
 from orderhub.store.database import Database
-from orderhub.store.flows import find_due_flows
+from orderhub.store.due_flows import find_due_flows
 
 __all__ = ["EmbeddedScheduler", "chain_ticks"]
 
@@ -60,7 +54,7 @@ def chain_ticks(*hooks: TickHook | None) -> TickHook | None:
 class EmbeddedScheduler:
     """Runs each enabled flow on its interval (default 60 s); never two runs of one flow at once.
 
-    Its slots go to triggered flows first (`store.flows.find_due_flows`): a look hands out
+    Its slots go to triggered flows first (`store.due_flows.find_due_flows`): a look hands out
     only the free slots, and when due flows were left waiting, a run ending looks again.
     """
 
@@ -216,7 +210,7 @@ class EmbeddedScheduler:
 
     def _due(self) -> list[tuple[str, FlowName, bool]]:
         """Due flows and whether a trigger made each due, triggered ones first
-        (`store.flows.find_due_flows`)."""
+        (`store.due_flows.find_due_flows`)."""
         now = self._clock.now()
         with self._db.read_session() as session:
             due = find_due_flows(session, now=now, feeds=self._feeds)
@@ -236,30 +230,17 @@ class EmbeddedScheduler:
         `patience` (the background loop's): a run its store's call budget would keep waiting
         longer gives its slot back and is not handed one again before the budget allows.
         """
-        if stop is not None and stop.is_set():
-            return None
         try:
-            return self._runner.run_flow(
-                integration_id,
-                flow,
-                trigger="schedule",
-                stop=stop,
-                only_if_due=True,
-                budget_patience=patience,
+            outcome = run_due_flow(
+                self._runner, self._db, self._clock, integration_id, flow, stop, patience=patience
             )
-        except BudgetBusy as busy:
-            with self._inflight_lock:
-                self._held[(integration_id, flow)] = time.monotonic() + busy.wait_seconds
-        except (FlowBusy, FlowNotDue):
-            log.debug("%s %s is running or ran elsewhere; skipped", integration_id, flow.value)
-        except FlowDisabled:
-            log.debug("%s %s was switched off meanwhile; skipped", integration_id, flow.value)
-        except (FlowNotAvailable, IntegrationNotConnected) as refused:
-            # Due but cannot run: look again an interval later, not every tick.
-            log.info("%s %s not run: %s", integration_id, flow.value, refused)
-            postpone_flow(self._db, self._clock, integration_id, flow)
         except Exception:
             if not swallow:
                 raise
             log.exception("%s %s could not be run", integration_id, flow.value)
-        return None
+            return None
+        if isinstance(outcome, BudgetBusy):
+            with self._inflight_lock:
+                self._held[(integration_id, flow)] = time.monotonic() + outcome.wait_seconds
+            return None
+        return outcome if isinstance(outcome, Run) else None

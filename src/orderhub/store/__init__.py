@@ -7,6 +7,7 @@ Modules, one concept each:
 - `feed`: the change feed push flows read · `timeline`: record histories
 - `entities`: kinds, origins
 - `integrations` / `flows`: integrations, encrypted tokens, flow switches, cursors, schedule
+- `due_flows`: which flows should run now, and why (a timer, a trigger, a waiting change)
 - `runs`: run history · `exceptions`: per-record sync exceptions · `leases`: run exclusivity
 - `tables` / `dialect`: the schema, and what differs between the two databases
 

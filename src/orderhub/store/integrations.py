@@ -32,7 +32,6 @@ from orderhub.store.errors import NotFoundError
 from orderhub.store.flows import (
     DEFAULT_INTERVAL_SECONDS,
     FlowState,
-    due_flows,
     flow_rows,
     flow_setting,
     get_flow_state,
@@ -63,7 +62,6 @@ __all__ = [
     "create_integration",
     "delete_integration",
     "disable_integration",
-    "due_flows",
     "get_api_token",
     "get_flow_state",
     "get_integration",
