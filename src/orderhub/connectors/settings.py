@@ -23,9 +23,23 @@ class SettingSpec:
     """Reads a typed value; `ValueError` saying what the setting takes."""
     default: Any = None
     choices: tuple[str, ...] = ()
+    show: Callable[[Any], str] | None = None
+    """The text form of a stored value that `parse` reads back (a list or a table kept as
+    JSON); None: the value is a word or a number, shown as it is."""
+
+    @property
+    def takes_text(self) -> bool:
+        """Written as free text (a list, a table), not as a number or a choice."""
+        return self.show is not None
+
+    def text_of(self, value: Any) -> str:
+        """What a form shows for a stored value: its text form, empty when not set."""
+        if value is None:
+            return ""
+        return self.show(value) if self.show is not None else str(value)
 
     def shown(self, value: Any) -> str:
-        return "(not set)" if value is None else str(value)
+        return "(not set)" if value is None else self.text_of(value)
 
 
 def choice(*choices: str) -> Callable[[str], str]:
