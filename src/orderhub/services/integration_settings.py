@@ -155,11 +155,16 @@ def change_settings(
             spec = by_key[key]
             if key in POLL_SETTINGS:
                 _apply_poll_ceiling(session, integration, POLL_SETTINGS[key][0], value)
-            after = spec.shown(value) if value is not None else f"the default ({spec.default})"
+            after = spec.shown(value) if value is not None else _default_of(spec)
             line = f"{key}: {spec.shown(old.get(key))} → {after}"
             add_history(session, integration_id, action="setting", note=line, actor=actor, now=now)
             lines.append(line)
     return lines
+
+
+def _default_of(spec: SettingSpec) -> str:
+    """What a reset returns a setting to, for its history line."""
+    return "(not set)" if spec.default is None else f"the default ({spec.text_of(spec.default)})"
 
 
 def integration_history(hub: Hub, integration_id: str, *, limit: int = 50) -> list[HistoryEntry]:

@@ -4,7 +4,6 @@ the statuses the pull read are kept for the settings page."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -83,10 +82,7 @@ class World:
 
 
 @pytest.fixture
-def world(sqlite_template: Path, tmp_path: Path) -> Iterator[World]:
-    path = tmp_path / "hub.db"
-    shutil.copyfile(sqlite_template, path)
-    database = Database.from_url(f"sqlite:///{path}", migrate=False)
+def world(database: Database, tmp_path: Path) -> Iterator[World]:
     settings = Settings(home=tmp_path, database_url="unused://", secret_key=KEY)
     clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     sandbox = Sandbox(SandboxConfig(seed=17, orders=30, products=10, plan="unlimited", clock=clock))
@@ -107,7 +103,6 @@ def world(sqlite_template: Path, tmp_path: Path) -> Iterator[World]:
         yield World(hub, sandbox, integration_id, clock)
     finally:
         http.close()
-        database.dispose()
 
 
 def test_orders_in_a_skipped_status_stay_out_until_they_leave_it(world: World) -> None:
@@ -147,7 +142,7 @@ def test_orders_in_a_skipped_status_stay_out_until_they_leave_it(world: World) -
     # declined order did not change, so it comes in with a backfill or its next change.
     world.move_on()
     assert world.set(ordersPullSkipStatuses=None) == [
-        "ordersPullSkipStatuses: quote, 4 → the default (None)"
+        "ordersPullSkipStatuses: quote, 4 → (not set)"
     ]
     world.move_on()
     assert str(declined) not in world.held()
