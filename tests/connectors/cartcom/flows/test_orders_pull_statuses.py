@@ -211,3 +211,21 @@ def test_the_status_list_is_kept_by_the_pull_and_shows_each_status_with_the_sett
     again = order_status_map(world.hub, world.integration_id)
     assert again is not None
     assert {s.name: s for s in again.statuses}["On Hold"].hub_status is OrderStatus.NEW
+
+
+def test_an_order_left_out_clears_its_open_exception(world: World) -> None:
+    store = world.sandbox.store
+    broken = store.create_order(order_status_id=999)["id"]  # a status the store does not list
+    assert world.pull().counts.failed == 1
+    with world.hub.db.read_session() as session:
+        [problem] = exception_store.list_exceptions(session, status=ExceptionStatus.OPEN)
+    assert (problem.ext_entity_id, problem.exception_type) == (str(broken), "unknownStatus")
+
+    world.set(ordersPullSkipStatuses="Quote")
+    store.update_order(broken, order_status_id=QUOTE)  # the merchant parks it as a quote
+    run = world.pull()
+
+    assert run.counts.failed == 0
+    assert str(broken) not in world.held()
+    with world.hub.db.read_session() as session:
+        assert exception_store.list_exceptions(session, status=ExceptionStatus.OPEN) == []
