@@ -48,7 +48,7 @@ def document_json(data: Mapping[str, Any]) -> str:
     """A document's JSON text (a record's source document): only read back, never hashed, so
     orjson's spelling of a float is as good as the standard library's. A float that is not
     finite is written `null` (the standard library wrote `NaN`, which is not JSON and which
-    PostgreSQL refuses); Cart.com's documents are JSON, so they hold none."""
+    PostgreSQL refuses); a store's documents are JSON, so they hold none."""
     try:
         return orjson.dumps(data).decode("utf-8")
     except TypeError:
@@ -56,9 +56,9 @@ def document_json(data: Mapping[str, Any]) -> str:
 
 
 def parse_json(text: bytes | str) -> Any:
-    """`json.loads`, through orjson (a Cart.com page of 100 expanded orders is ~0.6 MB) and the
+    """`json.loads`, through orjson (a store's page of 100 expanded orders is ~0.6 MB) and the
     standard library for what orjson refuses (`NaN`, `Infinity`). Unlike `json.loads`, orjson
-    reads an integer past 64 bits as a float: fine for Cart.com's answers, whose ids and counts
+    reads an integer past 64 bits as a float: fine for the stores' answers, whose ids and counts
     are far inside; not for documents that may hold any integer (the hub's own columns)."""
     try:
         return orjson.loads(text)

@@ -9,7 +9,7 @@ root logger, so every record leaves in the same shape:
 - `console` — `2026-01-01T00:00:00Z [info] event  key=value`, for a person at a terminal;
 - `auto` (the default, `ORDERHUB_LOG_FORMAT`) — `console` when stderr is a terminal, else `json`.
 
-What comes from a store is data (an order number, a customer's name, an error Cart.com sent):
+What comes from a store is data (an order number, a customer's name, an error the store sent):
 in the console form every control character in a logged value is escaped (`\\x1b`, `\\n`), so a
 value can neither colour the terminal, move its cursor, nor forge a log line of its own; the
 JSON form escapes them by construction. Nothing is read as markup.

@@ -51,7 +51,6 @@ _SECRET_NAMES = frozenset(
         "pwd",
         "sig",
         "signature",
-        "x-ac-auth-token",
         "authorization",
         "proxy-authorization",
         "cookie",
@@ -133,7 +132,7 @@ def _redact_pair(pair: str) -> str:
 def redact_headers(
     headers: Mapping[str, str] | httpx.Headers | Iterable[tuple[str, str]],
 ) -> dict[str, str]:
-    """A plain dict of the headers with secret values masked (`X-AC-Auth-Token: ••••••••abcd`)."""
+    """A plain dict of the headers with secret values masked (`X-Api-Token: ••••••••abcd`)."""
     items: Iterable[tuple[str, str]]
     multi_items = getattr(headers, "multi_items", None)  # httpx.Headers: repeated names too
     if callable(multi_items):

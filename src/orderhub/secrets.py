@@ -1,6 +1,6 @@
 """Encryption of stored credentials (masking them for people: `orderhub.redaction`).
 
-A Cart.com API token opens a merchant's store, so the hub keeps it only encrypted at rest
+A store's API token opens a merchant's store, so the hub keeps it only encrypted at rest
 (`SecretBox`) and only ever shows its last four characters (`orderhub.redaction.mask_secret`).
 The box is keyed from `ORDERHUB_SECRET_KEY` through HKDF-SHA256, so any string of reasonable
 length works as a key and the raw key is never used directly as a Fernet key.

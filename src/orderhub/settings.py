@@ -84,7 +84,7 @@ class Settings(EnvSettings):
     """`ORDERHUB_VERIFY_EVERY_HOURS`: verify each integration when its last verification is
     older than this (0: never on a schedule; `integrations verify` still works)."""
     public_url: str | None = None
-    """`ORDERHUB_PUBLIC_URL` (or `serve --public-url`): where Cart.com can reach this hub, for
+    """`ORDERHUB_PUBLIC_URL` (or `serve --public-url`): where the stores can reach this hub, for
     webhooks; None: no webhooks, the flows poll (`orderhub.public_url` says what is valid)."""
     metrics_token: str | None = Field(None, repr=False)
     """`ORDERHUB_METRICS_TOKEN`: the bearer token that lets a scraper on another machine read

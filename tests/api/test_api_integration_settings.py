@@ -169,7 +169,7 @@ def test_order_status_settings_are_written_as_text_and_kept_as_json(api: Api) ->
     assert {k: answer.json()["integration"]["settings"][k] for k in kept} == kept
     assert settings_of(api.hub, integration_id) == kept
     notes = [e.note for e in integration_history(api.hub, integration_id)]
-    assert "ordersPullSkipStatuses: (not set) → Quote, declined" in notes
+    assert "ordersPullSkipStatuses: (every status is pulled) → Quote, declined" in notes
     bad = api.writer.put(
         path, json={"settings": {"ordersPullSkipStatuses": "Quote", "orderStatusMap": "X=held"}}
     )
@@ -188,5 +188,8 @@ def test_order_status_settings_are_written_as_text_and_kept_as_json(api: Api) ->
         env=env,
     )
     assert shown.exit_code == 0, shown.output
-    assert "Changed ordersPullSkipStatuses: Quote, declined → (not set)" in shown.stdout
+    assert (
+        "Changed ordersPullSkipStatuses: Quote, declined → the default (every status is pulled)"
+        in shown.stdout
+    )
     assert "Backordered=onHold, Awaiting Pickup=readyForFulfillment" in shown.stdout

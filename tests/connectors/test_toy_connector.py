@@ -1,11 +1,13 @@
 """A second connector through the connector interface alone: the in-memory Toy Shop.
 
 The services, the API and the CLI add, test, list, run and remove a Toy Shop integration; none
-of it reaches Cart.com code (the services' hub knows only the toy connector).
+of it reaches Cart.com code (the services' hub knows only the toy connector), and the portal
+names the Toy Shop wherever it names the store's platform.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 import sys
@@ -25,14 +27,17 @@ from orderhub.services.integrations import (
     ConnectionFailed,
     add_integration,
     enable_flow,
+    keep_connection_report,
     remove_integration,
     retest_integration,
 )
+from orderhub.services.users import create_admin
 from orderhub.serving import serve_in_thread
 from orderhub.settings import Settings
 from orderhub.store import integrations as integration_store
 from orderhub.store import records as record_store
 from orderhub.store.entities import EntityKind
+from orderhub.web import create_web_app
 from support.toy_connector import SHOPS, ToyConnector, ToyShop
 
 SECRET_KEY = "toy-test-secret-key-0123456789abcdef"
@@ -182,3 +187,50 @@ def _only_id(listed_json: str) -> str:
 
     (only,) = json.loads(listed_json)
     return str(only["integrationId"])
+
+
+def test_the_portal_names_the_toy_shop_where_it_named_cartcom(toy_hub: Hub) -> None:
+    url, shop = new_shop(w1="Main warehouse")
+    added = add_integration(toy_hub, api_url=url, api_key=shop.token, connector="toy")
+    integration = added.integration
+    keep_connection_report(toy_hub, integration.integration_id, added.report)  # as Connect does
+    create_admin(toy_hub, email="merchant@example.com", password="a long enough password")
+    with (
+        serve_in_thread(create_web_app(toy_hub)) as served,
+        httpx.Client(base_url=served.url, headers={"Connection": "close"}) as browser,
+    ):
+        signin = browser.get("/signin").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', signin)
+        assert token is not None
+        signed = browser.post(
+            "/signin",
+            data={
+                "csrf_token": token.group(1),
+                "email": "merchant@example.com",
+                "password": "a long enough password",
+                "next": "/",
+            },
+        )
+        assert signed.status_code == 303, signed.text
+        pages = {
+            path: browser.get(path).text
+            for path in (
+                "/",
+                "/integrations",
+                "/integrations/add",
+                "/integrations/add/toy",
+                "/integrations/add/toy/connect",
+                f"/integrations/{integration.integration_id}",
+            )
+        }
+    assert "Toy Shop has not reported it yet" in pages["/"]  # the dashboard's API budget
+    assert "<td>Toy Shop</td>" in pages["/integrations"]
+    assert 'href="/integrations/add/toy" aria-label="Add Toy Shop"' in pages["/integrations/add"]
+    assert 'action="/integrations/add/toy/connect"' in pages["/integrations/add/toy"]
+    connect = pages["/integrations/add/toy/connect"]
+    assert "Connect your Toy Shop store" in connect
+    assert 'placeholder="toy://my-shop"' in connect
+    assert "Where to get the API key" not in connect  # the toy connector gives no steps
+    assert "<dd>Toy Shop</dd>" in pages[f"/integrations/{integration.integration_id}"]
+    assert "Toy Shop permission" in pages[f"/integrations/{integration.integration_id}"]
+    assert [path for path, page in pages.items() if "Cart.com" in page] == []

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from orderhub.clock import FakeClock
+from orderhub.connectors.cartcom.connector import CALL_PLANS
 from orderhub.domain import FlowName
 from orderhub.monitor.app import enable_metrics
 from orderhub.monitor.budget_reports import BudgetReport, ReportedBudgets, read_report
@@ -57,11 +58,11 @@ def test_the_busiest_window_of_each_hour_is_kept_a_day(database: Database) -> No
     assert report is not None
     assert (report.used, report.limit, report.at) == (7, 50, clock.now())
     assert sorted(report.busiest.values()) == [7, 48]
-    view = budget_view(report, clock.now())
+    view = budget_view(report, clock.now(), CALL_PLANS)
     assert view is not None
     assert (view.plan, view.busiest_hour, view.busiest_day) == ("Gold or above", 7, 48)
     assert view.hour_from == T0.replace(minute=0) + timedelta(hours=1)
-    assert budget_view(report, clock.now() - timedelta(hours=1)).busiest_hour == 48  # type: ignore[union-attr]
+    assert budget_view(report, clock.now() - timedelta(hours=1), CALL_PLANS).busiest_hour == 48  # type: ignore[union-attr]
     assert not view.near_limit
 
     clock.advance(25 * 3600)  # a day later the old hours are dropped at the next write
@@ -70,7 +71,7 @@ def test_the_busiest_window_of_each_hour_is_kept_a_day(database: Database) -> No
     report = read_report(database, STORE)
     assert report is not None
     assert list(report.busiest.values()) == [49]
-    view = budget_view(report, clock.now())
+    view = budget_view(report, clock.now(), CALL_PLANS)
     assert view is not None
     assert view.near_limit
     assert view.share(view.busiest_hour) == 98
@@ -80,4 +81,4 @@ def test_a_document_this_version_cannot_read_is_as_if_nothing_was_reported() -> 
     assert BudgetReport.from_document(None) is None
     assert BudgetReport.from_document({"limit": 50}) is None
     assert BudgetReport.from_document({"used": 1, "limit": "x", "at": "now"}) is None
-    assert budget_view(None, T0) is None
+    assert budget_view(None, T0, CALL_PLANS) is None

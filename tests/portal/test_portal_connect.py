@@ -128,7 +128,7 @@ def test_the_flow_settings_show_every_flow_on_and_next_carries_those_left_on(
     assert all(" checked" in switch for switch in switches)
     # The form is a GET: what the merchant left on travels to the Connect step.
     chosen = client.get(CONNECT, params=[("flow", "orders.pull"), ("flow", "inventory.push")]).text
-    assert "Flows switched on once connected: Pull orders from Cart.com, Push inventory" in chosen
+    assert "Flows switched on once connected: Pull orders, Push inventory" in chosen
     assert chosen.count('type="hidden" name="flow"') == 2
     # Every toggle turned off: nothing is switched on, and the page says so.
     assert "Every flow stays off" in client.get(CONNECT).text
@@ -149,7 +149,7 @@ def test_connect_switches_on_the_flows_chosen_in_the_first_step(
     (integration_id,) = integrations(portal)
     assert answer.headers["location"] == f"/integrations/{integration_id}"
     page = client.get(answer.headers["location"]).text
-    assert "Switched on: Pull orders from Cart.com" in page
+    assert "Switched on: Pull orders" in page
     assert store.token not in page
     with portal.hub.db.read_session() as session:
         integration = integration_store.get_integration(session, integration_id)
@@ -207,7 +207,7 @@ def test_sync_now_without_a_scheduler_runs_on_a_thread(
     client, job = sync_now_of_a_new_integration(portal, serve_store)
     page = poll(client, job)
     assert "Done." in page
-    assert "Pull orders from Cart.com" in page
+    assert "Pull orders" in page
 
 
 def sync_now_of_a_new_integration(
@@ -248,7 +248,7 @@ def test_a_sync_jobs_page_is_served_by_any_front_end(
         finally:
             elsewhere.close()
     assert "Done." in page
-    assert "Pull orders from Cart.com" in page
+    assert "Pull orders" in page
 
 
 def test_a_retry_jobs_page_is_served_by_any_front_end(
@@ -283,7 +283,7 @@ def test_a_retry_jobs_page_is_served_by_any_front_end(
             page = poll(elsewhere, job)
         finally:
             elsewhere.close()
-    assert "Retry: Pull orders from Cart.com" in page
+    assert "Retry: Pull orders" in page
     assert "Done." in page
     with hub.db.read_session() as session:
         retried = exception_store.get_exception(session, item.exception_id)

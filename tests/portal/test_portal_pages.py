@@ -84,7 +84,7 @@ def rows(html: str, table_class: str = "") -> list[str]:
 def test_the_dashboard_shows_the_last_day_per_flow_and_the_api_budget(filled: Filled) -> None:
     page = filled.client.get("/").text
     assert "<strong>20</strong>" in page  # orders
-    assert "Pull orders from Cart.com" in page
+    assert "Pull orders" in page
     budget = re.search(r"<strong>(\d+)</strong> calls in the last hour", page)
     assert budget is not None
     assert int(budget.group(1)) > 0
@@ -120,7 +120,7 @@ def test_the_dashboard_names_each_stores_health_and_each_flows_lag(filled: Fille
     ]
     assert re.search(r'class="badge badge-(ok|warn|error)">(Healthy|Lagging|Failing)', section)
     assert '<p class="health-cause">' in section
-    orders_row = next(r for r in rows(section) if "Pull orders from Cart.com" in r)
+    orders_row = next(r for r in rows(section) if "Pull orders" in r)
     assert re.search(r"<td>\d+ (s|min)", orders_row), orders_row  # its lag, in words
 
 
@@ -400,7 +400,7 @@ def test_exceptions_are_grouped_by_reason_and_a_group_is_retried_together(
             )
     client = filled.client
     listing = client.get("/exceptions").text
-    group = listing.split("<strong>missingSku</strong> in Pull products from Cart.com", 1)[1]
+    group = listing.split("<strong>missingSku</strong> in Pull products", 1)[1]
     group = group.split("</section>", 1)[0]
     assert '<span class="count">2</span>' in group
     assert "Retry all 2 of these" in group
@@ -507,7 +507,7 @@ def test_the_settings_page_lists_each_store_status_and_what_it_becomes(filled: F
     try:
         assert done.status_code == 303
         shown = client.get(page).text
-        assert 'name="ordersPullSkipStatuses" value="Quote, Layaway" aria' in shown
+        assert 'name="ordersPullSkipStatuses" value="Quote, Layaway" inputmode="text"' in shown
         assert "on hold=onHold, &lt;b&gt;Backordered&lt;/b&gt;=onHold" in shown
         statuses = shown.split('id="statuses-title"', 1)[1].split("</table>", 1)[0]
         lines = [re.sub(r"<[^>]+>", "", row).split() for row in rows(statuses)]
@@ -526,6 +526,46 @@ def test_the_settings_page_lists_each_store_status_and_what_it_becomes(filled: F
         integration = integration_store.get_integration(session, filled.integration_id)
     assert integration is not None
     assert "orderStatusMap" not in integration.settings
+
+
+def test_stock_settings_are_typed_as_text_and_shown_back_by_name(filled: Filled) -> None:
+    client = filled.client
+    page = f"/integrations/{filled.integration_id}/settings"
+    with filled.portal.hub.db.read_session() as session:
+        main = get_record_by_ext(session, EntityKind.LOCATION, filled.integration_id, "warehouse:1")
+    assert main is not None
+    name = main.data["name"]
+    shown = client.get(page).text
+    assert "Stock held back from the store" in shown
+    assert 'placeholder="every active location"' in shown
+
+    done = post_form(
+        client,
+        page,
+        {"inventoryBuffer": "3", "inventoryLocations": f" {name.lower()} "},
+        page=page,
+    )
+    assert done.status_code == 303
+    after = client.get(page).text
+    assert f'name="inventoryLocations" value="{name}" inputmode="text"' in after
+    assert f"inventoryLocations: (every active location) → {name}" in after
+    with filled.portal.hub.db.read_session() as session:
+        integration = integration_store.get_integration(session, filled.integration_id)
+    assert integration is not None
+    assert integration.settings["inventoryLocations"] == [main.hub_id]
+    assert integration.settings["inventoryBuffer"] == 3
+    # Saved again as shown: no change.
+    post_form(client, page, {"inventoryBuffer": "3", "inventoryLocations": name}, page=page)
+    assert "Nothing changed." in client.get(page).text
+
+    bad = post_form(client, page, {"inventoryLocations": "Atlantis"}, page=page)
+    assert bad.status_code == 400
+    assert "inventoryLocations: no hub location is called &#39;Atlantis&#39;" in bad.text
+    post_form(client, page, {"inventoryBuffer": "", "inventoryLocations": ""}, page=page)
+    with filled.portal.hub.db.read_session() as session:
+        integration = integration_store.get_integration(session, filled.integration_id)
+    assert integration is not None
+    assert "inventoryLocations" not in integration.settings
 
 
 def test_the_runs_page_pages_through_every_run(portal: Portal) -> None:

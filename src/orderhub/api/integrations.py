@@ -64,7 +64,7 @@ class _Body(BaseModel):
 class AddIntegrationBody(_Body):
     """The two fields of Connect: the store's URL and an API token from its Token Manager."""
 
-    api_url: str = Field(max_length=2000, examples=["https://yourstore.americommerce.com"])
+    api_url: str = Field(max_length=2000, examples=["https://yourstore.example.com"])
     api_key: SecretStr = Field(description="Shown back only masked, as `apiKeyHint`.")
     name: str | None = Field(default=None, min_length=1, max_length=200)
     connector: str | None = Field(
@@ -78,7 +78,7 @@ class AddIntegrationBody(_Body):
     @classmethod
     def _url_given(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("enter your store's URL, e.g. https://yourstore.americommerce.com")
+            raise ValueError("enter your store's URL")
         return value.strip()
 
     @field_validator("api_key")
@@ -86,7 +86,7 @@ class AddIntegrationBody(_Body):
     def _key_given(cls, value: SecretStr) -> SecretStr:
         plain = value.get_secret_value().strip()
         if not plain:
-            raise ValueError("paste the token from Cart.com's API Token Manager")
+            raise ValueError("paste the store's API token")
         if len(plain) > _MAX_KEY:
             raise ValueError(f"an API key is at most {_MAX_KEY} characters")
         return SecretStr(plain)
@@ -173,7 +173,7 @@ def integrations_router(
         description=(
             "Runs the connection test, as the portal's Connect does, and creates the "
             "integration only if the store connects; `connection` lists what each permission "
-            "allows (a missing one in Cart.com's words). A store that cannot be reached or "
+            "allows (a missing one in the store's words). A store that cannot be reached or "
             "refuses the token is a 422 naming `apiUrl` or `apiKey`, and creates nothing."
         ),
         dependencies=[Depends(write)],

@@ -1,4 +1,4 @@
-"""An integration's carrier → Cart.com shipping method mappings (fulfillments.push).
+"""An integration's carrier → store shipping method mappings (fulfillments.push).
 
 `GET /integrations/{id}/shippingMethods` lists them; `PUT` with `{carrier, service?, method}`
 adds one or replaces the one for the same carrier and service (names compared without case,
@@ -48,7 +48,7 @@ def shipping_methods_router(
 
     @router.get(
         _PATH,
-        summary="List the integration's carrier → Cart.com shipping method mappings",
+        summary="List the integration's carrier → store shipping method mappings",
         dependencies=[Depends(read)],
         response_model=list_envelope(
             "shippingMethods", ShippingMethodMapping, title="ShippingMethodMappingList"
@@ -61,7 +61,7 @@ def shipping_methods_router(
 
     @router.put(
         _PATH,
-        summary="Map a carrier (and service) to one of the store's Cart.com shipping methods",
+        summary="Map a carrier (and service) to one of the store's shipping methods",
         dependencies=[Depends(write)],
         response_model=entity_envelope(
             "shippingMethod", ShippingMethodMapping, title="ShippingMethodMappingSaved"

@@ -56,7 +56,7 @@ def verifications_router(
         "/integrations/{integration_id}/verify",
         summary="Verify the integration's pull flows against the store now, re-fetching gaps",
         description=(
-            "One verification per pull flow that is on: what Cart.com holds since the "
+            "One verification per pull flow that is on: what the store holds since the "
             "integration was enabled against what the hub holds (`missing`, `stale`), the "
             "first gaps by order number or SKU, and how many the re-fetch repaired. 409 when "
             "the integration is not connected or a verification of it is running."

@@ -50,7 +50,7 @@ class _OneLineErrors(HelpGroup):
 app = typer.Typer(
     name="orderhub",
     cls=_OneLineErrors,
-    help="OrderHub: connect a Cart.com store to an order-operations hub.",
+    help="OrderHub: connect your stores to an order-operations hub.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -92,7 +92,7 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    """OrderHub: connect a Cart.com store to an order-operations hub."""
+    """OrderHub: connect your stores to an order-operations hub."""
 
 
 app.add_typer(integrations_app, name="integrations")

@@ -1,6 +1,6 @@
 """`orderhub inventory set SKU QTY [--location L]` and `orderhub inventory import FILE.csv`.
 
-Hub-side stock that the inventory.push flow carries to Cart.com on its next run.
+Hub-side stock that the inventory.push flow carries to the store on its next run.
 """
 
 from __future__ import annotations

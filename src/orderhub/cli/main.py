@@ -40,9 +40,7 @@ from orderhub.cli.output import err_console, shown
 
 __all__ = ["main"]
 
-app.command("sandbox", help="Serve a simulated Cart.com store on loopback.")(
-    sandbox_cmd.sandbox_command
-)
+app.command("sandbox", help=sandbox_cmd.HELP)(sandbox_cmd.sandbox_command)
 readable_help(app)
 
 

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from orderhub.connectors.cartcom.sandbox import Sandbox
     from orderhub.connectors.cartcom.sandbox.tls import TlsFiles
 
-__all__ = ["sandbox_command"]
+__all__ = ["HELP", "sandbox_command"]
+
+HELP = "Serve a simulated Cart.com store on loopback."
 
 
 def sandbox_command(

@@ -1,4 +1,4 @@
-"""`orderhub serve`: portal + API + Cart.com webhook receiver + embedded scheduler on
+"""`orderhub serve`: portal + API + store webhook receiver + embedded scheduler on
 ORDERHUB_DATABASE_URL.
 
 With `--no-scheduler` on PostgreSQL (front ends beside `orderhub worker`s), a webhook defers
@@ -47,7 +47,7 @@ def serve(
         str | None,
         typer.Option(
             "--public-url",
-            help="The URL at which Cart.com reaches this hub, for webhooks "
+            help="The URL at which the stores reach this hub, for webhooks "
             "(default: ORDERHUB_PUBLIC_URL; none: the flows poll).",
         ),
     ] = None,

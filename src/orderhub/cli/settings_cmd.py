@@ -60,9 +60,9 @@ def settings(
         (
             [
                 v.spec.key,
-                f"{v.effective} (default)"
+                f"{v.spec.default_shown()} (default)"
                 if v.is_default and v.spec.default is not None
-                else v.spec.shown(v.value),
+                else v.text or v.spec.shown(None),
                 v.spec.help,
             ]
             for v in values

@@ -1,5 +1,5 @@
-"""`orderhub integrations shipping-methods ID` · `… set ID` · `… remove ID`: which Cart.com
-shipping method a carrier (and service) becomes when fulfillments.push ships it."""
+"""`orderhub integrations shipping-methods ID` · `… set ID` · `… remove ID`: which of the store's
+shipping methods a carrier (and service) becomes when fulfillments.push ships it."""
 
 from __future__ import annotations
 
@@ -13,9 +13,7 @@ from orderhub.cli.output import console, print_json, print_table, shown
 
 __all__ = ["list_mappings", "remove", "set_mapping"]
 
-shipping_methods_app = command_group(
-    "Map carriers (and services) to the store's Cart.com shipping methods."
-)
+shipping_methods_app = command_group("Map carriers (and services) to the store's shipping methods.")
 integrations_app.add_typer(shipping_methods_app, name="shipping-methods")
 
 IntegrationArg = Annotated[str, typer.Argument(help="The integration id.")]
@@ -43,7 +41,7 @@ def list_mappings(
         return
     print_table(
         "Shipping method mappings",
-        ["carrier", "service", "Cart.com method"],
+        ["carrier", "service", "store method"],
         ([m.carrier, m.service or "(any)", m.method] for m in mappings),
     )
 
@@ -53,11 +51,11 @@ def set_mapping(
     integration_id: IntegrationArg,
     carrier: CarrierOption,
     method: Annotated[
-        str, typer.Option("--method", help="The Cart.com shipping method's name, e.g. UPS Ground.")
+        str, typer.Option("--method", help="The store's shipping method name, e.g. UPS Ground.")
     ],
     service: ServiceOption = None,
 ) -> None:
-    """Ship `--carrier` (and `--service`) as the Cart.com method `--method`."""
+    """Ship `--carrier` (and `--service`) as the store's method `--method`."""
     from orderhub.services.shipping_methods import set_shipping_method
 
     with open_hub() as hub:

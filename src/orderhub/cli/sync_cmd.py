@@ -33,7 +33,7 @@ def sync(
         bool,
         typer.Option(
             "--dry-run",
-            help="Show what the flows would change, and change nothing (here or in Cart.com).",
+            help="Show what the flows would change, and change nothing (here or in the store).",
         ),
     ] = False,
 ) -> None:
@@ -42,7 +42,7 @@ def sync(
     Exits non-zero if a run failed; records that failed on their own become exceptions
     (`orderhub exceptions list`) and do not fail the run. A flow already running in another
     process is skipped, and does not fail the command. With `--dry-run` each flow reads as
-    usual, prints the writes it would make, and writes nothing: no Cart.com write, no hub
+    usual, prints the writes it would make, and writes nothing: no store write, no hub
     record, no exception, and its cursor stays where it was. A named flow that is off can be
     dry-run (to preview it before switching it on); flows without a dry run are refused.
     """

@@ -25,7 +25,7 @@ def verify(
         typer.Option("--no-refetch", help="Only report the gaps; do not fetch them again."),
     ] = False,
 ) -> None:
-    """Compare what Cart.com holds since the integration was enabled with what the hub holds.
+    """Compare what the store holds since the integration was enabled with what the hub holds.
 
     One line per pull flow that is on: "0 missing, 0 stale since …", or the gaps by order
     number or SKU, re-fetched through the flow's retry. Exits 1 when gaps remain after the

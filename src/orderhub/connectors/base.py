@@ -1,6 +1,6 @@
 """What a connector gives the hub: the one interface the hub uses outside a connector's folder.
 
-A connector links one kind of store (Cart.com today) to the hub. The services, the CLI, the
+A connector links one kind of store to the hub. The services, the CLI, the
 API and the portal know a connector only through `Connector`: its name, the flows it
 registers, how it reads a store URL, its connection test (which names each missing
 permission in the store's own words, with the flows it blocks), its call budget, its
@@ -9,19 +9,19 @@ integration settings, and — when the store has them — its webhooks
 (`orderhub.connectors.completeness`). `orderhub.connectors.registry` finds a connector by the
 `kind` an integration records.
 
-Errors, ordered like every connector's own tree (Cart.com's is drawn in its `errors.py`)::
+Errors, ordered like every connector's own tree (each draws its own in its `errors.py`)::
 
     HubError (orderhub.errors: one line for the merchant)
     └── ConnectorError        a store's call failed; each connector's errors sit below
         ├── AccessRefused     the store refused the token or a permission a step needed
-        └── (each connector's own tree, e.g. Cart.com's)
+        └── (each connector's own tree)
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from orderhub.errors import HubError, UsageError
@@ -41,8 +41,10 @@ if TYPE_CHECKING:
     from orderhub.store.database import Database
 
 __all__ = [
+    "PERMISSIONS_STEP",
     "AccessRefused",
     "BudgetReading",
+    "CallPlans",
     "Connector",
     "ConnectorError",
     "InvalidStoreUrl",
@@ -78,11 +80,34 @@ class PermissionInfo:
     flows: tuple[FlowName, ...]
 
 
+PERMISSIONS_STEP = "{permissions}"
+"""In `Connector.key_steps`: the step where the merchant ticks the permissions (the Connect
+page lists them there, from `Connector.permissions`)."""
+
+
+@dataclass(frozen=True)
+class CallPlans:
+    """How a store's reported call limit reads on the dashboard: the window it counts in, the
+    plan each limit belongs to, and the limit from which the store means "no limit"."""
+
+    window_seconds: int
+    plans: Mapping[int, str] = field(default_factory=dict)
+    no_limit_from: int | None = None
+
+    def plan_of(self, limit: int) -> str | None:
+        """The store's plan of that limit, or None for a limit no plan has."""
+        return self.plans.get(limit)
+
+    def unlimited(self, limit: int) -> bool:
+        return self.no_limit_from is not None and limit >= self.no_limit_from
+
+
 class BudgetReading(Protocol):
     """A store's call budget at one moment, shared by every process (the integration page)."""
 
     @property
-    def limit(self) -> int | None: ...
+    def limit(self) -> int | None:
+        """Calls allowed per window (None: the store set no limit, or has not said yet)."""
 
     @property
     def recent_calls(self) -> int: ...
@@ -144,12 +169,20 @@ class Connector(ABC):
     kind: ClassVar[str]
     """What an integration records as its connector (a short lower-case name): never changes."""
     display_name: ClassVar[str]
-    """The store platform as a merchant knows it (`Cart.com`)."""
+    """The store platform as a merchant knows it: every page and message names it so."""
+    description: ClassVar[str] = ""
+    """What the platform is, a sentence or two for the Add Integration page."""
     aliases: ClassVar[frozenset[str]] = frozenset()
     """Other names `orderhub integrations add NAME` accepts (lower case)."""
     url_example: ClassVar[str] = "https://store.example.com"
     key_help: ClassVar[str] = "the store's API token"
     """Where the merchant finds the key, completing "Paste …"."""
+    key_steps: ClassVar[tuple[str, ...]] = ()
+    """How to make a key in the store's admin, one step each, shown on the Connect page as HTML
+    (a constant of the connector, never store data); `PERMISSIONS_STEP` is where the permissions
+    the connection test probes are listed."""
+    call_plans: ClassVar[CallPlans | None] = None
+    """How the store's reported call limit reads (None: it reports none)."""
     webhooks: WebhookSupport | None = None
     """The store's webhooks, or None: its flows only poll."""
     completeness: CompletenessSupport | None = None

@@ -3,15 +3,34 @@
 Each connector declares its settings (`Connector.settings`): the key as the API spells it, a
 label and a sentence a merchant understands, how a typed value is read, and the default.
 `orderhub.services.integration_settings` checks and records every change through them.
+
+A setting whose text names hub records (locations by name, SKUs in any case) is read in two
+steps: `parse` (pure: the text's shape and bounds) and `resolve` (names to the ids stored,
+through a `HubLookup`); `show` prints a stored value back in the text `parse` reads, so a
+value shown in a form and saved unchanged is no change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["SettingSpec", "choice", "whole_number"]
+__all__ = ["HubLookup", "SettingSpec", "choice", "whole_number"]
+
+
+class HubLookup(Protocol):
+    """What a setting may look up in the hub while reading or showing a merchant's text."""
+
+    def locations(self) -> Mapping[str, str]:
+        """Every hub location (active or not): hub id -> name."""
+        ...
+
+    def skus(self, wanted: Collection[str]) -> Mapping[str, str]:
+        """Each of `wanted` the hub knows (a product's or a stock record's SKU, compared
+        case-insensitively, an exact match first) -> the hub's spelling; unknown ones are left
+        out."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -23,23 +42,34 @@ class SettingSpec:
     """Reads a typed value; `ValueError` saying what the setting takes."""
     default: Any = None
     choices: tuple[str, ...] = ()
-    show: Callable[[Any], str] | None = None
-    """The text form of a stored value that `parse` reads back (a list or a table kept as
-    JSON); None: the value is a word or a number, shown as it is."""
+    show: Callable[[Any, HubLookup | None], str] | None = None
+    """Prints a stored value in the text `parse` (and `resolve`) read back; `str` without it."""
+    resolve: Callable[[Any, HubLookup], Any] | None = None
+    """Turns what `parse` read into the value stored (names into hub ids); `ValueError` naming
+    the names the hub does not know."""
+    unset: str = "not set"
+    """What leaving the setting unset means, in a merchant's words."""
+    runs: tuple[str, ...] = ()
+    """Flows (`FlowName` values) made due at once when the setting changes."""
+    inputmode: str = "numeric"
+    """The form field's `inputmode`: a whole number, unless a setting says otherwise."""
 
-    @property
-    def takes_text(self) -> bool:
-        """Written as free text (a list, a table), not as a number or a choice."""
-        return self.show is not None
-
-    def text_of(self, value: Any) -> str:
-        """What a form shows for a stored value: its text form, empty when not set."""
+    def shown(self, value: Any, lookup: HubLookup | None = None) -> str:
         if value is None:
-            return ""
-        return self.show(value) if self.show is not None else str(value)
+            return f"({self.unset})"
+        if self.show is None:
+            return str(value)
+        try:
+            return self.show(value, lookup)
+        except (TypeError, ValueError, AttributeError):  # stored by hand, not through parse
+            return str(value)
 
-    def shown(self, value: Any) -> str:
-        return "(not set)" if value is None else self.text_of(value)
+    def text(self, value: Any, lookup: HubLookup | None = None) -> str:
+        """The value as a merchant types it ("" when unset): a form field's content."""
+        return "" if value is None else self.shown(value, lookup)
+
+    def default_shown(self, lookup: HubLookup | None = None) -> str:
+        return self.unset if self.default is None else self.shown(self.default, lookup)
 
 
 def choice(*choices: str) -> Callable[[str], str]:

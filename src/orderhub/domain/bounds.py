@@ -7,9 +7,9 @@ gets a 4xx naming the field, a CLI command or CSV row a one-line error, a record
 store becomes that record's exception.
 
 Why these limits:
-- Quantities are 32-bit integers in Cart.com (a .NET `int`): a larger one is refused there
-  with a 500 and would block every later push, so the hub refuses it at the door.
-- Money is a finite decimal with at most four places (Cart.com keeps four) and at most
+- Quantities are 32-bit integers in the store (a .NET `int`): a larger one is refused there with
+  a 500 and would block every later push, so the hub refuses it at the door.
+- Money is a finite decimal with at most four places (the store keeps four) and at most
   15 significant digits, so the JSON number the API prints is exact (`Money` is a float on the
   wire, as Pipe17 sends it).
 - Identifiers (SKUs, external ids, order numbers) hold no control characters at all; free text
@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 MAX_QUANTITY: Final = 2_147_483_647
-"""Cart.com's largest quantity (a signed 32-bit integer)."""
+"""The store's largest quantity (a signed 32-bit integer)."""
 MAX_COUNT: Final = MAX_QUANTITY
 """The largest stock figure of any kind (on hand, committed, available), either sign."""
 MONEY_PLACES: Final = 4

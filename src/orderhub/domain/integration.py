@@ -37,12 +37,12 @@ class FlowName(StrEnum):
 
 
 _TITLES = {
-    FlowName.ORDERS_PULL: "Pull orders from Cart.com",
-    FlowName.PRODUCTS_PULL: "Pull products from Cart.com",
-    FlowName.PRODUCTS_PUSH: "Push products to Cart.com",
-    FlowName.INVENTORY_PUSH: "Push inventory to Cart.com",
-    FlowName.FULFILLMENTS_PUSH: "Push fulfillments to Cart.com",
-    FlowName.LOCATIONS_PULL: "Pull locations from Cart.com",
+    FlowName.ORDERS_PULL: "Pull orders",
+    FlowName.PRODUCTS_PULL: "Pull products",
+    FlowName.PRODUCTS_PUSH: "Push products",
+    FlowName.INVENTORY_PUSH: "Push inventory",
+    FlowName.FULFILLMENTS_PUSH: "Push fulfillments",
+    FlowName.LOCATIONS_PULL: "Pull locations",
 }
 
 
@@ -67,13 +67,13 @@ class FlowSetting(HubModel):
 
 class WebhookMode(StrEnum):
     ON = "on"
-    """The hub has a public URL: Cart.com's webhooks make the pull flows due at once."""
+    """The hub has a public URL: the store's webhooks make the pull flows due at once."""
     POLLING_ONLY = "pollingOnly"
-    """No public URL: Cart.com cannot reach the hub, so the flows poll on their interval."""
+    """No public URL: the store cannot reach the hub, so the flows poll on their interval."""
 
 
 class SubscriptionCheck(HubModel):
-    """The last look at an integration's Cart.com webhook subscriptions, and what it repaired.
+    """The last look at an integration's webhook subscriptions in its store, and what it repaired.
 
     `missing` and `foreign` are what the look found (foreign: subscriptions to this
     integration's hook path with a stale secret or an old public URL); `created` and `deleted`
@@ -91,7 +91,7 @@ class SubscriptionCheck(HubModel):
     created: int = 0
     deleted: int = 0
     missing_permission: str | None = None
-    """In Cart.com's words, when the token may not manage webhooks."""
+    """In the store's words, when the token may not manage webhooks."""
 
 
 class WebhookFlowHealth(HubModel):
@@ -108,7 +108,7 @@ class WebhookFlowHealth(HubModel):
 
 
 class IntegrationWebhooks(HubModel):
-    """What the hub knows of an integration's Cart.com webhooks (its page, the API)."""
+    """What the hub knows of an integration's webhooks (its page, the API)."""
 
     mode: WebhookMode
     message: str

@@ -2,7 +2,7 @@
 
 A record that failed once is retried by the very next run (a passing glitch, or the merchant
 fixed it meanwhile). One that keeps failing usually waits for the merchant (a missing setting,
-a variant that does not exist in Cart.com); retrying all of those on every run would make a
+a variant that does not exist in the store); retrying all of those on every run would make a
 flow's every run as expensive as its worst backlog. So the wait doubles from 30 s with each
 further failure, up to an hour. The record is still synced at once whenever it changes (the
 flow meets it in its normal path), and "Retry" in the portal or `orderhub exceptions retry`

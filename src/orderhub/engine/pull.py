@@ -143,7 +143,7 @@ class IncrementalPull(ABC, Generic[S]):
 
     @abstractmethod
     def connect(self, ctx: FlowContext) -> AbstractContextManager[S]:
-        """The source for this run (for Cart.com: a client on the store's call budget)."""
+        """The source for this run (a client on the store's call budget, say)."""
 
     def prepare(self, source: S) -> None:
         """Reads made once per run before any page (statuses, catalogs)."""

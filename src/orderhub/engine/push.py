@@ -147,7 +147,7 @@ class FeedPush(ABC, Generic[T, J]):
 
     @abstractmethod
     def connect(self, ctx: FlowContext) -> AbstractContextManager[T]:
-        """The target for this run (for Cart.com: a client on the store's call budget)."""
+        """The target for this run (a client on the store's call budget, say)."""
 
     @abstractmethod
     def load(self, view: HubView, page: FeedPage, result: PageResult) -> list[J]:

@@ -2,7 +2,7 @@
 
 - `health` — `/healthz` (the process answers) and `/readyz` (database reachable and at the
   head migration; for workers, the job queue too).
-- `metrics` — counters a process keeps of what it did (runs, records, Cart.com calls).
+- `metrics` — counters a process keeps of what it did (runs, records, store calls).
 - `budget_reports` — the call budget each store reported, kept in the database for the
   dashboard.
 - `collector` — gauges read from the database at scrape time (open exceptions, lags).

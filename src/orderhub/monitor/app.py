@@ -32,7 +32,7 @@ MONITOR_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 def enable_metrics(hub: Hub) -> HubMetrics:
     """The hub's metrics, made on first use with the database-derived gauges registered.
 
-    Runs and Cart.com calls are counted only once this is called (`serve`, `worker`, `demo`
+    Runs and store calls are counted only once this is called (`serve`, `worker`, `demo`
     call it at start), so one-off commands never import the Prometheus client. The call
     budgets stores report are kept in the database too, for the dashboard.
     """

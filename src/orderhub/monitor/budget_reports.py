@@ -1,4 +1,5 @@
-"""The call budget each store reported (Cart.com: `X-AC-Call-Limit`), kept for the dashboard.
+"""The call budget each store reported (its connector reads it from the answers), kept for the
+dashboard.
 
 A store tells, in every answer, how many calls of its current window are used and how many
 its plan allows. The Prometheus gauges keep the last figure per process; the dashboard needs

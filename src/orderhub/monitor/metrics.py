@@ -93,7 +93,7 @@ class HubMetrics:
         self.budget_used = Gauge(
             "orderhub_remote_call_budget_used",
             "Calls used in the store's current window, as its last answer to this process "
-            "reported it (Cart.com: X-AC-Call-Limit).",
+            "reported it (each connector reads its own answer headers).",
             ["connector", "store"],
             registry=r,
         )

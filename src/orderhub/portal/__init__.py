@@ -1,8 +1,8 @@
 """The web portal: server-rendered pages (Jinja2, plain forms, no JavaScript needed).
 
 Pages: sign-in and first-admin setup; dashboard; integrations (the Add Integration wizard of
-Pipe17's Cart.com guide, flow switches, sync now, backfill, key replacement); orders with their
-timeline, raw Cart.com document and a test fulfill form; products with variants; inventory;
+Pipe17's guide, flow switches, sync now, backfill, key replacement); orders with their
+timeline, raw store document and a test fulfill form; products with variants; inventory;
 locations; fulfillments; exceptions (retry, resolve); run history.
 """
 

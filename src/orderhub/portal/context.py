@@ -23,12 +23,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from orderhub.connectors.base import PERMISSIONS_STEP
 from orderhub.domain import FlowName, Integration, IntegrationStatus
 from orderhub.hub import Hub
 from orderhub.portal.jobs import JobBoard
 from orderhub.portal.ratelimit import SignInLimiter
 from orderhub.portal.sessions import CSRF_FIELD, csrf_token, csrf_token_ok
 from orderhub.services.users import User, get_user
+from orderhub.store.integrations import get_integration
 
 __all__ = ["Handler", "PortalContext", "form_of", "status_label"]
 
@@ -129,6 +131,8 @@ class PortalContext:
     limiter: SignInLimiter
 
     def __post_init__(self) -> None:
+        self._kinds: dict[str, str] = {}
+        """Integration id -> its connector's kind, as `store_name` found it."""
         env = Environment(
             loader=PackageLoader("orderhub.portal", "templates"),
             autoescape=select_autoescape(default=True),
@@ -145,8 +149,30 @@ class PortalContext:
             brief=brief,
             quote=quote,
         )
-        env.globals.update(duration=_duration, status_label=status_label, FlowName=FlowName)
+        env.globals.update(
+            duration=_duration,
+            status_label=status_label,
+            FlowName=FlowName,
+            store_name=self.store_name,
+            PERMISSIONS_STEP=PERMISSIONS_STEP,
+        )
         self.env = env
+
+    def store_name(self, integration: Integration | str | None = None) -> str:
+        """The store platform as its connector names it, for page text: that of
+        `integration` (the integration or its id), or of every connector the hub knows."""
+        kind = integration.connector if isinstance(integration, Integration) else None
+        if isinstance(integration, str):
+            kind = self._kinds.get(integration)
+            if kind is None:
+                with self.hub.db.read_session() as session:
+                    found = get_integration(session, integration)
+                if found is not None:
+                    # An integration's connector never changes: a list page asks once per store.
+                    kind = self._kinds[integration] = found.connector
+        if kind is not None and kind in self.hub.connectors.kinds():
+            return self.hub.connectors.get(kind).display_name
+        return " or ".join(connector.display_name for connector in self.hub.connectors)
 
     # -- guards ----------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from orderhub.monitor.budget_reports import BudgetReport, report_key
 from orderhub.portal.charts import bar_chart
 from orderhub.portal.context import PortalContext
 from orderhub.services import dashboard as figures
-from orderhub.services.budget_view import WINDOW_SECONDS, budget_view
+from orderhub.services.budget_view import budget_view
 from orderhub.services.webhook_view import webhook_views
 from orderhub.store import call_budgets
 from orderhub.store import dashboard as aggregates
@@ -108,8 +108,12 @@ def dashboard_routes(ctx: PortalContext) -> list[Route]:
                 }
                 for i in integrations
             },
-            "reported": {key: budget_view(r, now) for key, r in reported.items()},
-            "window_seconds": WINDOW_SECONDS,
+            "reported": {
+                i.integration_id: budget_view(
+                    reported[i.integration_id], now, hub.connectors.of(i).call_plans
+                )
+                for i in integrations
+            },
             "open_exceptions": open_exceptions,
             "totals": totals,
             "available": frozenset().union(

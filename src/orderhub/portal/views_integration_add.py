@@ -28,13 +28,13 @@ __all__ = ["FLOW_GROUPS", "add_page", "connect", "connect_page", "flow_settings_
 
 
 FLOW_GROUPS: tuple[tuple[str, tuple[tuple[FlowName, str], ...]], ...] = (
+    # `{store}`: the connector's display name.
     (
         "Orders",
         (
             (
                 FlowName.ORDERS_PULL,
-                "Pulls order updates from Cart.com, starting from when the integration was "
-                "enabled.",
+                "Pulls order updates from {store}, starting from when the integration was enabled.",
             ),
         ),
     ),
@@ -43,12 +43,12 @@ FLOW_GROUPS: tuple[tuple[str, tuple[tuple[FlowName, str], ...]], ...] = (
         (
             (
                 FlowName.PRODUCTS_PULL,
-                "Pulls product updates from Cart.com, starting from when the integration was "
+                "Pulls product updates from {store}, starting from when the integration was "
                 "enabled.",
             ),
             (
                 FlowName.PRODUCTS_PUSH,
-                "Pushes product catalog updates to Cart.com, starting from when the integration "
+                "Pushes product catalog updates to {store}, starting from when the integration "
                 "was enabled.",
             ),
         ),
@@ -58,7 +58,7 @@ FLOW_GROUPS: tuple[tuple[str, tuple[tuple[FlowName, str], ...]], ...] = (
         (
             (
                 FlowName.INVENTORY_PUSH,
-                "Pushes inventory updates to Cart.com, starting from when the integration was "
+                "Pushes inventory updates to {store}, starting from when the integration was "
                 "enabled.",
             ),
         ),
@@ -68,7 +68,7 @@ FLOW_GROUPS: tuple[tuple[str, tuple[tuple[FlowName, str], ...]], ...] = (
         (
             (
                 FlowName.FULFILLMENTS_PUSH,
-                "Pushes fulfillment updates to Cart.com, starting from when the integration was "
+                "Pushes fulfillment updates to {store}, starting from when the integration was "
                 "enabled.",
             ),
         ),
@@ -78,7 +78,7 @@ FLOW_GROUPS: tuple[tuple[str, tuple[tuple[FlowName, str], ...]], ...] = (
         (
             (
                 FlowName.LOCATIONS_PULL,
-                "Pulls location updates from Cart.com, starting from when the integration was "
+                "Pulls location updates from {store}, starting from when the integration was "
                 "enabled.",
             ),
         ),
@@ -96,6 +96,14 @@ def _permission_groups(connector: Connector) -> list[tuple[str, list[tuple[str, 
     return list(groups.items())
 
 
+def _flow_groups(connector: Connector) -> list[tuple[str, list[tuple[FlowName, str]]]]:
+    """`FLOW_GROUPS` in the words of `connector`'s store."""
+    return [
+        (group, [(flow, text.format(store=connector.display_name)) for flow, text in flows])
+        for group, flows in FLOW_GROUPS
+    ]
+
+
 def chosen_connector(ctx: PortalContext, request: Request) -> Connector | None:
     try:
         return ctx.hub.connectors.find(request.path_params["connector"])
@@ -104,7 +112,7 @@ def chosen_connector(ctx: PortalContext, request: Request) -> Connector | None:
 
 
 async def add_page(ctx: PortalContext, request: Request) -> Response:
-    return ctx.render(request, "integrations/add.html")
+    return ctx.render(request, "integrations/add.html", {"connectors": list(ctx.hub.connectors)})
 
 
 async def flow_settings_page(ctx: PortalContext, request: Request) -> Response:
@@ -114,7 +122,11 @@ async def flow_settings_page(ctx: PortalContext, request: Request) -> Response:
     return ctx.render(
         request,
         "integrations/flow_settings.html",
-        {"groups": FLOW_GROUPS, "available": available(ctx, connector.kind)},
+        {
+            "groups": _flow_groups(connector),
+            "available": available(ctx, connector.kind),
+            "connector": connector,
+        },
     )
 
 

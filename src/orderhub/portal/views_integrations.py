@@ -1,6 +1,6 @@
 """Integrations: the list, the Add Integration wizard (Pipe17's guide, step by step), one page each.
 
-The wizard follows the guide: Add Integration → Cart.com → Connection Flow Settings (six
+The wizard follows the guide: Add Integration → the connector → Connection Flow Settings (six
 toggles, off) → Next → API URL and API Key (with the guide's help) → Connect. Connect runs the
 connection test before anything is saved; a store that refuses the key or cannot be reached
 leaves nothing behind (the form comes back with the reason next to the field and the URL as

@@ -206,7 +206,8 @@ async def fulfill(ctx: PortalContext, request: Request) -> Response:
         )
     ctx.flash(
         request,
-        "Fulfillment created. Push Fulfillment sends it to Cart.com on its next run.",
+        "Fulfillment created. Push Fulfillment sends it to "
+        f"{ctx.store_name(order.integration_id)} on its next run.",
     )
     return ctx.redirect(f"/orders/{order_id}#fulfillments")
 

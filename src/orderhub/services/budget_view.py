@@ -1,10 +1,11 @@
 """A store's API budget as the dashboard says it: its plan's limit, as the store reports it, and
 how close the hub came to it.
 
-Cart.com allows each app a number of calls per 10-second window by plan (Steel 5, Bronze 10,
-Silver 20, Gold and above 50) and reports the use and the limit in every answer
-(`X-AC-Call-Limit`, kept by `orderhub.monitor.budget_reports`). The busiest window of the last
-hour against that limit says whether the store's plan is what holds the hub back.
+A store reports the use and the limit of its call window in its answers (kept by
+`orderhub.monitor.budget_reports`); its connector says how that limit reads — the window,
+the plan of each limit, the limit that means none (`Connector.call_plans`). The busiest
+window of the last hour against that limit says whether the store's plan is what holds the
+hub back.
 """
 
 from __future__ import annotations
@@ -12,21 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from orderhub.connectors.base import CallPlans
 from orderhub.monitor.budget_reports import BudgetReport, hour_of
 
-__all__ = ["WINDOW_SECONDS", "BudgetView", "budget_view", "plan_of"]
+__all__ = ["BudgetView", "budget_view"]
 
-WINDOW_SECONDS = 10
-PLANS = {5: "Steel", 10: "Bronze", 20: "Silver", 50: "Gold or above"}
-NO_LIMIT_FROM = 10_000
-"""Cart.com reports 10000 for a store it does not limit: no plan to measure against."""
 NEAR = 0.8
 """A busiest window at 80 % of the limit or more: the plan is what paces the hub."""
-
-
-def plan_of(limit: int) -> str | None:
-    """Cart.com's plan of that limit, or None for a limit no plan has."""
-    return PLANS.get(limit)
 
 
 @dataclass(frozen=True)
@@ -34,6 +27,8 @@ class BudgetView:
     limit: int
     plan: str | None
     unlimited: bool
+    window_seconds: int | None
+    """The store's call window (None: its connector does not say)."""
     last_used: int
     reported_at: datetime
     hour_from: datetime
@@ -56,13 +51,17 @@ class BudgetView:
         return 0 if used is None or self.limit <= 0 else round(100 * used / self.limit)
 
 
-def budget_view(report: BudgetReport | None, now: datetime) -> BudgetView | None:
+def budget_view(
+    report: BudgetReport | None, now: datetime, plans: CallPlans | None
+) -> BudgetView | None:
+    """The dashboard's view of a store's `report`, read by its connector's `plans`."""
     if report is None:
         return None
     return BudgetView(
         limit=report.limit,
-        plan=plan_of(report.limit),
-        unlimited=report.limit >= NO_LIMIT_FROM,
+        plan=plans.plan_of(report.limit) if plans else None,
+        unlimited=plans.unlimited(report.limit) if plans else False,
+        window_seconds=plans.window_seconds if plans else None,
         last_used=report.used,
         reported_at=report.at,
         hour_from=hour_of(now - timedelta(hours=1)),

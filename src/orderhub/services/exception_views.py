@@ -1,6 +1,6 @@
 """Exceptions as a merchant reads them: named by order number, SKU or location, grouped by reason.
 
-An exception is keyed by the flow's own id for the record (a Cart.com id for a pull, a hub id or
+An exception is keyed by the flow's own id for the record (the store's id for a pull, a hub id or
 SKU key for a push), which means nothing to a person. Its title names the record the way the
 merchant knows it — "Order 100234", "Product MUG-1008 — Coffee mug", "Stock of MUG-1008",
 "Shipment of order 100234" — from the hub's copy of the record when there is one, else from the

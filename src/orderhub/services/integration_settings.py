@@ -7,17 +7,22 @@ connector has). The CLI, the API and the portal all
 change settings through `change_settings`, which parses every value before storing any (one bad
 value changes nothing), and writes one line per change into the integration's history — who
 changed what, from what, to what — which the integration's page and the CLI show.
+
+A setting that names hub records (locations, SKUs) is resolved against the hub in the same
+read that checks it (`HubLookup` over one session), and shown back with their current names.
+A setting that decides a flow's figures (`SettingSpec.runs`: the inventory buffers and
+locations) makes that flow due at once, in the transaction that stores the change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from orderhub.connectors.settings import SettingSpec, whole_number
+from orderhub.connectors.settings import HubLookup, SettingSpec, whole_number
 from orderhub.connectors.status_map import StatusMap
 from orderhub.domain import FlowName, Integration
 from orderhub.errors import NotFoundError, UsageError
@@ -25,6 +30,7 @@ from orderhub.hub import Hub
 from orderhub.store import integrations as integration_store
 from orderhub.store.flows import DEFAULT_MAX_INTERVAL_SECONDS, get_flow_state
 from orderhub.store.integration_history import HistoryEntry, add_history, history
+from orderhub.store.records import EntityKind, all_skus, list_records
 
 __all__ = [
     "SettingSpec",
@@ -41,6 +47,8 @@ __all__ = [
 class SettingValue:
     spec: SettingSpec
     value: Any
+    text: str = ""
+    """The value as a merchant types it ("" when unset): what a form field holds."""
 
     @property
     def is_default(self) -> bool:
@@ -49,6 +57,51 @@ class SettingValue:
     @property
     def effective(self) -> Any:
         return self.spec.default if self.value is None else self.value
+
+
+MAX_LOCATIONS_READ = 10_000
+"""Locations a setting's names are looked up among (far more than any merchant has)."""
+
+
+@dataclass
+class _Lookup:
+    """`HubLookup` over one session; each list is read once, when first needed."""
+
+    session: Session
+    _locations: dict[str, str] | None = field(default=None, init=False)
+    _skus: set[str] | None = field(default=None, init=False)
+
+    def locations(self) -> Mapping[str, str]:
+        if self._locations is None:
+            records = list_records(
+                self.session, EntityKind.LOCATION, limit=MAX_LOCATIONS_READ, newest_first=False
+            )
+            self._locations = {r.hub_id: str(r.data.get("name") or r.hub_id) for r in records}
+        return self._locations
+
+    def skus(self, wanted: Collection[str]) -> Mapping[str, str]:
+        if self._skus is None:
+            self._skus = all_skus(self.session, EntityKind.PRODUCT) | all_skus(
+                self.session, EntityKind.INVENTORY
+            )
+        folded: dict[str, str] = {}
+        for sku in sorted(self._skus):
+            folded.setdefault(sku.casefold(), sku)
+        found: dict[str, str] = {}
+        for sku in wanted:
+            spelled = sku if sku in self._skus else folded.get(sku.casefold())
+            if spelled is not None:
+                found[sku] = spelled
+        return found
+
+
+def _read(spec: SettingSpec, text: str, lookup: HubLookup) -> Any:
+    """A merchant's text as the value stored; `UsageError` naming the setting."""
+    try:
+        value = spec.parse(text)
+        return spec.resolve(value, lookup) if spec.resolve is not None else value
+    except ValueError as problem:
+        raise UsageError(f"{spec.key}: {problem} (not {text[:40]!r})") from None
 
 
 MAX_POLL_MINUTES = 24 * 60
@@ -106,10 +159,15 @@ def _apply_poll_ceiling(
 def integration_settings(hub: Hub, integration_id: str) -> list[SettingValue]:
     with hub.db.read_session() as session:
         integration = integration_store.get_integration(session, integration_id)
-    if integration is None:
-        raise NotFoundError(f"No integration with id {integration_id!r}")
-    specs = settings_of(hub, integration.connector)
-    return [SettingValue(spec, integration.settings.get(spec.key)) for spec in specs]
+        if integration is None:
+            raise NotFoundError(f"No integration with id {integration_id!r}")
+        specs = settings_of(hub, integration.connector)
+        lookup = _Lookup(session)
+        return [
+            SettingValue(spec, value, spec.text(value, lookup))
+            for spec in specs
+            for value in [integration.settings.get(spec.key)]
+        ]
 
 
 def change_settings(
@@ -122,24 +180,22 @@ def change_settings(
     """
     with hub.db.read_session() as session:
         found = integration_store.get_integration(session, integration_id)
-    if found is None:
-        raise NotFoundError(f"No integration with id {integration_id!r}")
-    by_key = {spec.key: spec for spec in settings_of(hub, found.connector)}
-    parsed: dict[str, Any] = {}
-    for key, text in changes.items():
-        spec = by_key.get(key)
-        if spec is None:
-            known = ", ".join(by_key) or "none"
-            raise UsageError(
-                f"{key[:40]!r} is not a setting of this integration; settings: {known}"
-            )
-        if text is None or not str(text).strip():
-            parsed[key] = None
-            continue
-        try:
-            parsed[key] = spec.parse(str(text))
-        except ValueError as problem:
-            raise UsageError(f"{key}: {problem} (not {str(text)[:40]!r})") from None
+        if found is None:
+            raise NotFoundError(f"No integration with id {integration_id!r}")
+        by_key = {spec.key: spec for spec in settings_of(hub, found.connector)}
+        parsed: dict[str, Any] = {}
+        lookup = _Lookup(session)
+        for key, text in changes.items():
+            spec = by_key.get(key)
+            if spec is None:
+                known = ", ".join(by_key) or "none"
+                raise UsageError(
+                    f"{key[:40]!r} is not a setting of this integration; settings: {known}"
+                )
+            if text is None or not str(text).strip():
+                parsed[key] = None
+                continue
+            parsed[key] = _read(spec, str(text), lookup)
     now = hub.clock.now()
     lines: list[str] = []
     with hub.db.session() as session:
@@ -151,20 +207,25 @@ def change_settings(
         if not moved:
             return []
         integration_store.update_integration_settings(session, integration_id, moved, now=now)
+        lookup = _Lookup(session)
+        due: set[FlowName] = set()
         for key, value in moved.items():
             spec = by_key[key]
             if key in POLL_SETTINGS:
                 _apply_poll_ceiling(session, integration, POLL_SETTINGS[key][0], value)
-            after = spec.shown(value) if value is not None else _default_of(spec)
-            line = f"{key}: {spec.shown(old.get(key))} → {after}"
+            due.update(FlowName(flow) for flow in spec.runs)
+            after = (
+                spec.shown(value, lookup)
+                if value is not None
+                else f"the default ({spec.default_shown(lookup)})"
+            )
+            line = f"{key}: {spec.shown(old.get(key), lookup)} → {after}"
             add_history(session, integration_id, action="setting", note=line, actor=actor, now=now)
             lines.append(line)
+        # A flow whose figures the change decides runs soon, not at its next interval: only an
+        # enabled one moves, and only earlier (`store.flows.mark_due`).
+        integration_store.mark_due(session, integration_id, sorted(due), now=now)
     return lines
-
-
-def _default_of(spec: SettingSpec) -> str:
-    """What a reset returns a setting to, for its history line."""
-    return "(not set)" if spec.default is None else f"the default ({spec.text_of(spec.default)})"
 
 
 def integration_history(hub: Hub, integration_id: str, *, limit: int = 50) -> list[HistoryEntry]:

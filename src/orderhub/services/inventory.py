@@ -1,6 +1,6 @@
 """Hub-side stock input: set one SKU's quantity at a location, or import many from CSV.
 
-These are the hub-native inventory records the inventory.push flow carries to Cart.com (until
+These are the hub-native inventory records the inventory.push flow carries to the store (until
 the portal exists, through `orderhub inventory set|import` and the REST API). Rules:
 
 - A record is keyed by `(sku, location)`: stored with no integration and the external id

@@ -2,7 +2,7 @@
 
 A hub-native product belongs to no integration (`integration_id` None) and its external id is its
 SKU, so writing the same SKU again updates it. Every real change lands in the change feed with
-the actor who made it, which is what products.push carries to each Cart.com store.
+the actor who made it, which is what products.push carries to each store.
 
 CSV import follows Pipe17's product CSV rules: the first line names the columns (Pipe17's field
 names, any case; `retail` and `images` are accepted too); `sku` is required, and `name` for a

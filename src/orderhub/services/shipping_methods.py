@@ -1,4 +1,4 @@
-"""Each integration's carrier → Cart.com shipping method mappings (used by fulfillments.push).
+"""Each integration's carrier → store shipping method mappings (used by fulfillments.push).
 
 fulfillments.push matches a fulfillment's carrier and service to the store's methods by name
 (the connector's mapping); a mapping here names the method where the
@@ -34,7 +34,7 @@ def list_shipping_methods(hub: Hub, integration_id: str) -> list[ShippingMethodM
 def set_shipping_method(
     hub: Hub, integration_id: str, *, carrier: str, service: str | None, method: str
 ) -> ShippingMethodMapping:
-    """Add or replace the mapping of `carrier` (and `service`) to the Cart.com `method`."""
+    """Add or replace the mapping of `carrier` (and `service`) to the store's `method`."""
     mapping = _mapping(carrier, service, method)
     with hub.db.session() as session:
         require_integration(session, integration_id)
@@ -64,7 +64,7 @@ def _mapping(carrier: str, service: str | None, method: str) -> ShippingMethodMa
     if not match_key(carrier):
         raise UsageError("A shipping method mapping needs a carrier (letters or digits)")
     if not match_key(method):
-        raise UsageError("A shipping method mapping needs the Cart.com method's name")
+        raise UsageError("A shipping method mapping needs the store's method name")
     try:
         return ShippingMethodMapping(carrier=carrier, service=service, method=method)
     except ValidationError as problem:

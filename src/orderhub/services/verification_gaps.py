@@ -3,7 +3,7 @@
 A gap becomes an exception of its flow, keyed like the flow keys its own (entity type and the
 id the flow re-fetches by), so the flow's retry run fetches it by id and the upsert that lands
 it resolves the exception in the same transaction. What is still open afterwards is what the
-repair could not do (a record Cart.com no longer returns, one that fails to map).
+repair could not do (a record the store no longer returns, one that fails to map).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Call budgets: a small state document per remote store, changed under a row lock.
 
-Several processes (workers on several machines, web front ends) may call the same Cart.com
+Several processes (workers on several machines, web front ends) may call the same
 store; its call limit is per store, so what each knows of the current window must be shared.
 The connector owns the document's meaning; the store only guarantees that a read-modify-write
 is atomic (`SELECT … FOR UPDATE` on PostgreSQL; `BEGIN IMMEDIATE` already serialises writers

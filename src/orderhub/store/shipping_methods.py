@@ -1,4 +1,4 @@
-"""Each integration's carrier → Cart.com shipping method mappings. None of these functions
+"""Each integration's carrier → store shipping method mappings. None of these functions
 commit: the caller owns the transaction."""
 
 from __future__ import annotations

@@ -292,7 +292,7 @@ class LeaseRow(Base):
 class CallBudgetRow(Base):
     """The call window of one remote store, shared by every process that calls it.
 
-    `state` belongs to the connector (Cart.com: `CallWindow.to_document()`); its times are
+    `state` belongs to the connector (a document of its own call window); its times are
     the database server's clock in epoch seconds, so processes on different machines agree.
     A row keyed `reported <store>` holds instead what the store reported of its budget, for
     the dashboard (`orderhub.monitor.budget_reports`).
@@ -387,11 +387,11 @@ class VerificationRow(Base):
 
 class WebhookEndpointRow(Base):
     """An integration's webhook endpoint: the secret of its delivery URL, and the last check
-    of its Cart.com subscriptions.
+    of its subscriptions in the store.
 
     The secret is kept twice: hashed (SHA-256), which is all the receiver needs to check a
     delivery, and encrypted like the API token, because subscribing again (a flow switched on,
-    a repair) must write the same URL back to Cart.com.
+    a repair) must write the same URL back to the store.
     """
 
     __tablename__ = "webhook_endpoints"
@@ -435,7 +435,7 @@ class WebhookFlowRow(Base):
 
 
 class WebhookInboxRow(Base):
-    """One accepted Cart.com webhook delivery: which event named which record, and when.
+    """One accepted webhook delivery from a store: which event named which record, and when.
 
     Only ids are kept, never the body: a delivery is a hint that marks a pull flow due, and
     the run reads the record itself by its cursor. A copy of the body would be a second,
@@ -457,17 +457,17 @@ class WebhookInboxRow(Base):
     flow: Mapped[str | None] = mapped_column(String(32))
     """The pull flow the event made due; None for events that trigger nothing (customers)."""
     ext_id: Mapped[str | None] = mapped_column(String(64))
-    """The Cart.com id of the record the event names (order or product id), when it names one."""
+    """The store's id of the record the event names (order or product id), when it names one."""
     body_bytes: Mapped[int] = mapped_column(Integer)
     received_at: Mapped[datetime]
 
 
 class ShippingMethodMappingRow(Base):
-    """A merchant's choice of Cart.com shipping method for a carrier (and service).
+    """A merchant's choice of the store's shipping method for a carrier (and service).
 
     `carrier_key` / `service_key` are the names folded for matching
     (`orderhub.domain.shipping_method.match_key`); `service_key` is `""`
-    for a mapping that covers every service of the carrier. `method` is the Cart.com method's
+    for a mapping that covers every service of the carrier. `method` is the store's method
     name as the merchant typed it.
     """
 

@@ -1,10 +1,10 @@
 """Each integration's webhook endpoint: the unguessable secret of its delivery URL.
 
 A delivery URL is `{public_url}/hooks/{connector}/{integration_id}/{secret}`: a store may not
-sign its deliveries (Cart.com does not, API-NOTES §11), so knowing the URL is what makes a
+sign its deliveries (some do not), so knowing the URL is what makes a
 delivery genuine. The secret is 256 random bits. The receiver checks a delivery against its
 SHA-256 hash in constant time (`check_secret`); the secret itself is kept encrypted with the
-API token's key, because subscribing again must send the same URL to Cart.com (`endpoint_secret`).
+API token's key, because subscribing again must send the same URL to the store (`endpoint_secret`).
 
 The last subscription check is kept with the endpoint (`save_subscriptions`), together with the
 flows whose events it subscribed: those are the flows whose polls should find nothing a

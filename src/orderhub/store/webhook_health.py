@@ -1,7 +1,7 @@
 """Do webhooks still arrive? What the polls of each pull flow say about it.
 
 Webhooks are hints, and the safety poll reads by cursor anyway, so a lost webhook costs
-latency, never data. But if Cart.com stops delivering (a subscription deleted by hand, the
+latency, never data. But if the store stops delivering (a subscription deleted by hand, the
 public URL no longer reaching the hub), the merchant should hear of it. After a poll finds
 changed records, the flow reports how many of them no webhook announced (`record_poll`, with
 the count from `orderhub.store.webhook_inbox.unannounced`, or both at once with `check_poll`).

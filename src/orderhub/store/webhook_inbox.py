@@ -1,4 +1,4 @@
-"""The webhook inbox: every accepted Cart.com delivery, durable before the hub answers 200.
+"""The webhook inbox: every accepted webhook delivery, durable before the hub answers 200.
 
 A row names the event, the pull flow it made due and the record it announced (an order or a
 product id), never the body (`WebhookInboxRow` says why). What it is for:

@@ -1,4 +1,4 @@
-"""Cart.com webhooks in the store, in one import: endpoints, the inbox, and their health.
+"""The stores' webhooks in the hub's database, in one import: endpoints, inbox, health.
 
 - `webhook_endpoints`: each integration's delivery secret and last subscription check
 - `webhook_inbox`: accepted deliveries; "did a webhook announce record X since T"

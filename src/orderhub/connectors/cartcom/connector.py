@@ -10,11 +10,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from orderhub.connectors.base import (
+    PERMISSIONS_STEP,
     AccessRefused,
     BudgetReading,
+    CallPlans,
     Connector,
     InvalidStoreUrl,
     PermissionInfo,
@@ -41,6 +44,27 @@ __all__ = ["CartcomConnector"]
 
 KIND = "cartcom"
 
+CALL_PLANS = CallPlans(
+    window_seconds=10,
+    plans={5: "Steel", 10: "Bronze", 20: "Silver", 50: "Gold or above"},
+    no_limit_from=10_000,
+)
+"""Cart.com allows each app a number of calls per 10-second window by plan (Steel 5, Bronze 10,
+Silver 20, Gold and above 50) and reports the use and the limit in every answer
+(`X-AC-Call-Limit`, `rate_headers`); it reports 10000 for a store it does not limit."""
+
+KEY_STEPS = (
+    "Log in to your Cart.com admin.",
+    "Click <strong>Tools &rsaquo; Apps &amp; Addons &rsaquo; API Token Manager</strong>.",
+    "Click <strong>New</strong> to create an app definition.",
+    "Give an <strong>App Name</strong> and <strong>App Description</strong>, e.g. OrderHub, and "
+    "click <strong>Next</strong>.",
+    "Select <strong>Single Token Flow</strong>.",
+    PERMISSIONS_STEP,
+    "Click <strong>Save</strong>.",
+    "Copy the generated access token and paste it into <strong>API Key</strong>.",
+)
+
 
 class CartcomConnector(Connector):
     kind = KIND
@@ -48,6 +72,12 @@ class CartcomConnector(Connector):
     aliases = frozenset({"cart.com", "americommerce"})
     url_example = "https://yourstore.americommerce.com"
     key_help = "the access token from Cart.com's API Token Manager"
+    description = (
+        "Cart.com (formerly AmeriCommerce) is an eCommerce platform. OrderHub pulls orders, "
+        "products and locations from it and pushes products, inventory and fulfillments to it."
+    )
+    key_steps = KEY_STEPS
+    call_plans = CALL_PLANS
 
     def __init__(self) -> None:
         self.webhooks = CartcomWebhooks()
@@ -112,9 +142,13 @@ class CartcomConnector(Connector):
         return store_key(api_url)
 
     def budget(self, db: Database, api_url: str) -> BudgetReading | None:
+        from orderhub.connectors.cartcom.call_window import UNLIMITED_FROM
         from orderhub.connectors.cartcom.shared_limiter import SharedCallLimiter
 
-        return SharedCallLimiter(db, api_url).reading()
+        reading = SharedCallLimiter(db, api_url).reading()
+        if reading is not None and reading.limit is not None and reading.limit >= UNLIMITED_FROM:
+            return replace(reading, limit=None)  # Cart.com's way of saying "no limit"
+        return reading
 
     def default_name(self, api_url: str) -> str:
         import httpx

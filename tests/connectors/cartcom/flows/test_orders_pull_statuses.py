@@ -142,7 +142,7 @@ def test_orders_in_a_skipped_status_stay_out_until_they_leave_it(world: World) -
     # declined order did not change, so it comes in with a backfill or its next change.
     world.move_on()
     assert world.set(ordersPullSkipStatuses=None) == [
-        "ordersPullSkipStatuses: quote, 4 → (not set)"
+        "ordersPullSkipStatuses: quote, 4 → the default (every status is pulled)"
     ]
     world.move_on()
     assert str(declined) not in world.held()
@@ -161,7 +161,7 @@ def test_an_override_maps_a_status_from_the_next_pull_and_a_backfill_remaps_held
     world.move_on()
 
     assert world.set(orderStatusMap="on hold=On hold, Backordered=onHold") == [
-        "orderStatusMap: (not set) → on hold=onHold, Backordered=onHold"
+        "orderStatusMap: (every status maps by its flags) → on hold=onHold, Backordered=onHold"
     ]
     after = store.create_order(order_status_id=ON_HOLD)["id"]
     world.pull()

@@ -97,7 +97,10 @@ def test_parse_inventory_rules_reads_the_three_settings() -> None:
         ({"inventoryBuffer": 1.5}, "inventoryBuffer"),
         ({"inventoryBuffer": True}, "inventoryBuffer"),
         ({"inventoryBufferBySku": ["X"]}, "inventoryBufferBySku"),
-        ({"inventoryBufferBySku": {"X": "3"}}, "inventoryBufferBySku['X']"),
+        ({"inventoryBufferBySku": {"X": "3"}}, "inventoryBufferBySku: SKU 'X'"),
+        ({"inventoryBuffer": 1_000_001}, "inventoryBuffer: must be a whole number from 0 to"),
+        ({"inventoryBufferBySku": {" X": 1}}, "inventoryBufferBySku: ' X' is not a SKU"),
+        ({"inventoryLocations": [str(n) for n in range(201)]}, "at most 200 locations"),
     ],
 )
 def test_bad_inventory_settings_are_refused(settings: dict[str, Any], message: str) -> None:

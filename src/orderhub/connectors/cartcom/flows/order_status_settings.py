@@ -81,7 +81,7 @@ def parse_skip(text: str) -> list[str]:
     return list(names.values())
 
 
-def show_skip(value: Any) -> str:
+def show_skip(value: Any, lookup: object = None) -> str:
     return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
@@ -118,7 +118,7 @@ def parse_map(text: str) -> dict[str, str]:
     return mapped
 
 
-def show_map(value: Any) -> str:
+def show_map(value: Any, lookup: object = None) -> str:
     if not isinstance(value, Mapping):
         return str(value)
     return ", ".join(f"{name}={status}" for name, status in value.items())

@@ -22,6 +22,7 @@ __all__ = [
     "OWNER_SETTING",
     "STATUS_SETTING",
     "PushSettings",
+    "check_field_owners",
 ]
 
 OWNER_SETTING = "productFieldOwner"
@@ -46,15 +47,10 @@ class PushSettings:
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> PushSettings:
-        owners = settings.get(OWNER_SETTING) or {}
-        if not isinstance(owners, Mapping):
-            raise UsageError(f"The integration setting {OWNER_SETTING} must be an object")
-        for name, owner in owners.items():
-            if name not in PRODUCT_FIELDS or owner not in OWNERS:
-                raise UsageError(
-                    f"{OWNER_SETTING}: {name!r}: {owner!r} is not valid; name a field of "
-                    f"{', '.join(PRODUCT_FIELDS)} and an owner of {' or '.join(OWNERS)}"
-                )
+        try:
+            owners = check_field_owners(settings.get(OWNER_SETTING) or {})
+        except ValueError as problem:
+            raise UsageError(f"The integration setting {OWNER_SETTING}: {problem}") from None
         scope = settings.get(CATALOG_SETTING) or "own"
         if scope not in CATALOG_SCOPES:
             raise UsageError(
@@ -63,7 +59,7 @@ class PushSettings:
         return cls(
             _setting_id(settings, STATUS_SETTING),
             _setting_id(settings, CATEGORY_SETTING),
-            dict(owners),
+            owners,
             shared_catalogs=scope == "shared",
         )
 
@@ -94,6 +90,21 @@ class PushSettings:
             f"Cart.com requires {columns} for new products: set the integration "
             f'setting{plural} {settings} (Cart.com said: "{detail}")'
         )
+
+
+def check_field_owners(value: object) -> dict[str, str]:
+    """`productFieldOwner` as stored: product field -> the side that wins a conflict on it
+    ("hub" or "cartcom"; a field left out is the hub's). The settings service checks what a
+    merchant types through this too."""
+    if not isinstance(value, Mapping):
+        raise ValueError("must be an object of product fields and owners")
+    for name, owner in value.items():
+        if name not in PRODUCT_FIELDS or owner not in OWNERS:
+            raise ValueError(
+                f"{str(name)[:40]!r}: {str(owner)[:40]!r} is not valid; name a field of "
+                f"{', '.join(PRODUCT_FIELDS)} and an owner of {' or '.join(OWNERS)}"
+            )
+    return dict(value)
 
 
 def _setting_id(settings: Mapping[str, Any], name: str) -> int | None:

@@ -43,13 +43,23 @@ from orderhub.connectors.cartcom.mapping.common import (
 
 __all__ = [
     "AMBIGUOUS_SKU",
+    "BUFFER_BY_SKU_SETTING",
+    "BUFFER_SETTING",
     "FILTER_VALUE_LIMIT",
+    "LOCATIONS_SETTING",
+    "MAX_BUFFER",
+    "MAX_LOCATIONS",
+    "MAX_SKU_BUFFERS",
+    "SKU_LONGEST",
     "SKU_NOT_FOUND",
     "InventoryRules",
     "InventorySettingsError",
     "StockIndex",
     "StockRow",
     "cartcom_quantity",
+    "check_buffer",
+    "check_buffer_by_sku",
+    "check_locations",
     "counted_locations",
     "deciding_locations",
     "filterable_sku",
@@ -65,6 +75,16 @@ AMBIGUOUS_SKU: Final = "ambiguousSku"
 FILTER_VALUE_LIMIT: Final = 1500
 """Longest URL-encoded `item_number=` filter value sent in one request. Cart.com runs on IIS,
 whose default query-string limit is 2,048 bytes; this leaves room for the other parameters."""
+
+
+LOCATIONS_SETTING: Final = "inventoryLocations"
+BUFFER_SETTING: Final = "inventoryBuffer"
+BUFFER_BY_SKU_SETTING: Final = "inventoryBufferBySku"
+MAX_BUFFER: Final = 1_000_000
+"""The largest buffer: more units than any store holds of one SKU."""
+MAX_SKU_BUFFERS: Final = 1000
+MAX_LOCATIONS: Final = 200
+SKU_LONGEST: Final = 100
 
 
 class InventorySettingsError(ValueError):
@@ -84,27 +104,60 @@ class InventoryRules:
 
 
 def parse_inventory_rules(settings: Mapping[str, Any]) -> InventoryRules:
-    """Read `inventoryLocations`, `inventoryBuffer` and `inventoryBufferBySku` from settings."""
-    locations_raw = settings.get("inventoryLocations")
+    """Read `inventoryLocations`, `inventoryBuffer` and `inventoryBufferBySku` from settings.
+
+    Through the same checks (`check_*`) the settings service applies to what a merchant types,
+    so a value stored through it always reads here.
+    """
     locations: tuple[str, ...] | None = None
-    if locations_raw is not None:
-        if not isinstance(locations_raw, list) or not all(
-            isinstance(item, str) and item.strip() for item in locations_raw
-        ):
-            raise InventorySettingsError(
-                "inventoryLocations must be a list of hub location ids "
-                "(see `orderhub locations list`)"
-            )
-        locations = tuple(dict.fromkeys(item.strip() for item in locations_raw))
-    buffer = _count(settings.get("inventoryBuffer", 0), "inventoryBuffer")
-    by_sku_raw = settings.get("inventoryBufferBySku") or {}
-    if not isinstance(by_sku_raw, Mapping):
-        raise InventorySettingsError("inventoryBufferBySku must map SKUs to whole numbers")
-    by_sku = {
-        str(sku): _count(value, f"inventoryBufferBySku[{sku!r}]")
-        for sku, value in by_sku_raw.items()
-    }
+    buffer = 0
+    by_sku: dict[str, int] = {}
+    try:
+        name = LOCATIONS_SETTING
+        if settings.get(name) is not None:
+            locations = tuple(check_locations(settings[name]))
+        name = BUFFER_SETTING
+        buffer = check_buffer(settings.get(name, 0))
+        name = BUFFER_BY_SKU_SETTING
+        by_sku = check_buffer_by_sku(settings.get(name) or {})
+    except ValueError as problem:
+        raise InventorySettingsError(f"The integration setting {name}: {problem}") from None
     return InventoryRules(locations=locations, buffer=buffer, buffer_by_sku=by_sku)
+
+
+def check_locations(value: object) -> list[str]:
+    """`inventoryLocations` as stored: a list of hub location ids (trimmed, each once)."""
+    if not isinstance(value, list) or not all(
+        isinstance(item, str) and item.strip() for item in value
+    ):
+        raise ValueError("must be a list of hub location ids (see `orderhub locations list`)")
+    if len(value) > MAX_LOCATIONS:
+        raise ValueError(f"takes at most {MAX_LOCATIONS} locations, not {len(value)}")
+    return list(dict.fromkeys(item.strip() for item in value))
+
+
+def check_buffer(value: object) -> int:
+    """A buffer: a whole number of units from 0 to `MAX_BUFFER`."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_BUFFER:
+        raise ValueError(f"must be a whole number from 0 to {MAX_BUFFER}, not {value!r}")
+    return value
+
+
+def check_buffer_by_sku(value: object) -> dict[str, int]:
+    """`inventoryBufferBySku` as stored: SKU -> buffer, at most `MAX_SKU_BUFFERS` SKUs."""
+    if not isinstance(value, Mapping):
+        raise ValueError("must map SKUs to whole numbers")
+    if len(value) > MAX_SKU_BUFFERS:
+        raise ValueError(f"takes at most {MAX_SKU_BUFFERS} SKUs, not {len(value)}")
+    checked: dict[str, int] = {}
+    for sku, amount in value.items():
+        if not isinstance(sku, str) or not sku or sku != sku.strip() or len(sku) > SKU_LONGEST:
+            raise ValueError(f"{str(sku)[:40]!r} is not a SKU (1 to {SKU_LONGEST} characters)")
+        try:
+            checked[sku] = check_buffer(amount)
+        except ValueError as problem:
+            raise ValueError(f"SKU {sku!r}: the buffer {problem}") from None
+    return checked
 
 
 def counted_locations(
@@ -341,12 +394,6 @@ def item_number_filters(skus: Sequence[str], *, limit: int = FILTER_VALUE_LIMIT)
     if current:
         values.append(" OR ".join(current))
     return values
-
-
-def _count(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InventorySettingsError(f"{name} must be a whole number of 0 or more, got {value!r}")
-    return value
 
 
 def _stamp(value: object) -> str:
