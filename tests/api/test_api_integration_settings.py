@@ -144,3 +144,52 @@ def test_a_pull_flows_polling_is_a_setting_its_schedule_follows(api: Api) -> Non
     assert flow_of(api.hub, integration_id, FlowName.ORDERS_PULL).max_interval_seconds == 900
     notes = [e.note for e in integration_history(api.hub, integration_id)]
     assert "ordersPullPollMinutes: 1 → the default (15)" in notes
+
+
+def test_order_status_settings_are_written_as_text_and_kept_as_json(api: Api) -> None:
+    integration = add_integration_row(api.hub)
+    integration_id = integration.integration_id
+    path = f"/api/v3/integrations/{integration_id}"
+
+    answer = api.writer.put(
+        path,
+        json={
+            "settings": {
+                "ordersPullSkipStatuses": "Quote, declined",
+                "orderStatusMap": "Backordered=onHold, Awaiting Pickup=readyForFulfillment",
+            }
+        },
+    )
+
+    assert answer.status_code == 200, answer.text
+    kept = {
+        "ordersPullSkipStatuses": ["Quote", "declined"],
+        "orderStatusMap": {"Backordered": "onHold", "Awaiting Pickup": "readyForFulfillment"},
+    }
+    assert {k: answer.json()["integration"]["settings"][k] for k in kept} == kept
+    assert settings_of(api.hub, integration_id) == kept
+    notes = [e.note for e in integration_history(api.hub, integration_id)]
+    assert "ordersPullSkipStatuses: (every status is pulled) → Quote, declined" in notes
+    bad = api.writer.put(
+        path, json={"settings": {"ordersPullSkipStatuses": "Quote", "orderStatusMap": "X=held"}}
+    )
+    assert bad.status_code == 422
+    assert "orderStatusMap: maps 'X' to 'held', which is not a hub status" in bad.text
+    assert settings_of(api.hub, integration_id) == kept  # one bad value changes nothing
+
+    env = {
+        "ORDERHUB_HOME": str(api.hub.settings.home),
+        "ORDERHUB_DATABASE_URL": api.hub.settings.database_url,
+        "COLUMNS": "250",
+    }
+    shown = CliRunner().invoke(
+        cli_app,
+        ["integrations", "settings", integration_id, "ordersPullSkipStatuses="],
+        env=env,
+    )
+    assert shown.exit_code == 0, shown.output
+    assert (
+        "Changed ordersPullSkipStatuses: Quote, declined → the default (every status is pulled)"
+        in shown.stdout
+    )
+    assert "Backordered=onHold, Awaiting Pickup=readyForFulfillment" in shown.stdout

@@ -502,6 +502,42 @@ def test_settings_are_changed_on_their_page_and_kept_in_its_history(filled: Fill
     assert "productsDefaultStatusId" not in integration.settings
 
 
+def test_the_settings_page_lists_each_store_status_and_what_it_becomes(filled: Filled) -> None:
+    client = filled.client
+    page = f"/integrations/{filled.integration_id}/settings"
+    done = post_form(
+        client,
+        page,
+        {
+            "ordersPullSkipStatuses": "Quote, Layaway",
+            "orderStatusMap": "on hold=onHold, <b>Backordered</b>=On hold",
+        },
+        page=page,
+    )
+    try:
+        assert done.status_code == 303
+        shown = client.get(page).text
+        assert 'name="ordersPullSkipStatuses" value="Quote, Layaway" inputmode="text"' in shown
+        assert "on hold=onHold, &lt;b&gt;Backordered&lt;/b&gt;=onHold" in shown
+        statuses = shown.split('id="statuses-title"', 1)[1].split("</table>", 1)[0]
+        lines = [re.sub(r"<[^>]+>", "", row).split() for row in rows(statuses)]
+        text = [" ".join(line) for line in lines]
+        assert "On Hold #6 On hold overridden (was New)" in text
+        assert "Quote #10 left out (held orders: On hold)" in text
+        assert "Declined #4 Canceled" in text
+        assert "Layaway left out not in the store" in text
+        assert "&lt;b&gt;Backordered&lt;/b&gt; On hold not in the store; overridden" in text
+        bad = post_form(client, page, {"orderStatusMap": "Backordered=shipped"}, page=page)
+        assert bad.status_code == 400
+        assert "orderStatusMap: maps &#39;Backordered&#39; to &#39;shipped&#39;" in bad.text
+    finally:
+        post_form(client, page, {"ordersPullSkipStatuses": "", "orderStatusMap": ""}, page=page)
+    with filled.portal.hub.db.read_session() as session:
+        integration = integration_store.get_integration(session, filled.integration_id)
+    assert integration is not None
+    assert "orderStatusMap" not in integration.settings
+
+
 def test_stock_settings_are_typed_as_text_and_shown_back_by_name(filled: Filled) -> None:
     client = filled.client
     page = f"/integrations/{filled.integration_id}/settings"

@@ -22,7 +22,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from orderhub.errors import HubError, UsageError
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from orderhub.clock import Clock, Sleep
     from orderhub.connectors.completeness import CompletenessSupport
     from orderhub.connectors.settings import SettingSpec
+    from orderhub.connectors.status_map import StatusMap
     from orderhub.connectors.webhooks import WebhookSupport
     from orderhub.domain import ConnectionReport, FlowName, Integration
     from orderhub.engine.registry import FlowRegistry
@@ -207,6 +208,14 @@ class Connector(ABC):
     def settings(self) -> tuple[SettingSpec, ...]:
         """The integration settings a merchant may change (`services.integration_settings`)."""
         return ()
+
+    def order_status_map(
+        self, settings: Mapping[str, Any], orders_cursor: Mapping[str, Any] | None
+    ) -> StatusMap | None:
+        """What each store order status becomes in the hub, from what the orders pull kept in
+        its cursor (`orders_cursor`) and the integration's `settings`; None: the connector
+        has no store statuses to show."""
+        return None
 
     def connection_failures(self) -> tuple[str, ...]:
         """How a run's error starts when the store refused the token or a permission (alerts)."""

@@ -4,7 +4,8 @@ the hub's change feed. One type per kind of flow, saved as JSON with the records
 - `UpdatedCursor`: a position in a list sorted by `(updated_at, id)` — an aware UTC time and
   a tie-break id, compared as such, never as strings.
 - `PullCursor`: a pull flow's positions, one `UpdatedCursor` per stream it walks (orders;
-  products and their variant rows; …), plus named moments (`marks`: when a sweep last ran).
+  products and their variant rows; …), plus named moments (`marks`: when a sweep last ran)
+  and small flow-owned facts (`extra`: the store's order statuses orders.pull last read).
 - `FeedCursor`: a push flow's position in the change feed (`seq`: every change at or before it
   is done), plus small flow-owned facts kept with it (`extra`: a rules fingerprint, SKUs whose
   creation was sent and not yet seen). Saved flat, `{"seq": 12, ...extra}`, as push cursors
@@ -80,6 +81,8 @@ class PullCursor:
 
     positions: Mapping[str, UpdatedCursor] = field(default_factory=dict)
     marks: Mapping[str, datetime] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Small JSON facts the flow keeps with its place (saved only when present)."""
 
     def position(self, stream: str, default: UpdatedCursor) -> UpdatedCursor:
         return self.positions.get(stream, default)
@@ -90,11 +93,18 @@ class PullCursor:
     def marked(self, name: str, at: datetime) -> PullCursor:
         return replace(self, marks={**self.marks, name: ensure_utc(at)})
 
+    def with_extra(self, **values: Any) -> PullCursor:
+        merged = {**self.extra, **values}
+        return replace(self, extra={k: v for k, v in merged.items() if v is not None})
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        saved: dict[str, Any] = {
             "positions": {name: c.to_json() for name, c in self.positions.items()},
             "marks": {name: at.isoformat() for name, at in self.marks.items()},
         }
+        if self.extra:
+            saved["extra"] = dict(self.extra)
+        return saved
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], *, primary: str) -> PullCursor:
@@ -109,7 +119,8 @@ class PullCursor:
                 for name, raw in (data.get("marks") or {}).items()
                 if (at := parse_cursor_time(raw)) is not None
             }
-            return cls(positions, marks)
+            extra = data.get("extra")
+            return cls(positions, marks, dict(extra) if isinstance(extra, Mapping) else {})
         if "updated_at" in data:
             return cls({primary: UpdatedCursor.from_json(data)})
         legacy_positions = {

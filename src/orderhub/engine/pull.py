@@ -15,6 +15,9 @@ transaction of the records it covers, heartbeat and stop at page boundaries, pro
 retry of this flow's open exceptions, and the rule that no record blocks the flow:
 
 - a record that cannot be mapped becomes its exception and the page goes on;
+- a record that maps to no hub record (`records` returns none: the flow's settings leave it
+  out) counts as unchanged — read, and nothing in the hub moved — and clears its open
+  exception, if it had one;
 - a page the source fails to give (after the client's retries) is taken apart: its rows are
   listed by id alone, the records fetched in halves down to the one that fails, which becomes
   an exception ("could not be read", fetched again by id on a later run), and the walk goes
@@ -349,6 +352,7 @@ class IncrementalPull(ABC, Generic[S]):
         with ctx.unit_of_work() as session:
             items: list[UpsertItem] = []
             source_of: list[str] = []
+            left_out: list[str] = []
             for raw in raws:
                 ext_id = self.ext_id(raw) if isinstance(raw, Mapping) else "?"
                 first_read = ext_id not in self._read
@@ -368,11 +372,16 @@ class IncrementalPull(ABC, Generic[S]):
                             raw=dict(raw) if isinstance(raw, Mapping) else {"value": repr(raw)},
                         )
                     continue
+                if not made:
+                    left_out.append(ext_id)
                 items.extend(
                     UpsertItem(ctx.integration_id, r.ext_id, r.data, r.source_doc) for r in made
                 )
                 source_of.extend(ext_id for _ in made)
             results = ctx.upsert_many(session, self.entity, items, entity_type=self.entity_type)
+            if left_out:
+                ctx.counts.unchanged += len(left_out)
+                ctx.resolve_records(session, entity_type=self.entity_type, ext_ids=left_out)
             changed = {
                 e
                 for e, r in zip(source_of, results, strict=True)

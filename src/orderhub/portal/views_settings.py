@@ -1,4 +1,5 @@
-"""An integration's settings page: each setting with what it does, a form, and the history."""
+"""An integration's settings page: each setting with what it does, a form, the store's order
+statuses and what each becomes in the hub, and the history."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from orderhub.services.integration_settings import (
     change_settings,
     integration_history,
     integration_settings,
+    order_status_map,
     settings_of,
 )
 from orderhub.store import integrations as integration_store
@@ -36,6 +38,7 @@ def settings_routes(ctx: PortalContext) -> list[Route]:
             {
                 "integration": integration,
                 "values": integration_settings(hub, integration_id),
+                "status_map": order_status_map(hub, integration_id),
                 "history": integration_history(hub, integration_id, limit=50),
                 "error": error,
             },

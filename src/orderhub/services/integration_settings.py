@@ -23,11 +23,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from orderhub.connectors.settings import HubLookup, SettingSpec, whole_number
+from orderhub.connectors.status_map import StatusMap
 from orderhub.domain import FlowName, Integration
 from orderhub.errors import NotFoundError, UsageError
 from orderhub.hub import Hub
 from orderhub.store import integrations as integration_store
-from orderhub.store.flows import DEFAULT_MAX_INTERVAL_SECONDS
+from orderhub.store.flows import DEFAULT_MAX_INTERVAL_SECONDS, get_flow_state
 from orderhub.store.integration_history import HistoryEntry, add_history, history
 from orderhub.store.records import EntityKind, all_skus, list_records
 
@@ -37,6 +38,7 @@ __all__ = [
     "change_settings",
     "integration_history",
     "integration_settings",
+    "order_status_map",
     "settings_of",
 ]
 
@@ -229,3 +231,18 @@ def change_settings(
 def integration_history(hub: Hub, integration_id: str, *, limit: int = 50) -> list[HistoryEntry]:
     with hub.db.read_session() as session:
         return history(session, integration_id, limit=limit)
+
+
+def order_status_map(hub: Hub, integration_id: str) -> StatusMap | None:
+    """What each of the store's order statuses becomes in the hub, with the integration's
+    settings applied, as its orders pull last read them (no call to the store); None when the
+    connector pulls no orders or has no statuses to show."""
+    with hub.db.read_session() as session:
+        integration = integration_store.get_integration(session, integration_id)
+        if integration is None:
+            raise NotFoundError(f"No integration with id {integration_id!r}")
+        if FlowName.ORDERS_PULL not in hub.registry.available(integration.connector):
+            return None
+        cursor = get_flow_state(session, integration_id, FlowName.ORDERS_PULL).cursor
+    connector = hub.connectors.get(integration.connector)
+    return connector.order_status_map(integration.settings, cursor)

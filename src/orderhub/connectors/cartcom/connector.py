@@ -36,6 +36,7 @@ from orderhub.domain import ConnectionReport, FlowName
 if TYPE_CHECKING:
     from orderhub.connectors.cartcom.client import CartcomClient
     from orderhub.connectors.settings import SettingSpec
+    from orderhub.connectors.status_map import StatusMap
     from orderhub.engine.registry import FlowRegistry
     from orderhub.store.database import Database
 
@@ -126,6 +127,13 @@ class CartcomConnector(Connector):
         from orderhub.connectors.cartcom.settings import SETTINGS
 
         return SETTINGS
+
+    def order_status_map(
+        self, settings: Mapping[str, Any], orders_cursor: Mapping[str, Any] | None
+    ) -> StatusMap:
+        from orderhub.connectors.cartcom.flows.order_status_view import status_map
+
+        return status_map(settings, orders_cursor)
 
     def connection_failures(self) -> tuple[str, ...]:
         from orderhub.connectors.cartcom.errors import AuthenticationFailed, PermissionDenied

@@ -1,9 +1,18 @@
 """The integration settings of a Cart.com store (products.push's catalogs, status, category,
-field owners; inventory.push's buffers and counted locations)."""
+field owners; inventory.push's buffers and counted locations; orders.pull's skipped statuses
+and status mapping)."""
 
 from __future__ import annotations
 
 from orderhub.connectors.cartcom import setting_forms as forms
+from orderhub.connectors.cartcom.flows.order_status_settings import (
+    MAP_SETTING,
+    SKIP_SETTING,
+    parse_map,
+    parse_skip,
+    show_map,
+    show_skip,
+)
 from orderhub.connectors.cartcom.flows.product_push_settings import (
     CATALOG_SCOPES,
     CATALOG_SETTING,
@@ -93,6 +102,36 @@ SETTINGS: tuple[SettingSpec, ...] = (
             forms.parse_field_owners,
             show=forms.show_field_owners,
             unset="the hub owns every field",
+            inputmode="text",
+        ),
+    ),
+    *(
+        # -- orders.pull: which store statuses it brings in, and how they map --
+        SettingSpec(
+            SKIP_SETTING,
+            "Order statuses orders.pull leaves out",
+            "Store order statuses (names or ids, separated by commas, e.g. Quote, Declined) whose "
+            "new orders are not brought into OrderHub. An order OrderHub already holds is still "
+            "updated when it moves into one (a cancellation still arrives); an order that moves "
+            "out of one comes in then. Applies from the next orders pull; orders already in "
+            "OrderHub stay. Empty: every status is pulled.",
+            parse_skip,
+            show=show_skip,
+            unset="every status is pulled",
+            inputmode="text",
+        ),
+        SettingSpec(
+            MAP_SETTING,
+            "Order status mapping (overrides)",
+            "STORE STATUS=HUB STATUS, separated by commas (e.g. Backordered=onHold, Awaiting "
+            "Pickup=readyForFulfillment): the hub status orders in those store statuses get, "
+            "instead of the one the status's flags give. Hub statuses: new, onHold, "
+            "readyForFulfillment, partialFulfillment, fulfilled, canceled, refunded, closed. "
+            "Applies to orders the next orders pull reads (new or changed ones); to re-map the "
+            "orders OrderHub holds, backfill orders.pull.",
+            parse_map,
+            show=show_map,
+            unset="every status maps by its flags",
             inputmode="text",
         ),
     ),

@@ -14,6 +14,22 @@ no order, so one changed since this run read it costs a filtered list of the ord
 
 The engine's pull kit does the rest (cursor with the page, one page fetched ahead, retries, a
 page Cart.com fails to give taken apart, one bad order an exception while the others go on).
+
+Two integration settings (`order_status_settings.py`) apply from the next run on; neither
+rewrites the orders the hub holds until the store changes them (a backfill, `flows enable
+orders.pull --since`, reads them again and so applies both):
+
+- `ordersPullSkipStatuses` leaves out the orders in the named store statuses (quotes, declined
+  orders). An order in one that the hub does not hold is not created — no exception; the run
+  counts it as unchanged (read; nothing in the hub moved) and reads no address or customer for
+  it. An order the hub already holds keeps being updated when it moves into a skipped status,
+  so a cancellation still reaches the hub. An order that later moves from a skipped status to
+  a pulled one comes in then: the move changes its `updated_at`, and the cursor finds it.
+- `orderStatusMap` maps the named store statuses to the hub statuses the merchant chose,
+  instead of by their flags (`mapping.statuses`); the others keep the flags' mapping.
+
+At the end of each run the store's statuses as it read them are kept in the flow's cursor
+(`order_status_view.py`), so the settings page lists what each becomes without a store call.
 """
 
 from __future__ import annotations
@@ -23,6 +39,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from orderhub.connectors.cartcom.flows.order_addresses import orders_using_addresses
+from orderhub.connectors.cartcom.flows.order_status_settings import OrderStatusRules
+from orderhub.connectors.cartcom.flows.order_status_view import STATUSES_KEPT
 from orderhub.connectors.cartcom.flows.pull_source import CartcomPull, CartcomSource
 from orderhub.connectors.cartcom.flows.reference import order_statuses
 from orderhub.connectors.cartcom.mapping import (
@@ -31,8 +49,10 @@ from orderhub.connectors.cartcom.mapping import (
     order_address_ids,
     order_customer_ids,
 )
+from orderhub.connectors.cartcom.mapping.common import plain_id
 from orderhub.domain import FlowName
 from orderhub.engine import EntityKind
+from orderhub.engine.cursors import PullCursor
 from orderhub.engine.pull import PulledRecord, Stream
 
 __all__ = ["OrdersPull"]
@@ -69,6 +89,8 @@ class _Related:
     customers: dict[int, Mapping[str, Any]]
     shipments: dict[int, Mapping[str, Any]]
     """The page's shipments with their items, where the orders' documents lack them."""
+    left_out: frozenset[str] = frozenset()
+    """The page's orders in a skipped status that the hub does not hold."""
 
 
 class OrdersPull(CartcomPull):
@@ -96,15 +118,20 @@ class OrdersPull(CartcomPull):
     select_chunk = 250  # select_many takes long id lists; two addresses per order fit one call
 
     statuses: StatusBook
+    """The store's statuses with the merchant's mapping (`orderStatusMap`) applied."""
 
     def prepare(self, source: CartcomSource) -> None:
-        self.statuses = order_statuses(self.ctx, source.client)
+        rules = OrderStatusRules.from_settings(self.ctx.integration.settings)
+        self._read_statuses = order_statuses(self.ctx, source.client)
+        self.statuses = rules.applied(self._read_statuses)
+        self._skipped = rules.skipped_ids(self._read_statuses)
         self._source = source
         self._addresses_read: dict[int, object] = {}
         """Addresses this run read with its orders: id -> `updated_at` (no lookup for those)."""
 
     def enrich(self, source: CartcomSource, raws: Sequence[Mapping[str, Any]]) -> _Related:
-        orders = [o for o in raws if isinstance(o, Mapping)]
+        left_out = self._left_out(raws)
+        orders = [o for o in raws if isinstance(o, Mapping) and str(o.get("id")) not in left_out]
         addresses = source.client.select_many(
             "order_addresses",
             _union(order_address_ids(o) for o in orders),
@@ -134,7 +161,23 @@ class OrdersPull(CartcomPull):
                 chunk_size=self.select_chunk,
             )
         )
-        return _Related(_by_id(addresses), _by_id(customers), shipments)
+        return _Related(_by_id(addresses), _by_id(customers), shipments, left_out)
+
+    def _left_out(self, raws: Sequence[Mapping[str, Any]]) -> frozenset[str]:
+        """The orders of a page in a skipped status that the hub does not hold (one query,
+        only when some order is in a skipped status)."""
+        if not self._skipped:
+            return frozenset()
+        skipped = [
+            str(raw.get("id"))
+            for raw in raws
+            if isinstance(raw, Mapping) and plain_id(raw.get("order_status_id")) in self._skipped
+        ]
+        if not skipped:
+            return frozenset()
+        with self.ctx.reading() as view:
+            held = view.records_by_ext(EntityKind.ORDER, self.ctx.integration_id, skipped)
+        return frozenset(ext_id for ext_id in skipped if ext_id not in held)
 
     def _held_shipments(self, orders: Sequence[Mapping[str, Any]]) -> dict[int, Mapping[str, Any]]:
         """The shipments, with items, that the hub's copies of these orders hold: one unchanged
@@ -214,6 +257,8 @@ class OrdersPull(CartcomPull):
         return stale
 
     def records(self, raw: Mapping[str, Any], enrichment: _Related) -> list[PulledRecord]:
+        if str(raw.get("id")) in enrichment.left_out:
+            return []  # a skipped status: the kit counts it unchanged
         raw = _with_shipment_items(raw, enrichment.shipments)
         order = map_order(
             raw,
@@ -223,6 +268,11 @@ class OrdersPull(CartcomPull):
             store_url=self.ctx.integration.api_url,
         )
         return [PulledRecord(str(raw.get("id")), order.to_wire(), _source_doc(raw, enrichment))]
+
+    def finish(self, source: CartcomSource, cursor: PullCursor) -> PullCursor:
+        """Keep the statuses this run read (the settings page lists them); the cursor is
+        written again only when they changed."""
+        return cursor.with_extra(**{STATUSES_KEPT: self._read_statuses.kept()})
 
 
 def _shipments_without_items(order: Mapping[str, Any]) -> dict[int, object]:

@@ -60,6 +60,14 @@ _PRECEDENCE: Final[tuple[tuple[tuple[str, ...], OrderStatus], ...]] = (
     (("is_open",), OrderStatus.NEW),
 )
 _NO_FLAG_STATUS: Final = OrderStatus.READY_FOR_FULFILLMENT
+KEPT_STATUSES: Final = 200
+"""At most this many statuses are kept between runs (a store has a dozen or two)."""
+KEPT_NAME: Final = 100
+"""A status name kept between runs is cut to this many characters: it comes from the store."""
+
+
+def _bounded(name: str | None) -> str | None:
+    return None if name is None else name[:KEPT_NAME]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +89,18 @@ class StatusBook:
     Stores edit their statuses, so a status is never recognised by its id or its name.
     """
 
-    def __init__(self, statuses: Iterable[_Status] = ()) -> None:
+    def __init__(
+        self,
+        statuses: Iterable[_Status] = (),
+        overrides: Mapping[int, OrderStatus] | None = None,
+    ) -> None:
         self._by_id = {status.status_id: status for status in statuses}
+        self._overrides = dict(overrides or {})
+
+    def overridden(self, overrides: Mapping[int, OrderStatus]) -> StatusBook:
+        """This book with the merchant's mapping for some statuses (by id) instead of the
+        flags' (the integration setting `orderStatusMap`); the shared book stays as it is."""
+        return StatusBook(self._by_id.values(), overrides)
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, Any]]) -> StatusBook:
@@ -118,8 +136,61 @@ class StatusBook:
         return status
 
     def hub_status(self, status_id: int) -> OrderStatus:
-        """The hub status for a Cart.com status id (module table); unknown id: `unknownStatus`."""
+        """The hub status for a Cart.com status id: the merchant's override, else the module
+        table; an unknown id is `unknownStatus`."""
+        flagged = self._get(status_id).hub_status()
+        return self._overrides.get(status_id, flagged)
+
+    def flag_status(self, status_id: int) -> OrderStatus:
+        """The hub status the flags alone give (what an override replaces)."""
         return self._get(status_id).hub_status()
+
+    def is_overridden(self, status_id: int) -> bool:
+        return status_id in self._overrides
+
+    def ids(self) -> list[int]:
+        """The store's status ids, in the store's order."""
+        return list(self._by_id)
+
+    def ids_named(self, entry: str) -> set[int]:
+        """The statuses a setting's entry names: a whole number is an id, anything else a
+        name compared case-insensitively (a store may hold two statuses of one name)."""
+        if entry.isascii() and entry.isdigit():
+            return {int(entry)} & self._by_id.keys()
+        wanted = entry.casefold()
+        return {
+            status.status_id
+            for status in self._by_id.values()
+            if status.name is not None and status.name.strip().casefold() == wanted
+        }
+
+    def kept(self) -> list[dict[str, Any]]:
+        """The statuses as JSON to keep between runs (`from_kept` reads them back)."""
+        return [
+            {"id": s.status_id, "name": _bounded(s.name), "flags": sorted(s.flags)}
+            for s in list(self._by_id.values())[:KEPT_STATUSES]
+        ]
+
+    @classmethod
+    def from_kept(cls, kept: object) -> StatusBook:
+        """Read back what `kept` gave; lenient: a malformed entry is left out."""
+        statuses = []
+        for entry in kept if isinstance(kept, list) else []:
+            if not isinstance(entry, Mapping):
+                continue
+            status_id, name, flags = entry.get("id"), entry.get("name"), entry.get("flags")
+            if isinstance(status_id, bool) or not isinstance(status_id, int):
+                continue
+            statuses.append(
+                _Status(
+                    status_id,
+                    name if isinstance(name, str) else None,
+                    frozenset(f for f in flags if f in _FLAGS)
+                    if isinstance(flags, list)
+                    else frozenset(),
+                )
+            )
+        return cls(statuses)
 
     def name(self, status_id: int) -> str | None:
         """The store's name for the status (kept as the order's `extStatus`); `None` if unknown."""
