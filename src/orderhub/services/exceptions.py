@@ -1,5 +1,11 @@
-"""Sync exceptions closed by hand: resolved without a retry, when the merchant has fixed or
-accepted the record elsewhere. (A retry re-runs the flow: `FlowRunner.retry_exception`.)"""
+"""Sync exceptions retried or closed by hand.
+
+A retry of many (`retry_exceptions`) names what it retries — every open exception, one
+integration's, one flow's, one reason's, or the portal's group (integration, flow and reason) —
+and runs each flow concerned once, retrying exactly those now (`FlowRunner.retry_all`); the
+count a page or an answer shows is `count_to_retry` of the same scope. Resolving closes an
+exception without a retry, when the merchant has fixed or accepted the record elsewhere.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +13,55 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from orderhub.domain import SyncException
+from orderhub.domain import ExceptionStatus, FlowName, Run, SyncException
+from orderhub.engine import FlowRunner
 from orderhub.errors import NotFoundError
 from orderhub.hub import Hub
 from orderhub.store import exceptions as exception_store
+from orderhub.store import integrations as integration_store
 from orderhub.store.records import EntityKind, Origin, StoredRecord, get_record, get_record_by_ext
 from orderhub.store.timeline import add_timeline_note
 
-__all__ = ["Resolved", "record_of_exception", "resolve_exception"]
+__all__ = [
+    "Resolved",
+    "RetryScope",
+    "count_to_retry",
+    "record_of_exception",
+    "resolve_exception",
+    "retry_exceptions",
+]
+
+
+@dataclass(frozen=True)
+class RetryScope:
+    """Which open exceptions a retry takes; an unset field does not narrow it."""
+
+    integration_id: str | None = None
+    flow: FlowName | None = None
+    reason: str | None = None
+    """The exception code (`missingSku`)."""
+
+
+def count_to_retry(hub: Hub, scope: RetryScope) -> int:
+    """How many open exceptions `scope` takes. `NotFoundError` for an unknown integration."""
+    where = exception_store.ExceptionFilter(
+        integration=scope.integration_id,
+        flows=(scope.flow.value,) if scope.flow is not None else (),
+        statuses=(ExceptionStatus.OPEN.value,),
+        reasons=(scope.reason,) if scope.reason is not None else (),
+    )
+    with hub.db.read_session() as session:
+        if scope.integration_id is not None and not integration_store.get_integration(
+            session, scope.integration_id
+        ):
+            raise NotFoundError(f"No integration with id {scope.integration_id!r}")
+        _, total = exception_store.page_exceptions(session, where, skip=0, count=0)
+    return total
+
+
+def retry_exceptions(runner: FlowRunner, scope: RetryScope) -> list[Run]:
+    """Retry the open exceptions `scope` takes, now: one run of each flow concerned."""
+    return runner.retry_all(scope.integration_id, flow=scope.flow, reason=scope.reason)
 
 
 @dataclass(frozen=True)
