@@ -196,6 +196,51 @@ def test_products_show_one_row_per_product_with_its_source_and_the_hubs_stock(
     assert "Other records of" in detail  # the store's copy, one link away
 
 
+def test_the_api_lists_a_repriced_product_once_as_the_portal_does(shop: Shop) -> None:
+    """List, detail and portal agree on the repriced product: one record, the hub's price;
+    `copies=all` and `integration` still reach the store's copy."""
+
+    def listed(**params: Any) -> dict[str, Any]:
+        answer = httpx.get(
+            f"{str(shop.client.base_url).rstrip('/')}/api/v3/products",
+            params={"count": 1000, **params},
+            headers={"Authorization": f"Bearer {shop.api_key}"},
+        )
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+    one_each = listed()
+    every = listed(copies="all")
+    skus = [p["sku"] for p in one_each["products"]]
+    assert len(skus) == len(set(skus)) == one_each["pagination"]["total"]
+    assert every["pagination"]["total"] == one_each["pagination"]["total"] + 1
+    (product,) = [p for p in one_each["products"] if p["sku"] == shop.repriced_sku]
+    assert product["price"] == float(REPRICED)
+    assert "integration" not in product  # the hub's own record
+    assert listed(sku=shop.repriced_sku)["products"] == [product]
+    both = listed(sku=shop.repriced_sku, copies="all")["products"]
+    assert sorted(p.get("integration", "hub") for p in both) == sorted(["hub", shop.integration_id])
+    (store_copy,) = listed(sku=shop.repriced_sku, integration=shop.integration_id)["products"]
+    assert store_copy["integration"] == shop.integration_id
+    assert store_copy["price"] != float(REPRICED)
+
+    row = next(r for r in _rows(shop.client.get("/products").text) if shop.repriced_sku in r)
+    assert f'href="/products/{product["productId"]}"' in row
+    assert REPRICED in row
+    detail = httpx.get(
+        f"{str(shop.client.base_url).rstrip('/')}/api/v3/products/{product['productId']}",
+        headers={"Authorization": f"Bearer {shop.api_key}"},
+    ).json()["product"]
+    assert detail["price"] == product["price"]
+    refused = httpx.get(
+        f"{str(shop.client.base_url).rstrip('/')}/api/v3/products",
+        params={"copies": "some"},
+        headers={"Authorization": f"Bearer {shop.api_key}"},
+    )
+    assert refused.status_code == 400
+
+
 def test_product_and_inventory_pages_cost_the_same_queries_for_one_row_or_many(
     shop: Shop,
 ) -> None:
