@@ -12,7 +12,9 @@ from support.stores import Store
 from .conftest import API, Api, add_integration_row, days_ago, wait_until
 
 
-def open_exception(hub: Hub, integration_id: str, ext_id: str, message: str = "bad SKU") -> str:
+def open_exception(
+    hub: Hub, integration_id: str, ext_id: str, message: str = "bad SKU", reason: str = "mapping"
+) -> str:
     with hub.db.session() as session:
         return exception_store.raise_exception(
             session,
@@ -20,7 +22,7 @@ def open_exception(hub: Hub, integration_id: str, ext_id: str, message: str = "b
             flow=FlowName.ORDERS_PULL,
             entity_type="order",
             ext_entity_id=ext_id,
-            exception_type="mapping",
+            exception_type=reason,
             message=message,
             raw={"id": ext_id},
             now=hub.clock.now(),
@@ -56,6 +58,38 @@ def test_exceptions_list_filters_by_status_and_integration_and_reads_one(api: Ap
     assert one["raw"] == {"id": "1"}
     assert one["status"] == "open"
     assert api.reader.get(f"{API}/exceptions/nope").status_code == 404
+
+
+def test_exceptions_are_listed_and_retried_by_reason(api: Api) -> None:
+    """`reason` narrows the list and the retry: with integration and flow, one group of the
+    portal's page, and the answer counts that group, not the flow's every exception."""
+    integration = add_integration_row(api.hub, connected=False).integration_id
+    mapped = [open_exception(api.hub, integration, ext) for ext in ("1", "2")]
+    other = open_exception(api.hub, integration, "3", reason="unknownStatus")
+
+    listed = api.reader.get(f"{API}/exceptions", params={"reason": "unknownStatus"}).json()
+    assert [e["exceptionId"] for e in listed["exceptions"]] == [other]
+    both = api.reader.get(f"{API}/exceptions", params={"reason": ["mapping", "unknownStatus"]})
+    assert both.json()["pagination"]["total"] == 3
+
+    group = {"integration": integration, "flow": "orders.pull", "reason": "mapping"}
+    answer = api.writer.post(f"{API}/exceptions/retry", params=group)
+    assert (answer.status_code, answer.json()["exceptions"]) == (202, len(mapped))
+    api.wait_for_background()  # not connected: the run is refused, the exceptions stay
+    one_reason = api.writer.post(f"{API}/exceptions/retry", params={"reason": "unknownStatus"})
+    assert one_reason.json()["exceptions"] == 1
+    api.wait_for_background()
+    none = api.writer.post(f"{API}/exceptions/retry", params={**group, "reason": "gone"})
+    assert none.json() == {
+        "success": True,
+        "code": 202,
+        "message": "No open exceptions to retry",
+        "exceptions": 0,
+    }
+    unknown = api.writer.post(f"{API}/exceptions/retry", params={"integration": "nope"})
+    assert unknown.status_code == 404
+    bad_flow = api.writer.post(f"{API}/exceptions/retry", params={"flow": "nope.pull"})
+    assert bad_flow.status_code == 400
 
 
 def test_resolve_closes_an_open_exception_once(api: Api) -> None:

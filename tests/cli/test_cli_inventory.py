@@ -55,3 +55,33 @@ def test_an_import_with_a_field_over_the_csv_limit_lands_the_other_rows(
     ]
     listed = json.loads(cli("inventory", "list", "--json").stdout)
     assert sorted(item["sku"] for item in listed) == ["A-1", "A-3"]
+
+
+def test_inventory_set_without_a_location_asks_for_one_when_the_hub_has_several(
+    cli: Cli,
+) -> None:
+    from orderhub.store.records import EntityKind, Origin, upsert_record
+
+    with cli.hub.db.session() as session:
+        for ext_id, name in (("warehouse:1", "Main Warehouse"), ("warehouse:2", "West Coast")):
+            upsert_record(
+                session,
+                EntityKind.LOCATION,
+                integration_id="int_a",
+                ext_id=ext_id,
+                data={"name": name, "extLocationId": ext_id, "status": "active"},
+                source_doc=None,
+                origin=Origin("int_a"),
+                now=cli.hub.clock.now(),
+            )
+
+    refused = cli("inventory", "set", "MUG-1", "4")
+    named = cli("inventory", "set", "MUG-1", "4", "--location", "West Coast", "--json")
+
+    assert refused.exit_code == 1
+    assert refused.stderr.strip() == (
+        "Error: The hub has 2 active locations (Main Warehouse, West Coast); name one (by name "
+        "or id: --location, the API's locationId, a CSV location column)"
+    )
+    assert named.exit_code == 0, named.output
+    assert json.loads(named.stdout)["onHand"] == 4

@@ -398,7 +398,9 @@ def test_a_first_push_of_every_sku_costs_statements_per_page_not_per_sku(setup: 
     # transaction, so its SQL grows with the pages, not with the SKUs (it once cost ~6 ms of
     # hub CPU per SKU: a statement per SKU to close exceptions it did not have).
     items = list(setup.shop.items().values())
-    text = "sku,quantity\n" + "".join(f"{i.sku},{i.quantity}\n" for i in items)
+    text = "sku,quantity,location\n" + "".join(
+        f"{i.sku},{i.quantity},{setup.main}\n" for i in items
+    )
     assert not import_inventory_csv(setup.hub, text, actor="cli").errors
     statements: list[str] = []
 

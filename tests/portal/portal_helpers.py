@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from sqlalchemy import event
 
 from orderhub.hub import Hub
 from orderhub.services.users import create_admin
@@ -62,3 +65,19 @@ def post_form(
     """POST `data` to `path` with the CSRF token read from `page` (default: `path`)."""
     token = csrf_of(client.get(page or path).text)
     return client.post(path, data={**data, "csrf_token": token})
+
+
+@contextmanager
+def selects(hub: Hub) -> Iterator[list[str]]:
+    """The SELECT statements the hub's database runs inside the block (a page's queries)."""
+    seen: list[str] = []
+
+    def count(*args: Any) -> None:
+        if str(args[2]).lstrip().upper().startswith("SELECT"):
+            seen.append(str(args[2]))
+
+    event.listen(hub.db.engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(hub.db.engine, "before_cursor_execute", count)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,8 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from portal_helpers import Portal, post_form
-from sqlalchemy import event
+from portal_helpers import Portal, post_form, selects
 
 from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
 from orderhub.connectors.registry import default_connectors
@@ -33,6 +31,7 @@ from orderhub.services.inventory import set_inventory
 from orderhub.services.products import import_products_csv
 from orderhub.serving import serve_in_thread
 from orderhub.settings import Settings
+from orderhub.store import exceptions as exception_store
 from orderhub.store.records import EntityKind, StoredRecord, list_records
 from orderhub.web import create_web_app
 
@@ -169,21 +168,6 @@ def test_orders_show_their_date_and_an_unknown_sort_is_ignored(shop: Shop) -> No
     assert '<input type="hidden" name="sort" value="-total">' in sorted_page
 
 
-@contextmanager
-def _selects(hub: Hub) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(*args: Any) -> None:
-        if str(args[2]).lstrip().upper().startswith("SELECT"):
-            seen.append(str(args[2]))
-
-    event.listen(hub.db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(hub.db.engine, "before_cursor_execute", count)
-
-
 def test_products_show_one_row_per_product_with_its_source_and_the_hubs_stock(
     shop: Shop,
 ) -> None:
@@ -212,6 +196,51 @@ def test_products_show_one_row_per_product_with_its_source_and_the_hubs_stock(
     assert "Other records of" in detail  # the store's copy, one link away
 
 
+def test_the_api_lists_a_repriced_product_once_as_the_portal_does(shop: Shop) -> None:
+    """List, detail and portal agree on the repriced product: one record, the hub's price;
+    `copies=all` and `integration` still reach the store's copy."""
+
+    def listed(**params: Any) -> dict[str, Any]:
+        answer = httpx.get(
+            f"{str(shop.client.base_url).rstrip('/')}/api/v3/products",
+            params={"count": 1000, **params},
+            headers={"Authorization": f"Bearer {shop.api_key}"},
+        )
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+    one_each = listed()
+    every = listed(copies="all")
+    skus = [p["sku"] for p in one_each["products"]]
+    assert len(skus) == len(set(skus)) == one_each["pagination"]["total"]
+    assert every["pagination"]["total"] == one_each["pagination"]["total"] + 1
+    (product,) = [p for p in one_each["products"] if p["sku"] == shop.repriced_sku]
+    assert product["price"] == float(REPRICED)
+    assert "integration" not in product  # the hub's own record
+    assert listed(sku=shop.repriced_sku)["products"] == [product]
+    both = listed(sku=shop.repriced_sku, copies="all")["products"]
+    assert sorted(p.get("integration", "hub") for p in both) == sorted(["hub", shop.integration_id])
+    (store_copy,) = listed(sku=shop.repriced_sku, integration=shop.integration_id)["products"]
+    assert store_copy["integration"] == shop.integration_id
+    assert store_copy["price"] != float(REPRICED)
+
+    row = next(r for r in _rows(shop.client.get("/products").text) if shop.repriced_sku in r)
+    assert f'href="/products/{product["productId"]}"' in row
+    assert REPRICED in row
+    detail = httpx.get(
+        f"{str(shop.client.base_url).rstrip('/')}/api/v3/products/{product['productId']}",
+        headers={"Authorization": f"Bearer {shop.api_key}"},
+    ).json()["product"]
+    assert detail["price"] == product["price"]
+    refused = httpx.get(
+        f"{str(shop.client.base_url).rstrip('/')}/api/v3/products",
+        params={"copies": "some"},
+        headers={"Authorization": f"Bearer {shop.api_key}"},
+    )
+    assert refused.status_code == 400
+
+
 def test_product_and_inventory_pages_cost_the_same_queries_for_one_row_or_many(
     shop: Shop,
 ) -> None:
@@ -222,12 +251,69 @@ def test_product_and_inventory_pages_cost_the_same_queries_for_one_row_or_many(
         ("/products", family),  # a parent and its variants, the rest left out
         ("/inventory", next(iter(shop.stocked))),
     ):
-        with _selects(shop.hub) as few:
+        with selects(shop.hub) as few:
             narrow = shop.client.get(path, params={"q": one}).text
-        with _selects(shop.hub) as many:
+        with selects(shop.hub) as many:
             wide = shop.client.get(path).text
         assert len(_rows(narrow)) < len(_rows(wide))
         assert len(many) == len(few), path  # no query per row
+
+
+def test_the_exceptions_page_costs_the_same_queries_for_one_exception_or_many(
+    shop: Shop,
+) -> None:
+    """Each exception is titled from its record, read a kind at a time, not one per row."""
+    with shop.hub.db.read_session() as session:
+        orders = list_records(session, EntityKind.ORDER, limit=12)
+        products = list_records(session, EntityKind.PRODUCT, limit=8)
+        stock = list_records(session, EntityKind.INVENTORY, limit=3)
+    raised: list[str] = []
+
+    def fail(flow: FlowName, kind: EntityKind, ext_id: str) -> None:
+        with shop.hub.db.session() as session:
+            item = exception_store.raise_exception(
+                session,
+                integration_id=shop.integration_id,
+                flow=flow,
+                entity_type=kind.value,
+                ext_entity_id=ext_id,
+                exception_type="invalidRecord",
+                message="test",
+                raw=None,
+                now=shop.hub.clock.now(),
+            )
+        raised.append(item.exception_id)
+
+    def fail_each(start: int, end: int) -> None:
+        for order in orders[start:end]:
+            fail(FlowName.ORDERS_PULL, EntityKind.ORDER, order.ext_id)
+        for product in products[start:end]:  # a pull's exception: the store's id
+            fail(FlowName.PRODUCTS_PULL, EntityKind.PRODUCT, product.ext_id)
+        for record in stock[start:end]:  # a push's: the hub's id
+            fail(FlowName.INVENTORY_PUSH, EntityKind.INVENTORY, record.hub_id)
+        for number in range(start, min(end, 2)):
+            fail(FlowName.FULFILLMENTS_PUSH, EntityKind.FULFILLMENT, f"not-a-record-{number}")
+
+    try:
+        fail_each(0, 1)  # one of each kind
+        with selects(shop.hub) as few:
+            one = shop.client.get("/exceptions").text
+        fail_each(1, len(orders))
+        with selects(shop.hub) as many:
+            every = shop.client.get("/exceptions").text
+    finally:
+        with shop.hub.db.session() as session:
+            for exception_id in raised:
+                exception_store.resolve_exception(session, exception_id, now=shop.hub.clock.now())
+    assert f">Order {orders[0].data['extOrderId']}</a>" in one
+    for order in orders:
+        assert f">Order {order.data['extOrderId']}</a>" in every
+    for product in products:
+        assert f"Product {product.data['sku']}" in every
+    for record in stock:
+        assert f"Stock of {record.data['sku']}" in every
+    assert len(raised) == len(orders) + len(products) + len(stock) + 2
+    assert len(many) == len(few), "\n".join(many)  # no query per exception
 
 
 def test_inventory_names_each_rows_location(shop: Shop) -> None:

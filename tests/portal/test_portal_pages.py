@@ -404,6 +404,18 @@ def test_exceptions_are_grouped_by_reason_and_a_group_is_retried_together(
                 raw={"id": product_id, "item_name": name, "item_number": ""},
                 now=hub.clock.now(),
             )
+        for _ in range(2):  # failed twice: not due again for 30 s, so only a retry takes it
+            priced = exception_store.raise_exception(
+                session,
+                integration_id=filled.integration_id,
+                flow=FlowName.PRODUCTS_PULL,
+                entity_type="product",
+                ext_entity_id="9003",
+                exception_type="invalidPrice",
+                message="price 'abc' is not an amount",
+                raw={"id": 9003, "item_name": "Green mug", "item_number": "MUG-G"},
+                now=hub.clock.now(),
+            )
     client = filled.client
     listing = client.get("/exceptions").text
     # Titled in words naming the store platform (the connector's display name), the code
@@ -414,12 +426,13 @@ def test_exceptions_are_grouped_by_reason_and_a_group_is_retried_together(
     assert '<code class="code">missingSku</code>' in group
     assert '<span class="count">2</span>' in group
     assert "Retry all 2 of these" in group
+    assert '<input type="hidden" name="reason" value="missingSku">' in group
     assert ">Product #9001 (no SKU) — Blue mug</a>" in group
     assert ">Product #9002 (no SKU) — Red mug</a>" in group
     answer = post_form(
         client,
         "/exceptions/retry-flow",
-        {"integration": filled.integration_id, "flow": "products.pull"},
+        {"integration": filled.integration_id, "flow": "products.pull", "reason": "missingSku"},
         page="/exceptions",
     )
     assert answer.status_code == 303
@@ -434,8 +447,11 @@ def test_exceptions_are_grouped_by_reason_and_a_group_is_retried_together(
         still = exception_store.list_exceptions(
             session, status=ExceptionStatus.OPEN, flow=FlowName.PRODUCTS_PULL
         )
-    # The store holds no products 9001/9002: the retry found them gone and closed them.
-    assert {e.ext_entity_id for e in still} & {"9001", "9002"} == set()
+    # The store holds no products 9001/9002: the retry found them gone and closed them. The
+    # flow's exception of another reason was not in the group: it waits for its own time.
+    assert {e.ext_entity_id for e in still} & {"9001", "9002", "9003"} == {"9003"}
+    (left,) = [e for e in still if e.ext_entity_id == "9003"]
+    assert (left.exception_id, left.attempts) == (priced.exception_id, 2)
 
 
 def test_the_integration_page_shows_the_shared_cartcom_call_budget(

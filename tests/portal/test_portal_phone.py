@@ -20,6 +20,7 @@ from orderhub.services.integrations import add_integration, enable_flow
 from orderhub.services.inventory import set_inventory
 from orderhub.services.users import create_admin
 from orderhub.store.records import EntityKind, list_records
+from support.stock import stock_location
 from support.stores import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +44,9 @@ def test_every_main_page_fits_a_phone_screen(
     with hub.db.read_session() as session:
         order = list_records(session, EntityKind.ORDER, limit=1)[0]
         product = list_records(session, EntityKind.PRODUCT, limit=1)[0]
-    set_inventory(hub, sku=product.data["sku"], quantity=12, actor="api")
+    set_inventory(
+        hub, sku=product.data["sku"], quantity=12, location_id=stock_location(hub), actor="api"
+    )
     create_admin(hub, email=EMAIL, password=PASSWORD)
     artifacts = Path(os.environ.get("ORDERHUB_TEST_ARTIFACTS") or ROOT / "test-artifacts") / "phone"
     artifacts.mkdir(parents=True, exist_ok=True)

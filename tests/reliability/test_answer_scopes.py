@@ -15,6 +15,7 @@ from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig
 from orderhub.domain import FlowName, RunStatus
 from orderhub.services.integrations import enable_flow
 from orderhub.services.inventory import set_inventory
+from support.stock import stock_location
 
 from .conftest import LONG_AGO, STORE_URL, World, new_world
 
@@ -65,7 +66,13 @@ def test_a_write_refused_for_a_missing_scope_fails_the_run_once_and_names_it(
     products = world.api("products", use_variant_inventory="false", fields="id,item_number")
     skus = [p["item_number"] for p in products["products"] if p["item_number"]][:3]
     for quantity, sku in enumerate(skus, start=70):
-        set_inventory(world.hub, sku=sku, quantity=quantity, actor="api")
+        set_inventory(
+            world.hub,
+            sku=sku,
+            quantity=quantity,
+            location_id=stock_location(world.hub),
+            actor="api",
+        )
 
     run = world.run(FlowName.INVENTORY_PUSH)
 

@@ -35,6 +35,7 @@ from orderhub.store import integrations as integration_store
 from orderhub.store.feed import feed_head
 from orderhub.store.records import EntityKind, get_record_by_ext, records_by_ext
 from support.pairwise import pairwise
+from support.stock import stock_location
 
 from .conftest import LONG_AGO, STORE_URL, World, new_world
 from .shipping_world import fulfil, ordered, shipments, shipped
@@ -144,7 +145,9 @@ def test_a_stores_life_through_every_flow(shop: tuple[World, FakeClock]) -> None
     # inventory.push, then products.pull and both pushes: no echo, nothing written again.
     listed = world.api("products", use_variant_inventory="false", fields="id,item_number")
     sku = next(p["item_number"] for p in listed["products"] if p["item_number"])
-    set_inventory(world.hub, sku=sku, quantity=321, actor="api")
+    set_inventory(
+        world.hub, sku=sku, quantity=321, location_id=stock_location(world.hub), actor="api"
+    )
     world.must_run(FlowName.INVENTORY_PUSH)
     [row] = world.api("products", item_number=sku, fields="quantity_on_hand")["products"]
     assert row["quantity_on_hand"] == 321

@@ -22,6 +22,7 @@ from orderhub.services.integrations import enable_flow
 from orderhub.services.inventory import set_inventory
 from orderhub.services.products import upsert_hub_product
 from orderhub.store.records import EntityKind, list_records
+from support.stock import stock_location
 
 from .conftest import World
 
@@ -77,7 +78,13 @@ def _stock(world: World, n: int) -> list[tuple[int, str]]:
     made: list[tuple[int, str]] = []
     for product in _catalog(world, n):
         quantity = int(product["quantity_on_hand"] or 0) + 7
-        set_inventory(world.hub, sku=product["item_number"], quantity=quantity, actor="api")
+        set_inventory(
+            world.hub,
+            sku=product["item_number"],
+            quantity=quantity,
+            location_id=stock_location(world.hub),
+            actor="api",
+        )
         made.append((product["id"], f"{product['item_number']}={quantity}"))
     return made
 

@@ -18,6 +18,7 @@ from orderhub.store import integrations as integration_store
 from orderhub.store import runs as run_store
 from orderhub.store.feed import feed_head
 from orderhub.store.records import EntityKind
+from support.stock import stock_location
 
 from .conftest import LONG_AGO, World
 
@@ -57,7 +58,13 @@ def test_an_empty_feed_starts_no_run_and_a_hub_change_starts_one_at_the_next_tic
 
     assert _runs(world, FlowName.INVENTORY_PUSH) == runs  # no run row
     assert world.sandbox.calls()["total"] == calls  # no call
-    set_inventory(world.hub, sku=_a_sku(world), quantity=4321, actor="api")
+    set_inventory(
+        world.hub,
+        sku=_a_sku(world),
+        quantity=4321,
+        location_id=stock_location(world.hub),
+        actor="api",
+    )
 
     [run] = scheduler.run_due_once()
 

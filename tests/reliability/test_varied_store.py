@@ -18,6 +18,7 @@ from orderhub.domain import FlowName
 from orderhub.services.integrations import enable_flow
 from orderhub.services.inventory import set_inventory
 from orderhub.store.records import EntityKind, list_records
+from support.stock import stock_location
 
 from .conftest import LONG_AGO, World, new_world
 from .shipping_world import fulfil, ordered, shipped
@@ -107,7 +108,13 @@ def test_a_varied_store_maps_every_shape(varied: World) -> None:
 def test_non_inventory_products_are_never_pushed_stock(varied: World) -> None:
     world = varied
     for sku, quantity in ((VARIETY_SKUS["gift"], 5), (VARIETY_SKUS["kit"], 7)):
-        set_inventory(world.hub, sku=sku, quantity=quantity, actor="api")
+        set_inventory(
+            world.hub,
+            sku=sku,
+            quantity=quantity,
+            location_id=stock_location(world.hub),
+            actor="api",
+        )
     enable_flow(world.hub, world.integration_id, FlowName.INVENTORY_PUSH, since=LONG_AGO)
     writes = world.calls("POST /inventory/set")
 

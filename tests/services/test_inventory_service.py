@@ -99,12 +99,56 @@ def test_the_only_location_is_used_and_several_need_a_choice(hub: Hub) -> None:
     by_name = set_inventory(hub, sku="A", quantity=2, location_id="west coast", actor="cli")
     by_ext = set_inventory(hub, sku="B", quantity=2, location_id="warehouse:2", actor="cli")
     by_id = set_inventory(hub, sku="C", quantity=2, location_id=only, actor="cli")
-    unnamed = set_inventory(hub, sku="D", quantity=2, actor="cli")
 
     assert by_name["locationId"] == second
     assert by_ext["locationId"] == second
     assert by_id["locationId"] == only
-    assert locations(hub)[unnamed["locationId"]]["name"] == "Default"
+    with pytest.raises(UsageError) as refused:
+        set_inventory(hub, sku="D", quantity=2, actor="cli")
+    assert str(refused.value) == (
+        "The hub has 2 active locations (Main Warehouse, West Coast); name one (by name or "
+        "id: --location, the API's locationId, a CSV location column)"
+    )
+    assert "Default" not in {data["name"] for data in locations(hub).values()}
+    assert ("D", only) not in stock(hub)
+
+
+def test_a_default_location_is_made_only_when_the_hub_has_none(hub: Hub) -> None:
+    """Stock set before the store's locations were pulled went to "Default"; once the store's
+    are there, an unnamed location is refused rather than guessed."""
+    first = set_inventory(hub, sku="A", quantity=1, actor="cli")["locationId"]
+    assert set_inventory(hub, sku="B", quantity=1, actor="cli")["locationId"] == first
+    add_location(hub, "warehouse:1", "Main Warehouse")
+    with pytest.raises(UsageError, match=r"2 active locations \(Default, Main Warehouse\)"):
+        set_inventory(hub, sku="C", quantity=1, actor="cli")
+    assert len(locations(hub)) == 2
+
+
+def test_only_inactive_locations_are_named_not_replaced_by_a_default(hub: Hub) -> None:
+    add_location(hub, "warehouse:8", "Old barn", status="inactive")
+    with pytest.raises(UsageError, match=r"all inactive \(Old barn\)"):
+        set_inventory(hub, sku="A", quantity=1, actor="cli")
+    assert [data["name"] for data in locations(hub).values()] == ["Old barn"]
+
+
+def test_a_refusal_names_a_few_locations_and_counts_the_rest(hub: Hub) -> None:
+    for number in range(7):
+        add_location(hub, f"warehouse:{number}", f"Site {number}")
+    with pytest.raises(UsageError, match=r"7 active locations \(Site 0, .*, Site 4 and 2 more\)"):
+        set_inventory(hub, sku="A", quantity=1, actor="cli")
+
+
+def test_csv_rows_without_a_location_are_refused_when_several_could_hold_them(hub: Hub) -> None:
+    west = add_location(hub, "warehouse:2", "West Coast")
+    add_location(hub, "warehouse:1", "Main Warehouse")
+
+    report = import_inventory_csv(hub, "sku,quantity,location\nA,1,West Coast\nB,2,\n", actor="cli")
+
+    assert report.created == 1
+    assert [(e.line, e.message[:30]) for e in report.errors] == [
+        (3, "The hub has 2 active locations")
+    ]
+    assert stock(hub) == {("A", west): (1, 0, 1)}
 
 
 def test_same_value_again_is_no_change_and_committed_is_kept(hub: Hub) -> None:

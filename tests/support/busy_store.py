@@ -39,6 +39,7 @@ from orderhub.services.products import upsert_hub_product
 from orderhub.settings import Settings
 from orderhub.store.database import Database
 from orderhub.store.records import EntityKind, list_records
+from support.stock import stock_location
 
 __all__ = ["ALL_BUSY", "BusyStoreRun", "run_busy_store"]
 
@@ -249,7 +250,13 @@ def _merchant(
     while skus and not stop.wait(window / 4):
         sku = rng.choice(skus)
         if FlowName.INVENTORY_PUSH in busy:
-            set_inventory(hub, sku=sku, quantity=rng.randint(0, 500), actor="cli")
+            set_inventory(
+                hub,
+                sku=sku,
+                quantity=rng.randint(0, 500),
+                location_id=stock_location(hub),
+                actor="cli",
+            )
         if FlowName.PRODUCTS_PUSH in busy:
             price = Decimal(rng.randint(100, 9999)) / 100
             product = Product(sku=sku, name=f"Product {sku}", price=price)

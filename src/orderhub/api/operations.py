@@ -36,7 +36,12 @@ from orderhub.domain import (
 )
 from orderhub.engine.errors import RunRefused
 from orderhub.errors import NotFoundError
-from orderhub.services.exceptions import resolve_exception
+from orderhub.services.exceptions import (
+    RetryScope,
+    count_to_retry,
+    resolve_exception,
+    retry_exceptions,
+)
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
 from orderhub.store import runs as run_store
@@ -121,6 +126,10 @@ def operations_router(
         ] = None,
         integration: Annotated[str | None, Query()] = None,
         flow: Annotated[list[FlowName] | None, Query()] = None,
+        reason: Annotated[
+            list[str] | None,
+            Query(description="Any of these exception codes (`missingSku`; repeatable)."),
+        ] = None,
     ) -> JSONResponse:
         where = ExceptionFilter(
             integration=integration,
@@ -128,6 +137,7 @@ def operations_router(
             statuses=tuple(s.value for s in status or ()),
             updated_since=window.since,
             updated_until=window.until,
+            reasons=tuple(reason or ()),
         )
         with hub.db.read_session() as session:
             items, total = page_exceptions(session, where, skip=page.skip, count=page.count)
@@ -138,23 +148,32 @@ def operations_router(
     @router.post(
         "/exceptions/retry",
         status_code=202,
-        summary="Retry every open exception (one run per flow), in the background",
+        summary="Retry the open exceptions, or those of one integration, flow or reason, "
+        "in the background",
+        description="One run per flow concerned; each retries now exactly the open exceptions "
+        "the filters take (`integration`, `flow`, `reason` together: one group of the portal's "
+        "exceptions page). `exceptions` in the answer counts them.",
         tags=["exceptions"],
         dependencies=[Depends(write)],
         response_model=_Accepted,
         responses=_ERRORS,
     )
-    def retry_all(integration: Annotated[str | None, Query()] = None) -> JSONResponse:
-        where = ExceptionFilter(integration=integration, statuses=(ExceptionStatus.OPEN.value,))
-        with hub.db.read_session() as session:
-            if integration is not None and not integration_store.get_integration(
-                session, integration
-            ):
-                raise ApiError(404, f"No integration with id {integration!r}")
-            _, still_open = page_exceptions(session, where, skip=0, count=1)
+    def retry_all(
+        integration: Annotated[str | None, Query()] = None,
+        flow: Annotated[FlowName | None, Query(description="Only this flow's.")] = None,
+        reason: Annotated[
+            str | None,
+            Query(description="Only this exception code's (`missingSku`).", max_length=64),
+        ] = None,
+    ) -> JSONResponse:
+        scope = RetryScope(integration, flow, reason)
+        try:
+            still_open = count_to_retry(hub, scope)
+        except NotFoundError as missing:
+            raise ApiError(404, str(missing)) from None
         if still_open == 0:
             return accepted("No open exceptions to retry", exceptions=0)
-        state.background.start("retry all exceptions", lambda: state.runner.retry_all(integration))
+        state.background.start("retry exceptions", lambda: retry_exceptions(state.runner, scope))
         return accepted("Retry started", exceptions=still_open)
 
     @router.get(

@@ -4,6 +4,12 @@ Each kind has a list (`GET /orders`) with paging, the time window, `status` (rep
 of), `integration`, the kind's external reference (`extOrderId`, …) and, for products and
 inventory, `sku`; and a single read by hub id (`GET /orders/{orderId}`) or by external id
 (`GET /orders/ext:#1001`, `GET /orders/api:1234`, optionally `?integration=`).
+
+The product list shows one record per product, as the portal does (the store's "hub view"):
+where the hub holds its own record of a SKU (a pulled product repriced in the hub), that record
+is the product — the one products.push sends — and the store's copy is left out.
+`?copies=all` lists every record, the stores' copies too; `?integration=` lists that
+integration's records, copies included.
 """
 
 # No `from __future__ import annotations` here: FastAPI reads the endpoints' annotations at
@@ -47,6 +53,8 @@ class KindSpec:
     plural: str
     model: type[Any]
     has_sku: bool = False
+    one_per_sku: bool = False
+    """Listed as the hub view by default (one record per product; `copies=all`: every one)."""
 
     @property
     def title(self) -> str:
@@ -55,10 +63,27 @@ class KindSpec:
 
 KINDS: tuple[KindSpec, ...] = (
     KindSpec(EntityKind.ORDER, "orders", "order", "orders", Order),
-    KindSpec(EntityKind.PRODUCT, "products", "product", "products", Product, has_sku=True),
+    KindSpec(
+        EntityKind.PRODUCT,
+        "products",
+        "product",
+        "products",
+        Product,
+        has_sku=True,
+        one_per_sku=True,
+    ),
     KindSpec(EntityKind.INVENTORY, "inventory", "inventory", "inventory", Inventory, has_sku=True),
     KindSpec(EntityKind.LOCATION, "locations", "location", "locations", Location),
     KindSpec(EntityKind.FULFILLMENT, "fulfillments", "fulfillment", "fulfillments", Fulfillment),
+)
+
+
+Copies = Literal["hub", "all"]
+_COPIES_HELP = (
+    "`hub` (the default): one record per product — where the hub holds its own record of a "
+    "SKU (a product repriced in the hub), that record, not the store's copy, as the portal "
+    "lists them. `all`: every record, the stores' copies too. With `integration`, that "
+    "integration's records are listed, copies included."
 )
 
 
@@ -66,6 +91,7 @@ KINDS: tuple[KindSpec, ...] = (
 class _KindFilters:
     ext_ref: str | None
     sku: str | None
+    every_copy: bool = True
 
 
 def records_router(state: ApiState, read: Callable[..., Any]) -> APIRouter:
@@ -99,6 +125,7 @@ def _add_kind(router: APIRouter, state: ApiState, spec: KindSpec) -> None:
             ext_ref=kind_filters.ext_ref,
             sku=kind_filters.sku,
             window=UpdatedWindow(since=window.since, until=window.until),
+            hub_view=not kind_filters.every_copy and integration is None,
         )
         with state.hub.db.read_session() as session:
             sort = RecordSort.parse(order) or NEWEST_FIRST  # `order` is one of RecordOrder
@@ -141,6 +168,16 @@ def _add_kind(router: APIRouter, state: ApiState, spec: KindSpec) -> None:
 def _filters_dependency(spec: KindSpec) -> Callable[..., _KindFilters]:
     ext_field = spec.kind.ext_ref_field
     ext_help = f"Only records whose `{ext_field}` is this value."
+    if spec.one_per_sku:
+
+        def hub_view(
+            ext_ref: Annotated[str | None, Query(alias=ext_field, description=ext_help)] = None,
+            sku: Annotated[str | None, Query(description="Only this SKU.")] = None,
+            copies: Annotated[Copies, Query(description=_COPIES_HELP)] = "hub",
+        ) -> _KindFilters:
+            return _KindFilters(ext_ref=ext_ref, sku=sku, every_copy=copies == "all")
+
+        return hub_view
     if spec.has_sku:
 
         def with_sku(

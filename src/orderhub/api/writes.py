@@ -27,7 +27,9 @@ _WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 422, 501)
 
 
 class InventoryUpdate(BaseModel):
-    """Set the on-hand quantity of a SKU at a location (the default location if none)."""
+    """Set the on-hand quantity of a SKU at a location: `locationId` (a hub id, external id
+    or name) is needed when the hub has several active locations; without it, the only one
+    (none yet: a hub location named Default is made)."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 

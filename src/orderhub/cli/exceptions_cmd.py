@@ -104,17 +104,40 @@ def list_exceptions(
 def retry(
     exception_id: Annotated[str | None, typer.Argument(help="Exception id.")] = None,
     retry_all: Annotated[bool, typer.Option("--all", help="Retry every open exception.")] = False,
+    integration: Annotated[
+        str | None, typer.Option("--integration", help="Only this integration's.")
+    ] = None,
+    flow: Annotated[
+        str | None, typer.Option("--flow", help="Only this flow's (products.pull, …).")
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Only this exception code's (missingSku, …).")
+    ] = None,
 ) -> None:
-    """Retry now: the flow re-fetches the failed record(s) from the store."""
-    from orderhub.domain import ExceptionStatus, RunStatus
+    """Retry now: the flow re-fetches the failed record(s) from the store.
+
+    Give one exception id, or --all and/or filters (--integration, --flow, --reason: together,
+    one group of the portal's exceptions page).
+    """
+    from orderhub.domain import ExceptionStatus, FlowName, RunStatus
+    from orderhub.services.exceptions import RetryScope, count_to_retry, retry_exceptions
     from orderhub.store import exceptions as exception_store
 
-    if bool(exception_id) == retry_all:
-        raise UsageError("Give one exception id, or --all")
+    many = retry_all or any(value is not None for value in (integration, flow, reason))
+    if bool(exception_id) == many:
+        raise UsageError("Give one exception id, or --all (or --integration, --flow, --reason)")
+    try:
+        chosen_flow = FlowName(flow) if flow is not None else None
+    except ValueError:
+        names = ", ".join(f.value for f in FlowName)
+        raise UsageError(f"No flow {flow!r} (one of: {names})") from None
     with open_hub() as hub:
         runner = hub.runner()
-        if retry_all:
-            runs = runner.retry_all()
+        if many:
+            scope = RetryScope(integration, chosen_flow, reason)
+            taken = count_to_retry(hub, scope)
+            runs = retry_exceptions(runner, scope) if taken else []
+            console.print(f"{taken} open exception(s) to retry.")
         else:
             assert exception_id is not None
             with hub.db.read_session() as session:
@@ -122,9 +145,7 @@ def retry(
                     raise NotFoundError(f"No exception with id {exception_id!r}")
             runs = [runner.retry_exception(exception_id)]
         with hub.db.read_session() as session:
-            still_open = len(
-                exception_store.list_exceptions(session, status=ExceptionStatus.OPEN, limit=10_000)
-            )
+            still_open = exception_store.count_exceptions(session, status=ExceptionStatus.OPEN)
     for run in runs:
         console.print(
             shown(

@@ -27,8 +27,9 @@ def set_stock(
         str | None,
         typer.Option(
             "--location",
-            help="Location id, external id (warehouse:1) or name. Default: the only "
-            "location, or a hub location named Default.",
+            help="Location id, external id (warehouse:1) or name. Needed when the hub has "
+            "several active locations; default: the only one (none yet: a hub location "
+            "named Default).",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,

@@ -5,8 +5,10 @@ fixed it meanwhile). One that keeps failing usually waits for the merchant (a mi
 a variant that does not exist in the store); retrying all of those on every run would make a
 flow's every run as expensive as its worst backlog. So the wait doubles from 30 s with each
 further failure, up to an hour. The record is still synced at once whenever it changes (the
-flow meets it in its normal path), and "Retry" in the portal or `orderhub exceptions retry`
-retries every open one now.
+flow meets it in its normal path), and a retry (the portal's Retry buttons, `orderhub
+exceptions retry`, the API's) takes the ones it names now, whatever their wait: a `RetryChoice`
+handed to the run — every open exception of the flow, those of one reason, or one record. The
+others of the flow are retried when they are due, as by any run.
 
 A failed run (the store down, the token refused) makes its flow wait its interval doubled per
 failure in a row, up to `MAX_BACKOFF`; a trigger ("Sync now", a webhook) still runs it at once.
@@ -14,13 +16,13 @@ failure in a row, up to `MAX_BACKOFF`; a trigger ("Sync now", a webhook) still r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from orderhub.domain import FlowName, RunStatus
 from orderhub.store import exceptions as store_exceptions
-from orderhub.store import integrations as store_integrations
 from orderhub.store import runs as store_runs
 from orderhub.store.records import EntityKind
 
@@ -29,6 +31,7 @@ __all__ = [
     "RETRIED_ENTITY_TYPES",
     "RETRY_FIRST_WAIT",
     "RETRY_LONGEST_WAIT",
+    "RetryChoice",
     "earliest_retry",
     "flows_with_open_exceptions",
     "next_retry_at",
@@ -55,19 +58,40 @@ def next_retry_at(attempts: int, last_failed_at: datetime) -> datetime:
     return last_failed_at + wait
 
 
+@dataclass(frozen=True)
+class RetryChoice:
+    """Which of a flow's open exceptions a retry run takes now, whatever their wait: every
+    one (no field set), those of one reason (`missingSku`), or one record's."""
+
+    reason: str | None = None
+    ext_id: str | None = None
+
+    def takes(self, attempt: store_exceptions.OpenAttempt) -> bool:
+        return (self.reason is None or attempt.reason == self.reason) and (
+            self.ext_id is None or attempt.ext_id == self.ext_id
+        )
+
+
 def records_to_retry(
-    session: Session, integration_id: str, flow: FlowName, *, now: datetime, every: bool
+    session: Session,
+    integration_id: str,
+    flow: FlowName,
+    *,
+    now: datetime,
+    chosen: RetryChoice | None = None,
 ) -> tuple[list[str], frozenset[str]]:
-    """External ids with an open exception of this flow: those due for a retry now (all of
-    them if `every`), oldest first, each once; and all of them."""
+    """External ids with an open exception of this flow: those due for a retry now (and
+    those `chosen` takes, whatever their wait), oldest first, each once; and all of them."""
     due: dict[str, None] = {}
     every_open: set[str] = set()
-    for ext_id, attempts, failed_at in store_exceptions.open_exception_attempts(
+    for attempt in store_exceptions.open_exception_attempts(
         session, integration_id, flow, RETRIED_ENTITY_TYPES
     ):
-        every_open.add(ext_id)
-        if every or next_retry_at(attempts, failed_at) <= now:
-            due.setdefault(ext_id, None)
+        every_open.add(attempt.ext_id)
+        if (chosen is not None and chosen.takes(attempt)) or next_retry_at(
+            attempt.attempts, attempt.failed_at
+        ) <= now:
+            due.setdefault(attempt.ext_id, None)
     return list(due), frozenset(every_open)
 
 
@@ -75,8 +99,8 @@ def earliest_retry(session: Session, integration_id: str, flow: FlowName) -> dat
     """When the flow's next open exception is due for a retry (None: it has none)."""
     return min(
         (
-            next_retry_at(attempts, failed_at)
-            for _ext_id, attempts, failed_at in store_exceptions.open_exception_attempts(
+            next_retry_at(attempt.attempts, attempt.failed_at)
+            for attempt in store_exceptions.open_exception_attempts(
                 session, integration_id, flow, RETRIED_ENTITY_TYPES
             )
         ),
@@ -85,19 +109,19 @@ def earliest_retry(session: Session, integration_id: str, flow: FlowName) -> dat
 
 
 def flows_with_open_exceptions(
-    session: Session, integration_id: str | None
+    session: Session,
+    integration_id: str | None,
+    *,
+    flow: FlowName | None = None,
+    reason: str | None = None,
 ) -> list[tuple[str, FlowName]]:
-    """(integration, flow) pairs with open exceptions: what "retry all" runs."""
-    if integration_id is None:
-        integration_ids = [i.integration_id for i in store_integrations.list_integrations(session)]
-    else:
-        integration_ids = [integration_id]
-    return [
-        (target, flow)
-        for target in integration_ids
-        for flow in FlowName
-        if store_exceptions.open_exception_attempts(session, target, flow, RETRIED_ENTITY_TYPES)
-    ]
+    """(integration, flow) pairs with open exceptions (of `reason`, when given): what a
+    retry of many runs, flows in their registry order."""
+    found = store_exceptions.open_flows(
+        session, RETRIED_ENTITY_TYPES, integration_id=integration_id, flow=flow, reason=reason
+    )
+    order = list(FlowName)
+    return sorted(found, key=lambda pair: (pair[0], order.index(pair[1])))
 
 
 def wait_after_failure(

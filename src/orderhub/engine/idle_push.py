@@ -38,7 +38,7 @@ def worth_running(
         state = store_integrations.get_flow_state(session, integration_id, flow)
         if state.requested:  # Sync now, a settings change: asked for, so it runs
             return True
-        retries, _open = records_to_retry(session, integration_id, flow, now=now, every=False)
+        retries, _open = records_to_retry(session, integration_id, flow, now=now)
         if retries:
             return True
         work, skip_to = check(HubView(session), integration, state.cursor, now)

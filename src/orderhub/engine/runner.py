@@ -32,7 +32,7 @@ import httpx
 
 from orderhub.clock import Clock, Sleep, SystemClock
 from orderhub.domain import FlowName, Integration, Run
-from orderhub.engine.backoff import flows_with_open_exceptions, records_to_retry
+from orderhub.engine.backoff import RetryChoice, flows_with_open_exceptions, records_to_retry
 from orderhub.engine.cadence import PUSH_SAFETY, work_check
 from orderhub.engine.context import FlowContext, ProgressCallback
 from orderhub.engine.dry_run import DRY_RUN_TRIGGER, supports_dry_run
@@ -144,6 +144,7 @@ class FlowRunner:
         only_if_due: bool = False,
         dry_run: bool = False,
         budget_patience: float | None = None,
+        retry: RetryChoice | None = None,
     ) -> Run:
         """Run `flow` of `integration_id` now and return its finished run row.
 
@@ -157,7 +158,9 @@ class FlowRunner:
         refused with `FlowNotAvailable` before anything starts. `budget_patience` (schedulers):
         when the store's call budget would keep the run waiting longer than that before its
         first call, the run gives its slot back — no run row, schedule moved to when the
-        budget allows, its `requested` mark kept — and `BudgetBusy` is raised.
+        budget allows, its `requested` mark kept — and `BudgetBusy` is raised. `retry`: the
+        open exceptions the run retries now whatever their wait (engine/backoff.py); a run
+        triggered "retry" without one retries every open exception of the flow.
         """
         flow = FlowName(flow)
         factory = check_runnable(
@@ -195,6 +198,7 @@ class FlowRunner:
                     only_if_due=only_if_due,
                     dry_run=dry_run,
                     budget_patience=budget_patience,
+                    retry=retry if retry is not None or trigger != "retry" else RetryChoice(),
                 )
             finally:
                 lease.release()
@@ -204,29 +208,52 @@ class FlowRunner:
                 self._running_keys.discard(key)
 
     def retry_exception(self, exception_id: str) -> Run:
-        """Run that exception's flow now (even if the flow is off): it re-fetches the record."""
+        """Run that exception's flow now (even if the flow is off): it re-fetches the record
+        (the flow's other open exceptions only when they are due)."""
         with self._db.read_session() as session:
             item = store_exceptions.get_exception(session, exception_id)
         if item is None:
             raise SyncExceptionNotFound(f"No exception with id {exception_id!r}")
-        return self.run_flow(item.integration, item.flow, trigger="retry", require_enabled=False)
+        return self.run_flow(
+            item.integration,
+            item.flow,
+            trigger="retry",
+            require_enabled=False,
+            retry=RetryChoice(ext_id=item.ext_entity_id),
+        )
 
-    def retry_all(self, integration_id: str | None = None) -> list[Run]:
-        """One retry run per (integration, flow) with open exceptions.
+    def retry_all(
+        self,
+        integration_id: str | None = None,
+        *,
+        flow: FlowName | None = None,
+        reason: str | None = None,
+    ) -> list[Run]:
+        """One retry run per (integration, flow) with open exceptions, narrowed to one
+        integration, flow or reason (exception code) when given: each run retries those
+        exceptions now (`RetryChoice`).
 
         A flow that is running already (its next run picks the records up), not available, or
         whose integration is no longer connected is skipped with a warning in the log.
         """
         with self._db.read_session() as session:
-            targets = flows_with_open_exceptions(session, integration_id)
+            targets = flows_with_open_exceptions(session, integration_id, flow=flow, reason=reason)
         runs: list[Run] = []
-        for target_integration, flow in targets:
+        for target_integration, target_flow in targets:
             try:
                 runs.append(
-                    self.run_flow(target_integration, flow, trigger="retry", require_enabled=False)
+                    self.run_flow(
+                        target_integration,
+                        target_flow,
+                        trigger="retry",
+                        require_enabled=False,
+                        retry=RetryChoice(reason=reason),
+                    )
                 )
             except (FlowBusy, FlowNotAvailable, IntegrationNotConnected) as refused:
-                log.warning("retry of %s %s skipped: %s", target_integration, flow.value, refused)
+                log.warning(
+                    "retry of %s %s skipped: %s", target_integration, target_flow.value, refused
+                )
         return runs
 
     def request_stop(self) -> None:
@@ -250,6 +277,7 @@ class FlowRunner:
         only_if_due: bool,
         dry_run: bool,
         budget_patience: float | None = None,
+        retry: RetryChoice | None = None,
     ) -> Run:
         started_at = self._clock.now()
         with (
@@ -263,7 +291,7 @@ class FlowRunner:
             if only_if_due and state.next_run_at is not None and state.next_run_at > started_at:
                 raise FlowNotDue(f"{flow.value} of integration {integration_id} has just run")
             retry_ids, open_ids = records_to_retry(
-                session, integration_id, flow, now=started_at, every=trigger == "retry"
+                session, integration_id, flow, now=started_at, chosen=retry
             )
             # Read with the start, in its transaction; a key that cannot decrypt the token
             # fails the run (recorded below), it does not refuse it.

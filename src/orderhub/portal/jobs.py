@@ -33,6 +33,7 @@ from orderhub.domain import FlowName, Run, RunStatus, VerificationStatus
 from orderhub.engine import EmbeddedScheduler, FlowRunner
 from orderhub.errors import HubError
 from orderhub.hub import Hub
+from orderhub.services.exceptions import RetryScope, retry_exceptions
 from orderhub.services.sync import Waker, request_runs
 from orderhub.services.verification import Verifier
 from orderhub.store import exceptions as exception_store
@@ -151,15 +152,11 @@ class JobBoard:
         self._start(job, work, nothing_message=None)
         return job
 
-    def retry_flow(self, integration_id: str, flow: FlowName, *, title: str, back_url: str) -> Job:
-        """One retry run of a flow: it fetches again every record with an open exception."""
-        job = self._new(title, integration_id, flow, "thread", back_url, kind="retry")
-        self._start(
-            job,
-            lambda _progress: [
-                self._runner.run_flow(integration_id, flow, trigger="retry", require_enabled=False)
-            ],
-        )
+    def retry_group(self, scope: RetryScope, flow: FlowName, *, title: str, back_url: str) -> Job:
+        """One retry run of a flow: it retries now the open exceptions `scope` takes (the
+        flow's, or one reason's of it); the flow's others only when they are due."""
+        job = self._new(title, scope.integration_id, flow, "thread", back_url, kind="retry")
+        self._start(job, lambda _progress: retry_exceptions(self._runner, scope))
         return job
 
     def retry_all(self, *, title: str, back_url: str) -> Job:

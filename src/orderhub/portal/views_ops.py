@@ -13,9 +13,10 @@ from orderhub.services.exception_views import (
     connector_reason_words,
     exception_groups,
     exception_view,
+    reason_words,
     store_platforms,
 )
-from orderhub.services.exceptions import resolve_exception
+from orderhub.services.exceptions import RetryScope, resolve_exception
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
 from orderhub.store import runs as run_store
@@ -68,18 +69,28 @@ def ops_routes(ctx: PortalContext) -> list[Route]:
         return ctx.redirect(f"/jobs/{job.job_id}")
 
     async def retry_group(request: Request) -> Response:
+        """Retry one group of the page: its integration, flow and reason (without a reason,
+        every open exception of the flow)."""
         form = await request.form()
         integration_id = str(form.get("integration", ""))
+        reason = str(form.get("reason", "")).strip() or None
         try:
             flow = FlowName(str(form.get("flow", "")))
         except ValueError:
             return ctx.not_found(request, "That flow")
-        job = ctx.jobs.retry_flow(
-            integration_id,
-            flow,
-            title=f"Retry the open exceptions of {flow.label}",
-            back_url="/exceptions",
-        )
+        scope = RetryScope(integration_id, flow, reason)
+        if reason is None:
+            title = f"Retry the open exceptions of {flow.label}"
+        else:
+            with hub.db.read_session() as session:
+                integrations = integration_store.list_integrations(session)
+            words = reason_words(
+                reason,
+                store_platforms(hub.connectors, integrations).get(integration_id, "the store"),
+                connector_reason_words(hub.connectors),
+            )
+            title = f"Retry “{words}” in {flow.label}"
+        job = ctx.jobs.retry_group(scope, flow, title=title, back_url="/exceptions")
         return ctx.redirect(f"/jobs/{job.job_id}")
 
     async def resolve(request: Request) -> Response:

@@ -15,7 +15,7 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from orderhub.domain import Fulfillment, OrderStatus
+from orderhub.domain import Fulfillment, LocationStatus, OrderStatus
 from orderhub.errors import HubError
 from orderhub.hub import Hub
 from orderhub.services.fulfillments import create_fulfillment, unfulfilled_lines
@@ -38,6 +38,8 @@ class HubActivity:
     hub: Hub
     rng: random.Random
     skus: tuple[str, ...] = ()
+    location: str = ""
+    """The hub id of the location the demo counts stock at (set by `seed_stock`)."""
     priced: tuple[str, ...] = ()
     """SKUs of whole products (not variants): their price is the product's, so a reprice in
     the hub is a change products.push carries (a variant's price is not pushed)."""
@@ -50,13 +52,27 @@ class HubActivity:
         """
         self.skus = tuple(sorted(store_stock))
         changed = set(self.rng.sample(self.skus, min(differing, len(self.skus))))
+        # Named, as a merchant with several warehouses must: the store's default one when
+        # the hub has pulled them, else the hub's own "Default", made by this import.
+        self.location = self._warehouse() or ""
         rows = "".join(
-            f"{sku},{store_stock[sku] + (5 if sku in changed else 0)}\n" for sku in self.skus
+            f"{sku},{store_stock[sku] + (5 if sku in changed else 0)},{self.location}\n"
+            for sku in self.skus
         )
-        report = import_inventory_csv(self.hub, "sku,quantity\n" + rows, actor=ACTOR)
+        report = import_inventory_csv(self.hub, "sku,quantity,location\n" + rows, actor=ACTOR)
         if report.errors:
             raise HubError(f"The demo's stock import refused {len(report.errors)} rows")
+        self.location = self.location or self._warehouse() or ""
         return sorted(changed)
+
+    def _warehouse(self) -> str | None:
+        """The hub id of the location the demo's stock is counted at (None: the hub has none)."""
+        with self.hub.db.read_session() as session:
+            held = list_records(session, EntityKind.LOCATION, limit=100, newest_first=False)
+        active = [r for r in held if r.data.get("status") != LocationStatus.INACTIVE.value]
+        chosen = next((r for r in active if r.data.get("isDefault")), None)
+        chosen = chosen or (active[0] if active else None)
+        return chosen.hub_id if chosen is not None else None
 
     def step(self) -> str | None:
         """One change: a fulfilment (when an order waits for one), a reprice or a stock count."""
@@ -88,7 +104,9 @@ class HubActivity:
             return None
         sku = self.rng.choice(self.skus)
         quantity = self.rng.randint(0, 120)
-        set_inventory(self.hub, sku=sku, quantity=quantity, actor=ACTOR)
+        set_inventory(
+            self.hub, sku=sku, quantity=quantity, location_id=self.location or None, actor=ACTOR
+        )
         return f"stock of {sku} set to {quantity}"
 
     def fulfil_one(self) -> str | None:

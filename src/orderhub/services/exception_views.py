@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from orderhub.connectors.registry import ConnectorRegistry, UnknownConnector
 from orderhub.domain import FlowName, Integration, SyncException
-from orderhub.services.exceptions import record_of_exception
-from orderhub.store.records import EntityKind, StoredRecord, get_record
+from orderhub.services.exceptions import records_of_exceptions
+from orderhub.store.records import EntityKind, StoredRecord, get_records
 
 __all__ = [
     "REASON_WORDS",
@@ -35,6 +35,7 @@ __all__ = [
     "connector_reason_words",
     "exception_groups",
     "exception_view",
+    "exception_views",
     "reason_words",
     "store_platforms",
 ]
@@ -129,7 +130,26 @@ def store_platforms(
 
 
 def exception_view(session: Session, item: SyncException) -> ExceptionView:
-    record = record_of_exception(session, item)
+    """One exception as the merchant reads it (`exception_views`)."""
+    return exception_views(session, [item])[0]
+
+
+def exception_views(session: Session, items: Sequence[SyncException]) -> list[ExceptionView]:
+    """The exceptions as the merchant reads them, in their order; their records (and the
+    orders of fulfillments) are read a kind at a time, not one per exception."""
+    records = records_of_exceptions(session, items)
+    order_ids = [
+        str(record.data.get("orderId") or "")
+        for record in records.values()
+        if record.kind is EntityKind.FULFILLMENT
+    ]
+    orders = {o.hub_id: o for o in get_records(session, EntityKind.ORDER, order_ids)}
+    return [_view(item, records.get(item.exception_id), orders) for item in items]
+
+
+def _view(
+    item: SyncException, record: StoredRecord | None, orders: Mapping[str, StoredRecord]
+) -> ExceptionView:
     data: dict[str, Any] = record.data if record is not None else {}
     raw: dict[str, Any] = item.raw or {}
     title = _title(item, data, raw)
@@ -141,7 +161,7 @@ def exception_view(session: Session, item: SyncException) -> ExceptionView:
     elif record is not None and record.kind is EntityKind.PRODUCT:
         hub_url = f"/products/{record.hub_id}"
     elif record is not None and record.kind is EntityKind.FULFILLMENT:
-        order = get_record(session, EntityKind.ORDER, str(data.get("orderId") or ""))
+        order = orders.get(str(data.get("orderId") or ""))
         if order is not None:
             hub_url = f"/orders/{order.hub_id}"
             admin_url = _web_address(order.data.get("extOrderUrl"))
@@ -161,9 +181,9 @@ def exception_groups(
     the connectors' own codes in words (`connector_reason_words`).
     """
     groups: dict[tuple[str, FlowName, str], list[ExceptionView]] = {}
-    for item in items:
-        key = (item.integration, item.flow, item.exception_type)
-        groups.setdefault(key, []).append(exception_view(session, item))
+    for view in exception_views(session, items):
+        key = (view.item.integration, view.item.flow, view.item.exception_type)
+        groups.setdefault(key, []).append(view)
     ordered = sorted(groups.items(), key=lambda entry: (-len(entry[1]), entry[0]))
     return [
         ExceptionGroup(

@@ -10,9 +10,11 @@ the portal exists, through `orderhub inventory set|import` and the REST API). Ru
   a new record), and `available = onHand - committed`, as in Pipe17.
 - The location may be given as a hub location id, an `extLocationId` (`warehouse:1`) or a
   location name (case-insensitive); a name or external id held by two locations must be given
-  by id. With no location: the hub's only active location when there is exactly one, else a
-  hub-native location named "Default" (external id `default`), created the first time it is
-  needed and used from then on.
+  by id. With no location, what a merchant expects: the hub's only active location when it has
+  exactly one (pulled from the store or not); when it has several, a refusal naming them, since
+  guessing would put the stock where it does not count; and only when the hub has no location
+  at all, a hub-native location named "Default" (external id `default`), created then and used
+  from then on. Every entry point (CLI, API, CSV import, demo) goes through this rule.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ __all__ = [
 DEFAULT_LOCATION_NAME: Final = "Default"
 DEFAULT_LOCATION_EXT_ID: Final = "default"
 _MANY = 1_000_000
+_NAMED = 5
 _SKU_COLUMNS = ("sku",)
 _QUANTITY_COLUMNS = ("quantity", "qty", "onhand")
 _LOCATION_COLUMNS = ("location", "locationid")
@@ -198,13 +201,13 @@ class _Setter:
 
 
 def _default_location(session: Session, *, origin: Origin, now: datetime) -> str:
-    held = get_record_by_ext(session, EntityKind.LOCATION, None, DEFAULT_LOCATION_EXT_ID)
-    if held is not None:
-        return held.hub_id
-    locations = list_records(session, EntityKind.LOCATION, limit=_MANY)
+    """The location stock goes to when none is named (module docstring)."""
+    locations = list_records(session, EntityKind.LOCATION, limit=_MANY, newest_first=False)
     active = [r for r in locations if r.data.get("status") != LocationStatus.INACTIVE.value]
     if len(active) == 1:
         return active[0].hub_id
+    if active or locations:
+        raise UsageError(_which_location(active or locations, inactive=not active))
     location = Location(
         name=DEFAULT_LOCATION_NAME,
         ext_location_id=DEFAULT_LOCATION_EXT_ID,
@@ -222,6 +225,18 @@ def _default_location(session: Session, *, origin: Origin, now: datetime) -> str
         now=now,
     )
     return result.hub_id
+
+
+def _which_location(candidates: list[StoredRecord], *, inactive: bool) -> str:
+    """The refusal when several locations could hold the stock: it names them (a few)."""
+    names = sorted(str(r.data.get("name") or r.hub_id)[:80] for r in candidates)
+    shown = ", ".join(names[:_NAMED])
+    if len(names) > _NAMED:
+        shown += f" and {len(names) - _NAMED} more"
+    how = "name one (by name or id: --location, the API's locationId, a CSV location column)"
+    if inactive:
+        return f"The hub's locations are all inactive ({shown}); {how}"
+    return f"The hub has {len(names)} active locations ({shown}); {how}"
 
 
 def _bounded(kind: Any, value: object, field: str) -> Any:

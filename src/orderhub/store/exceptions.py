@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, func, select, text, update
 from sqlalchemy.orm import Session
@@ -27,12 +27,14 @@ from orderhub.store.tables import ExceptionRow
 
 __all__ = [
     "ExceptionFilter",
+    "OpenAttempt",
     "count_exceptions",
     "get_exception",
     "list_exceptions",
     "open_exception_attempts",
     "open_exception_ids",
     "open_exception_types",
+    "open_flows",
     "page_exceptions",
     "raise_exception",
     "resolve_exception",
@@ -169,6 +171,8 @@ class ExceptionFilter:
     statuses: Sequence[str] = ()
     updated_since: datetime | None = None
     updated_until: datetime | None = None
+    reasons: Sequence[str] = ()
+    """Any of these exception codes (`missingSku`)."""
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
@@ -178,6 +182,8 @@ class ExceptionFilter:
             found.append(ExceptionRow.flow.in_(list(self.flows)))
         if self.statuses:
             found.append(ExceptionRow.status.in_(list(self.statuses)))
+        if self.reasons:
+            found.append(ExceptionRow.exception_type.in_(list(self.reasons)))
         if self.updated_since is not None:
             found.append(ExceptionRow.updated_at >= utc(self.updated_since))
         if self.updated_until is not None:
@@ -216,24 +222,63 @@ def open_exception_ids(
 ) -> list[str]:
     """External ids of the records with an open exception, oldest first."""
     return [
-        ext_id
-        for ext_id, _attempts, _failed_at in open_exception_attempts(
-            session, integration_id, flow, [entity_type]
-        )
+        attempt.ext_id
+        for attempt in open_exception_attempts(session, integration_id, flow, [entity_type])
     ]
+
+
+class OpenAttempt(NamedTuple):
+    """What a retry needs of an open exception."""
+
+    ext_id: str
+    attempts: int
+    failed_at: datetime
+    """The last failure."""
+    reason: str
+    """The exception code (`missingSku`)."""
 
 
 def open_exception_attempts(
     session: Session, integration_id: str, flow: FlowName, entity_types: Sequence[str]
-) -> list[tuple[str, int, datetime]]:
-    """(external id, failed attempts, last failure) of every open exception of these entity
-    types, oldest first (one query, whatever the number of types)."""
+) -> list[OpenAttempt]:
+    """Every open exception of these entity types, oldest first (one query, whatever the
+    number of types)."""
     rows = session.execute(
-        select(ExceptionRow.ext_entity_id, ExceptionRow.attempts, ExceptionRow.updated_at)
+        select(
+            ExceptionRow.ext_entity_id,
+            ExceptionRow.attempts,
+            ExceptionRow.updated_at,
+            ExceptionRow.exception_type,
+        )
         .where(*_open_of(integration_id, flow, entity_types))
         .order_by(ExceptionRow.id)
     ).all()
-    return [(ext_id, attempts, updated_at) for ext_id, attempts, updated_at in rows]
+    return [OpenAttempt(*row) for row in rows]
+
+
+def open_flows(
+    session: Session,
+    entity_types: Sequence[str],
+    *,
+    integration_id: str | None = None,
+    flow: FlowName | None = None,
+    reason: str | None = None,
+) -> list[tuple[str, FlowName]]:
+    """(integration, flow) pairs with open exceptions of these entity types, narrowed to one
+    integration, flow or exception code when given; one query."""
+    where = ExceptionFilter(
+        integration=integration_id,
+        flows=(FlowName(flow).value,) if flow is not None else (),
+        statuses=(ExceptionStatus.OPEN.value,),
+        reasons=(reason,) if reason is not None else (),
+    )
+    rows = session.execute(
+        select(ExceptionRow.integration_id, ExceptionRow.flow)
+        .where(*where.conditions(), ExceptionRow.entity_type.in_(list(entity_types)))
+        .distinct()
+        .order_by(ExceptionRow.integration_id, ExceptionRow.flow)
+    ).all()
+    return [(integration, FlowName(name)) for integration, name in rows]
 
 
 def open_exception_types(

@@ -21,6 +21,7 @@ from orderhub.store.records.reads import (
     list_records,
     lock_record,
     records_by_ext,
+    records_held_by,
     records_with_skus,
     skus_of,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "new_hub_id",
     "record_hash",
     "records_by_ext",
+    "records_held_by",
     "records_with_skus",
     "skus_of",
     "upsert_record",

@@ -35,6 +35,7 @@ __all__ = [
     "list_records",
     "lock_record",
     "records_by_ext",
+    "records_held_by",
     "records_with_skus",
     "skus_of",
 ]
@@ -124,6 +125,27 @@ def records_by_ext(
             _select_records().where(
                 RecordRow.kind == kind.value,
                 RecordRow.integration_id == owner,
+                RecordRow.ext_id.in_(chunk),
+            )
+        )
+        found.extend(stored_record(row) for row in rows)
+    return found
+
+
+def records_held_by(
+    session: Session, kind: EntityKind, owners: Sequence[str | None], ext_ids: Sequence[str]
+) -> list[StoredRecord]:
+    """The records any of `owners` (integrations; None: the hub) holds under any of these
+    external ids: one query per 500 ids, however many owners."""
+    held_by = list(dict.fromkeys(owner_key(owner) for owner in owners))
+    found: list[StoredRecord] = []
+    if not held_by:
+        return found
+    for chunk in in_chunks(ext_ids):
+        rows = session.execute(
+            _select_records().where(
+                RecordRow.kind == kind.value,
+                RecordRow.integration_id.in_(held_by),
                 RecordRow.ext_id.in_(chunk),
             )
         )
