@@ -21,11 +21,10 @@ from sqlalchemy.orm import Session
 from orderhub.clock import Clock
 from orderhub.domain import FlowName
 from orderhub.engine.errors import IntegrationNotFound, LeaseLost
-from orderhub.store import integrations as store_integrations
 from orderhub.store import leases as store_leases
 from orderhub.store.database import Database
 from orderhub.store.errors import NotFoundError as StoreNotFound
-from orderhub.store.flows import FlowState, lock_flow_state
+from orderhub.store.flows import FlowState, get_flow_state, lock_flow_state, set_next_run
 
 __all__ = ["LeaseHandle", "RunLease", "flow_lease_key", "locked_flow_state", "postpone_flow"]
 
@@ -188,18 +187,9 @@ def postpone_flow(db: Database, clock: Clock, integration_id: str, flow: FlowNam
     """Due but unable to run (not available, not connected): look again an interval later,
     not at every scheduler tick. An integration removed meanwhile leaves nothing to move."""
     now = clock.now()
-    try:
-        with (
-            db.session() as session,
-            locked_flow_state(session, integration_id, flow, now=now) as state,
-        ):
-            store_integrations.set_flow_schedule(
-                session,
-                integration_id,
-                flow,
-                last_run_at=state.last_run_at,
-                next_run_at=now + timedelta(seconds=state.interval_seconds),
-                last_error=state.last_error,
-            )
-    except IntegrationNotFound:
-        return
+    with db.session() as session:
+        try:
+            interval = get_flow_state(session, integration_id, flow).interval_seconds
+        except StoreNotFound:
+            return
+        set_next_run(session, integration_id, flow, now + timedelta(seconds=interval))

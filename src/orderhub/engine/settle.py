@@ -24,7 +24,7 @@ from orderhub.engine.lease import RunLease, locked_flow_state
 from orderhub.store import integrations as store_integrations
 from orderhub.store import runs as store_runs
 from orderhub.store.database import Database
-from orderhub.store.flows import FlowState
+from orderhub.store.flows import FlowState, set_next_run
 
 __all__ = ["ABANDONED_MESSAGE", "close_abandoned_runs", "give_back", "settle_run"]
 
@@ -114,20 +114,18 @@ def give_back(
     wait: float,
 ) -> None:
     """Undo a run's start: no run row, the schedule as it was but due when the budget
-    allows, and a trigger's `requested` mark kept (also one that came meanwhile)."""
+    allows, and a trigger's `requested` mark kept (also one that came meanwhile).
+
+    The start changed nothing else of the schedule (it kept the last run and error), so
+    moving the next run is the whole undo (`set_next_run`)."""
     now = clock.now()
-    with (
-        db.session() as session,
-        locked_flow_state(session, integration_id, flow, now=now) as state,
-    ):
-        store_integrations.set_flow_schedule(
+    with db.session() as session:
+        set_next_run(
             session,
             integration_id,
             flow,
-            last_run_at=before.last_run_at,
-            next_run_at=now + timedelta(seconds=wait),
-            last_error=before.last_error,
-            requested=before.requested or state.requested,
+            now + timedelta(seconds=wait),
+            mark_requested=before.requested,
         )
         store_runs.discard_run(session, run_id)
     log.debug(

@@ -47,6 +47,7 @@ __all__ = [
     "set_flow_enabled",
     "set_flow_interval",
     "set_flow_schedule",
+    "set_next_run",
 ]
 
 DEFAULT_INTERVAL_SECONDS = 60
@@ -217,6 +218,34 @@ def set_flow_schedule(
     if requested is not None:
         values["requested"] = requested
     _update_flow(session, integration_id, flow, **values)
+
+
+def set_next_run(
+    session: Session,
+    integration_id: str,
+    flow: FlowName,
+    next_run_at: datetime,
+    *,
+    mark_requested: bool = False,
+) -> bool:
+    """Move only the flow's next run (and, with `mark_requested`, mark it asked for); its last
+    run, last error, cursor and a `requested` mark already there stay. False: no such flow.
+
+    What three writers mean, the same each time — "not now, at `next_run_at`", with nothing
+    learned about the last run: a trigger (Sync now: now, marked requested), a run that gave
+    its slot back for its store's call budget (when the budget allows; the mark it started
+    with is put back), and a due flow that cannot run (not connected: an interval later).
+    One UPDATE, a blind write: it needs no lock of its own, since an UPDATE of the row waits
+    for a read-modify-write that holds it (`lock_flow_state`) and lands after it.
+    """
+    values: dict[str, Any] = {"next_run_at": utc(next_run_at)}
+    if mark_requested:
+        values["requested"] = True
+    try:
+        _update_flow(session, integration_id, flow, **values)
+    except NotFoundError:
+        return False
+    return True
 
 
 def mark_due(
