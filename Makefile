@@ -65,6 +65,10 @@ bench-latency: $(STAMP) ## Latency benchmark: new order -> hub API (webhooks, po
 bench-capacity: $(STAMP) ## Capacity benchmark: steel stores one worker process holds on PostgreSQL, ramps of 100-750 stores (~13 min)
 	$(BIN)/python bench/capacity.py
 
+.PHONY: bench-run-cost
+bench-run-cost: $(STAMP) ## What a quiet run of each flow costs the database: statements, transactions, round trips (SQLite and PostgreSQL; ~10 s)
+	$(BIN)/python bench/run_cost.py
+
 .PHONY: lint
 lint: $(STAMP) ## ruff (lint + format check) and mypy --strict on src/
 	$(BIN)/ruff check src tests

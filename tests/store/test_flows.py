@@ -9,6 +9,7 @@ import pytest
 from orderhub.domain import FlowName
 from orderhub.store import Database, NotFoundError
 from orderhub.store.due_flows import due_flows
+from orderhub.store.flows import set_next_run
 from orderhub.store.integrations import (
     disable_integration,
     get_flow_state,
@@ -233,3 +234,29 @@ def test_unknown_integration_or_flow(database: Database, connected: str) -> None
             save_cursor(session, "missing", ORDERS, {})
         with pytest.raises(ValueError, match=r"orders\.push"):
             set_flow_enabled(session, connected, "orders.push", True, now=T0)  # type: ignore[arg-type]
+
+
+def test_set_next_run_moves_only_the_next_run(database: Database, connected: str) -> None:
+    with database.session() as session:
+        save_cursor(session, connected, ORDERS, CURSOR)
+        set_flow_schedule(
+            session, connected, ORDERS, last_run_at=T0, next_run_at=T0, last_error="boom"
+        )
+        assert set_next_run(session, connected, ORDERS, T0 + timedelta(minutes=5))
+    with database.read_session() as session:
+        state = get_flow_state(session, connected, ORDERS)
+    assert (state.next_run_at, state.last_run_at, state.last_error) == (
+        T0 + timedelta(minutes=5),
+        T0,
+        "boom",
+    )
+    assert state.cursor == CURSOR
+    assert not state.requested
+
+
+def test_set_next_run_marks_requested_and_keeps_a_mark(database: Database, connected: str) -> None:
+    with database.session() as session:
+        assert set_next_run(session, connected, ORDERS, T0, mark_requested=True)
+        assert set_next_run(session, connected, ORDERS, T0 + timedelta(seconds=3))
+        assert get_flow_state(session, connected, ORDERS).requested  # a later move keeps it
+        assert not set_next_run(session, "missing", ORDERS, T0)

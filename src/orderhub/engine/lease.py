@@ -21,17 +21,14 @@ from sqlalchemy.orm import Session
 from orderhub.clock import Clock
 from orderhub.domain import FlowName
 from orderhub.engine.errors import IntegrationNotFound, LeaseLost
-from orderhub.store import integrations as store_integrations
 from orderhub.store import leases as store_leases
 from orderhub.store.database import Database
 from orderhub.store.errors import NotFoundError as StoreNotFound
-from orderhub.store.flows import FlowState
+from orderhub.store.flows import FlowState, get_flow_state, lock_flow_state, set_next_run
 
 __all__ = ["LeaseHandle", "RunLease", "flow_lease_key", "locked_flow_state", "postpone_flow"]
 
 log = logging.getLogger(__name__)
-
-_SCHEDULE_LOCK_TTL_SECONDS = 30.0
 
 
 def flow_lease_key(integration_id: str, flow: FlowName) -> str:
@@ -63,6 +60,7 @@ class RunLease:
         self._clock = clock
         self._lock = threading.Lock()
         self._lost = False
+        self._released = False
         self._renewed_at = 0.0
         self._done = threading.Event()
         self._thread: threading.Thread | None = None
@@ -73,14 +71,22 @@ class RunLease:
 
     def acquire(self) -> bool:
         with self._db.session() as session:
-            acquired = store_leases.try_acquire(
-                session,
-                key=self._key,
-                owner=self._owner,
-                ttl_seconds=self._ttl,
-                now=self._clock.now(),
-            )
+            return self.acquire_in(session)
+
+    def acquire_in(self, session: Session) -> bool:
+        """Take the lease in the caller's transaction (a run's start: one commit for the
+        lease, the run row and the schedule). Until it commits, a contender waits on the
+        lease row (PostgreSQL) or the write lock (SQLite); if it rolls back, nothing was taken.
+        """
+        acquired = store_leases.try_acquire(
+            session,
+            key=self._key,
+            owner=self._owner,
+            ttl_seconds=self._ttl,
+            now=self._clock.now(),
+        )
         self._renewed_at = self._clock.monotonic()
+        self._released = False
         return acquired
 
     def renew(self) -> None:
@@ -107,13 +113,27 @@ class RunLease:
 
     def release(self) -> None:
         self.stop_keep_alive()
-        if self._lost:
-            return  # another owner may hold it now; releasing is theirs to do
+        if self._lost or self._released:
+            return  # another owner may hold it now, or `release_in` gave it up already
         try:
             with self._db.session() as session:
                 store_leases.release(session, key=self._key, owner=self._owner)
+            self._released = True
         except Exception:  # the TTL frees it anyway; never hide the run's own outcome
             log.exception("could not release lease %s; it expires by itself", self._key)
+
+    def release_in(self, session: Session) -> None:
+        """Give the lease up in the caller's transaction (a run's finish: the run row, the
+        schedule and the lease in one commit); once it commits, `release` has nothing left to
+        do (`released`). Call it after `stop_keep_alive`, first in the transaction: the lease
+        row before the flow row, as at the start, so two transactions never wait on each
+        other in turn."""
+        if not self._lost:
+            store_leases.release(session, key=self._key, owner=self._owner)
+
+    def released(self) -> None:
+        """The transaction of `release_in` committed: nothing left to give up."""
+        self._released = True
 
     def _keep_alive_loop(self) -> None:
         while not self._done.wait(self._ttl / 3):
@@ -146,44 +166,30 @@ class RunLease:
 def locked_flow_state(
     session: Session, integration_id: str, flow: FlowName, *, now: datetime
 ) -> Iterator[FlowState]:
-    """A flow's state, read under a mutex held until `session` commits: for schedule updates.
+    """A flow's state, read fresh and locked until `session` commits: for schedule updates.
 
-    Setting `next_run_at` is a read-modify-write (a run's finish keeps an earlier time a
-    trigger set meanwhile), and a trigger can come from any thread or worker. The mutex is a
-    lease row inserted and deleted in this same transaction: on PostgreSQL a concurrent
-    insert of the key waits for this transaction to end, and on SQLite `BEGIN IMMEDIATE`
-    already serialises writers. Take it first in the transaction, before anything loads the
-    flow row, so the state read after it is fresh.
+    Setting `next_run_at` from what was there is a read-modify-write (a run's finish keeps an
+    earlier time a trigger set meanwhile), and a trigger can come from any thread or worker.
+    The flow row is read `FOR UPDATE` (`store.flows.lock_flow_state`): on PostgreSQL another
+    locker, and any UPDATE of the row (a trigger's), waits for this transaction to end; on
+    SQLite `BEGIN IMMEDIATE` already serialises writers. Take it first in the transaction, so
+    the state it reads is the one the transaction writes over. (`now`: unused since the lock is a
+    row lock, no longer a lease row with a TTL.)
     """
-    key = f"schedule:{integration_id}:{FlowName(flow).value}"
-    owner = store_leases.lease_owner_id()
-    store_leases.try_acquire(
-        session, key=key, owner=owner, ttl_seconds=_SCHEDULE_LOCK_TTL_SECONDS, now=now
-    )
     try:
-        state = store_integrations.get_flow_state(session, integration_id, flow)
+        state = lock_flow_state(session, integration_id, flow)
     except StoreNotFound as exc:
         raise IntegrationNotFound(f"No integration with id {integration_id!r}") from exc
     yield state
-    store_leases.release(session, key=key, owner=owner)
 
 
 def postpone_flow(db: Database, clock: Clock, integration_id: str, flow: FlowName) -> None:
     """Due but unable to run (not available, not connected): look again an interval later,
     not at every scheduler tick. An integration removed meanwhile leaves nothing to move."""
     now = clock.now()
-    try:
-        with (
-            db.session() as session,
-            locked_flow_state(session, integration_id, flow, now=now) as state,
-        ):
-            store_integrations.set_flow_schedule(
-                session,
-                integration_id,
-                flow,
-                last_run_at=state.last_run_at,
-                next_run_at=now + timedelta(seconds=state.interval_seconds),
-                last_error=state.last_error,
-            )
-    except IntegrationNotFound:
-        return
+    with db.session() as session:
+        try:
+            interval = get_flow_state(session, integration_id, flow).interval_seconds
+        except StoreNotFound:
+            return
+        set_next_run(session, integration_id, flow, now + timedelta(seconds=interval))

@@ -35,15 +35,14 @@ def check_runnable(
         integration = store_integrations.get_integration(session, integration_id)
         if integration is None:
             raise IntegrationNotFound(f"No integration with id {integration_id!r}")
-        _require_connected(integration)
-        if (
-            require_enabled
-            and not store_integrations.get_flow_state(session, integration_id, flow).enabled
-        ):
-            raise FlowDisabled(
-                f"{flow.value} is off for integration {integration_id}; "
-                f"enable it with `orderhub flows enable {integration_id} {flow.value}`"
-            )
+    _require_connected(integration)
+    if require_enabled and not any(
+        setting.flow == flow and setting.enabled for setting in integration.flows
+    ):
+        raise FlowDisabled(
+            f"{flow.value} is off for integration {integration_id}; "
+            f"enable it with `orderhub flows enable {integration_id} {flow.value}`"
+        )
     factory = registry.factory(integration.connector, flow)
     if factory is None:
         raise FlowNotAvailable(f"{flow.value} is not available yet in this version of OrderHub")

@@ -193,7 +193,10 @@ class IncrementalPull(ABC, Generic[S]):
                 ctx.webhooks_missed(session, self._changed, since=since)
 
     def save_cursor(self, session: Any, cursor: PullCursor) -> None:
-        """Keep `cursor` in the unit of work `session` (with the records it covers)."""
+        """Keep `cursor` in the unit of work `session` (with the records it covers); the
+        cursor saved last costs no statement."""
+        if cursor == self._last_saved:
+            return
         self.ctx.save_cursor(session, cursor.to_json())
         self._last_saved = cursor
 
@@ -348,6 +351,8 @@ class IncrementalPull(ABC, Generic[S]):
     def _store(self, raws: Sequence[Raw], enrichment: Any, cursor: PullCursor | None) -> None:
         """Map a page, keep the bad records as exceptions, upsert the rest with the cursor."""
         ctx = self.ctx
+        if not raws and (cursor is None or cursor == self._last_saved):
+            return  # nothing to store and the cursor stays: no transaction (a quiet page)
         ctx.counts.fetched += len(raws)
         with ctx.unit_of_work() as session:
             items: list[UpsertItem] = []

@@ -184,14 +184,13 @@ class FlowRunner:
         log_context = bind_run(integration_id, flow.value)  # every line of the run says whose
         try:
             lease = RunLease(self._db, key, self._owner, self._ttl, self._clock)
-            if not lease.acquire():
-                raise busy
             try:
                 return self._run_leased(
                     integration_id,
                     flow,
                     factory,
                     lease,
+                    busy,
                     trigger=trigger,
                     progress=progress,
                     stop=stop,
@@ -270,6 +269,7 @@ class FlowRunner:
         flow: FlowName,
         factory: FlowFactory,
         lease: RunLease,
+        busy: FlowBusy,
         *,
         trigger: str,
         progress: ProgressCallback | None,
@@ -280,46 +280,55 @@ class FlowRunner:
         retry: RetryChoice | None = None,
     ) -> Run:
         started_at = self._clock.now()
-        with (
-            self._db.session() as session,
-            locked_flow_state(session, integration_id, flow, now=started_at) as state,
-        ):
-            # Read under the lease: the previous run may have moved the cursor since `_check`.
-            integration = store_integrations.get_integration(session, integration_id)
-            if integration is None:  # pragma: no cover - the state above was just read
-                raise IntegrationNotFound(f"No integration with id {integration_id!r}")
-            if only_if_due and state.next_run_at is not None and state.next_run_at > started_at:
-                raise FlowNotDue(f"{flow.value} of integration {integration_id} has just run")
-            retry_ids, open_ids = records_to_retry(
-                session, integration_id, flow, now=started_at, chosen=retry
-            )
-            # Read with the start, in its transaction; a key that cannot decrypt the token
-            # fails the run (recorded below), it does not refuse it.
-            token_problem: Exception | None = None
-            try:
-                token = store_integrations.get_api_token(session, integration_id, self._box)
-            except Exception as problem:
-                token, token_problem = "", problem
-            close_abandoned_runs(session, integration_id, flow, now=started_at)
-            run_id = store_runs.start_run(
-                session, integration_id=integration_id, flow=flow, trigger=trigger, now=started_at
-            )
-            bind_run_id(run_id)
-            interval = timedelta(seconds=state.interval_seconds)
-            is_push = work_check(factory) is not None
-            # Claim the next slot now; a trigger during the run moves it earlier, and the
-            # finish keeps that earlier time (a webhook during a run is not lost).
-            claimed_next = started_at + (max(interval, PUSH_SAFETY) if is_push else interval)
-            if not dry_run:
-                store_integrations.set_flow_schedule(
-                    session,
-                    integration_id,
-                    flow,
-                    last_run_at=state.last_run_at,
-                    next_run_at=claimed_next,
-                    last_error=state.last_error,
-                    requested=False,  # this run answers the request
+        # One transaction starts the run: the lease (first: the finish gives it up first
+        # too), the schedule, the run row. If anything refuses, nothing of it is left.
+        with self._db.session() as session:
+            if not lease.acquire_in(session):
+                raise busy
+            with locked_flow_state(session, integration_id, flow, now=started_at) as state:
+                # Read under the lease: the previous run may have moved the cursor since.
+                found = store_integrations.get_integration_for_run(
+                    session, integration_id, self._box
                 )
+                if found is None:  # pragma: no cover - the state above was just read
+                    raise IntegrationNotFound(f"No integration with id {integration_id!r}")
+                integration, decrypt_token = found
+                if only_if_due and state.next_run_at is not None and state.next_run_at > started_at:
+                    raise FlowNotDue(f"{flow.value} of integration {integration_id} has just run")
+                retry_ids, open_ids = records_to_retry(
+                    session, integration_id, flow, now=started_at, chosen=retry
+                )
+                # Read with the start, in its transaction; a key that cannot decrypt the
+                # token fails the run (recorded below), it does not refuse it.
+                token_problem: Exception | None = None
+                try:
+                    token = decrypt_token()
+                except Exception as problem:
+                    token, token_problem = "", problem
+                close_abandoned_runs(session, integration_id, flow, now=started_at)
+                run_id = store_runs.start_run(
+                    session,
+                    integration_id=integration_id,
+                    flow=flow,
+                    trigger=trigger,
+                    now=started_at,
+                )
+                bind_run_id(run_id)
+                interval = timedelta(seconds=state.interval_seconds)
+                is_push = work_check(factory) is not None
+                # Claim the next slot now; a trigger during the run moves it earlier, and the
+                # finish keeps that earlier time (a webhook during a run is not lost).
+                claimed_next = started_at + (max(interval, PUSH_SAFETY) if is_push else interval)
+                if not dry_run:
+                    store_integrations.set_flow_schedule(
+                        session,
+                        integration_id,
+                        flow,
+                        last_run_at=state.last_run_at,
+                        next_run_at=claimed_next,
+                        last_error=state.last_error,
+                        requested=False,  # this run answers the request
+                    )
         log.info("run %s: %s %s started (%s)", run_id, integration_id, flow.value, trigger)
 
         ctx: FlowContext | None = None
@@ -400,6 +409,7 @@ class FlowRunner:
             interval,
             dry_run=dry_run,
             is_push=is_push,
+            lease=lease,
         )
         log.info("run %s: %s %s %s", run_id, integration_id, flow.value, run.status.value)
         if self._metrics is not None and not dry_run:

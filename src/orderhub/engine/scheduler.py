@@ -19,13 +19,12 @@ from concurrent.futures import wait as wait_futures
 from orderhub.clock import Clock, SystemClock
 from orderhub.domain import FlowName, Run
 from orderhub.engine.cadence import budget_patience, feed_watches
-from orderhub.engine.errors import BudgetBusy
-from orderhub.engine.lease import locked_flow_state
+from orderhub.engine.errors import BudgetBusy, IntegrationNotFound
 from orderhub.engine.runner import FlowRunner
 from orderhub.engine.scheduled_run import run_due_flow
-from orderhub.store import integrations as store_integrations
 from orderhub.store.database import Database
 from orderhub.store.due_flows import find_due_flows
+from orderhub.store.flows import set_next_run
 
 __all__ = ["EmbeddedScheduler", "chain_ticks"]
 
@@ -111,20 +110,12 @@ class EmbeddedScheduler:
         and the next one starts at once instead of an interval later.
         """
         flow = FlowName(flow)
-        now = self._clock.now()
-        with (
-            self._db.session() as session,
-            locked_flow_state(session, integration_id, flow, now=now) as state,
-        ):
-            store_integrations.set_flow_schedule(
-                session,
-                integration_id,
-                flow,
-                last_run_at=state.last_run_at,
-                next_run_at=now,
-                last_error=state.last_error,
-                requested=True,
+        with self._db.session() as session:
+            moved = set_next_run(
+                session, integration_id, flow, self._clock.now(), mark_requested=True
             )
+        if not moved:
+            raise IntegrationNotFound(f"No integration with id {integration_id!r}")
         self._wake.set()
 
     def wake(self) -> None:

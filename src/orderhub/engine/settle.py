@@ -20,11 +20,11 @@ from orderhub.domain import FlowName, Run, RunCounts, RunStatus
 from orderhub.engine.backoff import earliest_retry, wait_after_failure
 from orderhub.engine.cadence import next_pull_wait, next_push_wait
 from orderhub.engine.context import FlowContext
-from orderhub.engine.lease import locked_flow_state
+from orderhub.engine.lease import RunLease, locked_flow_state
 from orderhub.store import integrations as store_integrations
 from orderhub.store import runs as store_runs
 from orderhub.store.database import Database
-from orderhub.store.flows import FlowState
+from orderhub.store.flows import FlowState, set_next_run
 
 __all__ = ["ABANDONED_MESSAGE", "close_abandoned_runs", "give_back", "settle_run"]
 
@@ -50,10 +50,14 @@ def settle_run(
     *,
     dry_run: bool = False,
     is_push: bool = False,
+    lease: RunLease | None = None,
 ) -> Run:
-    """Finish the run row and set the flow's next time (a dry run leaves the schedule be)."""
+    """Finish the run row and set the flow's next time (a dry run leaves the schedule be);
+    with `lease`, give it up in the same transaction (one commit ends the run)."""
     finished_at = clock.now()
     with db.session() as session:
+        if lease is not None:
+            lease.release_in(session)  # first, as at the start (lease row, then flow row)
         # Raises IntegrationNotFound if it was removed while it ran (its runs went with it).
         with locked_flow_state(session, integration_id, flow, now=finished_at) as state:
             if not dry_run:  # a dry run leaves the schedule as the real runs set it
@@ -85,7 +89,7 @@ def settle_run(
                     last_error=error,
                     idle_runs=idle_runs,
                 )
-        store_runs.finish_run(
+        run = store_runs.finish_run(
             session,
             run_id,
             status=RunStatus.FAILED if error else RunStatus.SUCCEEDED,
@@ -95,9 +99,8 @@ def settle_run(
             error=error,
             now=finished_at,
         )
-        run = store_runs.get_run(session, run_id)
-    if run is None:  # pragma: no cover - the row was written above in this process
-        raise RuntimeError(f"run {run_id} vanished")
+    if lease is not None:
+        lease.released()
     return run
 
 
@@ -111,20 +114,18 @@ def give_back(
     wait: float,
 ) -> None:
     """Undo a run's start: no run row, the schedule as it was but due when the budget
-    allows, and a trigger's `requested` mark kept (also one that came meanwhile)."""
+    allows, and a trigger's `requested` mark kept (also one that came meanwhile).
+
+    The start changed nothing else of the schedule (it kept the last run and error), so
+    moving the next run is the whole undo (`set_next_run`)."""
     now = clock.now()
-    with (
-        db.session() as session,
-        locked_flow_state(session, integration_id, flow, now=now) as state,
-    ):
-        store_integrations.set_flow_schedule(
+    with db.session() as session:
+        set_next_run(
             session,
             integration_id,
             flow,
-            last_run_at=before.last_run_at,
-            next_run_at=now + timedelta(seconds=wait),
-            last_error=before.last_error,
-            requested=before.requested or state.requested,
+            now + timedelta(seconds=wait),
+            mark_requested=before.requested,
         )
         store_runs.discard_run(session, run_id)
     log.debug(

@@ -30,7 +30,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from orderhub.domain import FlowName, FlowSetting
-from orderhub.store.dialect import utc
+from orderhub.store.dialect import rowcount, utc
 from orderhub.store.errors import NotFoundError
 from orderhub.store.tables import FlowRow, IntegrationRow
 
@@ -41,11 +41,13 @@ __all__ = [
     "FlowState",
     "flow_setting",
     "get_flow_state",
+    "lock_flow_state",
     "mark_due",
     "save_cursor",
     "set_flow_enabled",
     "set_flow_interval",
     "set_flow_schedule",
+    "set_next_run",
 ]
 
 DEFAULT_INTERVAL_SECONDS = 60
@@ -73,10 +75,34 @@ class FlowState:
 
 def get_flow_state(session: Session, integration_id: str, flow: FlowName) -> FlowState:
     """Everything the engine needs to run one flow: is it on, where to start, when next."""
-    row = _flow_row(session, integration_id, flow)
-    enabled_at = session.scalar(
-        select(IntegrationRow.enabled_at).where(IntegrationRow.integration_id == integration_id)
+    return _flow_state(session, integration_id, flow, lock=False)
+
+
+def lock_flow_state(session: Session, integration_id: str, flow: FlowName) -> FlowState:
+    """`get_flow_state`, fresh and locked until the caller's transaction ends: for a
+    read-modify-write of the schedule (a run's start and finish, a push's idle look).
+
+    One statement (`SELECT … FOR UPDATE` of the flow row with its integration's `enabled_at`).
+    On PostgreSQL a second locker, and any UPDATE of the row (`mark_due`, `set_next_run`),
+    waits for this transaction to end and then sees its write; on SQLite every writing
+    transaction already runs alone (`BEGIN IMMEDIATE`).
+    """
+    return _flow_state(session, integration_id, flow, lock=True)
+
+
+def _flow_state(session: Session, integration_id: str, flow: FlowName, *, lock: bool) -> FlowState:
+    query = (
+        select(FlowRow, IntegrationRow.enabled_at)
+        .join(IntegrationRow, IntegrationRow.integration_id == FlowRow.integration_id)
+        .where(FlowRow.integration_id == integration_id, FlowRow.flow == FlowName(flow).value)
+        .execution_options(populate_existing=True)
     )
+    if lock:
+        query = query.with_for_update(of=FlowRow)
+    found = session.execute(query).one_or_none()
+    if found is None:
+        raise NotFoundError(f"No flow {flow} on integration {integration_id!r}")
+    row, enabled_at = found
     return FlowState(
         integration_id=integration_id,
         flow=FlowName(row.flow),
@@ -153,13 +179,16 @@ def save_cursor(
     """Store a flow's cursor (a JSON-ready dict) in the caller's transaction.
 
     A push flow's position (`seq`) is kept in a column too, for the dispatcher's question
-    "which push flows have changes waiting" (`due_flows`).
+    "which push flows have changes waiting" (`due_flows`). One UPDATE, no read first.
     """
-    row = _flow_row(session, integration_id, flow)
-    row.cursor = copy.deepcopy(cursor)
     seq = cursor.get("seq")
-    row.feed_seq = seq if isinstance(seq, int) and not isinstance(seq, bool) else None
-    session.flush()
+    _update_flow(
+        session,
+        integration_id,
+        flow,
+        cursor=copy.deepcopy(cursor),
+        feed_seq=seq if isinstance(seq, int) and not isinstance(seq, bool) else None,
+    )
 
 
 def set_flow_schedule(
@@ -177,16 +206,46 @@ def set_flow_schedule(
 
     `idle_runs` (when given): the pull runs in a row that found nothing new. `requested` (when
     given): a run was asked for (True), or the run that was asked for has started (False).
+    One UPDATE, no read first.
     """
-    row = _flow_row(session, integration_id, flow)
-    row.last_run_at = utc(last_run_at) if last_run_at is not None else None
-    row.next_run_at = utc(next_run_at) if next_run_at is not None else None
-    row.last_error = last_error
+    values: dict[str, Any] = {
+        "last_run_at": utc(last_run_at) if last_run_at is not None else None,
+        "next_run_at": utc(next_run_at) if next_run_at is not None else None,
+        "last_error": last_error,
+    }
     if idle_runs is not None:
-        row.idle_runs = idle_runs
+        values["idle_runs"] = idle_runs
     if requested is not None:
-        row.requested = requested
-    session.flush()
+        values["requested"] = requested
+    _update_flow(session, integration_id, flow, **values)
+
+
+def set_next_run(
+    session: Session,
+    integration_id: str,
+    flow: FlowName,
+    next_run_at: datetime,
+    *,
+    mark_requested: bool = False,
+) -> bool:
+    """Move only the flow's next run (and, with `mark_requested`, mark it asked for); its last
+    run, last error, cursor and a `requested` mark already there stay. False: no such flow.
+
+    What three writers mean, the same each time — "not now, at `next_run_at`", with nothing
+    learned about the last run: a trigger (Sync now: now, marked requested), a run that gave
+    its slot back for its store's call budget (when the budget allows; the mark it started
+    with is put back), and a due flow that cannot run (not connected: an interval later).
+    One UPDATE, a blind write: it needs no lock of its own, since an UPDATE of the row waits
+    for a read-modify-write that holds it (`lock_flow_state`) and lands after it.
+    """
+    values: dict[str, Any] = {"next_run_at": utc(next_run_at)}
+    if mark_requested:
+        values["requested"] = True
+    try:
+        _update_flow(session, integration_id, flow, **values)
+    except NotFoundError:
+        return False
+    return True
 
 
 def mark_due(
@@ -270,6 +329,18 @@ def flow_rows(session: Session, integration_ids: list[str]) -> dict[str, list[Fl
     for rows in grouped.values():
         rows.sort(key=lambda row: FLOW_ORDER.get(row.flow, len(FLOW_ORDER)))
     return grouped
+
+
+def _update_flow(session: Session, integration_id: str, flow: FlowName, **values: Any) -> None:
+    """One UPDATE of a flow row (the session's copy, if it holds one, follows)."""
+    done = session.execute(
+        update(FlowRow)
+        .where(FlowRow.integration_id == integration_id, FlowRow.flow == FlowName(flow).value)
+        .values(**values)
+        .execution_options(synchronize_session="evaluate")
+    )
+    if rowcount(done) == 0:
+        raise NotFoundError(f"No flow {flow} on integration {integration_id!r}")
 
 
 def _flow_row(session: Session, integration_id: str, flow: FlowName) -> FlowRow:

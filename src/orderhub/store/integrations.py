@@ -17,7 +17,7 @@ The per-flow functions (`set_flow_enabled`, `get_flow_state`, `save_cursor`, …
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -65,6 +65,7 @@ __all__ = [
     "get_api_token",
     "get_flow_state",
     "get_integration",
+    "get_integration_for_run",
     "list_integrations",
     "mark_connected",
     "mark_due",
@@ -117,6 +118,20 @@ def get_integration(session: Session, integration_id: str) -> Integration | None
     if row is None:
         return None
     return _integration(row, flow_rows(session, [integration_id])[integration_id])
+
+
+def get_integration_for_run(
+    session: Session, integration_id: str, box: SecretBox
+) -> tuple[Integration, Callable[[], str]] | None:
+    """`get_integration` and its API token in one read, for a run's start: the token comes
+    from the returned function (it raises `SecretDecryptError` on a wrong key, which fails
+    the run rather than refusing it)."""
+    row = session.get(IntegrationRow, integration_id)
+    if row is None:
+        return None
+    encrypted = row.api_token_encrypted
+    integration = _integration(row, flow_rows(session, [integration_id])[integration_id])
+    return integration, lambda: box.decrypt(encrypted)
 
 
 def list_integrations(session: Session) -> list[Integration]:

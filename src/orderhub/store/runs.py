@@ -80,8 +80,9 @@ def finish_run(
     rate_limit_wait_seconds: float,
     error: str | None,
     now: datetime,
-) -> None:
-    """Close a run with its outcome, counts, API usage and error (if it failed)."""
+) -> Run:
+    """Close a run with its outcome, counts, API usage and error (if it failed); the run as
+    closed (no second read)."""
     row = _row(session, run_id)
     row.status = RunStatus(status).value
     row.finished_at = utc(now)
@@ -94,6 +95,7 @@ def finish_run(
     row.rate_limit_wait_seconds = rate_limit_wait_seconds
     row.error = error
     session.flush()
+    return _run(row)
 
 
 def record_progress(session: Session, run_id: str, *, counts: RunCounts, api_calls: int) -> None:
