@@ -19,11 +19,8 @@ from hypothesis import strategies as st
 
 from orderhub.clock import SystemClock
 from orderhub.connectors.cartcom.flows.inventory_push import InventoryPush
-from orderhub.connectors.cartcom.mapping.inventory import (
-    InventoryRules,
-    cartcom_quantity,
-    counted_locations,
-)
+from orderhub.connectors.cartcom.mapping.inventory import cartcom_quantity, counted_locations
+from orderhub.connectors.cartcom.mapping.inventory_settings import InventoryRules
 from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, SandboxTransport
 from orderhub.domain import FlowName, RunStatus
 from orderhub.engine import FlowRegistry, FlowRunner

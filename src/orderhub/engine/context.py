@@ -24,11 +24,11 @@ from orderhub.domain import FlowName, Integration, Outcome, RunCounts
 from orderhub.engine.dry_run import PlannedChange
 from orderhub.engine.hub_view import HubView
 from orderhub.engine.lease import LeaseHandle
+from orderhub.engine.open_exceptions import OpenExceptions
 from orderhub.engine.priority import CallPriority, priority_of
 from orderhub.engine.record_failures import FailureStreak
 from orderhub.engine.reference_cache import ReferenceCache
 from orderhub.redaction import redact
-from orderhub.store import exceptions as store_exceptions
 from orderhub.store import integrations as store_integrations
 from orderhub.store import runs as store_runs
 from orderhub.store import webhooks as store_webhooks
@@ -110,13 +110,14 @@ class FlowContext:
     """Seconds this run may wait for its store's call budget before its first call; a longer
     wait gives its slot back (`BudgetBusy`, settled by the runner) instead of sleeping in it.
     None: wait as long as it takes (a person's Sync now, a retry, a test)."""
-    _maybe_open: set[str] = field(default_factory=set, init=False, repr=False)
+    _exceptions: OpenExceptions = field(init=False, repr=False)
     _touched: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.flow = FlowName(self.flow)
-        self._maybe_open.update(self.retry_ext_ids)
-        self._maybe_open.update(self.open_ext_ids)
+        self._exceptions = OpenExceptions(
+            self.integration_id, self.flow, {*self.retry_ext_ids, *self.open_ext_ids}
+        )
 
     @property
     def integration_id(self) -> str:
@@ -199,7 +200,7 @@ class FlowContext:
             now=now,
         )
         self._count(result, entity_type or kind.value, ext_id)
-        self._resolve(session, entity_type or kind.value, [ext_id], now)
+        self._exceptions.resolve(session, entity_type or kind.value, [ext_id], now)
         return result
 
     def upsert_many(
@@ -234,7 +235,7 @@ class FlowContext:
         entity = entity_type or kind.value
         for item, result in zip(items, results, strict=True):
             self._count(result, entity, item.ext_id)
-        self._resolve(session, entity, [item.ext_id for item in items], now)
+        self._exceptions.resolve(session, entity, [item.ext_id for item in items], now)
         return results
 
     def keep_copy(
@@ -318,8 +319,7 @@ class FlowContext:
         (a first push of 10,000 SKUs spent 8 of its 11 profiled seconds on one each)."""
         if not ext_ids:
             return
-        self._maybe_open.update(ext_ids)
-        self._resolve(session, entity_type, ext_ids, self.clock.now())
+        self._exceptions.resolve_all(session, entity_type, ext_ids, self.clock.now())
 
     def fail_record(
         self,
@@ -336,19 +336,16 @@ class FlowContext:
         Use an `EntityKind` value as `entity_type` ("order", "product", …): open exceptions of
         those types come back in the next run's `retry_ext_ids`.
         """
-        store_exceptions.raise_exception(
+        self._exceptions.open(
             session,
-            integration_id=self.integration_id,
-            flow=self.flow,
             entity_type=entity_type,
-            ext_entity_id=ext_id,
+            ext_id=ext_id,
             exception_type=exception_type,
             message=redact(message, [self.api_token]),
             raw=dict(raw) if raw is not None else None,
             now=self.clock.now(),
         )
         self.counts.failed += 1
-        self._maybe_open.add(ext_id)
 
     def save_cursor(self, session: Session, cursor: dict[str, Any]) -> None:
         """Persist the cursor in `session`: it commits with the records it covers, or not at all."""
@@ -393,21 +390,3 @@ class FlowContext:
         if self.dry_run and result.outcome is not Outcome.UNCHANGED:
             verb = "create" if result.outcome is Outcome.CREATED else "update"
             self.plan(verb, entity, ext_id, summary=", ".join(result.changed_fields))
-
-    def _resolve(
-        self, session: Session, entity_type: str, ext_ids: Sequence[str], now: datetime
-    ) -> None:
-        # Only records that may have an open exception cost a statement: the ones the run
-        # started with (retry_ext_ids) and the ones it failed itself. The lease guarantees no
-        # other run of this flow opens one meanwhile. A page's records share one statement.
-        maybe = [ext_id for ext_id in ext_ids if ext_id in self._maybe_open]
-        if not maybe:
-            return
-        store_exceptions.resolve_exceptions(
-            session,
-            integration_id=self.integration_id,
-            flow=self.flow,
-            entity_type=entity_type,
-            ext_entity_ids=maybe,
-            now=now,
-        )

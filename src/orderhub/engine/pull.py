@@ -28,77 +28,26 @@ retry of this flow's open exceptions, and the rule that no record blocks the flo
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from datetime import timedelta
+from typing import Any, ClassVar, Generic, TypeVar
 
 from orderhub.domain import FlowName, Outcome
 from orderhub.engine.context import FlowContext
 from orderhub.engine.cursors import PullCursor, UpdatedCursor
 from orderhub.engine.prefetch import Prefetch
+from orderhub.engine.pull_source import PulledRecord, PullSource, Raw, Stream
 from orderhub.engine.record_failures import failure_scope
 from orderhub.store.records import EntityKind, UpsertItem
 
-__all__ = ["UNREADABLE", "IncrementalPull", "PullSource", "PulledRecord", "Stream"]
+__all__ = ["UNREADABLE", "IncrementalPull"]
 
-Raw = Mapping[str, Any]
 UNREADABLE = "unreadable"
 """Exception type of a record the source failed to give."""
 WEBHOOK_WINDOW = timedelta(minutes=30)
 """A change found by a run counts as announced if a webhook named it this long before."""
-
-
-@dataclass(frozen=True)
-class Stream:
-    """One list a pull walks by `updated_at`.
-
-    `resource` and `params` are the source's words for it (a path, `expand`/`fields`).
-    `leads_to` is None for the flow's own records; for rows that point at them, it gives the
-    ids of the records to read again.
-    """
-
-    name: str
-    resource: str
-    page_size: int = 100
-    params: Mapping[str, str] = field(default_factory=dict)
-    leads_to: Callable[[Sequence[Raw]], list[str]] | None = None
-
-
-@dataclass(frozen=True)
-class PulledRecord:
-    """One hub record made from a source record: its external id, data and source document."""
-
-    ext_id: str
-    data: Mapping[str, Any]
-    source_doc: Mapping[str, Any] | None
-
-
-class PullSource(Protocol):
-    """What the kit needs from a connector to walk its lists."""
-
-    def walk(
-        self,
-        stream: Stream,
-        start: UpdatedCursor,
-        *,
-        until: datetime,
-        overlap: timedelta,
-        exclusive: bool,
-    ) -> Iterator[tuple[Sequence[Raw], UpdatedCursor]]:
-        """Pages of rows updated after `start` (all of `start`'s time again minus `overlap`,
-        or strictly after `start` when `exclusive`), each with the position after it."""
-        ...
-
-    def keys_after(self, stream: Stream, count: int) -> tuple[Sequence[Raw], UpdatedCursor]:
-        """The page the stream's walk failed to get, listed by id and pointers alone (the next
-        `count` rows from where its failed request began), and the position after them."""
-        ...
-
-    def fetch(self, ext_ids: Sequence[str]) -> Sequence[Raw]:
-        """The flow's own records by external id (those that exist)."""
-        ...
 
 
 S = TypeVar("S", bound=PullSource)

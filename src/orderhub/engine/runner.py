@@ -25,42 +25,38 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import httpx
 
 from orderhub.clock import Clock, Sleep, SystemClock
 from orderhub.domain import FlowName, Integration, Run
-from orderhub.engine.backoff import RetryChoice, flows_with_open_exceptions, records_to_retry
-from orderhub.engine.cadence import PUSH_SAFETY, work_check
+from orderhub.engine.backoff import RetryChoice, flows_with_open_exceptions
+from orderhub.engine.cadence import work_check
 from orderhub.engine.context import FlowContext, ProgressCallback
 from orderhub.engine.dry_run import DRY_RUN_TRIGGER, supports_dry_run
 from orderhub.engine.errors import (
     BudgetBusy,
     FlowBusy,
     FlowNotAvailable,
-    FlowNotDue,
     IntegrationNotConnected,
-    IntegrationNotFound,
     LeaseLost,
     NothingToDo,
     SyncExceptionNotFound,
     describe_error,
 )
 from orderhub.engine.idle_push import worth_running
-from orderhub.engine.lease import RunLease, flow_lease_key, locked_flow_state
+from orderhub.engine.lease import RunLease, flow_lease_key
 from orderhub.engine.preflight import check_runnable
 from orderhub.engine.reference_cache import ReferenceCache
 from orderhub.engine.registry import FlowFactory, FlowRegistry
-from orderhub.engine.settle import close_abandoned_runs, give_back, settle_run
-from orderhub.logs import bind_run, bind_run_id, unbind_run
+from orderhub.engine.run_start import start_run
+from orderhub.engine.settle import give_back, settle_run
+from orderhub.logs import bind_run, unbind_run
 from orderhub.secrets import SecretBox
 from orderhub.settings import call_budgets_shared
 from orderhub.store import exceptions as store_exceptions
-from orderhub.store import integrations as store_integrations
 from orderhub.store import leases as store_leases
-from orderhub.store import runs as store_runs
 from orderhub.store.database import Database
 
 if TYPE_CHECKING:
@@ -279,56 +275,21 @@ class FlowRunner:
         budget_patience: float | None = None,
         retry: RetryChoice | None = None,
     ) -> Run:
-        started_at = self._clock.now()
-        # One transaction starts the run: the lease (first: the finish gives it up first
-        # too), the schedule, the run row. If anything refuses, nothing of it is left.
-        with self._db.session() as session:
-            if not lease.acquire_in(session):
-                raise busy
-            with locked_flow_state(session, integration_id, flow, now=started_at) as state:
-                # Read under the lease: the previous run may have moved the cursor since.
-                found = store_integrations.get_integration_for_run(
-                    session, integration_id, self._box
-                )
-                if found is None:  # pragma: no cover - the state above was just read
-                    raise IntegrationNotFound(f"No integration with id {integration_id!r}")
-                integration, decrypt_token = found
-                if only_if_due and state.next_run_at is not None and state.next_run_at > started_at:
-                    raise FlowNotDue(f"{flow.value} of integration {integration_id} has just run")
-                retry_ids, open_ids = records_to_retry(
-                    session, integration_id, flow, now=started_at, chosen=retry
-                )
-                # Read with the start, in its transaction; a key that cannot decrypt the
-                # token fails the run (recorded below), it does not refuse it.
-                token_problem: Exception | None = None
-                try:
-                    token = decrypt_token()
-                except Exception as problem:
-                    token, token_problem = "", problem
-                close_abandoned_runs(session, integration_id, flow, now=started_at)
-                run_id = store_runs.start_run(
-                    session,
-                    integration_id=integration_id,
-                    flow=flow,
-                    trigger=trigger,
-                    now=started_at,
-                )
-                bind_run_id(run_id)
-                interval = timedelta(seconds=state.interval_seconds)
-                is_push = work_check(factory) is not None
-                # Claim the next slot now; a trigger during the run moves it earlier, and the
-                # finish keeps that earlier time (a webhook during a run is not lost).
-                claimed_next = started_at + (max(interval, PUSH_SAFETY) if is_push else interval)
-                if not dry_run:
-                    store_integrations.set_flow_schedule(
-                        session,
-                        integration_id,
-                        flow,
-                        last_run_at=state.last_run_at,
-                        next_run_at=claimed_next,
-                        last_error=state.last_error,
-                        requested=False,  # this run answers the request
-                    )
+        start = start_run(
+            self._db,
+            self._box,
+            self._clock,
+            integration_id,
+            flow,
+            factory,
+            lease,
+            busy,
+            trigger=trigger,
+            only_if_due=only_if_due,
+            dry_run=dry_run,
+            retry=retry,
+        )
+        run_id = start.run_id
         log.info("run %s: %s %s started (%s)", run_id, integration_id, flow.value, trigger)
 
         ctx: FlowContext | None = None
@@ -336,23 +297,23 @@ class FlowRunner:
         interrupt: BaseException | None = None
         given_back: BudgetBusy | None = None
         try:
-            if token_problem is not None:
-                raise token_problem
+            if start.token_problem is not None:
+                raise start.token_problem
             ctx = FlowContext(
                 db=self._db,
-                integration=integration,
-                api_token=token,
+                integration=start.integration,
+                api_token=start.token,
                 flow=flow,
                 run_id=run_id,
                 trigger=trigger,
-                started_at=started_at,
+                started_at=start.started_at,
                 clock=self._clock,
                 sleep=self._sleep,
-                cursor=state.cursor,
-                start_from=state.start_from,
-                retry_ext_ids=retry_ids,
-                open_ext_ids=open_ids,
-                http=self._http_factory(integration) if self._http_factory else None,
+                cursor=start.state.cursor,
+                start_from=start.state.start_from,
+                retry_ext_ids=start.retry_ids,
+                open_ext_ids=start.open_ids,
+                http=self._http_factory(start.integration) if self._http_factory else None,
                 on_progress=progress,
                 lease=lease,
                 external_stop=stop,
@@ -375,7 +336,7 @@ class FlowRunner:
         except BudgetBusy as busy:  # before any call or write: give the slot back
             given_back = busy
         except Exception as exc:
-            error = describe_error(exc, secrets=[token])
+            error = describe_error(exc, secrets=[start.token])
             log.warning("run %s: %s %s failed: %s", run_id, integration_id, flow.value, error)
         except BaseException as exc:  # Ctrl-C, SystemExit: settle the run row, then let it go
             error = INTERRUPTED_MESSAGE
@@ -393,7 +354,7 @@ class FlowRunner:
                 integration_id,
                 flow,
                 run_id,
-                state,
+                start.state,
                 given_back.wait_seconds,
             )
             raise given_back
@@ -405,10 +366,10 @@ class FlowRunner:
             run_id,
             ctx,
             error,
-            claimed_next,
-            interval,
+            start.claimed_next,
+            start.interval,
             dry_run=dry_run,
-            is_push=is_push,
+            is_push=start.is_push,
             lease=lease,
         )
         log.info("run %s: %s %s %s", run_id, integration_id, flow.value, run.status.value)

@@ -15,7 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orderhub.connectors.cartcom.flows.product_push_settings import OWNERS, PushSettings
-from orderhub.connectors.cartcom.mapping.inventory import InventoryRules, parse_inventory_rules
+from orderhub.connectors.cartcom.mapping.inventory_settings import (
+    InventoryRules,
+    parse_inventory_rules,
+)
 from orderhub.connectors.cartcom.mapping.product_bodies import PRODUCT_FIELDS
 from orderhub.connectors.cartcom.settings import SETTINGS
 from orderhub.connectors.settings import SettingSpec

@@ -1,8 +1,8 @@
 """The text forms of inventory.push's and products.push's settings: read, resolved, shown.
 
 Each reader ends in the check the flow itself reads the stored value with
-(`mapping.inventory.check_*`, `product_push_settings.check_field_owners`), so there is one rule
-for what a value may be, and what the service stores is exactly what the flow reads:
+(`mapping.inventory_settings.check_*`, `product_push_settings.check_field_owners`), so there is
+one rule for what a value may be, and what the service stores is exactly what the flow reads:
 
 - `inventoryBuffer` "5" -> 5.
 - `inventoryBufferBySku` "TSHIRT-RED=2, MUG=0" -> {"TSHIRT-RED": 2, "MUG": 0}. Each SKU must be
@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from orderhub.connectors.cartcom.flows.product_push_settings import OWNERS, check_field_owners
-from orderhub.connectors.cartcom.mapping.inventory import (
+from orderhub.connectors.cartcom.mapping.inventory_settings import (
     MAX_BUFFER,
     MAX_LOCATIONS,
     MAX_SKU_BUFFERS,

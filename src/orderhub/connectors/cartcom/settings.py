@@ -20,7 +20,7 @@ from orderhub.connectors.cartcom.flows.product_push_settings import (
     OWNER_SETTING,
     STATUS_SETTING,
 )
-from orderhub.connectors.cartcom.mapping.inventory import (
+from orderhub.connectors.cartcom.mapping.inventory_settings import (
     BUFFER_BY_SKU_SETTING,
     BUFFER_SETTING,
     LOCATIONS_SETTING,

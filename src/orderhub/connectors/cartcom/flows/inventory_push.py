@@ -76,11 +76,11 @@ from orderhub.connectors.cartcom.mapping.inventory import (
     deciding_locations,
     filterable_sku,
     item_number_filters,
-    parse_inventory_rules,
     rules_fingerprint,
     stock_row_from_product,
     stock_row_from_variant,
 )
+from orderhub.connectors.cartcom.mapping.inventory_settings import parse_inventory_rules
 from orderhub.domain import FlowName, Integration, Outcome
 from orderhub.engine import EntityKind, FlowContext, HubView
 from orderhub.engine.push import FeedPage, FeedPush, PageResult

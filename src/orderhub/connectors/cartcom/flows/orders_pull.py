@@ -53,7 +53,7 @@ from orderhub.connectors.cartcom.mapping.common import plain_id
 from orderhub.domain import FlowName
 from orderhub.engine import EntityKind
 from orderhub.engine.cursors import PullCursor
-from orderhub.engine.pull import PulledRecord, Stream
+from orderhub.engine.pull_source import PulledRecord, Stream
 
 __all__ = ["OrdersPull"]
 

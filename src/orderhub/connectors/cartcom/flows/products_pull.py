@@ -36,7 +36,7 @@ from orderhub.connectors.cartcom.store_url import store_key
 from orderhub.domain import FlowName
 from orderhub.domain.product import Product
 from orderhub.engine import EntityKind, FlowContext, PullCursor
-from orderhub.engine.pull import PulledRecord, Stream
+from orderhub.engine.pull_source import PulledRecord, Stream
 from orderhub.errors import UsageError
 
 __all__ = [

@@ -1,7 +1,7 @@
 """Cart.com as a pull source: keyset walks by `updated_at`, ids alone, records by id.
 
-What the engine's pull kit (`orderhub.engine.pull`) asks of a connector, answered with the
-`CartcomClient`: `walk` pages a list with the `KeysetPaginator`, `keys_after` lists the next
+What the engine's pull kit asks of a connector (`orderhub.engine.pull_source`), answered with
+the `CartcomClient`: `walk` pages a list with the `KeysetPaginator`, `keys_after` lists the next
 page by id alone (`fields=`: how a page Cart.com fails to give is taken apart), `fetch` reads
 records by id with `select_many`. `CartcomPull` is the base of the Cart.com pull flows: it
 opens the run's client and this source.
@@ -18,7 +18,8 @@ from orderhub.connectors.cartcom.client import CartcomClient
 from orderhub.connectors.cartcom.flows.session import cartcom_client_for
 from orderhub.connectors.cartcom.pagination import KeysetPaginator
 from orderhub.engine import FlowContext, UpdatedCursor
-from orderhub.engine.pull import IncrementalPull, Stream
+from orderhub.engine.pull import IncrementalPull
+from orderhub.engine.pull_source import Stream
 
 __all__ = ["CartcomPull", "CartcomSource"]
 

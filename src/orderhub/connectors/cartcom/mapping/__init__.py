@@ -19,7 +19,8 @@ from orderhub.connectors.cartcom.mapping.fulfillments import (
     shipping_state,
     status_to_set,
 )
-from orderhub.connectors.cartcom.mapping.inventory import InventoryRules, StockIndex, StockRow
+from orderhub.connectors.cartcom.mapping.inventory import StockIndex, StockRow
+from orderhub.connectors.cartcom.mapping.inventory_settings import InventoryRules
 from orderhub.connectors.cartcom.mapping.locations import map_store_location, map_warehouse
 from orderhub.connectors.cartcom.mapping.orders import (
     ORDER_SOURCE,
