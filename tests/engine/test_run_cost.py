@@ -17,7 +17,7 @@ from orderhub.store.database import Database
 from support.run_cost import measure_quiet_runs, quiet_world
 
 # (statements, transactions) of one quiet orders.pull run; measured 21/7 on SQLite and
-# 35/14 on PostgreSQL (7 Cart.com calls), against 42/13 and 56/20 before they were cut.
+# 31/12 on PostgreSQL (5 Cart.com calls), against 42/13 and 56/20 before they were cut.
 QUIET_ORDERS_PULL = {"sqlite": (24, 8), "postgresql": (38, 15)}
 # A push flow's scheduled look at an empty feed starts no run: measured 9-10 statements.
 IDLE_PUSH_LOOK_STATEMENTS = 12

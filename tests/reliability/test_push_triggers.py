@@ -166,6 +166,8 @@ def test_the_order_statuses_are_read_once_for_the_runs_of_a_process(world: World
     before = world.calls("GET /order_statuses")
 
     for _ in range(3):
+        # A new order each time: a run that maps none reads no statuses at all.
+        world.sandbox.store.create_order()
         request_runs(
             world.hub,
             world.integration_id,

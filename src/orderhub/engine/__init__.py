@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from orderhub.engine.runner import FlowRunner
     from orderhub.engine.scheduler import EmbeddedScheduler
     from orderhub.store.feed import Change
-    from orderhub.store.records import EntityKind, StoredRecord, UpsertItem
+    from orderhub.store.records import EntityKind, StoredRecord, UpsertItem, record_hash
 
 __all__ = [
     "Change",
@@ -73,6 +73,7 @@ __all__ = [
     "UpsertItem",
     "describe_error",
     "flow_lease_key",
+    "record_hash",
 ]
 
 _HOMES = {
@@ -107,6 +108,7 @@ _HOMES = {
     "UpsertItem": "orderhub.store.records",
     "describe_error": "orderhub.engine.errors",
     "flow_lease_key": "orderhub.engine.lease",
+    "record_hash": "orderhub.store.records",
 }
 
 

@@ -112,6 +112,11 @@ class IncrementalPull(ABC, Generic[S]):
         assert stream.leads_to is not None
         return stream.leads_to(rows)
 
+    def read_again(self, ext_ids: Sequence[str]) -> None:
+        """Let a row walk read these records although this run read them already (a flow that
+        took one as the hub holds it, without all its reads, finds it stale after all)."""
+        self._read.difference_update(ext_ids)
+
     def ext_id(self, raw: Raw) -> str:
         """The external id this flow's exceptions and retries use for a source record."""
         return str(raw.get("id"))

@@ -35,6 +35,8 @@ When the window has room everyone goes at once; when it is nearly spent, two rul
   it: between two calls of a fulfillment run the lower flows cannot refill the window to the
   brim, so its next call goes at once. A caller with no higher priority around uses the whole
   window, and headroom never leaves anyone less than one share: it alone starves nobody.
+  When the last client of a priority closes (its run ended), its headroom goes with it
+  (`release`): nobody of that priority is left to need it.
 
 - **No starving.** Only demand can hold a low caller for long: while higher ones keep waiting
   (an orders backfill on a steel store can keep the window full for an hour). A caller that has
@@ -148,6 +150,14 @@ class CallWindow:
             bisect.insort(self.sent, now)
             self.recent[priority] = now
         return 0.0
+
+    def release(self, priority: int, *, sent_at: float | None = None) -> None:
+        """The last caller of `priority` is done: its headroom goes at once instead of
+        `window + margin` after its last call, so the priorities below may fill the window.
+        With `sent_at` (a caller that cannot count the others), only if no call of that
+        priority was sent after its own last one."""
+        if sent_at is None or self.recent.get(priority) == sent_at:
+            self.recent.pop(priority, None)
 
     def observe(self, used: int, limit: int, at: float, *, window: float, margin: float) -> None:
         """An answer arrived at `at` reporting `used/limit` calls in the server's window."""

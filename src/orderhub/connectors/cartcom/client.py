@@ -121,9 +121,19 @@ class CartcomClient(ListReads):
         self._lock = threading.Lock()
         self.calls = 0
         self.rate_limit_wait_seconds = 0.0
+        self._holding = False
 
     def __repr__(self) -> str:
         return f"CartcomClient({self.base_url!r})"
+
+    def close(self) -> None:
+        """Done calling (the run ended): the headroom this client's priority keeps in the
+        store's window goes now unless another client of it still calls, so the store's other
+        flows may use the whole window. The HTTP client is its owner's to close."""
+        with self._lock:
+            holding, self._holding = self._holding, False
+        if holding:
+            self.limiter.release(self.priority)
 
     # --- single requests ------------------------------------------------------------------
 
@@ -247,6 +257,10 @@ class CartcomClient(ListReads):
 
     def _send(self, request: httpx.Request, template: str, attempt: int) -> httpx.Response:
         """One HTTP exchange, paced by the limiter and reported to `on_call`."""
+        with self._lock:
+            first, self._holding = not self._holding, True
+        if first:  # before the call is reserved: no release may drop its headroom meanwhile
+            self.limiter.hold(self.priority)
         waited = self.limiter.before_call(sleep=self._budget_sleep(), priority=self.priority)
         with self._lock:
             self.calls += 1

@@ -16,6 +16,7 @@ import logging
 import secrets
 import threading
 import time
+from collections import Counter
 from collections.abc import Mapping
 from typing import Protocol
 
@@ -62,6 +63,13 @@ class CallBudget(Protocol):
 
     def on_rate_limited(self, retry_after_seconds: float | None) -> None: ...
 
+    def hold(self, priority: CallPriority) -> None:
+        """A client of `priority` starts calling (before its first call)."""
+
+    def release(self, priority: CallPriority) -> None:
+        """A client that `hold` announced is done: the headroom its priority keeps in the
+        window (`CallWindow.recent`) goes now if no other client of it still calls."""
+
 
 class CallLimiter:
     """One store's call budget, shared by every flow of this process that talks to that store."""
@@ -83,6 +91,8 @@ class CallLimiter:
         self._lock = threading.Lock()
         self._state = CallWindow()
         self._waited = 0.0
+        self._holders: Counter[int] = Counter()
+        """Clients calling now, by rank: a rank's headroom goes when its last one is done."""
 
     @property
     def used(self) -> int:
@@ -142,6 +152,18 @@ class CallLimiter:
             if parsed is not None:
                 used, limit = parsed
                 self._state.observe(used, limit, at, window=self._window, margin=self._margin)
+
+    def hold(self, priority: CallPriority) -> None:
+        with self._lock:
+            self._holders[rank(priority, enabled=self._priorities)] += 1
+
+    def release(self, priority: CallPriority) -> None:
+        level = rank(priority, enabled=self._priorities)
+        with self._lock:
+            self._holders[level] -= 1
+            if self._holders[level] <= 0:
+                del self._holders[level]
+                self._state.release(level)
 
     def on_rate_limited(self, retry_after_seconds: float | None) -> None:
         """A 429 arrived: hold every caller until `Retry-After` (+ margin) has passed.

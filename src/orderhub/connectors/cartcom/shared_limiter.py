@@ -100,6 +100,9 @@ class SharedCallLimiter:
         """The limit the shared record held at our last look."""
         self._pending: tuple[int, int, float] | None = None
         """(used, limit, arrival on the monotonic clock) of an answer not yet written."""
+        self._last_sent: dict[int, tuple[float, float]] = {}
+        """Rank -> (server time of this limiter's last call at it, when on the monotonic
+        clock): what `release` drops, unless a call of that rank came after it."""
 
     def reading(self) -> BudgetReading | None:
         """How the store's budget stands now (None before any call was paced through it)."""
@@ -143,6 +146,8 @@ class SharedCallLimiter:
                 )
             with self._lock:
                 self._known_limit = state.limit
+                if wait <= 0 and level in state.recent:
+                    self._last_sent[level] = (state.recent[level], time.monotonic())
             if wait <= 0:
                 return waited
             _log.debug("shared call budget of %s spent; waiting %.2fs", self.key, wait)
@@ -176,6 +181,21 @@ class SharedCallLimiter:
         with self._lock:
             pending, self._pending = self._pending, None
             return pending
+
+    def hold(self, priority: CallPriority) -> None:
+        """Nothing to note: one shared limiter serves one client (`shared_budget_for`)."""
+
+    def release(self, priority: CallPriority) -> None:
+        """Drop this client's headroom from the shared window, unless another caller of its
+        rank (any process) sent a call since, or it has lapsed anyway: one transaction, only
+        after a paced call of the last `window + margin`."""
+        level = rank(priority, enabled=self._priorities)
+        with self._lock:
+            last = self._last_sent.pop(level, None)
+        if last is None or time.monotonic() - last[1] > self._window + self._margin:
+            return
+        with self._changing() as (state, _now):
+            state.release(level, sent_at=last[0])
 
     def on_rate_limited(self, retry_after_seconds: float | None) -> None:
         """A 429 arrived: hold every caller, in every process, until `Retry-After` has passed."""

@@ -149,6 +149,12 @@ class RecordingBudget:
     def on_rate_limited(self, retry_after_seconds: float | None) -> None:
         return None
 
+    def hold(self, priority: CallPriority) -> None:
+        return None
+
+    def release(self, priority: CallPriority) -> None:
+        return None
+
 
 # --- shared through the database, on its server's clock ------------------------------------
 

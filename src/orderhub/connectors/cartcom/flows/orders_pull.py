@@ -12,6 +12,10 @@ The order addresses are followed the same way (one call when nothing changed); a
 no order, so one changed since this run read it costs a filtered list of the orders that use it
 (`order_addresses.py`), and those whose hub copy holds an older version are read again.
 
+A listed order the hub already holds as it is (its document the one the hub's copy was built
+from: `held_orders.py`, one query per page) costs no address or customer call and counts as
+unchanged, so a quiet poll re-reading its overlap makes its list calls only.
+
 The engine's pull kit does the rest (cursor with the page, one page fetched ahead, retries, a
 page Cart.com fails to give taken apart, one bad order an exception while the others go on).
 
@@ -29,7 +33,8 @@ orders.pull --since`, reads them again and so applies both):
   instead of by their flags (`mapping.statuses`); the others keep the flags' mapping.
 
 At the end of each run the store's statuses as it read them are kept in the flow's cursor
-(`order_status_view.py`), so the settings page lists what each becomes without a store call.
+(`order_status_view.py`), so the settings page lists what each becomes without a store call;
+a run that maps no order reads none (`run_statuses.py`).
 """
 
 from __future__ import annotations
@@ -38,11 +43,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from orderhub.connectors.cartcom.flows.held_orders import HeldOrders
 from orderhub.connectors.cartcom.flows.order_addresses import orders_using_addresses
-from orderhub.connectors.cartcom.flows.order_status_settings import OrderStatusRules
 from orderhub.connectors.cartcom.flows.order_status_view import STATUSES_KEPT
 from orderhub.connectors.cartcom.flows.pull_source import CartcomPull, CartcomSource
-from orderhub.connectors.cartcom.flows.reference import order_statuses
+from orderhub.connectors.cartcom.flows.run_statuses import RunStatuses
 from orderhub.connectors.cartcom.mapping import (
     StatusBook,
     map_order,
@@ -89,8 +94,12 @@ class _Related:
     customers: dict[int, Mapping[str, Any]]
     shipments: dict[int, Mapping[str, Any]]
     """The page's shipments with their items, where the orders' documents lack them."""
+    statuses: StatusBook
+    """The statuses the page's orders map by."""
     left_out: frozenset[str] = frozenset()
     """The page's orders in a skipped status that the hub does not hold."""
+    unchanged: frozenset[str] = frozenset()
+    """The page's orders listed as the hub's copy holds them (`held_orders.py`)."""
 
 
 class OrdersPull(CartcomPull):
@@ -117,21 +126,29 @@ class OrdersPull(CartcomPull):
     fetch_params: ClassVar[Mapping[str, str]] = {"expand": ORDER_EXPAND}
     select_chunk = 250  # select_many takes long id lists; two addresses per order fit one call
 
-    statuses: StatusBook
-    """The store's statuses with the merchant's mapping (`orderStatusMap`) applied."""
-
     def prepare(self, source: CartcomSource) -> None:
-        rules = OrderStatusRules.from_settings(self.ctx.integration.settings)
-        self._read_statuses = order_statuses(self.ctx, source.client)
-        self.statuses = rules.applied(self._read_statuses)
-        self._skipped = rules.skipped_ids(self._read_statuses)
+        self._statuses = RunStatuses(self.ctx, source.client)
         self._source = source
         self._addresses_read: dict[int, object] = {}
-        """Addresses this run read with its orders: id -> `updated_at` (no lookup for those)."""
+        """Addresses this run read with its orders, or found as the hub holds them with an
+        unchanged order: id -> `updated_at` (no lookup for those)."""
+        self._read_in_full: set[str] = set(self.ctx.retry_ext_ids)
+        """Orders read again for a changed child or address, or retried: never "unchanged"."""
+        self._taken_as_held: set[str] = set()
+        """Orders this run took as the hub holds them, without reading their addresses."""
 
     def enrich(self, source: CartcomSource, raws: Sequence[Mapping[str, Any]]) -> _Related:
-        left_out = self._left_out(raws)
-        orders = [o for o in raws if isinstance(o, Mapping) and str(o.get("id")) not in left_out]
+        listed = [o for o in raws if isinstance(o, Mapping)]
+        held = self._held(listed)
+        left_out, unchanged = self._sorted_out(listed, held)
+        if len(left_out | unchanged) < len(listed) and not self._statuses.fresh:
+            self._statuses.read()  # an order to map: by the store's statuses, as they are now
+            left_out, unchanged = self._sorted_out(listed, held)
+        self._taken_as_held |= unchanged
+        for ext_id in sorted(unchanged):  # as the hub holds them: no lookup in the address walk
+            kept = held.addresses(ext_id)
+            self._note_addresses((i, address.get("updated_at")) for i, address in kept.items())
+        orders = [o for o in listed if str(o.get("id")) not in left_out | unchanged]
         addresses = source.client.select_many(
             "order_addresses",
             _union(order_address_ids(o) for o in orders),
@@ -143,10 +160,10 @@ class OrdersPull(CartcomPull):
             params={"fields": CUSTOMER_FIELDS},
             chunk_size=self.select_chunk,
         )
-        self._addresses_read.update(
+        self._note_addresses(
             (a["id"], a.get("updated_at")) for a in addresses if isinstance(a.get("id"), int)
         )
-        known = self._held_shipments(orders)
+        known = held.shipments()
         wanted = {
             shipment_id: updated_at
             for o in orders
@@ -161,48 +178,83 @@ class OrdersPull(CartcomPull):
                 chunk_size=self.select_chunk,
             )
         )
-        return _Related(_by_id(addresses), _by_id(customers), shipments, left_out)
+        return _Related(
+            _by_id(addresses),
+            _by_id(customers),
+            shipments,
+            self._statuses.book,
+            left_out,
+            unchanged,
+        )
 
-    def _left_out(self, raws: Sequence[Mapping[str, Any]]) -> frozenset[str]:
-        """The orders of a page in a skipped status that the hub does not hold (one query,
-        only when some order is in a skipped status)."""
-        if not self._skipped:
-            return frozenset()
-        skipped = [
-            str(raw.get("id"))
-            for raw in raws
-            if isinstance(raw, Mapping) and plain_id(raw.get("order_status_id")) in self._skipped
-        ]
+    def _sorted_out(
+        self, orders: Sequence[Mapping[str, Any]], held: HeldOrders
+    ) -> tuple[frozenset[str], frozenset[str]]:
+        """The page's orders left out (a skipped status, not held) and those held as listed."""
+        left_out = self._left_out(orders, held)
+        unchanged = frozenset(
+            ext_id
+            for o in orders
+            if (ext_id := str(o.get("id"))) not in left_out and self._as_held(ext_id, o, held)
+        )
+        return left_out, unchanged
+
+    def _held(self, orders: Sequence[Mapping[str, Any]]) -> HeldOrders:
+        """The hub's copies of a page's orders (one query)."""
+        ids = [str(o.get("id")) for o in orders]
+        if not ids:
+            return HeldOrders({})
+        with self.ctx.reading() as view:
+            return HeldOrders(view.records_by_ext(EntityKind.ORDER, self.ctx.integration_id, ids))
+
+    def _as_held(self, ext_id: str, order: Mapping[str, Any], held: HeldOrders) -> bool:
+        """Whether the hub holds this listed order as it would map it now (`held_orders.py`)."""
+        if ext_id in self._read_in_full or not held.as_listed(order):
+            return False
+        document = held.document(ext_id)
+        assert document is not None
+        try:
+            mapped = map_order(
+                document,
+                statuses=self._statuses.book,
+                addresses=held.addresses(ext_id),
+                customers=held.customers(ext_id),
+                store_url=self.ctx.integration.api_url,
+            )
+        except Exception:
+            return False  # read it in full: the page's own mapping reports what is wrong
+        return held.would_keep(ext_id, mapped.to_wire())
+
+    def _note_addresses(self, versions: Iterable[tuple[int, object]]) -> None:
+        """Note addresses as read at these versions; one seen at two versions (a hub copy
+        holds an older one) stays unknown, so the address walk asks which orders use it."""
+        for address, updated_at in versions:
+            if self._addresses_read.get(address, updated_at) != updated_at:
+                updated_at = _UNKNOWN
+            self._addresses_read[address] = updated_at
+
+    def _left_out(self, orders: Sequence[Mapping[str, Any]], held: HeldOrders) -> frozenset[str]:
+        """The orders of a page in a skipped status that the hub does not hold."""
+        skipped = self._statuses.skipped
         if not skipped:
             return frozenset()
-        with self.ctx.reading() as view:
-            held = view.records_by_ext(EntityKind.ORDER, self.ctx.integration_id, skipped)
-        return frozenset(ext_id for ext_id in skipped if ext_id not in held)
-
-    def _held_shipments(self, orders: Sequence[Mapping[str, Any]]) -> dict[int, Mapping[str, Any]]:
-        """The shipments, with items, that the hub's copies of these orders hold: one unchanged
-        since (same `updated_at`) needs no second read — a quiet poll costs no extra call."""
-        ids = [str(o.get("id")) for o in orders if _shipments_without_items(o)]
-        if not ids:
-            return {}
-        with self.ctx.reading() as view:
-            held = view.records_by_ext(EntityKind.ORDER, self.ctx.integration_id, ids)
-        found: dict[int, Mapping[str, Any]] = {}
-        for record in held.values():
-            document = (record.source_doc or {}).get("order")
-            listed = document.get("shipments") if isinstance(document, Mapping) else None
-            for shipment in listed if isinstance(listed, list) else []:
-                if (
-                    isinstance(shipment, Mapping)
-                    and isinstance(shipment.get("id"), int)
-                    and isinstance(shipment.get("items"), list)
-                ):
-                    found[shipment["id"]] = shipment
-        return found
+        return frozenset(
+            ext_id
+            for raw in orders
+            if plain_id(raw.get("order_status_id")) in skipped
+            and not held.holds(ext_id := str(raw.get("id")))
+        )
 
     def stale_records(self, stream: Stream, rows: Sequence[Mapping[str, Any]]) -> list[str]:
         """Orders to read again for a page of their shipments, payments or lines: those whose
         hub copy does not hold that child as it is now (a re-read overlap costs no order)."""
+        stale = self._stale_for(stream, rows)
+        self._read_in_full.update(stale)
+        # One this run took as the hub holds it (no address read) must be read after all.
+        self.read_again([ext_id for ext_id in stale if ext_id in self._taken_as_held])
+        return stale
+
+    def _stale_for(self, stream: Stream, rows: Sequence[Mapping[str, Any]]) -> list[str]:
         if stream.resource == ADDRESSES:
             return self._stale_for_addresses(rows)
         expanded = _EXPANDED_AS[stream.resource]
@@ -257,12 +309,13 @@ class OrdersPull(CartcomPull):
         return stale
 
     def records(self, raw: Mapping[str, Any], enrichment: _Related) -> list[PulledRecord]:
-        if str(raw.get("id")) in enrichment.left_out:
-            return []  # a skipped status: the kit counts it unchanged
+        ext_id = str(raw.get("id"))
+        if ext_id in enrichment.left_out or ext_id in enrichment.unchanged:
+            return []  # a skipped status, or as the hub holds it: the kit counts it unchanged
         raw = _with_shipment_items(raw, enrichment.shipments)
         order = map_order(
             raw,
-            statuses=self.statuses,
+            statuses=enrichment.statuses,
             addresses=enrichment.addresses,
             customers=enrichment.customers,
             store_url=self.ctx.integration.api_url,
@@ -271,8 +324,9 @@ class OrdersPull(CartcomPull):
 
     def finish(self, source: CartcomSource, cursor: PullCursor) -> PullCursor:
         """Keep the statuses this run read (the settings page lists them); the cursor is
-        written again only when they changed."""
-        return cursor.with_extra(**{STATUSES_KEPT: self._read_statuses.kept()})
+        written again only when they changed. A run that read none keeps the old ones."""
+        kept = self._statuses.kept()
+        return cursor if kept is None else cursor.with_extra(**{STATUSES_KEPT: kept})
 
 
 def _shipments_without_items(order: Mapping[str, Any]) -> dict[int, object]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -16,6 +17,8 @@ from orderhub.engine import FlowContext
 __all__ = ["cartcom_client_for"]
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+_log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -63,6 +66,10 @@ def cartcom_client_for(ctx: FlowContext) -> Iterator[CartcomClient]:
         yield client
     finally:
         if client is not None:
+            try:
+                client.close()
+            except Exception:  # the headroom lapses on its own: no reason to fail the run
+                _log.warning("could not give back the run's call headroom", exc_info=True)
             ctx.api_calls = client.calls
             ctx.rate_limit_wait_seconds = client.rate_limit_wait_seconds
         if owned:
