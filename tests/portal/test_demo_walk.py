@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -125,11 +126,18 @@ class Demo:
         return {flow: self.run(flow) for flow in FlowName}
 
     def store_get(self, path: str, **params: str) -> Any:
+        """A look at the store as another API client: it shares the store's call window with
+        the hub, which may have spent it, so a 429 is waited out as its Retry-After says."""
         with httpx.Client(
             base_url=self.store_url + "/api/v1/",
             headers={"X-AC-Auth-Token": self.sandbox.full_token, "Cache-Control": "no-cache"},
         ) as api:
-            answer = api.get(path, params=params)
+            for _ in range(3):
+                answer = api.get(path, params=params)
+                if answer.status_code != 429:
+                    break
+                wait = answer.headers.get("Retry-After", "1")  # seconds in the demo's store
+                time.sleep(min(float(wait) if wait.isdigit() else 1.0, 10.0))
             assert answer.status_code == 200, answer.text
             return answer.json()
 
