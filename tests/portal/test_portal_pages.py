@@ -15,7 +15,14 @@ import pytest
 from portal_helpers import Portal, post_form
 
 from orderhub.connectors.cartcom.sandbox import Sandbox, SandboxConfig, serve_sandbox
-from orderhub.domain import ExceptionStatus, FlowName, IntegrationStatus, OrderStatus, RunStatus
+from orderhub.domain import (
+    ExceptionStatus,
+    FlowName,
+    IntegrationStatus,
+    Location,
+    OrderStatus,
+    RunStatus,
+)
 from orderhub.hub import Hub, build_hub
 from orderhub.portal.views_ops import RUNS_PER_PAGE
 from orderhub.services.integrations import add_integration, enable_flow
@@ -24,7 +31,13 @@ from orderhub.settings import Settings
 from orderhub.store import exceptions as exception_store
 from orderhub.store import integrations as integration_store
 from orderhub.store import runs as run_store
-from orderhub.store.records import EntityKind, get_record_by_ext, list_records
+from orderhub.store.records import (
+    EntityKind,
+    Origin,
+    get_record_by_ext,
+    list_records,
+    upsert_record,
+)
 from orderhub.web import create_web_app
 from support.stores import Store
 
@@ -642,3 +655,54 @@ def test_order_statuses_read_in_words(filled: Filled) -> None:
     assert '<option value="readyForFulfillment">Ready for fulfillment</option>' in listing
     detail = filled.client.get(f"/orders/{order.hub_id}").text
     assert "<dt>Status</dt><dd>Fulfilled" in detail
+
+
+def test_the_location_mapping_is_saved_on_the_settings_page_and_shown_on_locations(
+    filled: Filled,
+) -> None:
+    hub, client = filled.portal.hub, filled.client
+    page = f"/integrations/{filled.integration_id}/settings"
+    with hub.db.session() as session:
+        east = upsert_record(
+            session,
+            EntityKind.LOCATION,
+            integration_id=None,
+            ext_id="hub:WH-East",
+            data=Location(name="WH-East", kind="hub").to_wire(),
+            source_doc=None,
+            origin=Origin(None, actor="api"),
+            now=hub.clock.now(),
+        ).hub_id
+    with hub.db.read_session() as session:
+        main = get_record_by_ext(session, EntityKind.LOCATION, filled.integration_id, "warehouse:1")
+    assert main is not None
+    name = main.data["name"]
+    assert 'name="locationMap" value="" inputmode="text"' in client.get(page).text
+
+    done = post_form(client, page, {"locationMap": f"{name.lower()}=wh-east"}, page=page)
+    assert done.status_code == 303
+    after = client.get(page).text
+    assert f'name="locationMap" value="{name}=WH-East" inputmode="text"' in after
+    with hub.db.read_session() as session:
+        integration = integration_store.get_integration(session, filled.integration_id)
+    assert integration is not None
+    assert integration.settings["locationMap"] == {"warehouse:1": east}
+    assert f"locationMap: (every store location is a hub location of its own) → {name}" in after
+    bad = post_form(client, page, {"locationMap": "Atlantis=WH-East"}, page=page)
+    assert bad.status_code == 400
+    assert "locationMap: no store location is called &#39;Atlantis&#39;" in bad.text
+
+    run = hub.runner().run_flow(filled.integration_id, FlowName.LOCATIONS_PULL)
+    assert run.status is RunStatus.SUCCEEDED, run.error
+    listing = client.get("/locations").text
+    row = next(r for r in rows(listing) if "<td>WH-East</td>" in r)
+    assert f"<td>{hub.connectors.get('cartcom').display_name}: {name}</td>" in row
+    copy = next(r for r in rows(listing) if "<td>warehouse:1</td>" in r)
+    assert "<td>inactive</td>" in copy
+
+    post_form(client, page, {"locationMap": ""}, page=page)  # as it was, for the other tests
+    run = hub.runner().run_flow(filled.integration_id, FlowName.LOCATIONS_PULL)
+    assert run.status is RunStatus.SUCCEEDED, run.error
+    assert "<td>active</td>" in next(
+        r for r in rows(client.get("/locations").text) if "<td>warehouse:1</td>" in r
+    )

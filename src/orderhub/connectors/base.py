@@ -217,6 +217,12 @@ class Connector(ABC):
         has no store statuses to show."""
         return None
 
+    def location_map(self, settings: Mapping[str, Any]) -> Mapping[str, str]:
+        """The integration's location mapping from its `settings`: a store location's external
+        id -> the hub location id that stands for it (none: every store location the pull
+        brings is a hub location of its own). An unreadable stored value reads as none."""
+        return {}
+
     def connection_failures(self) -> tuple[str, ...]:
         """How a run's error starts when the store refused the token or a permission (alerts)."""
         return (AccessRefused.summary,)

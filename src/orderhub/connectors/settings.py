@@ -32,6 +32,11 @@ class HubLookup(Protocol):
         out."""
         ...
 
+    def held_locations(self) -> Mapping[str, tuple[str, str]]:
+        """The locations the integration whose settings are read brought (active or not), as
+        the last pull saw them: external id -> (hub id, name)."""
+        ...
+
 
 @dataclass(frozen=True)
 class SettingSpec:

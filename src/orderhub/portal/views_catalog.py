@@ -24,6 +24,7 @@ from orderhub.portal.listing import (
     typed_quantity,
 )
 from orderhub.services import inventory as inventory_service
+from orderhub.services.location_mappings import mapped_onto
 from orderhub.store import exceptions as exception_store
 from orderhub.store.record_queries import (
     RecordFilter,
@@ -190,8 +191,11 @@ async def set_inventory(ctx: PortalContext, request: Request) -> Response:
 async def locations(ctx: PortalContext, request: Request) -> Response:
     with ctx.hub.db.read_session() as session:
         found = find_records(session, RecordFilter(EntityKind.LOCATION), count=500)
+        mapped = mapped_onto(ctx.hub, session)
     return ctx.render(
-        request, "locations/list.html", {"locations": found.records, "total": found.total}
+        request,
+        "locations/list.html",
+        {"locations": found.records, "total": found.total, "mapped": mapped},
     )
 
 

@@ -68,8 +68,11 @@ class _Lookup:
     """`HubLookup` over one session; each list is read once, when first needed."""
 
     session: Session
+    integration_id: str | None = None
+    """Whose pulled locations `held_locations` lists (None: nobody's)."""
     _locations: dict[str, str] | None = field(default=None, init=False)
     _skus: set[str] | None = field(default=None, init=False)
+    _held: dict[str, tuple[str, str]] | None = field(default=None, init=False)
 
     def locations(self) -> Mapping[str, str]:
         if self._locations is None:
@@ -78,6 +81,24 @@ class _Lookup:
             )
             self._locations = {r.hub_id: str(r.data.get("name") or r.hub_id) for r in records}
         return self._locations
+
+    def held_locations(self) -> Mapping[str, tuple[str, str]]:
+        if self._held is None:
+            records = (
+                list_records(
+                    self.session,
+                    EntityKind.LOCATION,
+                    integration_id=self.integration_id,
+                    limit=MAX_LOCATIONS_READ,
+                    newest_first=False,
+                )
+                if self.integration_id is not None
+                else []
+            )
+            self._held = {
+                r.ext_id: (r.hub_id, str(r.data.get("name") or r.ext_id)) for r in records
+            }
+        return self._held
 
     def skus(self, wanted: Collection[str]) -> Mapping[str, str]:
         if self._skus is None:
@@ -162,7 +183,7 @@ def integration_settings(hub: Hub, integration_id: str) -> list[SettingValue]:
         if integration is None:
             raise NotFoundError(f"No integration with id {integration_id!r}")
         specs = settings_of(hub, integration.connector)
-        lookup = _Lookup(session)
+        lookup = _Lookup(session, integration_id)
         return [
             SettingValue(spec, value, spec.text(value, lookup))
             for spec in specs
@@ -184,7 +205,7 @@ def change_settings(
             raise NotFoundError(f"No integration with id {integration_id!r}")
         by_key = {spec.key: spec for spec in settings_of(hub, found.connector)}
         parsed: dict[str, Any] = {}
-        lookup = _Lookup(session)
+        lookup = _Lookup(session, integration_id)
         for key, text in changes.items():
             spec = by_key.get(key)
             if spec is None:
@@ -207,7 +228,7 @@ def change_settings(
         if not moved:
             return []
         integration_store.update_integration_settings(session, integration_id, moved, now=now)
-        lookup = _Lookup(session)
+        lookup = _Lookup(session, integration_id)
         due: set[FlowName] = set()
         for key, value in moved.items():
             spec = by_key[key]

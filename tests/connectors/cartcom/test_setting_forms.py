@@ -32,9 +32,14 @@ class Lookup:
 
     places: dict[str, str] = field(default_factory=dict)
     known: set[str] = field(default_factory=set)
+    held: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """This store's pulled locations: ext id -> (hub id, name)."""
 
     def locations(self) -> Mapping[str, str]:
         return self.places
+
+    def held_locations(self) -> Mapping[str, tuple[str, str]]:
+        return self.held
 
     def skus(self, wanted: Collection[str]) -> Mapping[str, str]:
         folded = {sku.casefold(): sku for sku in sorted(self.known)}
@@ -151,3 +156,46 @@ def test_unknown_skus_are_named_and_known_ones_take_the_hubs_spelling() -> None:
         read(spec, "CUP=1, MUG=1, JUG=2", lookup)
     with pytest.raises(ValueError, match="SKU 'MUG' is given twice"):
         read(spec, "mug=1, Mug=2", lookup)
+
+
+STORE_PLACES = {
+    "warehouse:1": ("h-main", "Main Warehouse"),
+    "warehouse:3": ("h-3", "Back, Room"),  # a comma: shown by #id
+    "store-location:3": ("h-s3", "Downtown"),
+    "store-location:4": ("h-s4", "#4 Annex"),  # reads as an id: shown by #id
+}
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from([*STORE_PLACES, "warehouse:9"]),
+        st.sampled_from(["hub-east", "hub-dallas", "other-store-loc", "hub-eq"]),
+        max_size=4,
+    ).filter(lambda m: len(set(m.values())) == len(m))
+)
+def test_the_location_map_reads_back_what_it_shows(mapping: dict[str, str]) -> None:
+    spec = SPECS["locationMap"]
+    places = {
+        "hub-east": "WH-East",
+        "hub-dallas": "Dallas DC",
+        "other-store-loc": "Other store's depot",
+        "hub-eq": "A=B",  # an "=": shown by its id
+        **{hub_id: name for hub_id, name in STORE_PLACES.values()},
+    }
+    lookup = Lookup(places=places, held=dict(STORE_PLACES))
+    shown = spec.shown(mapping, lookup)
+    assert read(spec, shown, lookup) == mapping
+
+
+def test_the_location_map_reads_names_ids_and_hash_ids() -> None:
+    spec = SPECS["locationMap"]
+    lookup = Lookup(places={"hub-east": "WH-East", "hub-dallas": "Dallas DC"}, held=STORE_PLACES)
+    value = read(spec, " main warehouse = wh-east ,#4=hub-dallas", lookup)
+    assert value == {"warehouse:1": "hub-east", "store-location:4": "hub-dallas"}
+    assert spec.shown(value, lookup) == "Main Warehouse=WH-East, #4=Dallas DC"
+    with pytest.raises(ValueError, match="'#3' is store-location:3 and warehouse:3"):
+        read(spec, "#3=WH-East", lookup)
+    with pytest.raises(ValueError, match="'Downtown' is this store's own location"):
+        read(
+            spec, "Main Warehouse=Downtown", Lookup(places={"h-s3": "Downtown"}, held=STORE_PLACES)
+        )

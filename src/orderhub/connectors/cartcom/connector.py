@@ -135,6 +135,17 @@ class CartcomConnector(Connector):
 
         return status_map(settings, orders_cursor)
 
+    def location_map(self, settings: Mapping[str, Any]) -> Mapping[str, str]:
+        from orderhub.connectors.cartcom.mapping.location_map import (
+            LOCATION_MAP_SETTING,
+            check_location_map,
+        )
+
+        try:
+            return check_location_map(settings.get(LOCATION_MAP_SETTING) or {})
+        except ValueError:  # locations.pull fails its run with the reason; a page shows none
+            return {}
+
     def connection_failures(self) -> tuple[str, ...]:
         from orderhub.connectors.cartcom.errors import AuthenticationFailed, PermissionDenied
 

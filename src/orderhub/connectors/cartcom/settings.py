@@ -1,6 +1,6 @@
 """The integration settings of a Cart.com store (products.push's catalogs, status, category,
-field owners; inventory.push's buffers and counted locations; orders.pull's skipped statuses
-and status mapping)."""
+field owners; inventory.push's buffers and counted locations; locations.pull's location mapping;
+orders.pull's skipped statuses and status mapping)."""
 
 from __future__ import annotations
 
@@ -20,11 +20,17 @@ from orderhub.connectors.cartcom.flows.product_push_settings import (
     OWNER_SETTING,
     STATUS_SETTING,
 )
+from orderhub.connectors.cartcom.location_map_text import (
+    parse_location_map,
+    resolve_location_map,
+    show_location_map,
+)
 from orderhub.connectors.cartcom.mapping.inventory_settings import (
     BUFFER_BY_SKU_SETTING,
     BUFFER_SETTING,
     LOCATIONS_SETTING,
 )
+from orderhub.connectors.cartcom.mapping.location_map import LOCATION_MAP_SETTING
 from orderhub.connectors.settings import SettingSpec, choice, whole_number
 from orderhub.domain import FlowName
 
@@ -104,6 +110,23 @@ SETTINGS: tuple[SettingSpec, ...] = (
             unset="the hub owns every field",
             inputmode="text",
         ),
+    ),
+    SettingSpec(
+        # A change makes locations.pull due at once: it hides or brings back the copies.
+        LOCATION_MAP_SETTING,
+        "Location mapping",
+        "STORE LOCATION=HUB LOCATION, separated by commas (e.g. Main Warehouse=WH-East, "
+        "#3=Dallas DC): this store's warehouse or store location (its name as locations.pull "
+        "last saw it, #id, or warehouse:ID / store-location:ID) IS that hub location, so "
+        "locations.pull keeps no location of its own for it (a copy it made before goes "
+        "inactive, and comes back when the pair is removed). The hub location is one made in "
+        "OrderHub or brought from another store, by name or id; one store location each.",
+        parse_location_map,
+        show=show_location_map,
+        resolve=resolve_location_map,
+        unset="every store location is a hub location of its own",
+        runs=(FlowName.LOCATIONS_PULL.value,),
+        inputmode="text",
     ),
     *(
         # -- orders.pull: which store statuses it brings in, and how they map --

@@ -7,8 +7,13 @@ cursor: every run reads `/warehouses` and `/store_locations` whole, one call eac
 
 Unchanged locations write nothing (the store's content hash). A location Cart.com no longer
 lists is made inactive, not deleted: inventory and orders may still point at it, and it comes
-back active if Cart.com lists it again. Everything is written in one transaction, so a crash
-leaves the hub as it was and the next run does the same work again.
+back active if Cart.com lists it again. A store location the integration's location mapping
+(`locationMap`, mapping/location_map.py) says IS a hub location already there is not written as
+one of its own: its copy from an earlier run, if any, goes inactive the same way, with a line on
+its timeline and on the target's naming the pair, and comes back active (written as usual) once
+the pair is removed. A pair whose hub location is gone, or is one of this store's own copies,
+is not honoured: the store location stays a location of its own. Everything is written in one
+transaction, so a crash leaves the hub as it was and the next run does the same work again.
 """
 
 from __future__ import annotations
@@ -22,6 +27,11 @@ from orderhub.connectors.cartcom.client import CartcomClient
 from orderhub.connectors.cartcom.errors import AuthenticationFailed, PermissionDenied
 from orderhub.connectors.cartcom.flows.session import cartcom_client_for
 from orderhub.connectors.cartcom.mapping import MappingError, map_store_location, map_warehouse
+from orderhub.connectors.cartcom.mapping.location_map import (
+    LOCATION_MAP_SETTING,
+    check_location_map,
+    store_ext_id,
+)
 from orderhub.connectors.cartcom.mapping.locations import (
     STORE_LOCATION_PREFIX,
     WAREHOUSE_PREFIX,
@@ -29,7 +39,8 @@ from orderhub.connectors.cartcom.mapping.locations import (
     stores_by_id,
 )
 from orderhub.domain import FlowName, Location, LocationStatus
-from orderhub.engine import EntityKind, FlowContext
+from orderhub.engine import EntityKind, FlowContext, HubView
+from orderhub.errors import UsageError
 
 __all__ = ["LocationsPull"]
 
@@ -43,12 +54,15 @@ class LocationsPull:
 
     def __init__(self, ctx: FlowContext) -> None:
         self.ctx = ctx
+        self.mapped: dict[str, tuple[str, str]] = {}
+        """The location mapping's pairs this run honours: ext id -> (hub id, hub name)."""
 
     @classmethod
     def from_context(cls, ctx: FlowContext) -> LocationsPull:
         return cls(ctx)
 
     def run(self, ctx: FlowContext) -> None:
+        wanted = _location_map(ctx.integration.settings)
         with cartcom_client_for(ctx) as client:
             warehouses = client.list_all("warehouses", page_size=PAGE_SIZE)
             store_locations = client.list_all("store_locations", page_size=PAGE_SIZE)
@@ -56,6 +70,7 @@ class LocationsPull:
         ctx.counts.fetched += len(warehouses) + len(store_locations)
         ctx.heartbeat()
         with ctx.unit_of_work() as session:
+            self.mapped = _honoured(ctx.view(session), ctx.integration_id, wanted)
             seen: set[str] = set()
             self._store(session, warehouses, WAREHOUSE_PREFIX, map_warehouse, seen)
             self._store(
@@ -84,6 +99,8 @@ class LocationsPull:
         ctx = self.ctx
         for raw in records:
             ext_id = f"{prefix}{raw.get('id')}"
+            if (store_ext_id(ext_id) or ext_id) in self.mapped:
+                continue  # another hub location stands for it: `_deactivate_missing` hides a copy
             try:
                 location = mapper(raw)
             except MappingError as problem:
@@ -117,6 +134,7 @@ class LocationsPull:
                 continue
             if record.data.get("status") == LocationStatus.INACTIVE.value:
                 continue
+            target = self.mapped.get(record.ext_id)
             ctx.upsert(
                 session,
                 EntityKind.LOCATION,
@@ -125,6 +143,47 @@ class LocationsPull:
                 source_doc=record.source_doc,
                 entity_type=ENTITY_TYPE,
             )
+            if target is not None:
+                hub_id, name = target
+                store_name = str(record.data.get("name") or record.ext_id)
+                ctx.notes(
+                    session,
+                    EntityKind.LOCATION,
+                    [
+                        (
+                            record.hub_id,
+                            f"Mapped to the hub location {name!r} by the location mapping "
+                            f"({LOCATION_MAP_SETTING}): made inactive, not kept as a location "
+                            "of its own",
+                        ),
+                        (
+                            hub_id,
+                            f"Cart.com's {store_name!r} ({record.ext_id}) is mapped onto this "
+                            f"location ({LOCATION_MAP_SETTING})",
+                        ),
+                    ],
+                )
+
+
+def _location_map(settings: Mapping[str, Any]) -> dict[str, str]:
+    """The stored `locationMap`, through the check the settings service stored it with."""
+    try:
+        return check_location_map(settings.get(LOCATION_MAP_SETTING) or {})
+    except ValueError as problem:
+        raise UsageError(f"The integration setting {LOCATION_MAP_SETTING}: {problem}") from None
+
+
+def _honoured(
+    view: HubView, integration_id: str, wanted: Mapping[str, str]
+) -> dict[str, tuple[str, str]]:
+    """The pairs whose hub location exists and is not one of this store's own copies."""
+    targets = view.records(EntityKind.LOCATION, list(wanted.values()))
+    honoured: dict[str, tuple[str, str]] = {}
+    for ext_id, hub_id in wanted.items():
+        target = targets.get(hub_id)
+        if target is not None and target.integration_id != integration_id:
+            honoured[ext_id] = (hub_id, str(target.data.get("name") or hub_id))
+    return honoured
 
 
 def _stores_if_allowed(client: CartcomClient) -> dict[int, Mapping[str, Any]]:
