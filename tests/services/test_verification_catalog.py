@@ -8,9 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from orderhub.domain import FlowName, VerificationStatus
+from orderhub.domain import FlowName, Location, VerificationStatus
+from orderhub.services.integration_settings import change_settings
 from orderhub.store.database import Database
-from orderhub.store.records import EntityKind, get_record_by_ext, list_records
+from orderhub.store.records import (
+    EntityKind,
+    Origin,
+    get_record_by_ext,
+    list_records,
+    upsert_record,
+)
 from support.verify_world import VerifyWorld, make_world, minutes_ago
 
 PRODUCTS = FlowName.PRODUCTS_PULL
@@ -120,6 +127,39 @@ def test_a_lost_location_is_missing_then_pulled_again(catalog: VerifyWorld) -> N
 
     assert (found.missing, found.status) == (1, VerificationStatus.REPAIRED)
     assert catalog.verify()[LOCATIONS].status is VerificationStatus.COMPLETE
+
+
+def test_a_mapped_store_location_is_no_gap(catalog: VerifyWorld) -> None:
+    """A store location `locationMap` maps onto a hub location has no active copy of its own
+    (locations.pull made it inactive): the check counts it held, as the flow does, instead of a
+    gap that no re-fetch could ever close."""
+    with catalog.hub.db.session() as session:
+        upsert_record(
+            session,
+            EntityKind.LOCATION,
+            integration_id=None,
+            ext_id="hub:WH-East",
+            data=Location(name="WH-East", kind="hub").to_wire(),
+            source_doc=None,
+            origin=Origin(None, actor="api"),
+            now=catalog.hub.clock.now(),
+        )
+    with catalog.hub.db.read_session() as session:
+        [first, *_] = list_records(
+            session, EntityKind.LOCATION, integration_id=catalog.integration_id, limit=10
+        )
+    change_settings(
+        catalog.hub, catalog.integration_id, {"locationMap": f"{first.ext_id}=WH-East"}, actor="cli"
+    )
+    catalog.run(LOCATIONS)
+    with catalog.hub.db.read_session() as session:
+        copy = get_record_by_ext(session, EntityKind.LOCATION, catalog.integration_id, first.ext_id)
+    assert copy is not None
+    assert copy.data["status"] == "inactive"  # what the check would have called missing
+
+    found = catalog.verify()[LOCATIONS]
+
+    assert (found.missing, found.status) == (0, VerificationStatus.COMPLETE)
 
 
 def simple_product(world: VerifyWorld) -> int:

@@ -9,11 +9,11 @@ page. The checks only read and report `Gap`s; repairing them is the flows' own r
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from orderhub.domain.verification import format_utc_minute
 from orderhub.errors import HubError
@@ -58,6 +58,11 @@ class HubHoldings(Protocol):
         *,
         source_time_paths: Sequence[tuple[str, ...]] = (),
     ) -> dict[str, HeldVersion]: ...
+
+    def settings(self) -> Mapping[str, Any]:
+        """The integration's settings, as its flows read them (a check must judge the store's
+        records as the flow does: a record a setting tells the flow to leave is no gap)."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from orderhub.clock import Sleep
 from orderhub.connectors.completeness import Gap
@@ -21,6 +22,7 @@ from orderhub.engine.errors import FlowBusy, RunRefused
 from orderhub.store import exceptions as store_exceptions
 from orderhub.store.database import Database
 from orderhub.store.entities import EntityKind
+from orderhub.store.integrations import get_integration
 from orderhub.store.record_versions import HeldVersion, held_versions
 
 __all__ = [
@@ -48,6 +50,11 @@ class StoreHoldings:
     def __init__(self, db: Database, integration_id: str) -> None:
         self._db = db
         self._integration_id = integration_id
+
+    def settings(self) -> Mapping[str, Any]:
+        with self._db.read_session() as session:
+            integration = get_integration(session, self._integration_id)
+        return dict(integration.settings) if integration is not None else {}
 
     def versions(
         self,
