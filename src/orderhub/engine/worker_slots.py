@@ -14,7 +14,9 @@ Two things Procrastinate leaves to its caller decide how soon a flow's job runs:
 - **Polling.** A trigger's job is deferred for when its flow is due (the webhook debounce,
   0.5-2 s ahead); its insert NOTIFYs the workers, who find nothing due yet and then wait for
   the next poll, and a job queued behind its flow's running job (the `lock`) is likewise
-  found by a poll. Procrastinate polls every 5 s by default: up to 5 s more per trigger.
+  found by a poll. Procrastinate polls every 5 s by default: up to 5 s more per trigger. The
+  flow slots poll every `FETCH_POLL_SECONDS`; the dispatch slot keeps the default, since its
+  jobs are due when deferred and their NOTIFY wakes it.
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ def start_worker_tasks(
     concurrency: int,
     poll_seconds: float = FETCH_POLL_SECONDS,
 ) -> list[asyncio.Task[None]]:
-    """In the running loop (with `app` open): `concurrency` flow slots and one dispatch slot.
+    """In the running loop (with `app` open): `concurrency` flow slots polling the queue every
+    `poll_seconds`, and one dispatch slot.
 
     Cancel the tasks to stop: Procrastinate stops fetching and waits for the running jobs.
     """
@@ -76,7 +79,6 @@ def start_worker_tasks(
                 concurrency=1,
                 name=f"{name}/dispatch",
                 install_signal_handlers=False,
-                fetch_job_polling_interval=poll_seconds,
             )
         ),
     ]
