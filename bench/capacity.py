@@ -51,6 +51,8 @@ the largest step that held, against the target (>= 500 steel stores per worker p
 extrapolates the measured per-store costs to 10,000 stores: arithmetic, not a measurement. The
 machine may be shared: the load average is printed with each step; CPU seconds hardly depend on
 it, latencies do. Not a test: nothing is asserted. Linux only (/proc). `--quick`: two tiny steps.
+`--trace`: at the end, where each busy order waited, stage by stage (webhook, debounce, queue,
+thread, run; `orderhub_bench/order_trace.py`).
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from orderhub_bench.order_trace import install_job_trace, print_trace, trace_orders
 from orderhub_bench.procs import cpu_seconds_if_alive as cpu_seconds
 from orderhub_bench.procs import free_port
 from orderhub_bench.procs import nearest_rank as percentile
@@ -674,6 +677,9 @@ def main() -> int:
         default=DEFAULT_FLOWS,
     )
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--trace", action="store_true", help="where each busy order waited (stage times)"
+    )
     parser.add_argument("--quick", action="store_true", help="two tiny steps (for the test)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, _exit_on_signal)
@@ -712,6 +718,11 @@ def main() -> int:
         )
         processes.append(busy_sandbox)
         upgrade(engine)
+        if args.trace:
+            from orderhub.engine.distributed import ensure_procrastinate_schema, libpq_conninfo
+
+            ensure_procrastinate_schema(libpq_conninfo(database_url))
+            install_job_trace(engine)
         front_port = free_port()
         public_url = f"http://127.0.0.1:{front_port}"
         secret_key = secrets.token_hex(16)
@@ -804,6 +815,8 @@ def main() -> int:
             hub.close()
         print_details(steps)
         print_summary(steps, args)
+        if args.trace:
+            print_trace(trace_orders(engine, _timed_orders(latency)))
         print(f"\nBenchmark took {time.monotonic() - began:.0f} s.")
     finally:
         latency.stop.set()
@@ -817,6 +830,20 @@ def main() -> int:
         admin.dispose()
         shutil.rmtree(home, ignore_errors=True)
     return 0
+
+
+def _timed_orders(latency: Latency) -> dict[tuple[str, str], tuple[datetime, datetime | None]]:
+    """Each timed order: (placed at, seen at) on the wall clock, for the trace."""
+    with latency.lock:
+        return {
+            key: (
+                at,
+                at + timedelta(seconds=latency.seen[key] - latency.placed[key])
+                if key in latency.seen
+                else None,
+            )
+            for key, at in latency.placed_at.items()
+        }
 
 
 def _exit_on_signal(signum: int, frame: object) -> None:

@@ -145,27 +145,17 @@ async def _work(
     import asyncio
 
     from orderhub.engine.distributed import DISPATCH_QUEUE, FLOWS_QUEUE
+    from orderhub.engine.worker_slots import start_worker_tasks
 
     loop = asyncio.get_running_loop()
     async with queue.open_async():
-        tasks = [
-            asyncio.create_task(
-                queue.run_worker_async(
-                    queues=[FLOWS_QUEUE],
-                    concurrency=concurrency,
-                    name=name,
-                    install_signal_handlers=False,
-                )
-            ),
-            asyncio.create_task(
-                queue.run_worker_async(
-                    queues=[DISPATCH_QUEUE],
-                    concurrency=1,
-                    name=f"{name}/dispatch",
-                    install_signal_handlers=False,
-                )
-            ),
-        ]
+        tasks = start_worker_tasks(
+            queue,
+            flows_queue=FLOWS_QUEUE,
+            dispatch_queue=DISPATCH_QUEUE,
+            name=name,
+            concurrency=concurrency,
+        )
 
         def on_signal() -> None:
             stop.set()

@@ -6,8 +6,10 @@
   defers the flow's Procrastinate job at once, with the same `lock` and `queueing_lock` as
   the workers' dispatch and the priority of a trigger's job (above timer work), scheduled for
   when the flow becomes due; a job queued already (`AlreadyEnqueued`) covers it, its priority
-  raised to a trigger's. Without it, the workers' dispatch tick (every 5 s by default)
-  finds the due flow: latency, never loss, since the trigger is in the database.
+  raised to a trigger's. Without it, the workers' dispatch tick (every second by default)
+  finds the due flow: latency, never loss, since the trigger is in the database. A job
+  deferred for later is found by the workers' poll (every 0.5 s, `engine/worker_slots.py`):
+  its insert's NOTIFY comes before it is due.
 
 The receiver calls a waker only for flows a delivery moved, so a burst is one call, and a
 waker that fails costs latency only (the flow is due in the database either way).
