@@ -12,18 +12,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from orderhub.connectors.cartcom.client import CartcomClient
 from orderhub.connectors.cartcom.flows.session import cartcom_client_for
 from orderhub.connectors.cartcom.pagination import KeysetPaginator
 from orderhub.engine import FlowContext, UpdatedCursor
 from orderhub.engine.pull import IncrementalPull
-from orderhub.engine.pull_source import Stream
+from orderhub.engine.pull_source import Raw, Stream
 
 __all__ = ["CartcomPull", "CartcomSource"]
 
-Raw = Mapping[str, Any]
 _KEY_FIELDS = "id,updated_at"
 
 
